@@ -1,0 +1,20 @@
+# syntax=docker/dockerfile:1
+# Build: a static binary with no cgo.
+FROM golang:1.26-bookworm AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+ARG VERSION=dev
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/warroom .
+
+# Run: distroless static, non-root; it carries CA certificates and nothing
+# else but the binary (time zones are embedded in it).
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/warroom /usr/local/bin/warroom
+USER nonroot:nonroot
+EXPOSE 8080
+ENV WARROOM_ADDR=:8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=5s --retries=3 CMD ["/usr/local/bin/warroom", "healthcheck"]
+ENTRYPOINT ["/usr/local/bin/warroom"]
+CMD ["serve"]

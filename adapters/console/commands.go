@@ -1,0 +1,200 @@
+package console
+
+import (
+	"context"
+	"regexp"
+	"strings"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// command handles a line starting with "/": "/incident ..." goes to the
+// router, the rest drive the simulated workspace.
+func (s *session) command(ctx context.Context, text string) error {
+	word, rest, _ := strings.Cut(text, " ")
+	rest = strings.TrimSpace(rest)
+	switch strings.ToLower(word) {
+	case "/incident":
+		ev := s.event(bot.EventCommand)
+		ev.Text = rest
+		s.c.mu.Lock()
+		ev.Ref = s.c.newRef()
+		s.c.mu.Unlock()
+		s.serve(ctx, ev)
+	case "/edit":
+		s.edit(ctx, rest)
+	case "/delete":
+		s.onMessage(ctx, bot.EventMessageDelete, rest, "/delete M3")
+	case "/pin":
+		s.onMessage(ctx, bot.EventPin, rest, "/pin M3")
+	case "/react":
+		s.react(ctx, rest)
+	case "/join":
+		s.join(rest)
+	case "/channels":
+		s.list()
+	case "/user":
+		s.switchUser(rest)
+	case "/help":
+		s.c.say(s.c.t("console.help"), s.c.t("console.help.drill"))
+	case "/quit", "/exit":
+		s.c.say(s.c.t("console.bye"))
+		return errQuit
+	default:
+		s.c.say(s.c.t("console.unknown", "command", word))
+	}
+	return nil
+}
+
+// target finds the message "/edit", "/delete", "/pin" and "/react" act on,
+// saying why when there is none. people limits it to people's messages
+// (the bot's cannot be edited or deleted). Callers hold mu.
+func (s *session) target(ref string, people bool) *message {
+	c := s.c
+	m, ok := c.messages[strings.ToUpper(ref)]
+	if !ok || m.deleted || (people && m.author == "") {
+		c.println(c.t("console.unknown_message", "ref", ref))
+		return nil
+	}
+	return m
+}
+
+func (s *session) usage(u string) {
+	s.c.say(s.c.t("console.usage", "usage", u))
+}
+
+// edit handles "/edit M3 <new text>".
+func (s *session) edit(ctx context.Context, args string) {
+	ref, text, _ := strings.Cut(args, " ")
+	text = strings.TrimSpace(text)
+	if ref == "" || text == "" {
+		s.usage("/edit M3 <text>")
+		return
+	}
+	c := s.c
+	c.mu.Lock()
+	m := s.target(ref, true)
+	if m == nil {
+		c.mu.Unlock()
+		return
+	}
+	m.text = text
+	c.println("[" + m.ref + "] " + c.user + " " + c.t("console.edited") + ": " + text)
+	ev := bot.Event{Kind: bot.EventMessageEdit, User: c.me(), Channel: m.channel.id, Text: text, Ref: m.ref}
+	c.mu.Unlock()
+	s.serve(ctx, ev)
+}
+
+// onMessage handles "/delete M3" and "/pin M3".
+func (s *session) onMessage(ctx context.Context, kind bot.EventKind, args, usage string) {
+	ref := strings.TrimSpace(args)
+	if ref == "" || strings.ContainsAny(ref, " ") {
+		s.usage(usage)
+		return
+	}
+	c := s.c
+	c.mu.Lock()
+	m := s.target(ref, kind == bot.EventMessageDelete)
+	if m == nil {
+		c.mu.Unlock()
+		return
+	}
+	if kind == bot.EventMessageDelete {
+		m.deleted = true
+		c.println(c.t("console.deleted", "user", c.user, "ref", m.ref))
+	} else {
+		m.pinned = true
+		c.println(c.t("console.pinned", "user", c.user, "ref", m.ref, "channel", m.channel.name))
+	}
+	ev := bot.Event{Kind: kind, User: c.me(), Channel: m.channel.id, Ref: m.ref}
+	c.mu.Unlock()
+	s.serve(ctx, ev)
+}
+
+// reactionName is a Slack-style reaction name, without colons.
+var reactionName = regexp.MustCompile(`^[a-z0-9_+-]{1,64}$`)
+
+// react handles "/react M3 pushpin" (also ":pushpin:").
+func (s *session) react(ctx context.Context, args string) {
+	f := strings.Fields(args)
+	if len(f) != 2 || !reactionName.MatchString(strings.Trim(f[1], ":")) {
+		s.usage("/react M3 pushpin")
+		return
+	}
+	name := strings.Trim(f[1], ":")
+	c := s.c
+	c.mu.Lock()
+	m := s.target(f[0], false)
+	if m == nil {
+		c.mu.Unlock()
+		return
+	}
+	c.println(c.t("console.reacted", "user", c.user, "reaction", name, "ref", m.ref))
+	ev := bot.Event{Kind: bot.EventReaction, User: c.me(), Channel: m.channel.id, Ref: m.ref, Reaction: name}
+	c.mu.Unlock()
+	s.serve(ctx, ev)
+}
+
+// join handles "/join #name" (or "/join name", "/join C2").
+func (s *session) join(args string) {
+	name := strings.TrimSpace(args)
+	if name == "" || strings.ContainsAny(name, " ") {
+		s.usage("/join #name")
+		return
+	}
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := c.channelByName(name)
+	if ch == nil {
+		c.println(c.t("console.unknown_channel", "channel", strings.TrimPrefix(name, "#")))
+		return
+	}
+	ch.members[c.user] = true
+	c.current = ch
+	c.println(c.t("console.joined", "channel", ch.name))
+}
+
+// list handles "/channels": every channel, the current one marked with
+// "→", with its flags and topic.
+func (s *session) list() {
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lines := []string{c.t("console.channels")}
+	for _, ch := range c.channels {
+		l := indent + "  #" + ch.name
+		if ch == c.current {
+			l = indent + "→ #" + ch.name + " " + c.t("console.channel.current")
+		}
+		if ch.private {
+			l += " " + c.t("console.channel.private")
+		}
+		if ch.archived {
+			l += " " + c.t("console.channel.archived")
+		}
+		if ch.topic != "" {
+			l += " — " + ch.topic
+		}
+		lines = append(lines, l)
+	}
+	c.println(lines...)
+}
+
+// switchUser handles "/user <name>".
+func (s *session) switchUser(args string) {
+	if strings.TrimSpace(args) == "" {
+		s.usage("/user <name>")
+		return
+	}
+	name, ok := parseUserName(args)
+	if !ok {
+		s.c.say(s.c.t("console.bad_user", "name", strings.TrimSpace(args)))
+		return
+	}
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.user = name
+	c.println(c.t("console.user", "user", name))
+}

@@ -1,0 +1,82 @@
+package bot
+
+import (
+	"sort"
+	"strings"
+)
+
+// Lang is a language Warroom speaks to people in.
+type Lang string
+
+// Supported languages.
+const (
+	English  Lang = "en"
+	Japanese Lang = "ja"
+)
+
+// Langs lists the supported languages.
+var Langs = []Lang{English, Japanese}
+
+var catalogs = map[Lang]map[string]string{
+	English:  catalogEN,
+	Japanese: catalogJA,
+}
+
+// ParseLang maps a platform locale ("ja", "ja-JP", "en_US") to a supported
+// language.
+func ParseLang(locale string) (Lang, bool) {
+	l := strings.ToLower(strings.TrimSpace(locale))
+	switch {
+	case l == "":
+		return "", false
+	case strings.HasPrefix(l, "ja"):
+		return Japanese, true
+	case strings.HasPrefix(l, "en"):
+		return English, true
+	}
+	return "", false
+}
+
+// T returns the text for key in lang with "{name}" placeholders filled from
+// args, given as name/value pairs. A key missing in lang falls back to
+// English, and a key missing everywhere returns the key itself, so a
+// mistake shows up in chat rather than as an empty message (a test keeps
+// both catalogs complete).
+func T(lang Lang, key string, args ...string) string {
+	s, ok := catalogs[lang][key]
+	if !ok {
+		if s, ok = catalogEN[key]; !ok {
+			return key
+		}
+	}
+	if len(args) < 2 || !strings.Contains(s, "{") {
+		return s
+	}
+	pairs := make([]string, 0, len(args))
+	for i := 0; i+1 < len(args); i += 2 {
+		pairs = append(pairs, "{"+args[i]+"}", args[i+1])
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// Has reports whether key exists in the English catalog.
+func Has(key string) bool {
+	_, ok := catalogEN[key]
+	return ok
+}
+
+// CatalogKeys returns lang's keys, sorted; for tests and tooling.
+func CatalogKeys(lang Lang) []string {
+	keys := make([]string, 0, len(catalogs[lang]))
+	for k := range catalogs[lang] {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Translator binds T to one language.
+type Translator Lang
+
+// T is bot.T in the translator's language.
+func (l Translator) T(key string, args ...string) string { return T(Lang(l), key, args...) }

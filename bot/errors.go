@@ -1,0 +1,83 @@
+package bot
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes users may see. Each code names a catalog key "err.<code>"
+// whose text is what the user reads; Args fill its placeholders.
+const (
+	CodeUnknownCommand = "unknown_command"
+	CodeUsage          = "usage"
+	CodeBadPriority    = "bad_priority"
+	CodeBadStatus      = "bad_status"
+	CodeBadRole        = "bad_role"
+	CodeBadTransition  = "bad_transition"
+	CodeSameStatus     = "same_status"
+	CodeNotFound       = "not_found"
+	CodeNoIncident     = "no_incident"
+	CodeForbidden      = "forbidden"
+	CodeUnavailable    = "unavailable"
+	CodeBusy           = "busy"
+	CodeInternal       = "internal"
+	CodeAlreadyAcked   = "already_acked"
+	CodeSamePriority   = "same_priority"
+	CodeBadNumber      = "bad_number"
+	CodeTooLong        = "too_long"
+	CodeChannelFailed  = "channel_failed"
+	CodeNeedsTitle     = "needs_title"
+	CodeUnknownUser    = "unknown_user"
+	CodeAlreadyHolds   = "already_holds"
+	// CodeNoSuchCommand is CodeUnknownCommand with nothing close to suggest.
+	CodeNoSuchCommand = "no_such_command"
+)
+
+// Error is an error a user may be shown. Its text comes from the message
+// catalog (key "err."+Code) in the user's language, never from Err.
+type Error struct {
+	Code string
+	// Args are placeholder name/value pairs for the catalog text.
+	Args []string
+	// Err is the underlying cause, for logs only.
+	Err error
+}
+
+// Errorf returns a coded error with placeholder name/value pairs.
+func Errorf(code string, args ...string) *Error {
+	return &Error{Code: code, Args: args}
+}
+
+// Wrap returns a coded error that keeps err as its cause.
+func Wrap(code string, err error, args ...string) *Error {
+	return &Error{Code: code, Args: args, Err: err}
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %v", e.Code, e.Err)
+	}
+	return e.Code
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// CodeOf returns the code of the first *Error in err's chain, or
+// CodeInternal when there is none.
+func CodeOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrUnsupported is returned by a Platform that cannot do what was asked;
+// handlers degrade gracefully when they see it.
+var ErrUnsupported = errors.New("not supported by this platform")
+
+// ErrNotFound is returned by lookups that found nothing.
+var ErrNotFound = errors.New("not found")
+
+// ErrUnavailable wraps failures of the backing store that may pass.
+var ErrUnavailable = errors.New("storage unavailable")

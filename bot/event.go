@@ -1,0 +1,104 @@
+package bot
+
+import "time"
+
+// EventKind says what happened on a platform.
+type EventKind string
+
+// Event kinds.
+const (
+	EventCommand       EventKind = "command"        // a typed command (/incident ..., @Warroom ...)
+	EventAction        EventKind = "action"         // a button or select was clicked
+	EventForm          EventKind = "form"           // a form was submitted
+	EventMessage       EventKind = "message"        // a person posted in a channel
+	EventMessageEdit   EventKind = "message_edit"   // a message was edited
+	EventMessageDelete EventKind = "message_delete" // a message was deleted
+	EventReaction      EventKind = "reaction"       // a reaction was added to a message
+	EventPin           EventKind = "pin"            // a message was pinned
+	EventAlert         EventKind = "alert"          // a monitoring alert arrived
+)
+
+// Event is one inbound happening, already verified and parsed by an adapter.
+type Event struct {
+	// ID is the platform's delivery ID, used to drop duplicate deliveries;
+	// empty when the platform has none.
+	ID       string
+	Kind     EventKind
+	Platform string
+	// At is when it happened on the platform (zero: when received).
+	At      time.Time
+	User    User
+	Channel string
+	// Text is the command line for EventCommand (without "/incident" or the
+	// bot mention), and the message text for messages and edits.
+	Text string
+	// Ref is the platform reference of the message concerned: the new
+	// message, or the original one for edits, deletions, reactions and pins.
+	Ref string
+	// Thread is the reference of the thread root when the message is a reply.
+	Thread string
+	// Action is the clicked button's command name and Value its arguments
+	// (for EventAction). Option is the chosen select option, if any.
+	Action string
+	Value  string
+	Option string
+	// Form carries a submitted form (EventForm).
+	Form *FormSubmission
+	// Alert carries a monitoring alert (EventAlert).
+	Alert *Alert
+	// Reaction is the reaction's name (EventReaction).
+	Reaction string
+	// Locale is the person's language when the platform tells ("ja", "en").
+	Locale string
+	// Reply carries whatever the adapter needs to answer this event later
+	// (a response URL, a trigger ID); the core never looks inside.
+	Reply any
+	// Done, when set, is called once the event has been fully handled.
+	Done func(error)
+}
+
+// FormSubmission is a submitted Form.
+type FormSubmission struct {
+	ID     string
+	Meta   string
+	Values map[string][]string
+}
+
+// Value returns the first value of input id, or "".
+func (f *FormSubmission) Value(id string) string {
+	if f == nil || len(f.Values[id]) == 0 {
+		return ""
+	}
+	return f.Values[id][0]
+}
+
+// Alert is a monitoring alert normalized from any source.
+type Alert struct {
+	Source      string // "alertmanager", "cloudwatch", "grafana", "webhook"
+	DedupKey    string // one problem, one key: group key, alarm ARN, dedup_key
+	Status      AlertStatus
+	Title       string
+	Description string
+	Priority    Priority
+	Labels      map[string]string
+	Links       []Link
+	StartsAt    time.Time
+	// Alerts counts the individual alerts firing in the group.
+	Firing   int
+	Resolved int
+}
+
+// AlertStatus is whether the alert fires or has recovered.
+type AlertStatus string
+
+// Alert statuses.
+const (
+	AlertFiring   AlertStatus = "firing"
+	AlertResolved AlertStatus = "resolved"
+)
+
+// Link is a titled URL.
+type Link struct {
+	Title string
+	URL   string
+}

@@ -1,0 +1,41 @@
+package bot
+
+import "context"
+
+// Platform is what a chat adapter does for the core. Each method takes the
+// caller's context and returns once the platform has answered. A platform
+// that cannot do something returns ErrUnsupported and the handler carries
+// on without it. Implementations rate-limit and retry themselves (429,
+// Retry-After); an error returned here is final for this call.
+type Platform interface {
+	// Name is the platform's short name ("slack", "teams", "console"); it is
+	// also the Event.Platform of events the adapter produces.
+	Name() string
+	// CreateChannel creates a conversation for an incident. name is a
+	// suggestion the adapter fits to its own naming rules (and makes unique);
+	// the returned Channel carries the name actually used.
+	CreateChannel(ctx context.Context, spec ChannelSpec) (Channel, error)
+	// Invite adds users to a channel; users already there are not an error.
+	Invite(ctx context.Context, channelID string, userIDs []string) error
+	// Post sends msg to a channel and returns its reference.
+	Post(ctx context.Context, channelID string, msg Message) (MessageRef, error)
+	// Update replaces a posted message in place.
+	Update(ctx context.Context, ref MessageRef, msg Message) error
+	// SetTopic sets a channel's topic (or description).
+	SetTopic(ctx context.Context, channelID, topic string) error
+	// Pin pins a posted message; pinning it twice is not an error.
+	Pin(ctx context.Context, ref MessageRef) error
+	// Archive closes a channel for good where the platform allows it.
+	Archive(ctx context.Context, channelID string) error
+	// OpenForm shows form to the person who triggered ev.
+	OpenForm(ctx context.Context, ev *Event, form Form) error
+	// Reply answers the person who triggered ev so that only they see it.
+	Reply(ctx context.Context, ev *Event, msg Message) error
+}
+
+// ChannelSpec describes a channel to create.
+type ChannelSpec struct {
+	Name    string
+	Topic   string
+	Private bool
+}

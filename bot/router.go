@@ -1,0 +1,515 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sort"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Request is one event on its way through the router to a handler.
+type Request struct {
+	Event *Event
+	// Command is the parsed command line (commands and button clicks).
+	Command Command
+	// Route is the matched command route, nil for other events.
+	Route    *Route
+	Platform Platform
+	Lang     Lang
+	// Incident is the incident the event concerns, when the route asked for
+	// one and it could be found.
+	Incident *Incident
+	Log      *zap.Logger
+}
+
+// T translates key into the request's language.
+func (r *Request) T(key string, args ...string) string { return T(r.Lang, key, args...) }
+
+// Reply answers the person who triggered the event, privately.
+func (r *Request) Reply(ctx context.Context, msg Message) error {
+	return r.Platform.Reply(ctx, r.Event, msg)
+}
+
+// Usage is the coded error that shows the route's usage line.
+func (r *Request) Usage() error {
+	name := ""
+	if r.Route != nil {
+		name = r.Route.Name
+	}
+	return Errorf(CodeUsage, "usage", r.T("usage."+name))
+}
+
+// HandlerFunc handles one request. A returned *Error is shown to the user
+// in their language; any other error is logged and shown as an internal
+// error.
+type HandlerFunc func(ctx context.Context, req *Request) error
+
+// Middleware wraps a handler.
+type Middleware func(HandlerFunc) HandlerFunc
+
+// IncidentScope says whether a route acts on an incident.
+type IncidentScope int
+
+// Incident scopes.
+const (
+	// NoIncident routes never look one up.
+	NoIncident IncidentScope = iota
+	// OptionalIncident routes get the incident when one is named or implied
+	// by the channel, and nil otherwise.
+	OptionalIncident
+	// NeedsIncident routes are refused with CodeNoIncident without one.
+	NeedsIncident
+)
+
+// Route binds a command name to its handler. Its help text lives in the
+// catalog under "help.<Name>" and its usage under "usage.<Name>".
+type Route struct {
+	Name    string
+	Aliases []string
+	Scope   IncidentScope
+	// Permission is the policy action checked before the handler runs ("" =
+	// no check).
+	Permission string
+	// Hidden routes are left out of help.
+	Hidden  bool
+	Handler HandlerFunc
+}
+
+// FormRoute handles the submission of one form.
+type FormRoute struct {
+	// Validate checks a submission without side effects and returns
+	// translated messages by input ID; nil or empty means valid.
+	Validate   func(lang Lang, sub *FormSubmission) map[string]string
+	Scope      IncidentScope
+	Permission string
+	Handler    HandlerFunc
+}
+
+// Resolver finds the incident a request concerns: the one named with INC-n,
+// else the one whose channel the event came from. It returns an error
+// wrapping ErrNotFound when there is none.
+type Resolver interface {
+	ResolveIncident(ctx context.Context, req *Request) (*Incident, error)
+}
+
+// Authorizer decides whether the request's user may perform action; a
+// refusal is a coded *Error (CodeForbidden) that says who may.
+type Authorizer interface {
+	Authorize(ctx context.Context, req *Request, action string) error
+}
+
+// Options configures a Router.
+type Options struct {
+	// Workers is how many events are handled at once (default 16).
+	Workers int
+	// Queue is how many events may wait (default 1024); Dispatch reports
+	// CodeBusy beyond that.
+	Queue int
+	// Lang is the language for people whose platform tells none.
+	Lang Lang
+	// Timeout bounds the handling of one event (default 60s).
+	Timeout    time.Duration
+	Resolver   Resolver
+	Authorizer Authorizer
+	// Seen marks a delivery key as handled and reports whether it is new;
+	// events with an ID seen before are dropped. Nil disables de-duplication.
+	Seen func(ctx context.Context, key string) (bool, error)
+	// Observe, when set, is told how long each command took.
+	Observe func(command string, d time.Duration, err error)
+	// Middleware wraps every handler, outermost first.
+	Middleware []Middleware
+	Log        *zap.Logger
+}
+
+// ErrClosed is returned by Dispatch after Close.
+var ErrClosed = errors.New("router closed")
+
+// Router maps commands, button clicks, forms, messages and alerts to
+// handlers, and runs them on a bounded worker pool.
+type Router struct {
+	opts      Options
+	log       *zap.Logger
+	mu        sync.RWMutex
+	platforms map[string]Platform
+	routes    map[string]*Route // by name and alias
+	ordered   []*Route
+	forms     map[string]FormRoute
+	onMessage HandlerFunc
+	onAlert   HandlerFunc
+
+	queue     chan job
+	wg        sync.WaitGroup
+	closeOnce sync.Once
+	closed    chan struct{}
+	closing   sync.RWMutex
+}
+
+type job struct{ ev Event }
+
+// NewRouter starts a router's workers; Close stops them.
+func NewRouter(opts Options) *Router {
+	if opts.Workers <= 0 {
+		opts.Workers = 16
+	}
+	if opts.Queue <= 0 {
+		opts.Queue = 1024
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	if _, ok := catalogs[opts.Lang]; !ok {
+		opts.Lang = English
+	}
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	r := &Router{
+		opts:      opts,
+		log:       opts.Log.Named("router"),
+		platforms: map[string]Platform{},
+		routes:    map[string]*Route{},
+		forms:     map[string]FormRoute{},
+		queue:     make(chan job, opts.Queue),
+		closed:    make(chan struct{}),
+	}
+	r.wg.Add(opts.Workers)
+	for range opts.Workers {
+		go r.work()
+	}
+	return r
+}
+
+// Register makes a platform's events routable; its Name must be unique.
+func (r *Router) Register(p Platform) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.platforms[p.Name()] = p
+}
+
+// Platform returns the registered platform by name.
+func (r *Router) Platform(name string) (Platform, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	p, ok := r.platforms[name]
+	return p, ok
+}
+
+// Handle registers a command route. It panics on a duplicate name or alias,
+// which is a programming error found at start.
+func (r *Router) Handle(rt Route) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	route := &rt
+	for _, n := range append([]string{rt.Name}, rt.Aliases...) {
+		if _, dup := r.routes[n]; dup {
+			panic(fmt.Sprintf("bot: command %q registered twice", n))
+		}
+		r.routes[n] = route
+	}
+	r.ordered = append(r.ordered, route)
+}
+
+// HandleForm registers the handler for submissions of form id.
+func (r *Router) HandleForm(id string, fr FormRoute) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.forms[id] = fr
+}
+
+// HandleMessages registers the handler for channel messages, edits,
+// deletions, reactions and pins.
+func (r *Router) HandleMessages(h HandlerFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onMessage = h
+}
+
+// HandleAlerts registers the handler for monitoring alerts.
+func (r *Router) HandleAlerts(h HandlerFunc) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.onAlert = h
+}
+
+// Routes returns the visible command routes in registration order.
+func (r *Router) Routes() []Route {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]Route, 0, len(r.ordered))
+	for _, rt := range r.ordered {
+		if !rt.Hidden {
+			out = append(out, *rt)
+		}
+	}
+	return out
+}
+
+// Lookup finds a route by name or alias.
+func (r *Router) Lookup(name string) (*Route, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	rt, ok := r.routes[name]
+	return rt, ok
+}
+
+// Dispatch queues ev and returns at once, so an adapter can acknowledge its
+// platform within the platform's deadline. It returns a CodeBusy *Error
+// when the queue is full and ErrClosed after Close.
+func (r *Router) Dispatch(ev Event) error {
+	r.closing.RLock()
+	defer r.closing.RUnlock()
+	select {
+	case <-r.closed:
+		return ErrClosed
+	default:
+	}
+	select {
+	case r.queue <- job{ev: ev}:
+		return nil
+	default:
+		return Errorf(CodeBusy)
+	}
+}
+
+// Serve handles ev synchronously on the caller's goroutine, through the
+// same path as Dispatch. The console and tests use it.
+func (r *Router) Serve(ctx context.Context, ev Event) error {
+	return r.handle(ctx, &ev)
+}
+
+// Close stops accepting events and waits until queued ones are handled or
+// ctx ends.
+func (r *Router) Close(ctx context.Context) error {
+	r.closeOnce.Do(func() {
+		r.closing.Lock()
+		close(r.closed)
+		close(r.queue)
+		r.closing.Unlock()
+	})
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("drain router: %w", ctx.Err())
+	}
+}
+
+func (r *Router) work() {
+	defer r.wg.Done()
+	for j := range r.queue {
+		_ = r.handle(context.Background(), &j.ev)
+	}
+}
+
+// ValidateForm checks a form submission synchronously, for platforms that
+// must show field errors in their acknowledgement (Slack modals). It
+// returns translated messages by input ID; empty means valid.
+func (r *Router) ValidateForm(ev *Event) map[string]string {
+	if ev.Form == nil {
+		return nil
+	}
+	r.mu.RLock()
+	fr, ok := r.forms[ev.Form.ID]
+	r.mu.RUnlock()
+	if !ok || fr.Validate == nil {
+		return nil
+	}
+	return fr.Validate(r.lang(ev), ev.Form)
+}
+
+func (r *Router) lang(ev *Event) Lang {
+	if l, ok := ParseLang(ev.Locale); ok {
+		return l
+	}
+	return r.opts.Lang
+}
+
+// handle runs one event end to end and reports the outcome to ev.Done.
+func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	if ev.At.IsZero() {
+		ev.At = time.Now()
+	}
+	defer func() {
+		if ev.Done != nil {
+			ev.Done(err)
+		}
+	}()
+	p, ok := r.Platform(ev.Platform)
+	if !ok {
+		return fmt.Errorf("event from unregistered platform %q", ev.Platform)
+	}
+	req := &Request{Event: ev, Platform: p, Lang: r.lang(ev), Log: r.log.With(
+		zap.String("platform", ev.Platform), zap.String("event_kind", string(ev.Kind)),
+		zap.String("user_id", ev.User.ID), zap.String("channel_id", ev.Channel))}
+	if dup := r.duplicate(ctx, ev); dup {
+		req.Log.Debug("duplicate delivery dropped", zap.String("event_id", ev.ID))
+		return nil
+	}
+	h, name, err := r.match(req)
+	if err == nil {
+		h = r.chain(h, name)
+		err = h(ctx, req)
+	}
+	r.report(ctx, req, name, err)
+	return err
+}
+
+func (r *Router) duplicate(ctx context.Context, ev *Event) bool {
+	if ev.ID == "" || r.opts.Seen == nil {
+		return false
+	}
+	first, err := r.opts.Seen(ctx, ev.Platform+":"+ev.ID)
+	if err != nil {
+		// Handling twice beats dropping: most handlers are idempotent and
+		// the store dedupes what must not repeat.
+		r.log.Warn("de-duplication unavailable", zap.Error(err))
+		return false
+	}
+	return !first
+}
+
+// match finds the handler for the request and the name it is observed as.
+func (r *Router) match(req *Request) (HandlerFunc, string, error) {
+	ev := req.Event
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	switch ev.Kind {
+	case EventCommand, EventAction:
+		line := ev.Text
+		if ev.Kind == EventAction {
+			line = Button{Command: ev.Action, Args: ev.Value}.CommandLine(ev.Option)
+		}
+		req.Command = Parse(line)
+		if req.Command.Name == "" {
+			req.Command.Name = "help"
+		}
+		rt, ok := r.routes[req.Command.Name]
+		if !ok {
+			return nil, "unknown", r.unknown(req.Command.Name)
+		}
+		req.Route = rt
+		return r.scoped(rt.Handler, rt.Scope, rt.Permission), rt.Name, nil
+	case EventForm:
+		if ev.Form == nil {
+			return nil, "form", errors.New("form event without a form")
+		}
+		fr, ok := r.forms[ev.Form.ID]
+		if !ok {
+			return nil, "form", fmt.Errorf("no handler for form %q", ev.Form.ID)
+		}
+		if id, ok := ParseID(ev.Form.Meta); ok {
+			req.Command.Incident = id
+		}
+		return r.scoped(fr.Handler, fr.Scope, fr.Permission), "form:" + ev.Form.ID, nil
+	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventPin:
+		if r.onMessage == nil {
+			return nil, "message", errors.New("no message handler")
+		}
+		return r.onMessage, "message", nil
+	case EventAlert:
+		if r.onAlert == nil {
+			return nil, "alert", errors.New("no alert handler")
+		}
+		return r.onAlert, "alert", nil
+	}
+	return nil, "unknown", fmt.Errorf("unknown event kind %q", ev.Kind)
+}
+
+func (r *Router) unknown(name string) error {
+	names := make([]string, 0, len(r.routes))
+	for n, rt := range r.routes {
+		if !rt.Hidden {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	if c, ok := Closest(name, names); ok {
+		return Errorf(CodeUnknownCommand, "command", name, "suggestion", r.routes[c].Name)
+	}
+	return Errorf(CodeNoSuchCommand, "command", name)
+}
+
+// scoped wraps h with incident resolution and the permission check.
+func (r *Router) scoped(h HandlerFunc, scope IncidentScope, perm string) HandlerFunc {
+	return func(ctx context.Context, req *Request) error {
+		if scope != NoIncident && r.opts.Resolver != nil {
+			inc, err := r.opts.Resolver.ResolveIncident(ctx, req)
+			switch {
+			case err == nil:
+				req.Incident = inc
+			case errors.Is(err, ErrNotFound) && req.Command.Incident != 0:
+				return Errorf(CodeNotFound, "id", FormatID(req.Command.Incident))
+			case errors.Is(err, ErrNotFound) && scope == NeedsIncident:
+				return Errorf(CodeNoIncident)
+			case !errors.Is(err, ErrNotFound):
+				return err
+			}
+		}
+		if perm != "" && r.opts.Authorizer != nil {
+			if err := r.opts.Authorizer.Authorize(ctx, req, perm); err != nil {
+				return err
+			}
+		}
+		return h(ctx, req)
+	}
+}
+
+// chain wraps h with panic recovery, timing and the configured middleware.
+func (r *Router) chain(h HandlerFunc, name string) HandlerFunc {
+	for i := len(r.opts.Middleware) - 1; i >= 0; i-- {
+		h = r.opts.Middleware[i](h)
+	}
+	return func(ctx context.Context, req *Request) (err error) {
+		start := time.Now()
+		defer func() {
+			if p := recover(); p != nil {
+				req.Log.Error("handler panicked", zap.String("command", name),
+					zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+				err = Wrap(CodeInternal, fmt.Errorf("panic: %v", p))
+			}
+			if r.opts.Observe != nil {
+				r.opts.Observe(name, time.Since(start), err)
+			}
+		}()
+		return h(ctx, req)
+	}
+}
+
+// report logs the outcome and tells the user about errors they can act on.
+func (r *Router) report(ctx context.Context, req *Request, name string, err error) {
+	log := req.Log.With(zap.String("command", name))
+	if err == nil {
+		log.Debug("handled")
+		return
+	}
+	var coded *Error
+	isCoded := errors.As(err, &coded)
+	switch {
+	case isCoded && coded.Code != CodeInternal && coded.Code != CodeUnavailable:
+		log.Info("refused", zap.String("code", coded.Code))
+	case errors.Is(err, ErrUnavailable) || (isCoded && coded.Code == CodeUnavailable):
+		log.Warn("storage unavailable", zap.Error(err))
+		coded = Errorf(CodeUnavailable)
+	default:
+		log.Error("handler failed", zap.Error(err))
+		coded = Errorf(CodeInternal)
+	}
+	switch req.Event.Kind {
+	case EventCommand, EventAction, EventForm:
+	default:
+		return // nobody asked; nobody to tell
+	}
+	msg := Message{Text: req.T("err."+coded.Code, coded.Args...)}
+	if rerr := req.Platform.Reply(ctx, req.Event, msg); rerr != nil {
+		log.Warn("reply failed", zap.Error(rerr))
+	}
+}

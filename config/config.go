@@ -1,0 +1,221 @@
+package config
+
+import (
+	"bytes"
+	"time"
+
+	"github.com/warroomhq/warroom/bot"
+	"go.yaml.in/yaml/v3"
+)
+
+// Defaults for fields left unset by both the file and the environment.
+const (
+	DefaultLang             = "en"
+	DefaultTimezone         = "UTC"
+	DefaultAddr             = ":8080"
+	DefaultLogLevel         = "info"
+	DefaultWorkers          = 16
+	DefaultQueue            = 1024
+	DefaultRedisPrefix      = "warroom:"
+	DefaultChannelPrefix    = "inc"
+	DefaultNoCommanderAfter = 10 * time.Minute
+	DefaultTriageAckAfter   = 15 * time.Minute
+)
+
+// defaultUpdateEvery is how often each priority's channel is reminded to
+// post a status update unless configured otherwise.
+var defaultUpdateEvery = map[bot.Priority]time.Duration{
+	bot.P1: 30 * time.Minute,
+	bot.P2: time.Hour,
+	bot.P3: 4 * time.Hour,
+	bot.P4: 24 * time.Hour,
+}
+
+// Config is Warroom's whole configuration. A Config returned by Load is
+// complete and valid: defaults are filled in, Priorities holds exactly the
+// keys "P1".."P4", and Policy holds every action in Actions with its who
+// values normalized. The accessors (AllRoles, Level, Allowed) also work on a
+// hand-built or zero Config, falling back to the defaults.
+type Config struct {
+	// Lang is the language of the bot's messages: "ja" or "en".
+	Lang string `yaml:"lang"`
+	// Timezone is the IANA time zone times are shown in, e.g. "Asia/Tokyo".
+	Timezone string `yaml:"timezone"`
+	// Addr is the HTTP listen address, host:port.
+	Addr string `yaml:"addr"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level"`
+	// Workers is the size of the router's worker pool, 1..1024.
+	Workers int `yaml:"workers"`
+	// Queue is how many events the router buffers before refusing, 1..100000.
+	Queue int `yaml:"queue"`
+
+	Redis    Redis    `yaml:"redis"`
+	API      API      `yaml:"api"`
+	Channels Channels `yaml:"channels"`
+
+	// Priorities describes each priority, keyed "P1".."P4". In the file any
+	// alias bot.ParsePriority accepts ("sev1", "p2", "critical") may be used.
+	Priorities map[string]PriorityLevel `yaml:"priorities"`
+	// Roles are extra incident roles beyond bot.BuiltinRoles.
+	Roles []RoleDef `yaml:"roles"`
+	// Admins are platform user IDs that may do anything.
+	Admins []string `yaml:"admins"`
+	// Policy maps an action (see Actions) to who may perform it (see
+	// WhoAnyone and friends).
+	Policy map[string][]string `yaml:"policy"`
+
+	Reminders Reminders `yaml:"reminders"`
+}
+
+// Redis says where incidents are stored.
+type Redis struct {
+	// URL is redis://[user:password@]host:port[/db] or rediss:// for TLS.
+	// Empty means an embedded in-memory Redis: fine for a trial, lost on
+	// restart.
+	URL Secret `yaml:"url"`
+	// Prefix starts every key, so several deployments can share one Redis.
+	Prefix string `yaml:"prefix"`
+}
+
+// API configures the read-only HTTP API.
+type API struct {
+	// Token is the bearer token the API requires. Empty disables auth.
+	Token Secret `yaml:"token"`
+}
+
+// Channels says how incident channels are made.
+type Channels struct {
+	// Prefix starts every incident channel's name: 1-20 of a-z, 0-9 and -.
+	Prefix string `yaml:"prefix"`
+	// Private makes incident channels private where the platform allows.
+	Private bool `yaml:"private"`
+	// ArchiveOnClose archives the channel when its incident is closed.
+	ArchiveOnClose bool `yaml:"archive_on_close"`
+}
+
+// PriorityLevel describes one priority.
+type PriorityLevel struct {
+	// Name replaces the catalog's name for the level ("" keeps it).
+	Name string `yaml:"name"`
+	// Criteria is shown where people pick a priority, so "how bad is P2?"
+	// has one answer. "" means the built-in catalog text in the user's
+	// language.
+	Criteria string `yaml:"criteria"`
+	// UpdateEvery is how often an open incident at this level is reminded to
+	// post a status update.
+	UpdateEvery Duration `yaml:"update_every"`
+}
+
+// RoleDef defines an extra incident role.
+type RoleDef struct {
+	// Name is [a-z][a-z0-9-]{0,31}, not a built-in role or its alias, unique.
+	Name string `yaml:"name"`
+	// Description says what the role does, shown in role pickers.
+	Description string `yaml:"description"`
+}
+
+// Reminders sets when the bot nudges an incident channel.
+type Reminders struct {
+	// NoCommanderAfter is how long an incident may go without a commander
+	// before the bot asks for one.
+	NoCommanderAfter Duration `yaml:"no_commander_after"`
+	// TriageAckAfter is how long an alert may sit in triage unacknowledged
+	// before the bot asks again.
+	TriageAckAfter Duration `yaml:"triage_ack_after"`
+}
+
+// Default returns the configuration Load gives with no file and an empty
+// environment.
+func Default() *Config {
+	c := &Config{}
+	for _, d := range defaults {
+		d.apply(c)
+	}
+	c.Priorities = map[string]PriorityLevel{}
+	for _, p := range bot.Priorities {
+		c.Priorities[p.String()] = PriorityLevel{UpdateEvery: Duration(defaultUpdateEvery[p])}
+	}
+	c.Policy = map[string][]string{}
+	for _, a := range Actions {
+		c.Policy[a] = defaultPolicy(a)
+	}
+	return c
+}
+
+// defaults fills scalar fields left unset. Each row names the YAML path it
+// fills, so a value given explicitly (even an invalid zero) is left for
+// validation to judge rather than silently replaced.
+var defaults = []struct {
+	path  string
+	apply func(*Config)
+}{
+	{"lang", func(c *Config) { c.Lang = DefaultLang }},
+	{"timezone", func(c *Config) { c.Timezone = DefaultTimezone }},
+	{"addr", func(c *Config) { c.Addr = DefaultAddr }},
+	{"log_level", func(c *Config) { c.LogLevel = DefaultLogLevel }},
+	{"workers", func(c *Config) { c.Workers = DefaultWorkers }},
+	{"queue", func(c *Config) { c.Queue = DefaultQueue }},
+	{"redis.prefix", func(c *Config) { c.Redis.Prefix = DefaultRedisPrefix }},
+	{"channels.prefix", func(c *Config) { c.Channels.Prefix = DefaultChannelPrefix }},
+	{"reminders.no_commander_after", func(c *Config) { c.Reminders.NoCommanderAfter = Duration(DefaultNoCommanderAfter) }},
+	{"reminders.triage_ack_after", func(c *Config) { c.Reminders.TriageAckAfter = Duration(DefaultTriageAckAfter) }},
+}
+
+// AllRoles returns the built-in roles followed by the configured ones, as a
+// new slice.
+func (c *Config) AllRoles() []bot.Role {
+	roles := append([]bot.Role(nil), bot.BuiltinRoles...)
+	for _, r := range c.Roles {
+		roles = append(roles, bot.Role(r.Name))
+	}
+	return roles
+}
+
+// Level returns how priority p is configured. Criteria and Name are "" when
+// the catalog's text applies; UpdateEvery is always set for a valid p. An
+// invalid p gives the zero PriorityLevel.
+func (c *Config) Level(p bot.Priority) PriorityLevel {
+	if !p.Valid() {
+		return PriorityLevel{}
+	}
+	l := c.Priorities[p.String()]
+	if l.UpdateEvery <= 0 {
+		l.UpdateEvery = Duration(defaultUpdateEvery[p])
+	}
+	return l
+}
+
+// Allowed returns who may perform action: the configured list, else the
+// default. The result is a new slice, never nil; an action not in Actions
+// is allowed to nobody (an empty slice), so a typo fails closed.
+func (c *Config) Allowed(action string) []string {
+	if who, ok := c.Policy[action]; ok && len(who) > 0 {
+		return append([]string{}, who...)
+	}
+	return defaultPolicy(action)
+}
+
+// Redacted returns the configuration as YAML with every secret replaced by
+// "<redacted>" (an unset secret shows as ""), for `warroom config check`.
+func (c *Config) Redacted() string {
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(c); err != nil {
+		// Config holds only plain values; this cannot fail in practice.
+		return "# cannot render configuration: " + err.Error() + "\n"
+	}
+	_ = enc.Close()
+	return b.String()
+}
+
+// Location returns the time zone of Timezone; UTC when it cannot be loaded
+// (Load has already reported that).
+func (c *Config) Location() *time.Location {
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}

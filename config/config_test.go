@@ -1,0 +1,434 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"github.com/warroomhq/warroom/bot"
+)
+
+// env returns a getenv over m, so tests never touch the process environment.
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// problems loads path under m and returns the problems as "field: message"
+// lines, failing the test if Load succeeded.
+func problems(t *testing.T, path string, m map[string]string) []string {
+	t.Helper()
+	c, err := Load(path, env(m))
+	require.Error(t, err)
+	require.Nil(t, c)
+	var ps Problems
+	require.True(t, errors.As(err, &ps), "error is %T, want Problems", err)
+	lines := make([]string, len(ps))
+	for i, p := range ps {
+		lines[i] = p.String()
+	}
+	require.Equal(t, strings.Join(lines, "\n"), err.Error())
+	return lines
+}
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "warroom.yml")
+	require.NoError(t, os.WriteFile(path, []byte(text), 0o600))
+	return path
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := Load("", env(nil))
+	require.NoError(t, err)
+	require.Equal(t, Default(), c)
+
+	require.Equal(t, "en", c.Lang)
+	require.Equal(t, ":8080", c.Addr)
+	require.Equal(t, "info", c.LogLevel)
+	require.Equal(t, 16, c.Workers)
+	require.Equal(t, 1024, c.Queue)
+	require.Equal(t, Secret(""), c.Redis.URL)
+	require.Equal(t, "warroom:", c.Redis.Prefix)
+	require.Equal(t, Secret(""), c.API.Token)
+	require.Equal(t, Channels{Prefix: "inc"}, c.Channels)
+	require.Empty(t, c.Roles)
+	require.Empty(t, c.Admins)
+	require.Equal(t, Reminders{NoCommanderAfter: Duration(10 * time.Minute), TriageAckAfter: Duration(15 * time.Minute)}, c.Reminders)
+	require.Equal(t, map[string]PriorityLevel{
+		"P1": {UpdateEvery: Duration(30 * time.Minute)},
+		"P2": {UpdateEvery: Duration(time.Hour)},
+		"P3": {UpdateEvery: Duration(4 * time.Hour)},
+		"P4": {UpdateEvery: Duration(24 * time.Hour)},
+	}, c.Priorities)
+	require.Len(t, c.Policy, len(Actions))
+
+	// A nil getenv and an empty file mean the same as no environment and no file.
+	c2, err := Load(writeFile(t, "# nothing yet\n"), nil)
+	require.NoError(t, err)
+	require.Equal(t, c, c2)
+}
+
+func TestEnvOverlaysFile(t *testing.T) {
+	path := writeFile(t, `
+lang: ja
+workers: 4
+admins: [U1]
+redis:
+  prefix: "a:"
+`)
+	c, err := Load(path, env(map[string]string{
+		"WARROOM_LANG":      "en",
+		"WARROOM_WORKERS":   " 8 ",
+		"WARROOM_ADMINS":    "U7, U8,",
+		"REDIS_URL":         "redis://:pw@redis:6379/2",
+		"WARROOM_API_TOKEN": "tok",
+		"WARROOM_QUEUE":     "", // empty is unset: the default stays
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "en", c.Lang)
+	require.Equal(t, 8, c.Workers)
+	require.Equal(t, 1024, c.Queue)
+	require.Equal(t, []string{"U7", "U8"}, c.Admins)
+	require.Equal(t, "a:", c.Redis.Prefix, "a file value no variable overrides is kept")
+	require.Equal(t, "redis://:pw@redis:6379/2", c.Redis.URL.Reveal())
+	require.Equal(t, "tok", c.API.Token.Reveal())
+}
+
+func TestConfigPathFromEnv(t *testing.T) {
+	path := writeFile(t, "lang: ja\n")
+	c, err := Load("", env(map[string]string{"WARROOM_CONFIG": path}))
+	require.NoError(t, err)
+	require.Equal(t, "ja", c.Lang)
+
+	// The --config path wins over WARROOM_CONFIG.
+	c, err = Load(writeFile(t, "addr: \":9090\"\n"), env(map[string]string{"WARROOM_CONFIG": path}))
+	require.NoError(t, err)
+	require.Equal(t, "en", c.Lang)
+	require.Equal(t, ":9090", c.Addr)
+}
+
+func TestFileProblems(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string
+	}{
+		{"bad_lang.yml", []string{`lang: must be "ja" or "en", got "fr"`}},
+		{"bad_duration.yml", []string{`priorities.P2.update_every: must be a duration such as 90s, 10m or 4h, got "1 hour" (line 3)`}},
+		{"zero_duration.yml", []string{
+			`reminders.no_commander_after: must be more than 0s, got 0s`,
+			`reminders.triage_ack_after: must be more than 0s, got -5m`,
+		}},
+		{"unknown_field.yml", []string{`redis.passwrod: unknown field (line 4); known fields: url, prefix`}},
+		{"wrong_type.yml", []string{
+			`workers: must be an integer, got "many" (line 1)`,
+			`channels.private: must be true or false, got "maybe" (line 3)`,
+		}},
+		{"duplicate_key.yml", []string{`lang: given twice (lines 1 and 2)`}},
+		{"unknown_action.yml", []string{`policy.delete: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen`}},
+		{"bad_who.yml", []string{
+			`policy.resolve[1]: unknown value "boss"; want anyone, commander, admins, role:<name> or user:<id>`,
+			`policy.resolve[2]: unknown role "dba"; roles are commander, communications, scribe, operations`,
+			`policy.resolve[3]: must be user:<id> with a user ID without white space, got "user:"`,
+		}},
+		{"empty_policy.yml", []string{`policy.close: must list at least one who; want anyone, commander, admins, role:<name> or user:<id>`}},
+		{"builtin_role.yml", []string{`roles[0].name: "ic" is an alias of the built-in role "commander"`}},
+		{"duplicate_role.yml", []string{`roles[2].name: duplicate role "database" (also roles[0])`}},
+		{"bad_role_name.yml", []string{`roles[0].name: must be a-z, 0-9 and -, starting with a letter, at most 32 characters, got "Database Team"`}},
+		{"bad_priority_key.yml", []string{`priorities.P5: unknown priority; want P1, P2, P3 or P4 (or sev1..sev4, critical, high, medium, low)`}},
+		{"duplicate_priority.yml", []string{`priorities.sev1: same priority as "P1"`}},
+		{"bad_addr.yml", []string{`addr: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`}},
+		{"bad_redis_scheme.yml", []string{`redis.url: must start with redis:// or rediss:// (value not shown: it may hold a password)`}},
+		{"syntax.yml", []string{`testdata/syntax.yml: invalid YAML: mapping values are not allowed in this context (line 2)`}},
+		{"missing.yml", []string{`testdata/missing.yml: cannot read: no such file or directory`}},
+		{"multiple.yml", []string{
+			// The decoder's problems come first, in file order...
+			`channels.colour: unknown field (line 12); known fields: prefix, private, archive_on_close`,
+			`reminders.triage_ack_after: must be a duration such as 90s, 10m or 4h, got "15" (line 25)`,
+			// ...then validation, in field order.
+			`lang: must be "ja" or "en", got "fr"`,
+			`addr: must be host:port such as ":8080" or "127.0.0.1:8080", got "localhost"`,
+			`log_level: must be debug, info, warn or error, got "verbose"`,
+			`workers: must be between 1 and 1024, got 0`,
+			`queue: must be between 1 and 100000, got 200000`,
+			`redis.url: must start with redis:// or rediss:// (value not shown: it may hold a password)`,
+			`redis.prefix: must be at most 64 characters without white space, { or }, got "{warroom}:"`,
+			`channels.prefix: must be 1-20 characters of a-z, 0-9 and -, got "INC_"`,
+			`priorities.sev2.update_every: must be more than 0s, got 0s`,
+			`priorities.urgent: unknown priority; want P1, P2, P3 or P4 (or sev1..sev4, critical, high, medium, low)`,
+			`roles[0].name: clashes with the built-in role "scribe"`,
+			`admins[1]: must be a user ID without white space, got "U 2"`,
+			`policy.resolve[0]: unknown role "dba"; roles are commander, communications, scribe, operations`,
+			`policy.launch: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen`,
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			require.Equal(t, tt.want, problems(t, filepath.Join("testdata", tt.file), nil))
+		})
+	}
+}
+
+func TestEnvProblems(t *testing.T) {
+	// One invalid value per variable: each problem must name the variable,
+	// not the YAML field it overrides. Every row of Env must be covered.
+	bad := map[string]string{
+		"WARROOM_LANG":         "fr",
+		"WARROOM_TIMEZONE":     "Mars/Olympus",
+		"WARROOM_ADDR":         "8080",
+		"WARROOM_LOG_LEVEL":    "loud",
+		"WARROOM_WORKERS":      "abc",
+		"WARROOM_QUEUE":        "0",
+		"REDIS_URL":            "http://:hunter2@redis:6379",
+		"WARROOM_REDIS_PREFIX": "{x}",
+		"WARROOM_API_TOKEN":    "tok xyz",
+		"WARROOM_ADMINS":       "U1,U 2",
+	}
+	for _, e := range Env {
+		if e.Name != EnvConfig {
+			require.Contains(t, bad, e.Name, "add an invalid value for %s", e.Name)
+		}
+	}
+	// The file's values are overridden, so its mistakes in those fields vanish.
+	path := writeFile(t, "lang: de\nworkers: 4\n")
+	require.Equal(t, []string{
+		`WARROOM_WORKERS: must be an integer, got "abc"`,
+		`WARROOM_LANG: must be "ja" or "en", got "fr"`,
+		`WARROOM_TIMEZONE: must be an IANA time zone such as "Asia/Tokyo" or "UTC", got "Mars/Olympus"`,
+		`WARROOM_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`,
+		`WARROOM_LOG_LEVEL: must be debug, info, warn or error, got "loud"`,
+		`WARROOM_QUEUE: must be between 1 and 100000, got 0`,
+		`REDIS_URL: must start with redis:// or rediss:// (value not shown: it may hold a password)`,
+		`WARROOM_REDIS_PREFIX: must be at most 64 characters without white space, { or }, got "{x}"`,
+		`WARROOM_API_TOKEN: must not contain white space`,
+		`WARROOM_ADMINS: must be a user ID without white space, got "U 2"`,
+	}, problems(t, path, bad))
+}
+
+func TestEnvTable(t *testing.T) {
+	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_LOG_LEVEL",
+		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_PREFIX",
+		"WARROOM_API_TOKEN", "WARROOM_ADMINS"}
+	var names []string
+	fields := map[string]bool{}
+	for _, e := range Env {
+		names = append(names, e.Name)
+		require.NotEmpty(t, e.Help, e.Name)
+		if e.Name == EnvConfig {
+			continue
+		}
+		require.NotNil(t, e.set, e.Name)
+		require.False(t, fields[e.Field], "two variables set %s", e.Field)
+		fields[e.Field] = true
+	}
+	require.Equal(t, want, names)
+}
+
+func TestRedisURL(t *testing.T) {
+	for _, tt := range []struct{ url, want string }{
+		{"redis://localhost:6379", ""},
+		{"rediss://user:p%40ss@redis.example.com:6380/3", ""},
+		{"localhost:6379", "must start with redis:// or rediss://"},
+		{"redis://:pa ss%zz@host", "is not a valid URL; percent-encode special characters in the password"},
+		{"redis:///0", "must name a host, as in redis://host:6379/0"},
+		{"redis://host:6379/zero", "must end in a database number, as in redis://host:6379/0"},
+	} {
+		t.Run(tt.url, func(t *testing.T) {
+			require.Equal(t, tt.want, redisURLProblem(tt.url))
+		})
+	}
+}
+
+func TestSecretsNeverPrint(t *testing.T) {
+	c, err := Load("", env(map[string]string{
+		"REDIS_URL":         "redis://:hunter2@host:6379",
+		"WARROOM_API_TOKEN": "tok-xyz",
+	}))
+	require.NoError(t, err)
+	require.Equal(t, "redis://:hunter2@host:6379", c.Redis.URL.Reveal())
+	require.Equal(t, "tok-xyz", c.API.Token.Reveal())
+
+	js, err := json.Marshal(c)
+	require.NoError(t, err)
+	shown := map[string]string{
+		"%q secret": fmt.Sprintf("%q", c.API.Token),
+		"%x secret": fmt.Sprintf("%x", c.API.Token),
+		"%10s":      fmt.Sprintf("%10s", c.Redis.URL),
+		"String":    c.Redis.URL.String() + c.API.Token.GoString(),
+		"json":      strings.ReplaceAll(strings.ReplaceAll(string(js), `\u003c`, "<"), `\u003e`, ">"),
+		"Redacted":  c.Redacted(),
+	}
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		shown[verb] = fmt.Sprintf(verb, c)
+		shown[verb+" value"] = fmt.Sprintf(verb, *c)
+	}
+	for how, s := range shown {
+		require.NotContains(t, s, "hunter2", how)
+		require.NotContains(t, s, "tok-xyz", how)
+		require.Contains(t, s, "<redacted>", how)
+	}
+	require.Contains(t, c.Redacted(), "url: <redacted>")
+	require.Contains(t, string(js), `"URL":"\u003credacted\u003e"`)
+
+	// Nor in problems: from the environment or from a file.
+	for _, lines := range [][]string{
+		problems(t, "", map[string]string{"REDIS_URL": "http://:hunter2@host:6379"}),
+		problems(t, "", map[string]string{"REDIS_URL": "redis://:hunter2%zz@host:6379"}),
+		problems(t, "testdata/bad_redis_scheme.yml", nil),
+	} {
+		require.Len(t, lines, 1)
+		require.NotContains(t, lines[0], "hunter2")
+	}
+}
+
+func TestSecretFormats(t *testing.T) {
+	s := Secret("x")
+	require.Equal(t, "<redacted>", s.String())
+	require.Equal(t, `"<redacted>"`, s.GoString())
+	require.Equal(t, `"<redacted>"`, fmt.Sprintf("%q", s))
+	require.Equal(t, `"<redacted>"`, fmt.Sprintf("%#v", s))
+	text, err := s.MarshalText()
+	require.NoError(t, err)
+	require.Equal(t, "<redacted>", string(text))
+	y, err := s.MarshalYAML()
+	require.NoError(t, err)
+	require.Equal(t, "<redacted>", y)
+
+	// An empty secret shows as empty, so "not configured" stays visible.
+	var empty Secret
+	require.Equal(t, "", fmt.Sprintf("%v", empty))
+	js, err := json.Marshal(empty)
+	require.NoError(t, err)
+	require.Equal(t, `""`, string(js))
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		90 * time.Second:                "1m30s",
+		10 * time.Minute:                "10m",
+		4 * time.Hour:                   "4h",
+		90 * time.Minute:                "1h30m",
+		time.Hour + 5*time.Second:       "1h0m5s",
+		0:                               "0s",
+		1500 * time.Millisecond:         "1.5s",
+		24*time.Hour + 30*time.Minute:   "24h30m",
+		-5 * time.Minute:                "-5m",
+		2*time.Hour + 30*time.Second:    "2h0m30s",
+		30*time.Minute + 10*time.Second: "30m10s",
+	} {
+		require.Equal(t, want, Duration(d).String(), d.String())
+	}
+	var d Duration
+	require.NoError(t, d.UnmarshalText([]byte("4h")))
+	require.Equal(t, Duration(4*time.Hour), d)
+	require.EqualError(t, d.UnmarshalText([]byte("4")), `must be a duration such as 90s, 10m or 4h, got "4"`)
+}
+
+func TestPriorityAliases(t *testing.T) {
+	c, err := Load("testdata/aliases.yml", nil)
+	require.NoError(t, err)
+	require.Equal(t, map[string]PriorityLevel{
+		"P1": {Criteria: "Everything is down.", UpdateEvery: Duration(30 * time.Minute)},
+		"P2": {UpdateEvery: Duration(2 * time.Hour)},
+		"P3": {UpdateEvery: Duration(4 * time.Hour)},
+		"P4": {Name: "Meh", UpdateEvery: Duration(24 * time.Hour)},
+	}, c.Priorities)
+	require.Equal(t, "Everything is down.", c.Level(bot.P1).Criteria)
+	require.Equal(t, Duration(2*time.Hour), c.Level(bot.P2).UpdateEvery)
+	require.Equal(t, PriorityLevel{}, c.Level(0))
+
+	// A hand-built Config still has the default intervals.
+	require.Equal(t, Duration(time.Hour), (&Config{}).Level(bot.P2).UpdateEvery)
+}
+
+func TestAllRoles(t *testing.T) {
+	c, err := Load(writeFile(t, "roles:\n  - name: database\n  - name: customer-support\n"), nil)
+	require.NoError(t, err)
+	require.Equal(t, []bot.Role{"commander", "communications", "scribe", "operations", "database", "customer-support"}, c.AllRoles())
+	require.Equal(t, bot.BuiltinRoles, (&Config{}).AllRoles())
+
+	// The result is a copy: changing it changes neither bot nor c.
+	roles := c.AllRoles()
+	roles[0] = "x"
+	require.Equal(t, bot.RoleCommander, c.AllRoles()[0])
+	require.Equal(t, bot.RoleCommander, bot.BuiltinRoles[0])
+}
+
+func TestAllowed(t *testing.T) {
+	def := Default()
+	for _, a := range Actions {
+		want := []string{"anyone"}
+		if a == "resolve" || a == "close" || a == "decline" {
+			want = []string{"commander", "admins"}
+		}
+		require.Equal(t, want, def.Allowed(a), a)
+		require.Equal(t, want, (&Config{}).Allowed(a), "zero Config: %s", a)
+	}
+	unknown := def.Allowed("launch-missiles")
+	require.NotNil(t, unknown)
+	require.Empty(t, unknown)
+
+	c, err := Load(writeFile(t, `
+roles: [{name: database}]
+policy:
+  close: [role:ic, role:Database, user:U0123]
+  declare: [admins]
+`), nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"role:commander", "role:database", "user:U0123"}, c.Allowed("close"))
+	require.Equal(t, []string{"admins"}, c.Allowed("declare"))
+	require.Equal(t, []string{"commander", "admins"}, c.Allowed("resolve"))
+
+	got := c.Allowed("declare")
+	got[0] = "anyone"
+	require.Equal(t, []string{"admins"}, c.Allowed("declare"), "Allowed returns a copy")
+}
+
+func TestExample(t *testing.T) {
+	c, err := Load("example.yml", env(nil))
+	require.NoError(t, err)
+	require.Equal(t, "ja", c.Lang)
+	require.Equal(t, "Customer-facing outage or data loss; all hands, status page updated.", c.Level(bot.P1).Criteria)
+	require.Len(t, c.AllRoles(), len(bot.BuiltinRoles)+2)
+
+	// The redacted dump of a config without secrets loads back to the same
+	// config: it shows everything that is in effect.
+	again, err := Load(writeFile(t, c.Redacted()), env(nil))
+	require.NoError(t, err)
+	require.Equal(t, c, again)
+}
+
+func TestMergeKeysAndAliases(t *testing.T) {
+	// Fields reached through an anchor are present, so defaults do not
+	// replace them; mistakes in them are still named by field.
+	c, err := Load(writeFile(t, `
+base: &base
+  update_every: 2h
+`+"\n"), nil)
+	require.Nil(t, c)
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, channels, priorities, roles, admins, policy, reminders")
+
+	c, err = Load(writeFile(t, `
+priorities:
+  P1: &slow
+    update_every: 3h
+  P2: *slow
+  P3:
+    <<: *slow
+    name: Medium
+`), nil)
+	require.NoError(t, err)
+	require.Equal(t, Duration(3*time.Hour), c.Level(bot.P2).UpdateEvery)
+	require.Equal(t, PriorityLevel{Name: "Medium", UpdateEvery: Duration(3 * time.Hour)}, c.Level(bot.P3))
+}
+
+func TestDocumentShape(t *testing.T) {
+	require.Equal(t, []string{"the file must be a mapping (line 1)"}, problems(t, writeFile(t, "- lang: ja\n"), nil))
+	path := writeFile(t, "lang: ja\n---\nlang: en\n")
+	require.Equal(t, []string{path + ": holds more than one YAML document; put everything in the first"}, problems(t, path, nil))
+}

@@ -1,0 +1,120 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// EnvConfig names the config file when Load is given no path.
+const EnvConfig = "WARROOM_CONFIG"
+
+// EnvVar is one environment variable Load reads. The README's table mirrors
+// Env.
+type EnvVar struct {
+	// Name is the variable, e.g. "WARROOM_LANG".
+	Name string
+	// Field is the YAML path the variable overrides, e.g. "lang"; "" when it
+	// overrides none (WARROOM_CONFIG).
+	Field string
+	// Help is one line for documentation.
+	Help string
+	// Secret marks a credential: its value is never echoed in a Problem.
+	Secret bool
+
+	// set stores a non-empty value into the Config; nil for variables Load
+	// reads itself. The error's text becomes the Problem's message, so it
+	// must not contain the value of a Secret variable.
+	set func(c *Config, v string) error
+}
+
+// Env lists every environment variable this package reads, in the order
+// they are applied. A variable that is unset or empty leaves the file's
+// value (or the default) in place; a set one replaces it entirely (for
+// lists too). Values are trimmed of surrounding white space.
+//
+// To add a variable, add a row: the setter helpers below cover strings,
+// integers, secrets and comma-separated lists.
+var Env = []EnvVar{
+	{Name: EnvConfig, Help: "Path of the YAML config file, used when --config is not given."},
+	{Name: "WARROOM_LANG", Field: "lang", Help: `Language of the bot's messages: "ja" or "en" (default "en").`,
+		set: setString(func(c *Config) *string { return &c.Lang })},
+	{Name: "WARROOM_TIMEZONE", Field: "timezone", Help: `IANA time zone for times shown to people, e.g. "Asia/Tokyo" (default "UTC").`,
+		set: setString(func(c *Config) *string { return &c.Timezone })},
+	{Name: "WARROOM_ADDR", Field: "addr", Help: `HTTP listen address, host:port (default ":8080").`,
+		set: setString(func(c *Config) *string { return &c.Addr })},
+	{Name: "WARROOM_LOG_LEVEL", Field: "log_level", Help: "debug, info, warn or error (default info).",
+		set: setString(func(c *Config) *string { return &c.LogLevel })},
+	{Name: "WARROOM_WORKERS", Field: "workers", Help: "Router worker pool size, 1-1024 (default 16).",
+		set: setInt(func(c *Config) *int { return &c.Workers })},
+	{Name: "WARROOM_QUEUE", Field: "queue", Help: "Router queue length, 1-100000 (default 1024).",
+		set: setInt(func(c *Config) *int { return &c.Queue })},
+	{Name: "REDIS_URL", Field: "redis.url", Secret: true,
+		Help: "redis://[user:password@]host:port[/db] or rediss://...; unset runs an embedded in-memory Redis.",
+		set:  setSecret(func(c *Config) *Secret { return &c.Redis.URL })},
+	{Name: "WARROOM_REDIS_PREFIX", Field: "redis.prefix", Help: `Prefix of every Redis key (default "warroom:").`,
+		set: setString(func(c *Config) *string { return &c.Redis.Prefix })},
+	{Name: "WARROOM_API_TOKEN", Field: "api.token", Secret: true,
+		Help: "Bearer token for the read-only HTTP API; unset leaves the API without auth.",
+		set:  setSecret(func(c *Config) *Secret { return &c.API.Token })},
+	{Name: "WARROOM_ADMINS", Field: "admins", Help: "Comma-separated platform user IDs that may do anything.",
+		set: setList(func(c *Config) *[]string { return &c.Admins })},
+}
+
+// overlayEnv applies every set variable in Env to c, recording which YAML
+// paths now come from the environment so validation names the variable.
+func (l *loader) overlayEnv(c *Config, getenv func(string) string) {
+	for _, e := range Env {
+		if e.set == nil {
+			continue
+		}
+		v := strings.TrimSpace(getenv(e.Name))
+		if v == "" {
+			continue
+		}
+		l.fromEnv[e.Field] = e.Name
+		if err := e.set(c, v); err != nil {
+			l.add(e.Field, err.Error())
+		}
+	}
+}
+
+func setString(field func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		*field(c) = v
+		return nil
+	}
+}
+
+func setSecret(field func(*Config) *Secret) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		*field(c) = Secret(v)
+		return nil
+	}
+}
+
+func setInt(field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("must be an integer, got %q", v)
+		}
+		*field(c) = n
+		return nil
+	}
+}
+
+// setList splits a comma-separated value, dropping empty items so that
+// "U1, U2," means [U1 U2].
+func setList(field func(*Config) *[]string) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		var items []string
+		for _, s := range strings.Split(v, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				items = append(items, s)
+			}
+		}
+		*field(c) = items
+		return nil
+	}
+}

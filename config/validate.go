@@ -1,0 +1,265 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// Limits on free text, so a value fits wherever the platforms show it.
+const (
+	maxLevelName   = 40
+	maxCriteria    = 1000
+	maxDescription = 200
+	maxRedisPrefix = 64
+)
+
+var (
+	reChannelPrefix = regexp.MustCompile(`^[a-z0-9-]{1,20}$`)
+	reRoleName      = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+)
+
+// validate checks every field of c in field order, normalizing Priorities
+// and Policy on the way.
+func (l *loader) validate(c *Config) {
+	if c.Lang != "ja" && c.Lang != "en" {
+		l.addf("lang", `must be "ja" or "en", got %q`, c.Lang)
+	}
+	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
+		l.addf("timezone", `must be an IANA time zone such as "Asia/Tokyo" or "UTC", got %q`, c.Timezone)
+	}
+	l.checkAddr(c.Addr)
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		l.addf("log_level", "must be debug, info, warn or error, got %q", c.LogLevel)
+	}
+	l.checkRange("workers", c.Workers, 1, 1024)
+	l.checkRange("queue", c.Queue, 1, 100000)
+	l.checkRedis(c.Redis)
+	if hasSpace(c.API.Token.Reveal()) {
+		l.add("api.token", "must not contain white space")
+	}
+	if !reChannelPrefix.MatchString(c.Channels.Prefix) {
+		l.addf("channels.prefix", "must be 1-20 characters of a-z, 0-9 and -, got %q", c.Channels.Prefix)
+	}
+	c.Priorities = l.checkPriorities(c.Priorities)
+	roles := l.checkRoles(c.Roles)
+	for i, id := range c.Admins {
+		if id == "" || hasSpace(id) {
+			l.addf(fmt.Sprintf("admins[%d]", i), "must be a user ID without white space, got %q", id)
+		}
+	}
+	c.Policy = l.checkPolicy(c.Policy, roles)
+	l.checkPositive("reminders.no_commander_after", c.Reminders.NoCommanderAfter)
+	l.checkPositive("reminders.triage_ack_after", c.Reminders.TriageAckAfter)
+}
+
+func (l *loader) checkAddr(addr string) {
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		if n, perr := strconv.Atoi(port); perr != nil || n < 0 || n > 65535 {
+			err = fmt.Errorf("bad port")
+		}
+	}
+	if err != nil {
+		l.addf("addr", `must be host:port such as ":8080" or "127.0.0.1:8080", got %q`, addr)
+	}
+}
+
+func (l *loader) checkRange(path string, v, lo, hi int) {
+	if v < lo || v > hi {
+		l.addf(path, "must be between %d and %d, got %d", lo, hi, v)
+	}
+}
+
+func (l *loader) checkPositive(path string, d Duration) {
+	if d <= 0 {
+		l.addf(path, "must be more than 0s, got %s", d)
+	}
+}
+
+// checkRedis never puts the URL in a message: it may hold a password.
+func (l *loader) checkRedis(r Redis) {
+	if u := r.URL.Reveal(); u != "" {
+		if msg := redisURLProblem(u); msg != "" {
+			l.add("redis.url", msg+" (value not shown: it may hold a password)")
+		}
+	}
+	switch p := r.Prefix; {
+	case p == "":
+		l.add("redis.prefix", "must not be empty: other data in the same Redis could collide with Warroom's keys")
+	case len(p) > maxRedisPrefix || hasSpace(p) || strings.ContainsAny(p, "{}"):
+		l.addf("redis.prefix", "must be at most %d characters without white space, { or }, got %q", maxRedisPrefix, p)
+	}
+}
+
+func redisURLProblem(s string) string {
+	if !strings.HasPrefix(s, "redis://") && !strings.HasPrefix(s, "rediss://") {
+		return "must start with redis:// or rediss://"
+	}
+	u, err := url.Parse(s)
+	if err != nil { // err's text quotes the URL: never use it
+		return "is not a valid URL; percent-encode special characters in the password"
+	}
+	if u.Hostname() == "" {
+		return "must name a host, as in redis://host:6379/0"
+	}
+	if db := strings.TrimPrefix(u.Path, "/"); db != "" {
+		if n, err := strconv.Atoi(db); err != nil || n < 0 {
+			return "must end in a database number, as in redis://host:6379/0"
+		}
+	}
+	return ""
+}
+
+// checkPriorities validates each level under the key as written and returns
+// the levels keyed "P1".."P4", with defaults for anything unset.
+func (l *loader) checkPriorities(in map[string]PriorityLevel) map[string]PriorityLevel {
+	keys := make([]string, 0, len(in))
+	for k := range in {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := map[string]PriorityLevel{}
+	seen := map[bot.Priority]string{}
+	for _, k := range keys {
+		path := "priorities." + k
+		p, ok := bot.ParsePriority(k)
+		if !ok {
+			l.add(path, "unknown priority; want P1, P2, P3 or P4 (or sev1..sev4, critical, high, medium, low)")
+			continue
+		}
+		if first, dup := seen[p]; dup {
+			l.addf(path, "same priority as %q", first)
+			continue
+		}
+		seen[p] = k
+		lvl := in[k]
+		if !l.present[path+".update_every"] {
+			lvl.UpdateEvery = Duration(defaultUpdateEvery[p])
+		}
+		l.checkLevel(path, lvl)
+		out[p.String()] = lvl
+	}
+	for _, p := range bot.Priorities {
+		if _, ok := out[p.String()]; !ok {
+			out[p.String()] = PriorityLevel{UpdateEvery: Duration(defaultUpdateEvery[p])}
+		}
+	}
+	return out
+}
+
+func (l *loader) checkLevel(path string, lvl PriorityLevel) {
+	if n := utf8.RuneCountInString(lvl.Name); n > maxLevelName || strings.ContainsAny(lvl.Name, "\r\n") {
+		l.addf(path+".name", "must be one line of at most %d characters", maxLevelName)
+	}
+	if utf8.RuneCountInString(lvl.Criteria) > maxCriteria {
+		l.addf(path+".criteria", "must be at most %d characters", maxCriteria)
+	}
+	l.checkPositive(path+".update_every", lvl.UpdateEvery)
+}
+
+// checkRoles returns the built-in roles and the valid configured ones, for
+// checking role:<name> in the policy.
+func (l *loader) checkRoles(roles []RoleDef) []bot.Role {
+	known := append([]bot.Role(nil), bot.BuiltinRoles...)
+	first := map[string]int{}
+	for i, r := range roles {
+		path := fmt.Sprintf("roles[%d]", i)
+		switch b, builtin := bot.ParseRole(r.Name, bot.BuiltinRoles); {
+		case !reRoleName.MatchString(r.Name):
+			l.addf(path+".name", "must be a-z, 0-9 and -, starting with a letter, at most 32 characters, got %q", r.Name)
+		case builtin && string(b) == r.Name:
+			l.addf(path+".name", "clashes with the built-in role %q", b)
+		case builtin:
+			l.addf(path+".name", "%q is an alias of the built-in role %q", r.Name, b)
+		default:
+			if j, dup := first[r.Name]; dup {
+				l.addf(path+".name", "duplicate role %q (also roles[%d])", r.Name, j)
+				break
+			}
+			first[r.Name] = i
+			known = append(known, bot.Role(r.Name))
+		}
+		if utf8.RuneCountInString(r.Description) > maxDescription {
+			l.addf(path+".description", "must be at most %d characters", maxDescription)
+		}
+	}
+	return known
+}
+
+// checkPolicy validates the configured actions and returns the complete
+// policy: every action, with who values normalized.
+func (l *loader) checkPolicy(in map[string][]string, roles []bot.Role) map[string][]string {
+	out := map[string][]string{}
+	for _, a := range Actions {
+		who, ok := in[a]
+		if !ok {
+			out[a] = defaultPolicy(a)
+			continue
+		}
+		path := "policy." + a
+		if len(who) == 0 {
+			l.add(path, "must list at least one who; "+whoWant)
+			continue
+		}
+		norm := make([]string, 0, len(who))
+		for i, w := range who {
+			n, msg := normalizeWho(w, roles)
+			if msg != "" {
+				l.add(fmt.Sprintf("%s[%d]", path, i), msg)
+			}
+			norm = append(norm, n)
+		}
+		out[a] = norm
+	}
+	var unknown []string
+	for a := range in {
+		if len(defaultPolicy(a)) == 0 {
+			unknown = append(unknown, a)
+		}
+	}
+	sort.Strings(unknown)
+	for _, a := range unknown {
+		l.add("policy."+a, "unknown action; want one of "+strings.Join(Actions, ", "))
+	}
+	return out
+}
+
+// normalizeWho returns w in canonical form, or a message saying what is
+// wrong with it.
+func normalizeWho(w string, roles []bot.Role) (string, string) {
+	switch {
+	case w == WhoAnyone, w == WhoCommander, w == WhoAdmins:
+		return w, ""
+	case strings.HasPrefix(w, WhoRolePrefix):
+		name := strings.TrimPrefix(w, WhoRolePrefix)
+		r, ok := bot.ParseRole(name, roles)
+		if !ok {
+			names := make([]string, len(roles))
+			for i, r := range roles {
+				names[i] = string(r)
+			}
+			return w, fmt.Sprintf("unknown role %q; roles are %s", name, strings.Join(names, ", "))
+		}
+		return WhoRolePrefix + string(r), ""
+	case strings.HasPrefix(w, WhoUserPrefix):
+		if id := strings.TrimPrefix(w, WhoUserPrefix); id == "" || hasSpace(id) {
+			return w, fmt.Sprintf("must be user:<id> with a user ID without white space, got %q", w)
+		}
+		return w, ""
+	}
+	return w, fmt.Sprintf("unknown value %q; %s", w, whoWant)
+}
+
+func hasSpace(s string) bool { return strings.IndexFunc(s, unicode.IsSpace) >= 0 }

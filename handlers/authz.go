@@ -1,0 +1,77 @@
+package handlers
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// Authorize implements bot.Authorizer with the configured policy. Each
+// action lists who may: "anyone", "commander" (the incident's commander,
+// or anyone while it has none), "admins", "role:<role>" or "user:<id>".
+// A refusal names who may.
+func (s *Service) Authorize(_ context.Context, req *bot.Request, action string) error {
+	who, ok := s.opts.Policy[action]
+	if !ok || len(who) == 0 {
+		return nil
+	}
+	user, inc := req.Event.User, req.Incident
+	for _, w := range who {
+		if s.grants(w, user, inc) {
+			return nil
+		}
+	}
+	return bot.Errorf(bot.CodeForbidden, "action", action, "who", s.describeWho(req.Lang, who, inc))
+}
+
+func (s *Service) grants(w string, user bot.User, inc *bot.Incident) bool {
+	switch {
+	case w == "anyone":
+		return true
+	case w == "admins":
+		return slices.Contains(s.opts.Admins, user.ID)
+	case w == "commander":
+		if inc == nil {
+			return false
+		}
+		c, ok := inc.Holder(bot.RoleCommander)
+		return !ok || c.ID == user.ID
+	case strings.HasPrefix(w, "role:"):
+		if inc == nil {
+			return false
+		}
+		h, ok := inc.Holder(bot.Role(strings.TrimPrefix(w, "role:")))
+		return ok && h.ID == user.ID
+	case strings.HasPrefix(w, "user:"):
+		return strings.TrimPrefix(w, "user:") == user.ID
+	}
+	return false
+}
+
+// describeWho renders a policy list for people: "the commander (alice), admins".
+func (s *Service) describeWho(lang bot.Lang, who []string, inc *bot.Incident) string {
+	parts := make([]string, 0, len(who))
+	for _, w := range who {
+		switch {
+		case w == "commander":
+			name := bot.T(lang, "who.commander")
+			if inc != nil {
+				if c, ok := inc.Holder(bot.RoleCommander); ok {
+					name += " (" + c.Display() + ")"
+				}
+			}
+			parts = append(parts, name)
+		case w == "admins":
+			parts = append(parts, bot.T(lang, "who.admins", "admins", strings.Join(s.opts.Admins, ", ")))
+		case strings.HasPrefix(w, "role:"):
+			parts = append(parts, roleLabel(lang, bot.Role(strings.TrimPrefix(w, "role:"))))
+		case strings.HasPrefix(w, "user:"):
+			parts = append(parts, strings.TrimPrefix(w, "user:"))
+		default:
+			parts = append(parts, w)
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,118 @@
+package handlers
+
+import (
+	"strings"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// card renders the pinned incident card: what it is, where it stands, who
+// leads, and the buttons that fit its status.
+func (s *Service) card(inc *bot.Incident, lang bot.Lang) bot.Message {
+	t := bot.Translator(lang)
+	msg := bot.Message{
+		Title: t.T("card.title", "id", inc.Key(), "title", inc.Title),
+		Text:  inc.Description,
+		Fields: []bot.Field{
+			{Label: t.T("field.status"), Value: statusLabel(lang, inc.Status)},
+			{Label: t.T("field.priority"), Value: s.priorityLabel(lang, inc.Priority)},
+			{Label: t.T("role.commander"), Value: holder(lang, inc, bot.RoleCommander)},
+			{Label: t.T("field.declared_by"), Value: inc.DeclaredBy.Display()},
+			{Label: t.T("field.started"), Value: s.clock(inc.CreatedAt)},
+		},
+		Context: t.T("card.context", "id", inc.Key()),
+	}
+	for _, r := range s.opts.Roles[1:] {
+		if u, ok := inc.Holder(r); ok {
+			msg.Fields = append(msg.Fields, bot.Field{Label: roleLabel(lang, r), Value: u.Display()})
+		}
+	}
+	if inc.Summary != "" {
+		msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.summary"), Value: inc.Summary})
+	}
+	msg.Buttons = s.cardButtons(inc, lang)
+	return msg
+}
+
+func (s *Service) cardButtons(inc *bot.Incident, lang bot.Lang) []bot.Button {
+	t := bot.Translator(lang)
+	id := inc.Key()
+	switch inc.Status {
+	case bot.StatusTriage:
+		return []bot.Button{
+			{Label: t.T("button.ack"), Command: "ack", Args: id, Style: bot.StylePrimary},
+			{Label: t.T("button.commander"), Command: "role", Args: id + " commander me"},
+			s.priorityButton(inc, lang),
+			{Label: t.T("button.decline"), Command: "decline", Args: id, Style: bot.StyleDanger},
+		}
+	case bot.StatusResolved:
+		return []bot.Button{
+			{Label: t.T("button.close"), Command: "close", Args: id, Style: bot.StylePrimary},
+			{Label: t.T("button.reopen"), Command: "reopen", Args: id},
+		}
+	case bot.StatusClosed, bot.StatusDeclined:
+		return []bot.Button{{Label: t.T("button.reopen"), Command: "reopen", Args: id}}
+	}
+	return []bot.Button{
+		{Label: t.T("button.commander"), Command: "role", Args: id + " commander me"},
+		s.priorityButton(inc, lang),
+		{Label: t.T("button.update"), Command: "update", Args: id},
+		{Label: t.T("button.resolve"), Command: "resolve", Args: id, Style: bot.StyleDanger},
+	}
+}
+
+// priorityButton is a select of P1..P4, each with its criteria text.
+func (s *Service) priorityButton(inc *bot.Incident, lang bot.Lang) bot.Button {
+	b := bot.Button{Label: bot.T(lang, "button.priority"), Command: "priority", Args: inc.Key()}
+	for _, p := range bot.Priorities {
+		b.Options = append(b.Options, bot.Option{Label: s.priorityLabel(lang, p), Value: p.String(), Hint: s.criteria(lang, p)})
+	}
+	return b
+}
+
+// topic is the one line a channel shows under its name.
+func (s *Service) topic(inc *bot.Incident, lang bot.Lang) string {
+	return bot.T(lang, "topic",
+		"id", inc.Key(),
+		"priority", s.priorityLabel(lang, inc.Priority),
+		"status", statusLabel(lang, inc.Status),
+		"commander", holder(lang, inc, bot.RoleCommander),
+		"title", inc.Title)
+}
+
+// criteria is the shared meaning of a priority: from config when set, else
+// the catalog's.
+func (s *Service) criteria(lang bot.Lang, p bot.Priority) string {
+	if c := strings.TrimSpace(s.opts.Criteria[p]); c != "" {
+		return c
+	}
+	return bot.T(lang, "criteria."+p.String())
+}
+
+func (s *Service) priorityLabel(lang bot.Lang, p bot.Priority) string {
+	if !p.Valid() {
+		return bot.T(lang, "priority.unset")
+	}
+	if name := strings.TrimSpace(s.opts.PriorityNames[p]); name != "" {
+		return p.String() + " (" + name + ")"
+	}
+	return bot.T(lang, "priority."+p.String())
+}
+
+func statusLabel(lang bot.Lang, st bot.Status) string {
+	return bot.T(lang, "status."+string(st))
+}
+
+func roleLabel(lang bot.Lang, r bot.Role) string {
+	if key := "role." + string(r); bot.Has(key) {
+		return bot.T(lang, key)
+	}
+	return string(r)
+}
+
+func holder(lang bot.Lang, inc *bot.Incident, r bot.Role) string {
+	if u, ok := inc.Holder(r); ok {
+		return u.Display()
+	}
+	return bot.T(lang, "role.vacant")
+}

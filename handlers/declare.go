@@ -1,0 +1,283 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+const (
+	formDeclare = "declare"
+	maxTitle    = 200
+)
+
+// declaration is what a new incident starts from, whichever way it came.
+type declaration struct {
+	Title       string
+	Description string
+	Priority    bot.Priority
+	Commander   bot.User
+	Responders  []bot.User
+	Private     bool
+}
+
+// declare handles "declare <title> [P1-P4] [@responders]". Without a title
+// it opens the declare form.
+func (s *Service) declare(ctx context.Context, req *bot.Request) error {
+	d := parseDeclaration(req.Command)
+	if d.Title == "" {
+		err := req.Platform.OpenForm(ctx, req.Event, s.declareFormSpec(req.Lang, d))
+		if errors.Is(err, bot.ErrUnsupported) {
+			return req.Usage()
+		}
+		return err
+	}
+	if utf8.RuneCountInString(d.Title) > maxTitle {
+		return bot.Errorf(bot.CodeTooLong, "field", req.T("form.title"), "max", fmt.Sprint(maxTitle))
+	}
+	d.Private = s.opts.PrivateChannels
+	return s.open(ctx, req, d)
+}
+
+// parseDeclaration reads "Checkout is failing P1 @bob": the first P1..P4 or
+// SEV1..SEV4 word is the priority, mentions are responders, the rest is the
+// title.
+func parseDeclaration(c bot.Command) declaration {
+	var d declaration
+	words := strings.Fields(c.Text)
+	var title []string
+	for _, w := range words {
+		if u, ok := bot.ParseMention(w); ok {
+			d.Responders = append(d.Responders, u)
+			continue
+		}
+		if p, ok := bot.ParsePriority(w); ok && d.Priority == 0 && strictPriorityWord(w) {
+			d.Priority = p
+			continue
+		}
+		title = append(title, w)
+	}
+	d.Title = strings.Trim(strings.Join(title, " "), `"'“”「」 `)
+	return d
+}
+
+// strictPriorityWord keeps words like "high" or "1" inside titles ("High
+// latency on API") from being read as a priority: only P1..P4 and SEV forms
+// count there.
+func strictPriorityWord(w string) bool {
+	l := strings.ToLower(w)
+	return strings.HasPrefix(l, "p") || strings.HasPrefix(l, "sev")
+}
+
+// open creates the channel and the incident record, then invites, posts and
+// pins the card. The channel comes first, so a failure leaves no incident
+// without a channel; the ID it burns is only a gap in the numbering.
+func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) error {
+	id, err := s.store.NextID(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.opts.Now()
+	p := req.Platform
+	ch, err := p.CreateChannel(ctx, bot.ChannelSpec{
+		Name:    channelName(s.opts.ChannelPrefix, now.In(s.opts.Location), id, d.Title),
+		Topic:   d.Title,
+		Private: d.Private,
+	})
+	if err != nil {
+		return bot.Wrap(bot.CodeChannelFailed, err, "id", bot.FormatID(id))
+	}
+	commander := req.Event.User
+	if !d.Commander.IsZero() {
+		commander = d.Commander
+	}
+	inc := &bot.Incident{
+		ID: id, Title: d.Title, Description: d.Description, Status: bot.StatusInvestigating,
+		Priority: d.Priority, Platform: p.Name(), Channel: ch,
+		Roles:      map[bot.Role]bot.User{bot.RoleCommander: commander},
+		DeclaredBy: req.Event.User, Source: "manual", CreatedAt: now, AckedAt: now,
+	}
+	declared := s.entry(req, bot.KindDeclared, d.Title)
+	declared.Data = map[string]string{"priority": d.Priority.String(), "channel": ch.Name}
+	role := s.entry(req, bot.KindRole, "")
+	role.Data = map[string]string{"role": string(bot.RoleCommander), "user_id": commander.ID, "user_name": commander.Name}
+	if err := s.store.Create(ctx, inc, declared, role); err != nil {
+		s.postQuiet(ctx, p, ch.ID, bot.Message{Text: req.T("declare.record_failed", "id", inc.Key())})
+		return err
+	}
+	s.furnish(ctx, req, inc, d.Responders)
+	return nil
+}
+
+// furnish invites people and posts and pins the card; each step that fails
+// is logged and the incident stands.
+func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incident, responders []bot.User) {
+	p, log := req.Platform, req.Log.With(zap.Int64("incident", inc.ID))
+	invite := []string{req.Event.User.ID}
+	for _, u := range append(responders, inc.Roles[bot.RoleCommander]) {
+		invite = append(invite, u.ID)
+	}
+	if err := p.Invite(ctx, inc.Channel.ID, dedupe(invite)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+		log.Warn("invite responders", zap.Error(err))
+	}
+	ref, err := p.Post(ctx, inc.Channel.ID, s.card(inc, req.Lang))
+	if err != nil {
+		log.Warn("post card", zap.Error(err))
+	} else {
+		if err := p.Pin(ctx, ref); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+			log.Warn("pin card", zap.Error(err))
+		}
+		if updated, err := s.store.Update(ctx, inc.ID, func(i *bot.Incident) ([]bot.TimelineEntry, error) {
+			i.Card = ref
+			return nil, nil
+		}); err == nil {
+			*inc = *updated
+		}
+	}
+	if err := p.SetTopic(ctx, inc.Channel.ID, s.topic(inc, req.Lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+		log.Warn("set topic", zap.Error(err))
+	}
+	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("declare.welcome",
+		"id", inc.Key(), "user", req.Event.User.Display(), "commander", holder(req.Lang, inc, bot.RoleCommander))})
+	if req.Event.Channel != inc.Channel.ID {
+		_ = req.Reply(ctx, bot.Message{Text: req.T("declare.done", "id", inc.Key(), "title", inc.Title, "channel", channelRef(inc.Channel))})
+	}
+}
+
+func (s *Service) postQuiet(ctx context.Context, p bot.Platform, channel string, msg bot.Message) {
+	if _, err := p.Post(ctx, channel, msg); err != nil {
+		s.log.Warn("post", zap.String("channel_id", channel), zap.Error(err))
+	}
+}
+
+func channelRef(ch bot.Channel) string {
+	if ch.Name != "" {
+		return "#" + ch.Name
+	}
+	return ch.ID
+}
+
+func dedupe(ids []string) []string {
+	seen := map[string]bool{}
+	out := ids[:0]
+	for _, id := range ids {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// channelName builds "inc-20261125-42-checkout-is-failing": date, number
+// and an ASCII slug of the title. A title with no ASCII letters (日本語)
+// gives just "inc-20261125-42"; adapters fit the result to their platform.
+func channelName(prefix string, t time.Time, id int64, title string) string {
+	name := fmt.Sprintf("%s-%s-%d", prefix, t.Format("20060102"), id)
+	if slug := slugify(title, 80-len(name)-1); slug != "" {
+		name += "-" + slug
+	}
+	return name
+}
+
+func slugify(s string, max int) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		switch {
+		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+		default:
+			dash = true
+		}
+		if b.Len() >= max {
+			break
+		}
+	}
+	out := b.String()
+	if len(out) > max {
+		out = out[:max]
+	}
+	return strings.Trim(out, "-")
+}
+
+// declareFormSpec is the form "declare" opens without a title.
+func (s *Service) declareFormSpec(lang bot.Lang, d declaration) bot.Form {
+	t := bot.Translator(lang)
+	pr := bot.Input{ID: "priority", Label: t.T("form.priority"), Kind: bot.InputSelect, Required: true, Value: d.Priority.String()}
+	for _, p := range bot.Priorities {
+		pr.Options = append(pr.Options, bot.Option{Label: s.priorityLabel(lang, p), Value: p.String(), Hint: s.criteria(lang, p)})
+	}
+	private := bot.Input{ID: "private", Label: t.T("form.private"), Kind: bot.InputCheckbox}
+	if s.opts.PrivateChannels {
+		private.Value = "true"
+	}
+	return bot.Form{
+		ID: formDeclare, Title: t.T("form.declare.title"), Submit: t.T("form.declare.submit"),
+		Inputs: []bot.Input{
+			{ID: "title", Label: t.T("form.title"), Kind: bot.InputText, Required: true, MaxLength: maxTitle, Placeholder: t.T("form.title.placeholder")},
+			pr,
+			{ID: "description", Label: t.T("form.description"), Kind: bot.InputTextarea, MaxLength: 3000},
+			{ID: "commander", Label: t.T("form.commander"), Kind: bot.InputUsers, Hint: t.T("form.commander.hint")},
+			{ID: "responders", Label: t.T("form.responders"), Kind: bot.InputUsers},
+			private,
+		},
+	}
+}
+
+func (s *Service) validateDeclare(lang bot.Lang, sub *bot.FormSubmission) map[string]string {
+	errs := map[string]string{}
+	title := strings.TrimSpace(sub.Value("title"))
+	switch {
+	case title == "":
+		errs["title"] = bot.T(lang, "form.err.required")
+	case utf8.RuneCountInString(title) > maxTitle:
+		errs["title"] = bot.T(lang, "form.err.too_long", "max", fmt.Sprint(maxTitle))
+	}
+	if v := sub.Value("priority"); v != "" {
+		if _, ok := bot.ParsePriority(v); !ok {
+			errs["priority"] = bot.T(lang, "err.bad_priority", "value", v)
+		}
+	}
+	if len(sub.Values["commander"]) > 1 {
+		errs["commander"] = bot.T(lang, "form.err.one_user")
+	}
+	return errs
+}
+
+func (s *Service) declareForm(ctx context.Context, req *bot.Request) error {
+	sub := req.Event.Form
+	if errs := s.validateDeclare(req.Lang, sub); len(errs) > 0 {
+		return bot.Errorf(bot.CodeUsage, "usage", req.T("usage.declare"))
+	}
+	d := declaration{Title: strings.TrimSpace(sub.Value("title")), Description: strings.TrimSpace(sub.Value("description"))}
+	d.Priority, _ = bot.ParsePriority(sub.Value("priority"))
+	d.Private = sub.Value("private") == "true"
+	if c := sub.Value("commander"); c != "" {
+		d.Commander = userFromInput(c)
+	}
+	for _, v := range sub.Values["responders"] {
+		d.Responders = append(d.Responders, userFromInput(v))
+	}
+	return s.open(ctx, req, d)
+}
+
+// userFromInput reads a user input value: a platform user ID, or a mention.
+func userFromInput(v string) bot.User {
+	if u, ok := bot.ParseMention(v); ok {
+		return u
+	}
+	return bot.User{ID: v}
+}

@@ -1,0 +1,132 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
+)
+
+const (
+	defaultTimeline = 20
+	maxTimeline     = 200
+)
+
+// timeline handles "timeline [n]": the last n entries, oldest first.
+func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
+	n := defaultTimeline
+	if a := req.Command.Arg(0); a != "" {
+		v, err := strconv.Atoi(a)
+		if err != nil || v < 1 || v > maxTimeline {
+			return bot.Errorf(bot.CodeBadNumber, "value", a, "max", strconv.Itoa(maxTimeline))
+		}
+		n = v
+	}
+	inc := req.Incident
+	entries, err := s.store.Timeline(ctx, inc.ID, store.TimelineQuery{Last: n})
+	if err != nil {
+		return err
+	}
+	total, err := s.store.TimelineLen(ctx, inc.ID)
+	if err != nil {
+		return err
+	}
+	lines := make([]string, 0, len(entries))
+	for _, e := range entries {
+		lines = append(lines, s.timelineLine(req.Lang, e))
+	}
+	msg := bot.Message{
+		Title:   req.T("timeline.title", "id", inc.Key(), "title", inc.Title),
+		Text:    strings.Join(lines, "\n"),
+		Context: req.T("timeline.count", "shown", strconv.Itoa(len(entries)), "total", strconv.FormatInt(total, 10)),
+	}
+	return req.Reply(ctx, msg)
+}
+
+// timelineLine renders one entry as
+// "2026-11-25 10:42:07 JST  alice  [status] investigating → resolved: text".
+func (s *Service) timelineLine(lang bot.Lang, e bot.TimelineEntry) string {
+	what := s.describe(lang, e)
+	mark := ""
+	if e.Key {
+		mark = "★ "
+	}
+	stamp := e.At.In(s.opts.Location).Format("2006-01-02 15:04:05 MST")
+	return fmt.Sprintf("%s  %s%s  [%s] %s", stamp, mark, e.Author.Display(), bot.T(lang, "kind."+string(e.Kind)), what)
+}
+
+// describe says what an entry records, in words.
+func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
+	d := e.Data
+	var what string
+	switch e.Kind {
+	case bot.KindStatus:
+		what = statusLabel(lang, bot.Status(d["from"])) + " → " + statusLabel(lang, bot.Status(d["to"]))
+	case bot.KindPriority:
+		from, _ := bot.ParsePriority(d["from"])
+		to, _ := bot.ParsePriority(d["to"])
+		what = s.priorityLabel(lang, from) + " → " + s.priorityLabel(lang, to)
+	case bot.KindRole:
+		who := d["user_name"]
+		if who == "" {
+			who = d["user_id"]
+		}
+		what = roleLabel(lang, bot.Role(d["role"])) + ": " + who
+	case bot.KindEdit, bot.KindDelete, bot.KindFlag:
+		what = "(" + e.RefersTo + ")"
+	}
+	switch {
+	case what == "":
+		return e.Text
+	case e.Text == "":
+		return what
+	}
+	return what + ": " + e.Text
+}
+
+// summary handles "summary": the incident at a glance.
+func (s *Service) summary(ctx context.Context, req *bot.Request) error {
+	inc := req.Incident
+	msg := s.card(inc, req.Lang)
+	end := s.opts.Now()
+	if !inc.ResolvedAt.IsZero() {
+		end = inc.ResolvedAt
+	}
+	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.duration"), Value: since(end.Sub(inc.CreatedAt))})
+	if !inc.AckedAt.IsZero() {
+		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.tta"), Value: since(inc.AckedAt.Sub(inc.CreatedAt))})
+	}
+	if inc.Channel.ID != "" {
+		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.channel"), Value: channelRef(inc.Channel)})
+	}
+	if !inc.LastUpdate.IsZero() {
+		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.last_update"), Value: s.clock(inc.LastUpdate)})
+	}
+	return req.Reply(ctx, msg)
+}
+
+// list handles "list [all]": open incidents, or the most recent ones.
+func (s *Service) list(ctx context.Context, req *bot.Request) error {
+	all := strings.EqualFold(req.Command.Arg(0), "all")
+	incs, err := s.store.List(ctx, store.ListQuery{Open: !all, Limit: 25})
+	if err != nil {
+		return err
+	}
+	key := "list.open"
+	if all {
+		key = "list.all"
+	}
+	if len(incs) == 0 {
+		return req.Reply(ctx, bot.Message{Text: req.T(key + ".none")})
+	}
+	lines := make([]string, 0, len(incs))
+	for _, inc := range incs {
+		lines = append(lines, req.T("list.line", "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority),
+			"status", statusLabel(req.Lang, inc.Status), "title", inc.Title, "commander", holder(req.Lang, inc, bot.RoleCommander),
+			"channel", channelRef(inc.Channel), "age", since(s.opts.Now().Sub(inc.CreatedAt))))
+	}
+	return req.Reply(ctx, bot.Message{Title: req.T(key), Text: strings.Join(lines, "\n")})
+}

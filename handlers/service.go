@@ -1,0 +1,199 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
+)
+
+// Options configures the handlers. main builds it from config.
+type Options struct {
+	// Roles are the roles people can hold: the built-in four first.
+	Roles []bot.Role
+	// RoleHelp describes configured roles by name.
+	RoleHelp map[bot.Role]string
+	// Admins are user IDs allowed to do anything.
+	Admins []string
+	// Policy maps an action (declare, ack, status, priority, role, note,
+	// update, resolve, close, decline, reopen) to who may perform it:
+	// "anyone", "commander", "admins", "role:<role>", "user:<id>". A
+	// missing action means anyone.
+	Policy map[string][]string
+	// Criteria overrides the catalog's description of each priority.
+	Criteria map[bot.Priority]string
+	// PriorityNames overrides the catalog's name of each priority
+	// ("Critical" shows as "P1 (Critical)").
+	PriorityNames map[bot.Priority]string
+	// ChannelPrefix starts every incident channel name (default "inc").
+	ChannelPrefix string
+	// PrivateChannels makes incident channels private by default.
+	PrivateChannels bool
+	// ArchiveOnClose archives the incident channel on close.
+	ArchiveOnClose bool
+	// Location is the time zone times are shown in (default UTC).
+	Location *time.Location
+	Now      func() time.Time
+	Log      *zap.Logger
+}
+
+// Service implements every use case on one store.
+type Service struct {
+	store  *store.Store
+	opts   Options
+	log    *zap.Logger
+	router *bot.Router
+}
+
+// New returns the handlers' service; Register wires it into a router.
+func New(st *store.Store, opts Options) (*Service, error) {
+	if st == nil {
+		return nil, errors.New("handlers: nil store")
+	}
+	if len(opts.Roles) == 0 {
+		opts.Roles = append([]bot.Role(nil), bot.BuiltinRoles...)
+	}
+	if opts.ChannelPrefix == "" {
+		opts.ChannelPrefix = "inc"
+	}
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	return &Service{store: st, opts: opts, log: opts.Log.Named("handlers")}, nil
+}
+
+var (
+	_ bot.Resolver   = (*Service)(nil)
+	_ bot.Authorizer = (*Service)(nil)
+)
+
+// Register adds every command, form and event handler to r. r must have
+// been built with s as its Resolver and Authorizer.
+func (s *Service) Register(r *bot.Router) {
+	s.router = r
+	for _, rt := range s.routes() {
+		r.Handle(rt)
+	}
+	r.HandleForm(formDeclare, bot.FormRoute{Validate: s.validateDeclare, Permission: "declare", Handler: s.declareForm})
+	r.HandleForm(formUpdate, bot.FormRoute{Validate: validateUpdate, Scope: bot.NeedsIncident, Permission: "update", Handler: s.updateForm})
+	r.HandleMessages(s.record)
+}
+
+func (s *Service) routes() []bot.Route {
+	return []bot.Route{
+		{Name: "declare", Aliases: []string{"new", "open", "start"}, Permission: "declare", Handler: s.declare},
+		{Name: "ack", Aliases: []string{"acknowledge"}, Scope: bot.NeedsIncident, Permission: "ack", Handler: s.ack},
+		{Name: "status", Scope: bot.NeedsIncident, Permission: "status", Handler: s.status},
+		{Name: "priority", Aliases: []string{"sev", "severity"}, Scope: bot.NeedsIncident, Permission: "priority", Handler: s.priority},
+		{Name: "role", Aliases: []string{"assign"}, Scope: bot.NeedsIncident, Permission: "role", Handler: s.role},
+		{Name: "roles", Scope: bot.NeedsIncident, Handler: s.roles},
+		{Name: "note", Scope: bot.NeedsIncident, Permission: "note", Handler: s.note},
+		{Name: "update", Scope: bot.NeedsIncident, Permission: "update", Handler: s.update},
+		{Name: "resolve", Scope: bot.NeedsIncident, Permission: "resolve", Handler: s.resolve},
+		{Name: "close", Scope: bot.NeedsIncident, Permission: "close", Handler: s.close},
+		{Name: "reopen", Scope: bot.NeedsIncident, Permission: "reopen", Handler: s.reopen},
+		{Name: "decline", Scope: bot.NeedsIncident, Permission: "decline", Handler: s.decline},
+		{Name: "timeline", Aliases: []string{"tl"}, Scope: bot.NeedsIncident, Handler: s.timeline},
+		{Name: "summary", Aliases: []string{"info", "show"}, Scope: bot.NeedsIncident, Handler: s.summary},
+		{Name: "list", Aliases: []string{"ls", "incidents"}, Handler: s.list},
+		{Name: "help", Aliases: []string{"?", "h"}, Handler: s.help},
+	}
+}
+
+// ResolveIncident implements bot.Resolver: the incident named with INC-n,
+// else the one whose channel the event came from.
+func (s *Service) ResolveIncident(ctx context.Context, req *bot.Request) (*bot.Incident, error) {
+	if id := req.Command.Incident; id != 0 {
+		return s.store.Get(ctx, id)
+	}
+	if req.Event.Channel == "" {
+		return nil, bot.ErrNotFound
+	}
+	return s.store.ByChannel(ctx, req.Event.Platform, req.Event.Channel)
+}
+
+// change applies fn to the request's incident atomically, then tells the
+// channel (and the requester, when they acted from elsewhere) and brings
+// the card and topic up to date. fn returns the timeline entries to record
+// and the key and arguments of the announcement.
+func (s *Service) change(ctx context.Context, req *bot.Request, fn func(inc *bot.Incident) ([]bot.TimelineEntry, error), announce func(inc *bot.Incident) string) (*bot.Incident, error) {
+	inc, err := s.store.Update(ctx, req.Incident.ID, fn)
+	if err != nil {
+		return nil, err
+	}
+	req.Incident = inc
+	s.tell(ctx, req, inc, bot.Message{Text: announce(inc)})
+	s.refresh(ctx, req.Platform, inc, req.Lang)
+	return inc, nil
+}
+
+// tell posts msg in the incident channel and, when the person acted from
+// another channel, answers them privately too.
+func (s *Service) tell(ctx context.Context, req *bot.Request, inc *bot.Incident, msg bot.Message) {
+	posted := false
+	if inc.Channel.ID != "" && inc.Platform == req.Platform.Name() {
+		if _, err := req.Platform.Post(ctx, inc.Channel.ID, msg); err != nil {
+			req.Log.Warn("post to incident channel", zap.Int64("incident", inc.ID), zap.Error(err))
+		} else {
+			posted = req.Event.Channel == inc.Channel.ID
+		}
+	}
+	if !posted {
+		if err := req.Reply(ctx, msg); err != nil {
+			req.Log.Warn("reply", zap.Error(err))
+		}
+	}
+}
+
+// refresh brings the pinned card and the channel topic up to date. Failures
+// are logged, not returned: the change itself is already recorded.
+func (s *Service) refresh(ctx context.Context, p bot.Platform, inc *bot.Incident, lang bot.Lang) {
+	if inc.Platform != p.Name() || inc.Channel.ID == "" {
+		return
+	}
+	if !inc.Card.IsZero() {
+		if err := p.Update(ctx, inc.Card, s.card(inc, lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+			s.log.Warn("update card", zap.Int64("incident", inc.ID), zap.Error(err))
+		}
+	}
+	if err := p.SetTopic(ctx, inc.Channel.ID, s.topic(inc, lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+		s.log.Warn("set topic", zap.Int64("incident", inc.ID), zap.Error(err))
+	}
+}
+
+// entry starts a timeline entry by the request's user.
+func (s *Service) entry(req *bot.Request, kind bot.EntryKind, text string) bot.TimelineEntry {
+	return bot.TimelineEntry{At: s.opts.Now(), Kind: kind, Author: req.Event.User, Text: text}
+}
+
+// clock formats t as the people of this deployment read it.
+func (s *Service) clock(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(s.opts.Location).Format("2006-01-02 15:04 MST")
+}
+
+// since formats a duration for people: "1h 05m", "4m", "12s".
+func since(d time.Duration) string {
+	d = d.Round(time.Second)
+	switch {
+	case d >= time.Hour:
+		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
+	case d >= time.Minute:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	default:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	}
+}

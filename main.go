@@ -1,0 +1,389 @@
+// Command warroom is a self-hosted incident-response bot for Slack and
+// Microsoft Teams. Subcommands:
+//
+//	warroom serve        run the bot and its HTTP server
+//	warroom console      try Warroom in a terminal chat
+//	warroom config check validate the configuration and print it
+//	warroom healthcheck  probe a running server's /healthz (for containers)
+//	warroom version      print the version
+//
+// main wires the packages together; it holds no incident logic.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"os/user"
+	"syscall"
+	"time"
+	_ "time/tzdata" // time zones in a scratch image
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/warroomhq/warroom/adapters/console"
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/config"
+	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/store"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const (
+	maxBody         = 1 << 20
+	shutdownTimeout = 25 * time.Second
+	seenTTL         = 24 * time.Hour
+)
+
+// onListen, when set by tests, learns the address serve listens on.
+var onListen func(addr string)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
+}
+
+const usage = `usage: warroom <command> [--config file.yml]
+
+commands:
+  serve          run the bot and its HTTP server (WARROOM_ADDR, default :8080)
+  console        try Warroom in a terminal chat (--user name)
+  config check   validate the configuration and print it, secrets redacted
+  healthcheck    exit 0 when the local server's /healthz answers
+  version        print the version
+`
+
+// run is main without the process: tests call it with their own streams
+// and environment. It returns the exit code.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, args := args[0], args[1:]
+	if cmd == "config" {
+		if len(args) == 0 || args[0] != "check" {
+			fmt.Fprint(stderr, usage)
+			return 2
+		}
+		cmd, args = "config check", args[1:]
+	}
+	fs := flag.NewFlagSet("warroom "+cmd, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "YAML configuration file (or WARROOM_CONFIG)")
+	userName := fs.String("user", defaultUser(), "console: who you are")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	switch cmd {
+	case "version", "--version", "-v":
+		fmt.Fprintln(stdout, "warroom", version)
+		return 0
+	case "help", "--help", "-h":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	cfg, err := config.Load(*cfgPath, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "configuration is invalid:\n%v\n", err)
+		return 1
+	}
+	switch cmd {
+	case "config check":
+		fmt.Fprintf(stdout, "configuration is valid:\n%s", cfg.Redacted())
+		return 0
+	case "healthcheck":
+		return healthcheck(ctx, cfg.Addr, stderr)
+	case "serve":
+		return exit(serve(ctx, cfg, newLogger(stderr, cfg.LogLevel, true)), stderr)
+	case "console":
+		return exit(runConsole(ctx, cfg, *userName, stdin, stdout, newLogger(stderr, "warn", false)), stderr)
+	}
+	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+	return 2
+}
+
+func exit(err error, stderr io.Writer) int {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return 0
+	}
+	fmt.Fprintln(stderr, "warroom:", err)
+	return 1
+}
+
+func defaultUser() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "you"
+}
+
+// newLogger logs JSON under serve and readable lines under console.
+func newLogger(w io.Writer, level string, structured bool) *zap.Logger {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		lvl = zapcore.InfoLevel
+	}
+	var enc zapcore.Encoder
+	if structured {
+		ec := zap.NewProductionEncoderConfig()
+		ec.TimeKey, ec.EncodeTime = "ts", zapcore.ISO8601TimeEncoder
+		enc = zapcore.NewJSONEncoder(ec)
+	} else {
+		ec := zap.NewDevelopmentEncoderConfig()
+		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05")
+		enc = zapcore.NewConsoleEncoder(ec)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl))
+}
+
+// core is what every subcommand that handles incidents shares.
+type core struct {
+	store  *store.Store
+	svc    *handlers.Service
+	router *bot.Router
+	reg    *prometheus.Registry
+	close  func()
+}
+
+// newCore opens Redis (embedded when REDIS_URL is unset) and wires the
+// store, the handlers and the router.
+func newCore(ctx context.Context, cfg *config.Config, log *zap.Logger) (*core, error) {
+	rdb, closeRedis, err := openRedis(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.New(rdb, store.Options{Prefix: cfg.Redis.Prefix, Log: log.Named("store")})
+	if err != nil {
+		closeRedis()
+		return nil, err
+	}
+	svc, err := handlers.New(st, handlerOptions(cfg, log))
+	if err != nil {
+		closeRedis()
+		return nil, err
+	}
+	reg := prometheus.NewRegistry()
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "warroom_command_duration_seconds",
+		Help:    "Time to handle one command, button click, form, message or alert, by command and outcome.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	}, []string{"command", "outcome"})
+	reg.MustRegister(latency, st.Collector(), collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	router := bot.NewRouter(bot.Options{
+		Workers: cfg.Workers, Queue: cfg.Queue, Lang: bot.Lang(cfg.Lang),
+		Resolver: svc, Authorizer: svc, Log: log,
+		Seen: func(ctx context.Context, key string) (bool, error) { return st.MarkSeen(ctx, key, seenTTL) },
+		Observe: func(command string, d time.Duration, err error) {
+			outcome := "ok"
+			if err != nil {
+				outcome = bot.CodeOf(err)
+			}
+			latency.WithLabelValues(command, outcome).Observe(d.Seconds())
+		},
+	})
+	return &core{store: st, svc: svc, router: router, reg: reg, close: closeRedis}, nil
+}
+
+func handlerOptions(cfg *config.Config, log *zap.Logger) handlers.Options {
+	opts := handlers.Options{
+		Roles: cfg.AllRoles(), RoleHelp: map[bot.Role]string{}, Admins: cfg.Admins,
+		Policy: map[string][]string{}, Criteria: map[bot.Priority]string{}, PriorityNames: map[bot.Priority]string{},
+		ChannelPrefix: cfg.Channels.Prefix, PrivateChannels: cfg.Channels.Private,
+		ArchiveOnClose: cfg.Channels.ArchiveOnClose, Location: cfg.Location(), Log: log,
+	}
+	for _, r := range cfg.Roles {
+		opts.RoleHelp[bot.Role(r.Name)] = r.Description
+	}
+	for _, a := range config.Actions {
+		opts.Policy[a] = cfg.Allowed(a)
+	}
+	for _, p := range bot.Priorities {
+		opts.Criteria[p] = cfg.Level(p).Criteria
+		opts.PriorityNames[p] = cfg.Level(p).Name
+	}
+	return opts
+}
+
+// openRedis connects to REDIS_URL, failing fast when it cannot be reached,
+// or starts an in-process Redis that keeps data in memory only.
+func openRedis(ctx context.Context, cfg *config.Config, log *zap.Logger) (redis.UniversalClient, func(), error) {
+	redis.SetLogger(redisLog{log.Named("redis")})
+	if url := cfg.Redis.URL.Reveal(); url != "" {
+		dctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		rdb, err := store.Dial(dctx, url)
+		if err != nil {
+			return nil, nil, fmt.Errorf("redis (REDIS_URL) cannot be reached: %w", err)
+		}
+		return rdb, func() { _ = rdb.Close() }, nil
+	}
+	mr, err := miniredis.Run()
+	if err != nil {
+		return nil, nil, fmt.Errorf("start embedded redis: %w", err)
+	}
+	log.Warn("REDIS_URL is not set: using an embedded in-memory Redis; incidents are lost when Warroom stops")
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	return rdb, func() { _ = rdb.Close(); mr.Close() }, nil
+}
+
+// redisLog sends go-redis's own messages (reconnects, pool trouble) to zap
+// instead of the standard logger.
+type redisLog struct{ log *zap.Logger }
+
+func (l redisLog) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn(fmt.Sprintf(format, v...))
+}
+
+// runConsole runs the terminal chat until its input ends.
+func runConsole(ctx context.Context, cfg *config.Config, name string, in io.Reader, out io.Writer, log *zap.Logger) error {
+	c, err := newCore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	con, err := console.New(console.Options{In: in, Out: out, User: name, Lang: bot.Lang(cfg.Lang), Log: log})
+	if err != nil {
+		return err
+	}
+	c.router.Register(con)
+	c.svc.Register(c.router)
+	defer func() { _ = c.router.Close(context.Background()) }()
+	return con.Run(ctx, c.router)
+}
+
+// serve runs the HTTP server until ctx ends, then drains in-flight work.
+func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
+	defer func() { _ = log.Sync() }()
+	c, err := newCore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	c.svc.Register(c.router)
+	if cfg.API.Token.Reveal() == "" {
+		log.Warn("WARROOM_API_TOKEN is not set: the read-only API at /api/ answers without authentication")
+	}
+	srv := &http.Server{
+		Handler:           routes(c, cfg, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("warroom serving", zap.String("addr", ln.Addr().String()), zap.String("version", version))
+	if onListen != nil {
+		onListen(ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests and queued events")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	herr := srv.Shutdown(sctx)
+	rerr := c.router.Close(sctx)
+	return errors.Join(herr, rerr)
+}
+
+// routes is the one route table of the HTTP server.
+func routes(c *core, cfg *config.Config, log *zap.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := c.store.Ping(ctx); err != nil {
+			handlers.WriteError(w, http.StatusServiceUnavailable, "unavailable", "redis is not reachable")
+			return
+		}
+		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{}))
+	mux.Handle("/api/", c.svc.API(cfg.API.Token.Reveal()))
+	return recoverer(limitBody(mux), log)
+}
+
+// limitBody refuses bodies over maxBody with 413 before anything reads them.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			handlers.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than 1 MiB")
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// recoverer turns a panic in any handler into a 500 with a JSON body.
+func recoverer(next http.Handler, log *zap.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				log.Error("http handler panicked", zap.Any("panic", p), zap.String("path", r.URL.Path))
+				handlers.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// healthcheck probes the local server's /healthz, for container health
+// checks in images without a shell or curl.
+func healthcheck(ctx context.Context, addr string, stderr io.Writer) int {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Fprintln(stderr, "healthcheck:", err)
+		return 1
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		fmt.Fprintln(stderr, "healthcheck: status", resp.StatusCode)
+		return 1
+	}
+	return 0
+}

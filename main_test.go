@@ -1,0 +1,313 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+)
+
+// testEnv is a process environment for run: the real Redis of REDIS_URL
+// when set (CI), else a miniredis of the test's own, and a fresh key prefix
+// either way, so console and serve runs of one test share their data.
+func testEnv(t *testing.T, extra map[string]string) func(string) string {
+	t.Helper()
+	url := os.Getenv("REDIS_URL")
+	if url == "" {
+		url = "redis://" + miniredis.RunT(t).Addr()
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	prefix := "test:main:" + hex.EncodeToString(b) + ":"
+	t.Cleanup(func() { deleteKeys(t, url, prefix) })
+	vars := map[string]string{"REDIS_URL": url, "WARROOM_REDIS_PREFIX": prefix, "WARROOM_LANG": "en"}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return func(k string) string { return vars[k] }
+}
+
+func deleteKeys(t *testing.T, url, prefix string) {
+	opts, err := redis.ParseURL(url)
+	require.NoError(t, err)
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+	ctx := context.Background()
+	iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
+	for iter.Next(ctx) {
+		rdb.Del(ctx, iter.Val())
+	}
+}
+
+const story = `/incident declare Checkout is failing P2
+the payment provider returns 502s
+/user bob
+!1
+/incident priority sev1
+/incident role ops me
+/incident status identified bad deploy 4f2a
+rolling back 4f2a now
+/incident update Rollback in progress; errors dropping
+/incident resolve rolled back 4f2a
+/incident timeline
+/incident priority P9
+/incident status monitoring
+/incident close
+/incident status monitoring
+/incident INC-999 resolve
+/incident frobnicate
+`
+
+// TestConsoleStoryThenAPI pipes a whole incident through `warroom console`,
+// then serves the same Redis and reads the timeline over the API.
+func TestConsoleStoryThenAPI(t *testing.T) {
+	getenv := testEnv(t, map[string]string{"WARROOM_API_TOKEN": "s3cret-token"})
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"console", "--user", "alice"}, strings.NewReader(story), &out, &errOut, getenv)
+	require.Equal(t, 0, code, errOut.String())
+	got := out.String()
+
+	inOrder(t, got,
+		"Warroom created #inc-",                         // channel created, and we are in it
+		"Commander: alice",                              // the declarer leads
+		"[M4] alice: the payment provider returns 502s", // a message in the channel
+		"bob takes over as Commander of INC-1 from alice",
+		"bob set INC-1 to *P1 (critical)*",
+		"bob is now Operations of INC-1",
+		"bob set INC-1 to *identified*: bad deploy 4f2a",
+		"📣 Update on INC-1 (identified, P1 (critical)) from bob: Rollback in progress; errors dropping",
+		"bob set INC-1 to *resolved*: rolled back 4f2a",
+		"Timeline of INC-1: Checkout is failing",
+	)
+	// The timeline lists every one of those, in order, with authors and times.
+	tl := got[strings.Index(got, "Timeline of INC-1"):]
+	stamp := `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  `
+	lines := []string{
+		stamp + `alice  \[declared\] Checkout is failing`,
+		stamp + `alice  \[role\] Commander: alice`,
+		stamp + `alice  \[message\] the payment provider returns 502s`,
+		stamp + `bob  \[role\] Commander: bob`,
+		stamp + `bob  \[priority\] P2 \(high\) → P1 \(critical\)`,
+		stamp + `bob  \[role\] Operations: bob`,
+		stamp + `bob  \[status\] investigating → identified: bad deploy 4f2a`,
+		stamp + `bob  \[message\] rolling back 4f2a now`,
+		stamp + `bob  \[update\] Rollback in progress; errors dropping`,
+		stamp + `bob  \[status\] identified → resolved: rolled back 4f2a`,
+		`showing 10 of 10 entries`,
+	}
+	require.Regexp(t, regexp.MustCompile(`(?s)`+strings.Join(lines, `\n\s*`)), tl)
+
+	// Bad input: clear answers, nothing changed.
+	inOrder(t, got,
+		"`P9` is not a priority",
+		"bob set INC-1 to *closed*",
+		"An incident that is closed cannot become monitoring",
+		"There is no incident INC-999",
+		"I don't know the command `frobnicate`",
+	)
+	require.NotContains(t, got, "panic")
+
+	// Serve the same Redis: the API returns the same entries.
+	base, stop := startServe(t, getenv)
+	defer stop()
+	var body struct {
+		Incident string `json:"incident"`
+		Entries  []struct {
+			At     time.Time `json:"at"`
+			Kind   string    `json:"kind"`
+			Author string    `json:"author"`
+			Text   string    `json:"text"`
+		} `json:"entries"`
+	}
+	status := getJSON(t, base+"/api/incidents/1/timeline", "s3cret-token", &body)
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "INC-1", body.Incident)
+	var kinds []string
+	for _, e := range body.Entries {
+		require.False(t, e.At.IsZero())
+		kinds = append(kinds, e.Kind+":"+e.Author+":"+e.Text)
+	}
+	require.Equal(t, []string{
+		"declared:alice:Checkout is failing", "role:alice:", "message:alice:the payment provider returns 502s",
+		"role:bob:", "priority:bob:", "role:bob:", "status:bob:bad deploy 4f2a", "message:bob:rolling back 4f2a now",
+		"update:bob:Rollback in progress; errors dropping", "status:bob:rolled back 4f2a", "status:bob:",
+	}, kinds, "the timeline with the close at the end")
+
+	var inc map[string]any
+	require.Equal(t, http.StatusOK, getJSON(t, base+"/api/incidents/INC-1", "s3cret-token", &inc))
+	require.Equal(t, "closed", inc["status"])
+	require.Equal(t, "P1", inc["priority"])
+	require.Equal(t, http.StatusUnauthorized, getJSON(t, base+"/api/incidents", "wrong", &inc))
+}
+
+func inOrder(t *testing.T, s string, parts ...string) {
+	t.Helper()
+	at := 0
+	for _, p := range parts {
+		i := strings.Index(s[at:], p)
+		require.GreaterOrEqual(t, i, 0, "%q missing or out of order in:\n%s", p, s)
+		at += i + len(p)
+	}
+}
+
+// startServe runs `warroom serve` on a free port until stop, which also
+// asserts a clean exit (as on SIGTERM).
+func startServe(t *testing.T, getenv func(string) string) (base string, stop func()) {
+	t.Helper()
+	addr := make(chan string, 1)
+	onListen = func(a string) { addr <- a }
+	t.Cleanup(func() { onListen = nil })
+	env := func(k string) string {
+		if k == "WARROOM_ADDR" {
+			return "127.0.0.1:0"
+		}
+		return getenv(k)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var logs bytes.Buffer
+	go func() { done <- run(ctx, []string{"serve"}, nil, io.Discard, &syncWriter{w: &logs}, env) }()
+	select {
+	case a := <-addr:
+		base = "http://" + a
+	case code := <-done:
+		t.Fatalf("serve exited with %d: %s", code, logs.String())
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return base, func() {
+		cancel()
+		select {
+		case code := <-done:
+			require.Equal(t, 0, code, "serve exits 0 after draining")
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		require.NotContains(t, logs.String(), "s3cret-token", "no secret in any log line")
+	}
+}
+
+func getJSON(t *testing.T, url, token string, v any) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	require.Equal(t, "application/json; charset=utf-8", res.Header.Get("Content-Type"))
+	require.NoError(t, json.NewDecoder(res.Body).Decode(v))
+	return res.StatusCode
+}
+
+func TestServeEndpoints(t *testing.T) {
+	base, stop := startServe(t, testEnv(t, nil))
+	defer stop()
+
+	var health map[string]string
+	require.Equal(t, http.StatusOK, getJSON(t, base+"/healthz", "", &health))
+	require.Equal(t, http.StatusOK, getJSON(t, base+"/readyz", "", &health))
+
+	res, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, m := range []string{"warroom_incidents_open", "warroom_incidents_opened_total", "warroom_incidents_resolved_total", "go_goroutines"} {
+		require.Contains(t, string(metrics), m)
+	}
+
+	big := bytes.NewReader(make([]byte, 2<<20))
+	res, err = http.Post(base+"/api/incidents", "application/json", big)
+	require.NoError(t, err)
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
+	require.JSONEq(t, `{"error":{"code":"too_large","message":"request body is larger than 1 MiB"}}`, string(b))
+
+	var list struct {
+		Incidents []any `json:"incidents"`
+	}
+	require.Equal(t, http.StatusOK, getJSON(t, base+"/api/incidents", "", &list), "no token configured: open API")
+	require.Empty(t, list.Incidents)
+}
+
+func TestServeFailsFastWithoutRedis(t *testing.T) {
+	var errOut bytes.Buffer
+	env := map[string]string{"REDIS_URL": "redis://:hunter2@127.0.0.1:1/0", "WARROOM_ADDR": "127.0.0.1:0"}
+	code := run(context.Background(), []string{"serve"}, nil, io.Discard, &errOut, func(k string) string { return env[k] })
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut.String(), "redis (REDIS_URL) cannot be reached")
+	require.NotContains(t, errOut.String(), "hunter2")
+}
+
+func TestConfigCheckAndVersion(t *testing.T) {
+	var out, errOut bytes.Buffer
+	bad := map[string]string{"WARROOM_LANG": "fr", "WARROOM_WORKERS": "many", "WARROOM_API_TOKEN": "tok-xyz"}
+	code := run(context.Background(), []string{"config", "check"}, nil, &out, &errOut, func(k string) string { return bad[k] })
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut.String(), `WARROOM_LANG: must be "ja" or "en", got "fr"`)
+	require.Contains(t, errOut.String(), `WARROOM_WORKERS: must be an integer, got "many"`)
+
+	out.Reset()
+	good := map[string]string{"WARROOM_API_TOKEN": "tok-xyz"}
+	code = run(context.Background(), []string{"config", "check", "--config", "config/example.yml"}, nil, &out, &errOut, func(k string) string { return good[k] })
+	require.Equal(t, 0, code, errOut.String())
+	require.Contains(t, out.String(), "configuration is valid")
+	require.NotContains(t, out.String(), "tok-xyz")
+
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"version"}, nil, &out, &errOut, nil))
+	require.Contains(t, out.String(), "warroom ")
+	require.Equal(t, 2, run(context.Background(), []string{"nonsense"}, nil, &out, &errOut, nil))
+}
+
+func TestHealthcheck(t *testing.T) {
+	getenv := testEnv(t, nil)
+	base, stop := startServe(t, getenv)
+	defer stop()
+	port := base[strings.LastIndex(base, ":")+1:]
+	var errOut bytes.Buffer
+	env := func(k string) string {
+		if k == "WARROOM_ADDR" {
+			return ":" + port
+		}
+		return getenv(k)
+	}
+	require.Equal(t, 0, run(context.Background(), []string{"healthcheck"}, nil, io.Discard, &errOut, env), errOut.String())
+	closed := func(k string) string {
+		if k == "WARROOM_ADDR" {
+			return ":1"
+		}
+		return ""
+	}
+	require.Equal(t, 1, run(context.Background(), []string{"healthcheck"}, nil, io.Discard, &errOut, closed))
+}
+
+// syncWriter lets the server's logger and the test read one buffer safely.
+type syncWriter struct {
+	mu chan struct{}
+	w  *bytes.Buffer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	if s.mu == nil {
+		s.mu = make(chan struct{}, 1)
+	}
+	s.mu <- struct{}{}
+	defer func() { <-s.mu }()
+	return s.w.Write(p)
+}

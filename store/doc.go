@@ -1,0 +1,60 @@
+// Package store persists Warroom's incidents, their timelines and the
+// bookkeeping around them in Redis. It is the one place that knows the key
+// schema below; nothing else in Warroom reads or writes a Redis key.
+//
+// The store works on a single Redis, on Sentinel and on Redis Cluster
+// (through redis.UniversalClient). Every key of one incident carries the
+// hash tag {<id>}, so the record and the timeline of an incident live in one
+// slot and may be changed together in one MULTI/EXEC under WATCH. Index keys
+// live in other slots: they are updated after the incident's transaction,
+// idempotently, and every reader tolerates (and repairs) stale entries. The
+// incident record is the source of truth; indexes are derived from it.
+//
+// The store holds no state that another replica would need: counters it
+// exports as metrics are per-process (Prometheus sums them across replicas)
+// and the open-incidents gauge is read from Redis at scrape time.
+//
+// # Key schema
+//
+// All keys start with Options.Prefix (default "warroom:"), shown as <p>.
+// The prefix may not contain '{' or '}', so that the incident's hash tag is
+// the first one in its keys.
+//
+//	key                               type    written by                       TTL
+//	<p>seq:incident                   string  NextID (INCR)                    none
+//	<p>inc:{<id>}                     string  Create, Update (JSON bot.Incident) none
+//	<p>inc:{<id>}:timeline            stream  Create, Update, Append (XADD)    none; MAXLEN ~ Options.TimelineMaxLen when > 0
+//	<p>incidents:all                  zset    Create, Update (ZADD), List      none
+//	<p>incidents:open                 zset    Create, Update, List (repair)    none
+//	<p>channel:<platform>:<channelID> string  Create, Update (SET, compare-and-delete) none
+//	<p>seen:<key>                     string  MarkSeen (SET NX)                the ttl given to MarkSeen
+//
+// The record <p>inc:{<id>} is the JSON encoding of bot.Incident.
+//
+// The timeline <p>inc:{<id>}:timeline is a stream, oldest entry first; each
+// stream entry ID is the bot.TimelineEntry's ID. Its fields are:
+//
+//	kind         bot.EntryKind, always present
+//	at           unix milliseconds (UTC), always present
+//	author_id    bot.User.ID, absent when empty
+//	author_name  bot.User.Name, absent when empty
+//	text         absent when empty
+//	ref          the platform message reference, absent when empty
+//	refers_to    the reference an edit or deletion points at, absent when empty
+//	key          "1" when the entry is flagged for the postmortem, else absent
+//	data         JSON object of string values, absent when empty
+//
+// Nothing in a timeline is rewritten: an edit or a deletion is a new entry
+// whose refers_to names the original.
+//
+// <p>incidents:all holds every incident ID and <p>incidents:open the IDs of
+// incidents whose status is open (bot.Status.Open); both are scored by the
+// ID, so the highest score is the newest incident. <p>channel:<platform>:<channelID>
+// holds the ID (decimal) of the incident whose channel it is. An index write
+// that fails after its incident's transaction committed is logged, not
+// returned: the next Update of that incident writes the indexes again, and
+// List drops and repairs entries that disagree with their record.
+//
+// <p>seen:<key> holds "1" while an inbound delivery with that key counts as
+// already handled.
+package store

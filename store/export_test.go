@@ -1,0 +1,14 @@
+package store
+
+// Test access to the key schema, for the external tests that check what
+// the store wrote.
+var (
+	RecordKey   = (*Store).recordKey
+	TimelineKey = (*Store).timelineKey
+	OpenKey     = (*Store).openKey
+	AllKey      = (*Store).allKey
+	ChannelKey  = (*Store).channelKey
+)
+
+// Prefix returns the Store's key prefix.
+func (s *Store) Prefix() string { return s.prefix }

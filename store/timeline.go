@@ -1,0 +1,253 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// Stream field names of a timeline entry (see the key schema in doc.go).
+const (
+	fieldKind       = "kind"
+	fieldAt         = "at"
+	fieldAuthorID   = "author_id"
+	fieldAuthorName = "author_name"
+	fieldText       = "text"
+	fieldRef        = "ref"
+	fieldRefersTo   = "refers_to"
+	fieldKey        = "key"
+	fieldData       = "data"
+)
+
+// TimelineQuery selects timeline entries. The zero value selects all.
+type TimelineQuery struct {
+	// Last, when > 0, keeps only the newest Last entries of the selection.
+	Last int
+	// After, when set, selects only entries with a stream ID greater than
+	// it (an entry ID this store returned, "<ms>-<seq>" or "<ms>").
+	After string
+	// Limit, when > 0, returns at most Limit entries: the oldest ones of
+	// the selection, or with Last the newest min(Last, Limit).
+	Limit int
+}
+
+// Append adds entries to the incident's timeline, in order, in one
+// MULTI/EXEC on the incident's slot, and returns copies of them with ID
+// (and a zero At set to now) filled. It fails with an error wrapping
+// bot.ErrNotFound, writing nothing, when the incident does not exist.
+func (s *Store) Append(ctx context.Context, id int64, entries ...bot.TimelineEntry) ([]bot.TimelineEntry, error) {
+	out := slices.Clone(entries)
+	if err := prepareEntries(out, s.now()); err != nil {
+		return nil, fmt.Errorf("append to incident %d: %w", id, err)
+	}
+	n, err := s.rdb.Exists(ctx, s.recordKey(id)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("append to incident %d: %w", id, unavailable(err))
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("append to incident %d: %w", id, bot.ErrNotFound)
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	var adds []*redis.StringCmd
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		adds = s.addEntries(ctx, p, id, out)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("append to incident %d: %w", id, unavailable(err))
+	}
+	for i, c := range adds {
+		out[i].ID = c.Val()
+	}
+	s.countEntries(out)
+	return out, nil
+}
+
+// Timeline returns the incident's entries selected by q, oldest first, or
+// an error wrapping bot.ErrNotFound when the incident does not exist.
+func (s *Store) Timeline(ctx context.Context, id int64, q TimelineQuery) ([]bot.TimelineEntry, error) {
+	start := "-"
+	if q.After != "" {
+		if !validStreamID(q.After) {
+			return nil, fmt.Errorf("timeline of incident %d: bad entry id %q", id, q.After)
+		}
+		start = "(" + q.After
+	}
+	key := s.timelineKey(id)
+	var exists *redis.IntCmd
+	var rng *redis.XMessageSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, s.recordKey(id))
+		switch n := min0(q.Last, q.Limit); {
+		case q.Last > 0:
+			rng = p.XRevRangeN(ctx, key, "+", start, int64(n))
+		case n > 0:
+			rng = p.XRangeN(ctx, key, start, "+", int64(n))
+		default:
+			rng = p.XRange(ctx, key, start, "+")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("timeline of incident %d: %w", id, unavailable(err))
+	}
+	if exists.Val() == 0 {
+		return nil, fmt.Errorf("timeline of incident %d: %w", id, bot.ErrNotFound)
+	}
+	msgs := rng.Val()
+	if q.Last > 0 {
+		slices.Reverse(msgs)
+	}
+	out := make([]bot.TimelineEntry, 0, len(msgs))
+	for _, m := range msgs {
+		e, err := decodeEntry(m)
+		if err != nil {
+			return nil, fmt.Errorf("timeline of incident %d: entry %s: %w", id, m.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// TimelineLen returns how many entries the incident's timeline holds, or an
+// error wrapping bot.ErrNotFound when the incident does not exist.
+func (s *Store) TimelineLen(ctx context.Context, id int64) (int64, error) {
+	var exists, n *redis.IntCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, s.recordKey(id))
+		n = p.XLen(ctx, s.timelineKey(id))
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("timeline length of incident %d: %w", id, unavailable(err))
+	}
+	if exists.Val() == 0 {
+		return 0, fmt.Errorf("timeline length of incident %d: %w", id, bot.ErrNotFound)
+	}
+	return n.Val(), nil
+}
+
+// min0 is the smaller of the positive ones of a and b, or 0 if neither is.
+func min0(a, b int) int {
+	switch {
+	case a <= 0:
+		return max(b, 0)
+	case b <= 0:
+		return a
+	}
+	return min(a, b)
+}
+
+// validStreamID accepts "<ms>" and "<ms>-<seq>".
+func validStreamID(id string) bool {
+	ms, seq, hasSeq := strings.Cut(id, "-")
+	if _, err := strconv.ParseUint(ms, 10, 64); err != nil {
+		return false
+	}
+	if _, err := strconv.ParseUint(seq, 10, 64); hasSeq && err != nil {
+		return false
+	}
+	return true
+}
+
+// prepareEntries checks entries and sets a zero At to now; every At is
+// then UTC with millisecond precision, as the stream stores it.
+func prepareEntries(entries []bot.TimelineEntry, now time.Time) error {
+	for i := range entries {
+		if entries[i].Kind == "" {
+			return fmt.Errorf("timeline entry %d has no kind", i)
+		}
+		if entries[i].At.IsZero() {
+			entries[i].At = now
+		}
+		entries[i].At = time.UnixMilli(entries[i].At.UnixMilli()).UTC()
+	}
+	return nil
+}
+
+// addEntries queues one XADD per entry on p (trimming when configured).
+func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, entries []bot.TimelineEntry) []*redis.StringCmd {
+	cmds := make([]*redis.StringCmd, len(entries))
+	for i, e := range entries {
+		cmds[i] = p.XAdd(ctx, &redis.XAddArgs{
+			Stream: s.timelineKey(id),
+			MaxLen: s.maxLen,
+			Approx: s.maxLen > 0,
+			Values: encodeEntry(e),
+		})
+	}
+	return cmds
+}
+
+// countEntries counts stored entries in the metrics.
+func (s *Store) countEntries(entries []bot.TimelineEntry) {
+	for _, e := range entries {
+		s.metrics.entries.WithLabelValues(string(e.Kind)).Inc()
+	}
+}
+
+// encodeEntry renders e as stream field/value pairs, leaving out the empty.
+func encodeEntry(e bot.TimelineEntry) []any {
+	v := []any{fieldKind, string(e.Kind), fieldAt, e.At.UnixMilli()}
+	for _, f := range [...]struct{ name, value string }{
+		{fieldAuthorID, e.Author.ID},
+		{fieldAuthorName, e.Author.Name},
+		{fieldText, e.Text},
+		{fieldRef, e.Ref},
+		{fieldRefersTo, e.RefersTo},
+	} {
+		if f.value != "" {
+			v = append(v, f.name, f.value)
+		}
+	}
+	if e.Key {
+		v = append(v, fieldKey, "1")
+	}
+	if len(e.Data) > 0 {
+		data, _ := json.Marshal(e.Data) // a map of strings always encodes
+		v = append(v, fieldData, string(data))
+	}
+	return v
+}
+
+// decodeEntry is the inverse of encodeEntry.
+func decodeEntry(m redis.XMessage) (bot.TimelineEntry, error) {
+	str := func(name string) string {
+		v, _ := m.Values[name].(string)
+		return v
+	}
+	ms, err := strconv.ParseInt(str(fieldAt), 10, 64)
+	if err != nil {
+		return bot.TimelineEntry{}, fmt.Errorf("bad %s field: %w", fieldAt, err)
+	}
+	e := bot.TimelineEntry{
+		ID:       m.ID,
+		At:       time.UnixMilli(ms).UTC(),
+		Kind:     bot.EntryKind(str(fieldKind)),
+		Author:   bot.User{ID: str(fieldAuthorID), Name: str(fieldAuthorName)},
+		Text:     str(fieldText),
+		Ref:      str(fieldRef),
+		RefersTo: str(fieldRefersTo),
+		Key:      str(fieldKey) == "1",
+	}
+	if e.Kind == "" {
+		return bot.TimelineEntry{}, errors.New("no kind field")
+	}
+	if d := str(fieldData); d != "" {
+		if err := json.Unmarshal([]byte(d), &e.Data); err != nil {
+			return bot.TimelineEntry{}, fmt.Errorf("bad %s field: %w", fieldData, err)
+		}
+	}
+	return e, nil
+}

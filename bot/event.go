@@ -14,7 +14,9 @@ const (
 	EventMessageEdit   EventKind = "message_edit"   // a message was edited
 	EventMessageDelete EventKind = "message_delete" // a message was deleted
 	EventReaction      EventKind = "reaction"       // a reaction was added to a message
+	EventUnreact       EventKind = "unreact"        // a reaction was removed from a message
 	EventPin           EventKind = "pin"            // a message was pinned
+	EventUnpin         EventKind = "unpin"          // a message was unpinned
 	EventAlert         EventKind = "alert"          // a monitoring alert arrived
 )
 

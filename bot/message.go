@@ -43,6 +43,8 @@ type Button struct {
 	Args    string
 	Style   ButtonStyle
 	Options []Option
+	// URL makes a link button: it opens URL and runs no command.
+	URL string
 }
 
 // CommandLine is the text a click on b with the chosen option runs.

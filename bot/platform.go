@@ -39,3 +39,11 @@ type ChannelSpec struct {
 	Topic   string
 	Private bool
 }
+
+// Enricher is implemented by platforms that learn more about an event
+// after acknowledging it (a user's display name and language, say). The
+// router calls Enrich on its worker, before any handler sees the event, so
+// the slow lookup never delays the platform's acknowledgement.
+type Enricher interface {
+	Enrich(ctx context.Context, ev *Event)
+}

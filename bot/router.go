@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"runtime/debug"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -107,8 +109,8 @@ type Authorizer interface {
 type Options struct {
 	// Workers is how many events are handled at once (default 16).
 	Workers int
-	// Queue is how many events may wait (default 1024); Dispatch reports
-	// CodeBusy beyond that.
+	// Queue is how many events may wait (default 1024), shared out evenly
+	// between the workers' queues; Dispatch reports CodeBusy beyond that.
 	Queue int
 	// Lang is the language for people whose platform tells none.
 	Lang Lang
@@ -142,7 +144,12 @@ type Router struct {
 	onMessage HandlerFunc
 	onAlert   HandlerFunc
 
-	queue     chan job
+	// queues has one queue per worker. Channel messages go to the queue
+	// their channel hashes to, so one channel's messages reach the
+	// timeline in the order they arrived; everything else is spread
+	// round-robin.
+	queues    []chan job
+	next      atomic.Uint64
 	wg        sync.WaitGroup
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -174,12 +181,14 @@ func NewRouter(opts Options) *Router {
 		platforms: map[string]Platform{},
 		routes:    map[string]*Route{},
 		forms:     map[string]FormRoute{},
-		queue:     make(chan job, opts.Queue),
+		queues:    make([]chan job, opts.Workers),
 		closed:    make(chan struct{}),
 	}
+	per := max(1, (opts.Queue+opts.Workers-1)/opts.Workers)
 	r.wg.Add(opts.Workers)
-	for range opts.Workers {
-		go r.work()
+	for i := range r.queues {
+		r.queues[i] = make(chan job, per)
+		go r.work(r.queues[i])
 	}
 	return r
 }
@@ -269,11 +278,24 @@ func (r *Router) Dispatch(ev Event) error {
 	default:
 	}
 	select {
-	case r.queue <- job{ev: ev}:
+	case r.queues[r.shard(&ev)] <- job{ev: ev}:
 		return nil
 	default:
 		return Errorf(CodeBusy)
 	}
+}
+
+// shard picks the queue for ev: by channel for channel messages, so their
+// order is kept, round-robin for the rest.
+func (r *Router) shard(ev *Event) int {
+	n := uint64(len(r.queues))
+	switch ev.Kind {
+	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventUnreact, EventPin, EventUnpin:
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(ev.Platform + "\x00" + ev.Channel))
+		return int(h.Sum64() % n)
+	}
+	return int(r.next.Add(1) % n)
 }
 
 // Serve handles ev synchronously on the caller's goroutine, through the
@@ -288,7 +310,9 @@ func (r *Router) Close(ctx context.Context) error {
 	r.closeOnce.Do(func() {
 		r.closing.Lock()
 		close(r.closed)
-		close(r.queue)
+		for _, q := range r.queues {
+			close(q)
+		}
 		r.closing.Unlock()
 	})
 	done := make(chan struct{})
@@ -301,9 +325,9 @@ func (r *Router) Close(ctx context.Context) error {
 	}
 }
 
-func (r *Router) work() {
+func (r *Router) work(queue <-chan job) {
 	defer r.wg.Done()
-	for j := range r.queue {
+	for j := range queue {
 		_ = r.handle(context.Background(), &j.ev)
 	}
 }
@@ -346,6 +370,9 @@ func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
 	p, ok := r.Platform(ev.Platform)
 	if !ok {
 		return fmt.Errorf("event from unregistered platform %q", ev.Platform)
+	}
+	if e, ok := p.(Enricher); ok {
+		e.Enrich(ctx, ev)
 	}
 	req := &Request{Event: ev, Platform: p, Lang: r.lang(ev), Log: r.log.With(
 		zap.String("platform", ev.Platform), zap.String("event_kind", string(ev.Kind)),
@@ -410,7 +437,7 @@ func (r *Router) match(req *Request) (HandlerFunc, string, error) {
 			req.Command.Incident = id
 		}
 		return r.scoped(fr.Handler, fr.Scope, fr.Permission), "form:" + ev.Form.ID, nil
-	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventPin:
+	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventUnreact, EventPin, EventUnpin:
 		if r.onMessage == nil {
 			return nil, "message", errors.New("no message handler")
 		}

@@ -3,6 +3,7 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -216,4 +217,25 @@ func TestObserve(t *testing.T) {
 	r.Handle(bot.Route{Name: "ok", Aliases: []string{"k"}, Handler: func(context.Context, *bot.Request) error { return nil }})
 	require.NoError(t, r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "k"}))
 	require.Contains(t, seen, "ok")
+}
+
+func TestChannelMessagesKeepTheirOrder(t *testing.T) {
+	r, _ := newRouter(t, bot.Options{Workers: 8, Queue: 4096})
+	var mu sync.Mutex
+	got := map[string][]string{}
+	r.HandleMessages(func(_ context.Context, req *bot.Request) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got[req.Event.Channel] = append(got[req.Event.Channel], req.Event.Text)
+		return nil
+	})
+	want := map[string][]string{}
+	for i := range 300 {
+		ch := []string{"C1", "C2", "C3"}[i%3]
+		text := fmt.Sprint(i)
+		want[ch] = append(want[ch], text)
+		require.NoError(t, r.Dispatch(bot.Event{Kind: bot.EventMessage, Platform: "test", Channel: ch, Text: text}))
+	}
+	require.NoError(t, r.Close(context.Background()))
+	require.Equal(t, want, got)
 }

@@ -20,6 +20,7 @@ const (
 	DefaultChannelPrefix    = "inc"
 	DefaultNoCommanderAfter = 10 * time.Minute
 	DefaultTriageAckAfter   = 15 * time.Minute
+	DefaultSlackAPIURL      = "https://slack.com/api/"
 )
 
 // defaultUpdateEvery is how often each priority's channel is reminded to
@@ -52,6 +53,7 @@ type Config struct {
 
 	Redis    Redis    `yaml:"redis"`
 	API      API      `yaml:"api"`
+	Slack    Slack    `yaml:"slack"`
 	Channels Channels `yaml:"channels"`
 
 	// Priorities describes each priority, keyed "P1".."P4". In the file any
@@ -77,6 +79,33 @@ type Redis struct {
 	// Prefix starts every key, so several deployments can share one Redis.
 	Prefix string `yaml:"prefix"`
 }
+
+// Slack connects Warroom to one Slack workspace. It is enabled when
+// BotToken is set; Socket Mode is used when AppToken is set, the HTTP
+// endpoints (which need SigningSecret) otherwise.
+type Slack struct {
+	// BotToken is the bot's xoxb- token, for the Web API.
+	BotToken Secret `yaml:"bot_token"`
+	// SigningSecret verifies HTTP requests from Slack.
+	SigningSecret Secret `yaml:"signing_secret"`
+	// AppToken is an app-level xapp- token with connections:write; set, it
+	// turns on Socket Mode (no public URL needed).
+	AppToken Secret `yaml:"app_token"`
+	// APIURL is the Web API base, ending in "/"; change it only for a test
+	// server or a proxy.
+	APIURL string `yaml:"api_url"`
+	// TeamID, when set, refuses requests from any other workspace.
+	TeamID string `yaml:"team_id"`
+	// AnnounceChannel is a channel ID that receives declarations and status
+	// updates, with a link to the incident channel.
+	AnnounceChannel string `yaml:"announce_channel"`
+}
+
+// Enabled reports whether Slack is configured.
+func (s Slack) Enabled() bool { return s.BotToken != "" }
+
+// SocketMode reports whether Slack is reached over Socket Mode.
+func (s Slack) SocketMode() bool { return s.AppToken != "" }
 
 // API configures the read-only HTTP API.
 type API struct {
@@ -157,6 +186,7 @@ var defaults = []struct {
 	{"workers", func(c *Config) { c.Workers = DefaultWorkers }},
 	{"queue", func(c *Config) { c.Queue = DefaultQueue }},
 	{"redis.prefix", func(c *Config) { c.Redis.Prefix = DefaultRedisPrefix }},
+	{"slack.api_url", func(c *Config) { c.Slack.APIURL = DefaultSlackAPIURL }},
 	{"channels.prefix", func(c *Config) { c.Channels.Prefix = DefaultChannelPrefix }},
 	{"reminders.no_commander_after", func(c *Config) { c.Reminders.NoCommanderAfter = Duration(DefaultNoCommanderAfter) }},
 	{"reminders.triage_ack_after", func(c *Config) { c.Reminders.TriageAckAfter = Duration(DefaultTriageAckAfter) }},

@@ -178,16 +178,22 @@ func TestEnvProblems(t *testing.T) {
 	// One invalid value per variable: each problem must name the variable,
 	// not the YAML field it overrides. Every row of Env must be covered.
 	bad := map[string]string{
-		"WARROOM_LANG":         "fr",
-		"WARROOM_TIMEZONE":     "Mars/Olympus",
-		"WARROOM_ADDR":         "8080",
-		"WARROOM_LOG_LEVEL":    "loud",
-		"WARROOM_WORKERS":      "abc",
-		"WARROOM_QUEUE":        "0",
-		"REDIS_URL":            "http://:hunter2@redis:6379",
-		"WARROOM_REDIS_PREFIX": "{x}",
-		"WARROOM_API_TOKEN":    "tok xyz",
-		"WARROOM_ADMINS":       "U1,U 2",
+		"WARROOM_LANG":           "fr",
+		"WARROOM_TIMEZONE":       "Mars/Olympus",
+		"SLACK_BOT_TOKEN":        "xoxp-user-token",
+		"SLACK_SIGNING_SECRET":   "has space",
+		"SLACK_APP_TOKEN":        "abc",
+		"SLACK_API_URL":          "ftp://slack",
+		"SLACK_TEAM_ID":          "acme",
+		"SLACK_ANNOUNCE_CHANNEL": "#incidents",
+		"WARROOM_ADDR":           "8080",
+		"WARROOM_LOG_LEVEL":      "loud",
+		"WARROOM_WORKERS":        "abc",
+		"WARROOM_QUEUE":          "0",
+		"REDIS_URL":              "http://:hunter2@redis:6379",
+		"WARROOM_REDIS_PREFIX":   "{x}",
+		"WARROOM_API_TOKEN":      "tok xyz",
+		"WARROOM_ADMINS":         "U1,U 2",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -205,6 +211,12 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_QUEUE: must be between 1 and 100000, got 0`,
 		`REDIS_URL: must start with redis:// or rediss:// (value not shown: it may hold a password)`,
 		`WARROOM_REDIS_PREFIX: must be at most 64 characters without white space, { or }, got "{x}"`,
+		`SLACK_BOT_TOKEN: must be a bot token starting with xoxb- (value not shown)`,
+		`SLACK_APP_TOKEN: must be an app-level token starting with xapp- (value not shown)`,
+		`SLACK_SIGNING_SECRET: must not contain white space (value not shown)`,
+		`SLACK_API_URL: must be an http(s) URL such as "https://slack.com/api/", got "ftp://slack"`,
+		`SLACK_TEAM_ID: must be a workspace ID such as T0123ABCD, got "acme"`,
+		`SLACK_ANNOUNCE_CHANNEL: must be a channel ID such as C0123ABCD (not a #name), got "#incidents"`,
 		`WARROOM_API_TOKEN: must not contain white space`,
 		`WARROOM_ADMINS: must be a user ID without white space, got "U 2"`,
 	}, problems(t, path, bad))
@@ -213,7 +225,8 @@ func TestEnvProblems(t *testing.T) {
 func TestEnvTable(t *testing.T) {
 	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_LOG_LEVEL",
 		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_PREFIX",
-		"WARROOM_API_TOKEN", "WARROOM_ADMINS"}
+		"WARROOM_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
+		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "WARROOM_ADMINS"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -411,7 +424,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, channels, priorities, roles, admins, policy, reminders")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, channels, priorities, roles, admins, policy, reminders")
 
 	c, err = Load(writeFile(t, `
 priorities:
@@ -431,4 +444,36 @@ func TestDocumentShape(t *testing.T) {
 	require.Equal(t, []string{"the file must be a mapping (line 1)"}, problems(t, writeFile(t, "- lang: ja\n"), nil))
 	path := writeFile(t, "lang: ja\n---\nlang: en\n")
 	require.Equal(t, []string{path + ": holds more than one YAML document; put everything in the first"}, problems(t, path, nil))
+}
+
+func TestSlackModes(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"off", nil, nil},
+		{"http", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "abc"}, nil},
+		{"socket", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, nil},
+		{"no way in", map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"},
+			[]string{"slack.signing_secret: is required for Slack over HTTP; or set slack.app_token for Socket Mode"}},
+		{"no bot token", map[string]string{"SLACK_APP_TOKEN": "xapp-1"},
+			[]string{"slack.bot_token: is required when slack.app_token or slack.signing_secret is set"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load("", env(tc.env))
+			if tc.want == nil {
+				require.NoError(t, err)
+				require.Equal(t, tc.env["SLACK_APP_TOKEN"] != "", c.Slack.SocketMode())
+				require.Equal(t, "https://slack.com/api/", c.Slack.APIURL)
+				return
+			}
+			require.EqualError(t, err, strings.Join(tc.want, "\n"))
+			require.NotContains(t, err.Error(), "xoxb-1")
+		})
+	}
+	c, err := Load("", env(map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://127.0.0.1:9/api"}))
+	require.NoError(t, err)
+	require.Equal(t, "http://127.0.0.1:9/api/", c.Slack.APIURL, "a trailing slash is added for slack-go")
+	require.NotContains(t, c.Redacted(), "xoxb-1")
 }

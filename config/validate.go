@@ -46,6 +46,7 @@ func (l *loader) validate(c *Config) {
 	l.checkRange("workers", c.Workers, 1, 1024)
 	l.checkRange("queue", c.Queue, 1, 100000)
 	l.checkRedis(c.Redis)
+	l.checkSlack(&c.Slack)
 	if hasSpace(c.API.Token.Reveal()) {
 		l.add("api.token", "must not contain white space")
 	}
@@ -263,3 +264,41 @@ func normalizeWho(w string, roles []bot.Role) (string, string) {
 }
 
 func hasSpace(s string) bool { return strings.IndexFunc(s, unicode.IsSpace) >= 0 }
+
+var (
+	reSlackTeam    = regexp.MustCompile(`^[TE][A-Z0-9]{2,}$`)
+	reSlackChannel = regexp.MustCompile(`^[CG][A-Z0-9]{2,}$`)
+)
+
+// checkSlack never quotes a token: messages say what shape was expected.
+func (l *loader) checkSlack(s *Slack) {
+	bot, app, secret := s.BotToken.Reveal(), s.AppToken.Reveal(), s.SigningSecret.Reveal()
+	if bot != "" && !strings.HasPrefix(bot, "xoxb-") {
+		l.add("slack.bot_token", "must be a bot token starting with xoxb- (value not shown)")
+	}
+	if app != "" && !strings.HasPrefix(app, "xapp-") {
+		l.add("slack.app_token", "must be an app-level token starting with xapp- (value not shown)")
+	}
+	for _, f := range []struct{ path, v string }{{"slack.bot_token", bot}, {"slack.app_token", app}, {"slack.signing_secret", secret}} {
+		if hasSpace(f.v) {
+			l.add(f.path, "must not contain white space (value not shown)")
+		}
+	}
+	if bot == "" && (app != "" || secret != "") {
+		l.add("slack.bot_token", "is required when slack.app_token or slack.signing_secret is set")
+	}
+	if bot != "" && app == "" && secret == "" {
+		l.add("slack.signing_secret", "is required for Slack over HTTP; or set slack.app_token for Socket Mode")
+	}
+	if u, err := url.Parse(s.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		l.addf("slack.api_url", "must be an http(s) URL such as %q, got %q", DefaultSlackAPIURL, s.APIURL)
+	} else if !strings.HasSuffix(s.APIURL, "/") {
+		s.APIURL += "/"
+	}
+	if s.TeamID != "" && !reSlackTeam.MatchString(s.TeamID) {
+		l.addf("slack.team_id", "must be a workspace ID such as T0123ABCD, got %q", s.TeamID)
+	}
+	if s.AnnounceChannel != "" && !reSlackChannel.MatchString(s.AnnounceChannel) {
+		l.addf("slack.announce_channel", "must be a channel ID such as C0123ABCD (not a #name), got %q", s.AnnounceChannel)
+	}
+}

@@ -147,6 +147,9 @@ func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incide
 	}
 	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("declare.welcome",
 		"id", inc.Key(), "user", req.Event.User.Display(), "commander", holder(req.Lang, inc, bot.RoleCommander))})
+	s.announce(ctx, p, inc, req.Lang, req.T("announce.declared", "id", inc.Key(), "title", inc.Title,
+		"priority", s.priorityLabel(req.Lang, inc.Priority), "commander", holder(req.Lang, inc, bot.RoleCommander),
+		"user", req.Event.User.Display(), "channel", channelRef(inc.Channel)))
 	if req.Event.Channel != inc.Channel.ID {
 		_ = req.Reply(ctx, bot.Message{Text: req.T("declare.done", "id", inc.Key(), "title", inc.Title, "channel", channelRef(inc.Channel))})
 	}

@@ -359,3 +359,24 @@ func TestConfiguredPriorityText(t *testing.T) {
 	require.Contains(t, out, "P1 (Sev-A): Payments down for everyone.")
 	require.Contains(t, out, "P2 (high): High: a major feature is broken")
 }
+
+func TestAnnouncements(t *testing.T) {
+	e := newEnv(t, Options{Announce: map[string]string{"test": "CANN"}})
+	inc := e.declare("Checkout is failing P1")
+	e.must(e.alice, inc.Channel.ID, "role ops @bob")
+	e.must(e.alice, inc.Channel.ID, "update rolling back")
+	e.must(e.alice, inc.Channel.ID, "resolve rolled back")
+	var said []string
+	for _, c := range e.p.Calls("Post") {
+		if c.Channel == "CANN" {
+			said = append(said, c.Msg.Text)
+			require.Equal(t, "Open #"+inc.Channel.Name, c.Msg.Buttons[0].Label)
+			require.Equal(t, inc.Channel.URL, c.Msg.Buttons[0].URL)
+		}
+	}
+	require.Equal(t, []string{
+		"🚨 alice declared INC-1: Checkout is failing (P1 (critical)). Commander: alice. Follow it in #" + inc.Channel.Name + ".",
+		"📣 Update on INC-1 (investigating, P1 (critical)) from alice: rolling back",
+		"alice set INC-1 to *resolved*: rolled back",
+	}, said, "declaration, updates and status changes; not role changes")
+}

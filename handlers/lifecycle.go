@@ -15,7 +15,8 @@ import (
 // transaction, so of two replicas or two clicks only one wins. edit may
 // change more fields in the same write.
 func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Status, text string, edit func(inc *bot.Incident)) error {
-	_, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
+	var said string
+	inc, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
 		from := inc.Status
 		if err := from.CanMove(to); err != nil {
 			return nil, err
@@ -32,9 +33,13 @@ func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Statu
 		if text != "" {
 			key = "announce.status_text"
 		}
-		return req.T(key, "id", inc.Key(), "user", req.Event.User.Display(),
+		said = req.T(key, "id", inc.Key(), "user", req.Event.User.Display(),
 			"status", statusLabel(req.Lang, to), "text", text)
+		return said
 	})
+	if err == nil {
+		s.announce(ctx, req.Platform, inc, req.Lang, said)
+	}
 	return err
 }
 

@@ -47,13 +47,18 @@ func (s *Service) update(ctx context.Context, req *bot.Request) error {
 }
 
 func (s *Service) postUpdate(ctx context.Context, req *bot.Request, text string) error {
-	_, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
+	var said string
+	inc, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
 		inc.LastUpdate = s.opts.Now()
 		return []bot.TimelineEntry{s.entry(req, bot.KindUpdate, text)}, nil
 	}, func(inc *bot.Incident) string {
-		return req.T("announce.update", "id", inc.Key(), "user", req.Event.User.Display(),
+		said = req.T("announce.update", "id", inc.Key(), "user", req.Event.User.Display(),
 			"status", statusLabel(req.Lang, inc.Status), "priority", s.priorityLabel(req.Lang, inc.Priority), "text", text)
+		return said
 	})
+	if err == nil {
+		s.announce(ctx, req.Platform, inc, req.Lang, said)
+	}
 	return err
 }
 

@@ -36,6 +36,10 @@ type Options struct {
 	PrivateChannels bool
 	// ArchiveOnClose archives the incident channel on close.
 	ArchiveOnClose bool
+	// Announce maps a platform name to the channel ID that receives
+	// declarations, status changes and updates, with a link to the
+	// incident channel.
+	Announce map[string]string
 	// Location is the time zone times are shown in (default UTC).
 	Location *time.Location
 	Now      func() time.Time
@@ -136,6 +140,22 @@ func (s *Service) change(ctx context.Context, req *bot.Request, fn func(inc *bot
 	s.tell(ctx, req, inc, bot.Message{Text: announce(inc)})
 	s.refresh(ctx, req.Platform, inc, req.Lang)
 	return inc, nil
+}
+
+// announce posts text to the platform's announcements channel, if one is
+// configured, with a button that opens the incident channel.
+func (s *Service) announce(ctx context.Context, p bot.Platform, inc *bot.Incident, lang bot.Lang, text string) {
+	channel := s.opts.Announce[p.Name()]
+	if channel == "" || inc.Platform != p.Name() {
+		return
+	}
+	msg := bot.Message{Text: text}
+	if inc.Channel.URL != "" {
+		msg.Buttons = []bot.Button{{Label: bot.T(lang, "button.open_channel", "channel", channelRef(inc.Channel)), URL: inc.Channel.URL}}
+	}
+	if _, err := p.Post(ctx, channel, msg); err != nil {
+		s.log.Warn("post announcement", zap.Int64("incident", inc.ID), zap.String("channel_id", channel), zap.Error(err))
+	}
 }
 
 // tell posts msg in the incident channel and, when the person acted from

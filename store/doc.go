@@ -28,6 +28,7 @@
 //	<p>incidents:open                 zset    Create, Update, List (repair)    none
 //	<p>channel:<platform>:<channelID> string  Create, Update (SET, compare-and-delete) none
 //	<p>seen:<key>                     string  MarkSeen (SET NX)                the ttl given to MarkSeen
+//	<p>user:<platform>:<userID>       hash    CacheUser (name, locale)         the ttl given to CacheUser
 //
 // The record <p>inc:{<id>} is the JSON encoding of bot.Incident.
 //
@@ -56,5 +57,7 @@
 // List drops and repairs entries that disagree with their record.
 //
 // <p>seen:<key> holds "1" while an inbound delivery with that key counts as
-// already handled.
+// already handled. <p>user:<platform>:<userID> caches what a platform told
+// about a person (fields "name" and "locale"), so adapters need not ask the
+// platform for every message.
 package store

@@ -70,7 +70,8 @@ func (p *Platform) Name() string {
 
 // CreateChannel implements bot.Platform.
 func (p *Platform) CreateChannel(_ context.Context, spec bot.ChannelSpec) (bot.Channel, error) {
-	ch := bot.Channel{ID: p.next("C"), Name: spec.Name}
+	id := p.next("C")
+	ch := bot.Channel{ID: id, Name: spec.Name, URL: "https://chat.example/" + id}
 	return ch, p.record(Call{Method: "CreateChannel", Channel: ch.ID, Spec: spec})
 }
 

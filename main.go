@@ -11,6 +11,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -34,6 +35,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/warroomhq/warroom/adapters/console"
+	slackadapter "github.com/warroomhq/warroom/adapters/slack"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/handlers"
@@ -208,6 +210,10 @@ func handlerOptions(cfg *config.Config, log *zap.Logger) handlers.Options {
 		Policy: map[string][]string{}, Criteria: map[bot.Priority]string{}, PriorityNames: map[bot.Priority]string{},
 		ChannelPrefix: cfg.Channels.Prefix, PrivateChannels: cfg.Channels.Private,
 		ArchiveOnClose: cfg.Channels.ArchiveOnClose, Location: cfg.Location(), Log: log,
+		Announce: map[string]string{},
+	}
+	if ch := cfg.Slack.AnnounceChannel; ch != "" {
+		opts.Announce[slackadapter.Name] = ch
 	}
 	for _, r := range cfg.Roles {
 		opts.RoleHelp[bot.Role(r.Name)] = r.Description
@@ -278,11 +284,15 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	}
 	defer c.close()
 	c.svc.Register(c.router)
+	sl, err := startSlack(ctx, cfg, c, log)
+	if err != nil {
+		return err
+	}
 	if cfg.API.Token.Reveal() == "" {
 		log.Warn("WARROOM_API_TOKEN is not set: the read-only API at /api/ answers without authentication")
 	}
 	srv := &http.Server{
-		Handler:           routes(c, cfg, log),
+		Handler:           routes(c, cfg, sl, log),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
@@ -312,8 +322,51 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	return errors.Join(herr, rerr)
 }
 
+// startSlack connects Slack when it is configured: over Socket Mode with an
+// app token (running until ctx ends), else through the HTTP endpoints.
+func startSlack(ctx context.Context, cfg *config.Config, c *core, log *zap.Logger) (*slackadapter.Adapter, error) {
+	if !cfg.Slack.Enabled() {
+		return nil, nil
+	}
+	a, err := slackadapter.New(slackadapter.Options{
+		BotToken: cfg.Slack.BotToken.Reveal(), SigningSecret: cfg.Slack.SigningSecret.Reveal(),
+		AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, TeamID: cfg.Slack.TeamID,
+		Lang: bot.Lang(cfg.Lang), Router: c.router, Users: c.store, Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.router.Register(a)
+	sctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	// Socket Mode runs on ctx, not sctx: only the first call is bounded.
+	if err := a.Start(ctx, sctx); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// adapterHandler serves an adapter's endpoint, writing its errors as JSON.
+func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		err := f(w, r)
+		if err == nil {
+			return
+		}
+		var he interface {
+			HTTPStatus() int
+			ErrorCode() string
+		}
+		if errors.As(err, &he) {
+			handlers.WriteError(w, he.HTTPStatus(), he.ErrorCode(), err.Error())
+			return
+		}
+		handlers.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
+	})
+}
+
 // routes is the one route table of the HTTP server.
-func routes(c *core, cfg *config.Config, log *zap.Logger) http.Handler {
+func routes(c *core, cfg *config.Config, sl *slackadapter.Adapter, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -329,17 +382,36 @@ func routes(c *core, cfg *config.Config, log *zap.Logger) http.Handler {
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{}))
 	mux.Handle("/api/", c.svc.API(cfg.API.Token.Reveal()))
+	if sl != nil {
+		mux.Handle("POST /slack/commands", adapterHandler(sl.Commands))
+		mux.Handle("POST /slack/events", adapterHandler(sl.Events))
+		mux.Handle("POST /slack/interactions", adapterHandler(sl.Interactions))
+	}
 	return recoverer(limitBody(mux), log)
 }
 
-// limitBody refuses bodies over maxBody with 413 before anything reads them.
+// limitBody refuses bodies over maxBody with 413 before any handler runs:
+// at once when Content-Length says so, else (chunked) by reading at most
+// maxBody bytes first.
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > maxBody {
+		tooLarge := func() {
 			handlers.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than 1 MiB")
+		}
+		if r.ContentLength > maxBody {
+			tooLarge()
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		if r.ContentLength < 0 {
+			b, err := io.ReadAll(r.Body)
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				tooLarge()
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(b))
+		}
 		next.ServeHTTP(w, r)
 	})
 }

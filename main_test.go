@@ -11,6 +11,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -177,8 +178,8 @@ func startServe(t *testing.T, getenv func(string) string) (base string, stop fun
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var logs bytes.Buffer
-	go func() { done <- run(ctx, []string{"serve"}, nil, io.Discard, &syncWriter{w: &logs}, env) }()
+	logs := &syncWriter{w: &bytes.Buffer{}}
+	go func() { done <- run(ctx, []string{"serve"}, nil, io.Discard, logs, env) }()
 	select {
 	case a := <-addr:
 		base = "http://" + a
@@ -237,6 +238,15 @@ func TestServeEndpoints(t *testing.T) {
 	res.Body.Close()
 	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
 	require.JSONEq(t, `{"error":{"code":"too_large","message":"request body is larger than 1 MiB"}}`, string(b))
+
+	// Chunked, with no Content-Length: refused all the same.
+	req, err := http.NewRequest(http.MethodPost, base+"/api/incidents", io.MultiReader(bytes.NewReader(make([]byte, 2<<20))))
+	require.NoError(t, err)
+	req.ContentLength = -1
+	res, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
 
 	var list struct {
 		Incidents []any `json:"incidents"`
@@ -297,17 +307,20 @@ func TestHealthcheck(t *testing.T) {
 	require.Equal(t, 1, run(context.Background(), []string{"healthcheck"}, nil, io.Discard, &errOut, closed))
 }
 
-// syncWriter lets the server's logger and the test read one buffer safely.
+// syncWriter lets the server's logger and the test share one buffer.
 type syncWriter struct {
-	mu chan struct{}
+	mu sync.Mutex
 	w  *bytes.Buffer
 }
 
 func (s *syncWriter) Write(p []byte) (int, error) {
-	if s.mu == nil {
-		s.mu = make(chan struct{}, 1)
-	}
-	s.mu <- struct{}{}
-	defer func() { <-s.mu }()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.String()
 }

@@ -130,6 +130,7 @@ var catalogEN = map[string]string{
 	"form.commander.hint":    "Leave empty to lead it yourself.",
 	"form.responders":        "Responders to invite",
 	"form.private":           "Private channel",
+	"form.cancel":            "Cancel",
 	"form.update.title":      "Status update for {id}",
 	"form.update.submit":     "Post",
 	"form.update.text":       "What is the current state?",
@@ -170,6 +171,9 @@ var catalogEN = map[string]string{
 	"list.open.none": "No open incidents. 🎉",
 	"list.all.none":  "No incidents yet.",
 	"list.line":      "{id} {priority} {status} — {title} (commander: {commander}, {channel}, {age} ago)",
+
+	// Slack.
+	"slack.ack.declare": "⏳ Declaring the incident… its channel follows in a moment.",
 
 	// The terminal console.
 	"console.welcome":         "Warroom console — you are {user} in #{channel}. Type `/incident help` for commands, `/help` for the console.",

@@ -130,6 +130,7 @@ var catalogJA = map[string]string{
 	"form.commander.hint":    "空欄ならあなたが指揮者になります。",
 	"form.responders":        "招待する対応者",
 	"form.private":           "プライベートチャンネル",
+	"form.cancel":            "キャンセル",
 	"form.update.title":      "{id} の状況報告",
 	"form.update.submit":     "投稿",
 	"form.update.text":       "現在の状況は？",
@@ -170,6 +171,9 @@ var catalogJA = map[string]string{
 	"list.open.none": "対応中のインシデントはありません。🎉",
 	"list.all.none":  "インシデントはまだありません。",
 	"list.line":      "{id} {priority} {status} — {title}（指揮者: {commander}、{channel}、{age}前）",
+
+	// Slack.
+	"slack.ack.declare": "⏳ インシデントを宣言しています… まもなくチャンネルが作成されます。",
 
 	// The terminal console.
 	"console.welcome":         "Warroom コンソール — あなたは #{channel} にいる {user} です。コマンドは `/incident help`、コンソールの使い方は `/help`。",

@@ -151,6 +151,10 @@ type Router struct {
 	queues    []chan job
 	next      atomic.Uint64
 	wg        sync.WaitGroup
+	// base is the context of the workers' handlers, cancelled when Close
+	// gives up waiting for them.
+	base      context.Context
+	cancel    context.CancelFunc
 	closeOnce sync.Once
 	closed    chan struct{}
 	closing   sync.RWMutex
@@ -184,6 +188,7 @@ func NewRouter(opts Options) *Router {
 		queues:    make([]chan job, opts.Workers),
 		closed:    make(chan struct{}),
 	}
+	r.base, r.cancel = context.WithCancel(context.Background())
 	per := max(1, (opts.Queue+opts.Workers-1)/opts.Workers)
 	r.wg.Add(opts.Workers)
 	for i := range r.queues {
@@ -305,7 +310,7 @@ func (r *Router) Serve(ctx context.Context, ev Event) error {
 }
 
 // Close stops accepting events and waits until queued ones are handled or
-// ctx ends.
+// ctx ends; then it cancels the handlers still running.
 func (r *Router) Close(ctx context.Context) error {
 	r.closeOnce.Do(func() {
 		r.closing.Lock()
@@ -319,8 +324,10 @@ func (r *Router) Close(ctx context.Context) error {
 	go func() { r.wg.Wait(); close(done) }()
 	select {
 	case <-done:
+		r.cancel()
 		return nil
 	case <-ctx.Done():
+		r.cancel()
 		return fmt.Errorf("drain router: %w", ctx.Err())
 	}
 }
@@ -328,8 +335,20 @@ func (r *Router) Close(ctx context.Context) error {
 func (r *Router) work(queue <-chan job) {
 	defer r.wg.Done()
 	for j := range queue {
-		_ = r.handle(context.Background(), &j.ev)
+		r.safely(&j.ev)
 	}
+}
+
+// safely handles one event; a panic anywhere on the way (a platform's
+// Reply, an event's Done) is logged and the worker lives on.
+func (r *Router) safely(ev *Event) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("event handling panicked", zap.String("platform", ev.Platform),
+				zap.String("event_kind", string(ev.Kind)), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+		}
+	}()
+	_ = r.handle(r.base, ev)
 }
 
 // ValidateForm checks a form submission synchronously, for platforms that
@@ -369,6 +388,7 @@ func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
 	}()
 	p, ok := r.Platform(ev.Platform)
 	if !ok {
+		r.log.Error("event from an unregistered platform dropped", zap.String("platform", ev.Platform))
 		return fmt.Errorf("event from unregistered platform %q", ev.Platform)
 	}
 	if e, ok := p.(Enricher); ok {
@@ -526,6 +546,9 @@ func (r *Router) report(ctx context.Context, req *Request, name string, err erro
 	case errors.Is(err, ErrUnavailable) || (isCoded && coded.Code == CodeUnavailable):
 		log.Warn("storage unavailable", zap.Error(err))
 		coded = Errorf(CodeUnavailable)
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled):
+		log.Warn("handler ran out of time", zap.Error(err))
+		coded = Errorf(CodeBusy)
 	default:
 		log.Error("handler failed", zap.Error(err))
 		coded = Errorf(CodeInternal)
@@ -536,7 +559,10 @@ func (r *Router) report(ctx context.Context, req *Request, name string, err erro
 		return // nobody asked; nobody to tell
 	}
 	msg := Message{Text: req.T("err."+coded.Code, coded.Args...)}
-	if rerr := req.Platform.Reply(ctx, req.Event, msg); rerr != nil {
+	// The handler may have used up ctx; the answer still deserves a try.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if rerr := req.Platform.Reply(rctx, req.Event, msg); rerr != nil {
 		log.Warn("reply failed", zap.Error(rerr))
 	}
 }

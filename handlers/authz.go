@@ -8,16 +8,16 @@ import (
 	"github.com/warroomhq/warroom/bot"
 )
 
-// Authorize implements bot.Authorizer with the configured policy. Each
-// action lists who may: "anyone", "commander" (the incident's commander,
+// Authorize implements bot.Authorizer with the configured policy. Admins
+// may do anything; otherwise each action lists who may: "anyone", "commander" (the incident's commander,
 // or anyone while it has none), "admins", "role:<role>" or "user:<id>".
 // A refusal names who may.
 func (s *Service) Authorize(_ context.Context, req *bot.Request, action string) error {
 	who, ok := s.opts.Policy[action]
-	if !ok || len(who) == 0 {
-		return nil
-	}
 	user, inc := req.Event.User, req.Incident
+	if !ok || len(who) == 0 || slices.Contains(s.opts.Admins, user.ID) {
+		return nil // admins may do anything
+	}
 	for _, w := range who {
 		if s.grants(w, user, inc) {
 			return nil
@@ -64,7 +64,9 @@ func (s *Service) describeWho(lang bot.Lang, who []string, inc *bot.Incident) st
 			}
 			parts = append(parts, name)
 		case w == "admins":
-			parts = append(parts, bot.T(lang, "who.admins", "admins", strings.Join(s.opts.Admins, ", ")))
+			if len(s.opts.Admins) > 0 {
+				parts = append(parts, bot.T(lang, "who.admins", "admins", strings.Join(s.opts.Admins, ", ")))
+			}
 		case strings.HasPrefix(w, "role:"):
 			parts = append(parts, roleLabel(lang, bot.Role(strings.TrimPrefix(w, "role:"))))
 		case strings.HasPrefix(w, "user:"):

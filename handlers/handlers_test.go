@@ -4,9 +4,12 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
@@ -379,4 +382,97 @@ func TestAnnouncements(t *testing.T) {
 		"📣 Update on INC-1 (investigating, P1 (critical)) from alice: rolling back",
 		"alice set INC-1 to *resolved*: rolled back",
 	}, said, "declaration, updates and status changes; not role changes")
+}
+
+// TestConcurrentResolveClicks sends 50 Resolve clicks at once through the
+// router's workers: exactly one resolves, the rest are told it already is.
+func TestConcurrentResolveClicks(t *testing.T) {
+	e := newEnv(t, Options{})
+	inc := e.declare("Checkout is failing P1")
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[string]int{}
+	for range 50 {
+		wg.Add(1)
+		ev := bot.Event{Kind: bot.EventAction, Platform: "test", User: e.alice, Channel: inc.Channel.ID,
+			Action: "resolve", Value: inc.Key(), Done: func(err error) {
+				mu.Lock()
+				defer mu.Unlock()
+				if err == nil {
+					codes["ok"]++
+				} else {
+					codes[bot.CodeOf(err)]++
+				}
+				wg.Done()
+			}}
+		require.NoError(t, e.r.Dispatch(ev))
+	}
+	wg.Wait()
+	require.Equal(t, map[string]int{"ok": 1, bot.CodeSameStatus: 49}, codes)
+	resolved := 0
+	for _, en := range e.timeline(inc.ID) {
+		if en.Kind == bot.KindStatus && en.Data["to"] == "resolved" {
+			resolved++
+		}
+	}
+	require.Equal(t, 1, resolved)
+}
+
+// TestCatalogCoversHandlers fails when a command, entry kind or status has
+// no text in the catalog.
+func TestCatalogCoversHandlers(t *testing.T) {
+	e := newEnv(t, Options{})
+	for _, rt := range e.r.Routes() {
+		require.True(t, bot.Has("usage."+rt.Name), "usage.%s", rt.Name)
+		require.True(t, bot.Has("help."+rt.Name), "help.%s", rt.Name)
+	}
+	for _, k := range []bot.EntryKind{bot.KindDeclared, bot.KindMessage, bot.KindEdit, bot.KindDelete, bot.KindStatus,
+		bot.KindPriority, bot.KindRole, bot.KindNote, bot.KindUpdate, bot.KindAlert, bot.KindChannel, bot.KindFlag} {
+		require.True(t, bot.Has("kind."+string(k)), "kind.%s", k)
+	}
+	for _, st := range bot.Statuses {
+		require.True(t, bot.Has("status."+string(st)), "status.%s", st)
+	}
+	for _, r := range bot.BuiltinRoles {
+		require.True(t, bot.Has("role."+string(r)), "role.%s", r)
+	}
+}
+
+// TestMessagesSurviveARedisBlip stops Redis under a channel message and
+// brings it back: the message still reaches the timeline.
+func TestMessagesSurviveARedisBlip(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	st, err := store.New(rdb, store.Options{})
+	require.NoError(t, err)
+	svc, err := New(st, Options{})
+	require.NoError(t, err)
+	p := bottest.New("test")
+	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	r.Register(p)
+	svc.Register(r)
+	ctx := context.Background()
+	alice := bot.User{ID: "U1", Name: "alice"}
+	require.NoError(t, r.Serve(ctx, bot.Event{Kind: bot.EventCommand, Platform: "test", User: alice, Channel: "CGEN", Text: "declare DB down"}))
+	inc, err := st.Get(ctx, 1)
+	require.NoError(t, err)
+
+	addr := mr.Addr()
+	mr.Close()
+	done := make(chan error, 1)
+	require.NoError(t, r.Dispatch(bot.Event{Kind: bot.EventMessage, Platform: "test", User: alice, Channel: inc.Channel.ID,
+		Text: "said while redis was down", Ref: "m1", Done: func(err error) { done <- err }}))
+	time.Sleep(300 * time.Millisecond)
+	require.NoError(t, mr.StartAddr(addr))
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("message not recorded after redis came back")
+	}
+	tl, err := st.Timeline(ctx, inc.ID, store.TimelineQuery{})
+	require.NoError(t, err)
+	require.Equal(t, "said while redis was down", tl[len(tl)-1].Text)
 }

@@ -72,7 +72,7 @@ func validateUpdate(lang bot.Lang, sub *bot.FormSubmission) map[string]string {
 func (s *Service) updateForm(ctx context.Context, req *bot.Request) error {
 	text := strings.TrimSpace(req.Event.Form.Value("text"))
 	if text == "" {
-		return req.Usage()
+		return bot.Errorf(bot.CodeUsage, "usage", req.T("usage.update"))
 	}
 	return s.postUpdate(ctx, req, text)
 }

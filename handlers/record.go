@@ -3,6 +3,9 @@ package handlers
 import (
 	"context"
 	"errors"
+	"time"
+
+	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -18,11 +21,16 @@ func (s *Service) record(ctx context.Context, req *bot.Request) error {
 	if ev.Channel == "" {
 		return nil
 	}
-	inc, err := s.store.ByChannel(ctx, ev.Platform, ev.Channel)
+	var inc *bot.Incident
+	err := s.retry(ctx, func() (err error) {
+		inc, err = s.store.ByChannel(ctx, ev.Platform, ev.Channel)
+		return err
+	})
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil
 	}
 	if err != nil {
+		s.lost(req, err)
 		return err
 	}
 	e := bot.TimelineEntry{At: ev.At, Author: ev.User, Text: ev.Text, Ref: ev.Ref}
@@ -50,8 +58,42 @@ func (s *Service) record(ctx context.Context, req *bot.Request) error {
 	default:
 		return nil
 	}
-	_, err = s.store.Append(ctx, inc.ID, e)
+	err = s.retry(ctx, func() error {
+		_, err := s.store.Append(ctx, inc.ID, e)
+		return err
+	})
+	if err != nil {
+		s.lost(req, err)
+	}
 	return err
+}
+
+// retry runs op again while the store is unavailable, with backoff, until
+// it succeeds, fails otherwise, or ctx (the router's deadline) ends. Nobody
+// is waiting for a recorded message, so it may take its time.
+func (s *Service) retry(ctx context.Context, op func() error) error {
+	wait := 100 * time.Millisecond
+	for {
+		err := op()
+		if err == nil || !errors.Is(err, bot.ErrUnavailable) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+// lost logs, at error level and with everything needed to recover it, a
+// channel message that could not be recorded.
+func (s *Service) lost(req *bot.Request, err error) {
+	ev := req.Event
+	req.Log.Error("timeline entry lost: storage unavailable", zap.String("kind", string(ev.Kind)),
+		zap.String("ref", ev.Ref), zap.String("author_id", ev.User.ID), zap.Time("at", ev.At),
+		zap.String("text", ev.Text), zap.Error(err))
 }
 
 func onOff(on bool) string {

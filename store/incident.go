@@ -19,8 +19,9 @@ import (
 // and UpdatedAt are set to now. Entries with a zero At get now; every stored
 // entry gets its stream ID, written back into entries (so a caller passing a
 // slice with ... sees them). After the transaction Create adds the incident
-// to the indexes: all incidents, open ones (if inc.Status.Open()) and the
-// channel index (if inc.Channel.ID is set).
+// to the indexes of all incidents and of open ones (if inc.Status.Open());
+// the channel index (if inc.Channel.ID is set) is written before the
+// transaction, and Create fails if it cannot be.
 func (s *Store) Create(ctx context.Context, inc *bot.Incident, entries ...bot.TimelineEntry) error {
 	if inc == nil {
 		return errors.New("create incident: nil incident")
@@ -43,6 +44,15 @@ func (s *Store) Create(ctx context.Context, inc *bot.Incident, entries ...bot.Ti
 		return fmt.Errorf("create incident %d: %w", inc.ID, err)
 	}
 	key := s.recordKey(inc.ID)
+	// The channel index goes first: an incident whose channel cannot find
+	// it would silently lose every message said there. A channel key
+	// written for an incident that then fails to commit is harmless:
+	// ByChannel treats a key without its record as not found.
+	if inc.Channel.ID != "" {
+		if err := s.rdb.Set(ctx, s.channelKey(inc.Platform, inc.Channel.ID), inc.ID, 0).Err(); err != nil {
+			return fmt.Errorf("create incident %d: index channel: %w", inc.ID, unavailable(err))
+		}
+	}
 	err = s.watch(ctx, key, func(tx *redis.Tx) error {
 		n, err := tx.Exists(ctx, key).Result()
 		if err != nil {

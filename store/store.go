@@ -140,12 +140,30 @@ func (s *Store) channelKey(platform, channelID string) string {
 // unavailable marks an error from the Redis client as a (possibly passing)
 // storage failure. redis.Nil and redis.TxFailedErr are answers, not
 // failures, and pass unchanged, as does an error already marked.
+//
+// A reply Redis gave (ERR, WRONGTYPE...) is a bug or bad data, not an
+// outage, and is not marked, except for the replies of a server that is
+// starting, failing over or resharding.
 func unavailable(err error) error {
 	if err == nil || errors.Is(err, redis.Nil) || errors.Is(err, redis.TxFailedErr) ||
 		errors.Is(err, bot.ErrUnavailable) {
 		return err
 	}
+	var reply redis.Error
+	if errors.As(err, &reply) && !transientReply(reply.Error()) {
+		return err
+	}
 	return fmt.Errorf("%w: %w", bot.ErrUnavailable, err)
+}
+
+// transientReply reports replies that pass by themselves.
+func transientReply(msg string) bool {
+	for _, prefix := range []string{"LOADING", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN", "READONLY", "BUSY", "MOVED", "ASK"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // watch runs fn under WATCH key, retrying with jittered backoff while the
@@ -169,7 +187,8 @@ func (s *Store) watch(ctx context.Context, key string, fn func(tx *redis.Tx) err
 			return err
 		}
 	}
-	return fmt.Errorf("%d attempts: %w", maxAttempts, ErrConflict)
+	// Shown to people as "busy, try again": nothing was written.
+	return bot.Wrap(bot.CodeBusy, fmt.Errorf("%d attempts: %w", maxAttempts, ErrConflict))
 }
 
 // backoff grows with the attempt, up to 20ms, with full jitter so that

@@ -74,6 +74,9 @@ func (s *Store) Append(ctx context.Context, id int64, entries ...bot.TimelineEnt
 	return out, nil
 }
 
+// maxStreamID is the greatest stream ID Redis can hold.
+const maxStreamID = "18446744073709551615-18446744073709551615"
+
 // Timeline returns the incident's entries selected by q, oldest first, or
 // an error wrapping bot.ErrNotFound when the incident does not exist.
 func (s *Store) Timeline(ctx context.Context, id int64, q TimelineQuery) ([]bot.TimelineEntry, error) {
@@ -83,6 +86,9 @@ func (s *Store) Timeline(ctx context.Context, id int64, q TimelineQuery) ([]bot.
 			return nil, fmt.Errorf("timeline of incident %d: bad entry id %q", id, q.After)
 		}
 		start = "(" + q.After
+		if q.After == maxStreamID {
+			start = "+" // nothing can follow the greatest ID; Redis refuses "(" of it
+		}
 	}
 	key := s.timelineKey(id)
 	var exists *redis.IntCmd

@@ -150,3 +150,24 @@ func TestTimelineMaxLen(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, fmt.Sprint(n-1), last[0].Text, "the newest entries are kept")
 }
+
+func TestTimelineAfterGreatestID(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	require.NoError(t, s.Create(ctx, &bot.Incident{ID: 1, Title: "x", Status: bot.StatusInvestigating},
+		bot.TimelineEntry{Kind: bot.KindDeclared, Text: "x"}))
+	got, err := s.Timeline(ctx, 1, store.TimelineQuery{After: "18446744073709551615-18446744073709551615"})
+	require.NoError(t, err)
+	require.Empty(t, got)
+}
+
+func TestRedisRepliesAreNotOutages(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	// Something else wrote the sequence key with the wrong type: that is
+	// bad data, not a passing outage, and must not read "try again".
+	require.NoError(t, s.Client().HSet(ctx, s.Prefix()+"seq:incident", "x", "1").Err())
+	_, err := s.NextID(ctx)
+	require.Error(t, err)
+	require.NotErrorIs(t, err, bot.ErrUnavailable)
+}

@@ -331,7 +331,7 @@ func startSlack(ctx context.Context, cfg *config.Config, c *core, log *zap.Logge
 	a, err := slackadapter.New(slackadapter.Options{
 		BotToken: cfg.Slack.BotToken.Reveal(), SigningSecret: cfg.Slack.SigningSecret.Reveal(),
 		AppToken: cfg.Slack.AppToken.Reveal(), APIURL: cfg.Slack.APIURL, TeamID: cfg.Slack.TeamID,
-		Lang: bot.Lang(cfg.Lang), Router: c.router, Users: c.store, Log: log,
+		Lang: bot.Lang(cfg.Lang), Router: c.router, Users: c.store, Replays: c.store, Log: log,
 	})
 	if err != nil {
 		return nil, err

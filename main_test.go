@@ -18,6 +18,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+
+	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
 )
 
 // testEnv is a process environment for run: the real Redis of REDIS_URL
@@ -323,4 +325,58 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.String()
+}
+
+// TestServeSlack runs `warroom serve` against a fake Slack: the route
+// table, the adapter's wiring and the de-duplication through Redis.
+func TestServeSlack(t *testing.T) {
+	fake := fakeslack.New(t)
+	fake.AddUser("U0ALICE", "alice", "Alice", "en-US")
+	general := fake.AddChannel("general", false, "U0ALICE")
+	getenv := testEnv(t, map[string]string{
+		"SLACK_BOT_TOKEN": fakeslack.BotToken, "SLACK_SIGNING_SECRET": fakeslack.SigningSecret,
+		"SLACK_API_URL": fake.APIURL(), "SLACK_TEAM_ID": fakeslack.TeamID,
+	})
+	base, stop := startServe(t, getenv)
+	defer stop()
+	post := func(path string, body []byte, ctype string) int {
+		req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", ctype)
+		fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	form := fake.SlashCommandForm("U0ALICE", general, "declare DB is down P1")
+	require.Equal(t, http.StatusOK, post("/slack/commands", []byte(form.Encode()), "application/x-www-form-urlencoded"))
+	pins := fake.WaitCalls("pins.add", 1, 10*time.Second)
+	channel := pins[0].Params["channel"]
+
+	msg := fakeslack.EventCallback("", fakeslack.MessageEvent(fakeslack.Message{Channel: channel, User: "U0ALICE", Text: "failing over"}))
+	require.Equal(t, http.StatusOK, post("/slack/events", msg, "application/json"))
+	time.Sleep(1100 * time.Millisecond) // a retry comes later, with a new signature
+	require.Equal(t, http.StatusOK, post("/slack/events", msg, "application/json"))
+
+	unsigned, err := http.Post(base+"/slack/events", "application/json", bytes.NewReader(msg))
+	require.NoError(t, err)
+	var e map[string]map[string]string
+	require.NoError(t, json.NewDecoder(unsigned.Body).Decode(&e))
+	unsigned.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, unsigned.StatusCode)
+	require.Equal(t, "unauthorized", e["error"]["code"])
+
+	var body struct {
+		Entries []struct{ Kind, Author, Text string } `json:"entries"`
+	}
+	require.Eventually(t, func() bool {
+		getJSON(t, base+"/api/incidents/1/timeline", "", &body)
+		return len(body.Entries) >= 3
+	}, 10*time.Second, 50*time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+	getJSON(t, base+"/api/incidents/1/timeline", "", &body)
+	require.Len(t, body.Entries, 3, "declared, commander, one message: the retry had no effect")
+	require.Equal(t, "Alice", body.Entries[2].Author)
+	require.Equal(t, "failing over", body.Entries[2].Text)
 }

@@ -148,9 +148,9 @@ type Router struct {
 	// their channel hashes to, so one channel's messages reach the
 	// timeline in the order they arrived; everything else is spread
 	// round-robin.
-	queues    []chan job
-	next      atomic.Uint64
-	wg        sync.WaitGroup
+	queues []chan job
+	next   atomic.Uint64
+	wg     sync.WaitGroup
 	// base is the context of the workers' handlers, cancelled when Close
 	// gives up waiting for them.
 	base      context.Context

@@ -1,0 +1,236 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// Name is the platform name of Slack events and the Adapter.
+const Name = "slack"
+
+// Dispatcher is what the adapter needs of the router: queue an event and
+// return at once, and check a form submission synchronously (Slack shows
+// field errors only in the acknowledgement). *bot.Router implements it.
+type Dispatcher interface {
+	Dispatch(ev bot.Event) error
+	ValidateForm(ev *bot.Event) map[string]string
+}
+
+// UserCache remembers people's display names and locales between events;
+// *store.Store implements it.
+type UserCache interface {
+	CachedUser(ctx context.Context, platform, id string) (name, locale string, ok bool, err error)
+	CacheUser(ctx context.Context, platform, id, name, locale string, ttl time.Duration) error
+}
+
+// ReplayGuard records a key once; first is false for a key seen before.
+type ReplayGuard interface {
+	MarkSeen(ctx context.Context, key string, ttl time.Duration) (first bool, err error)
+}
+
+// Options configures an Adapter.
+type Options struct {
+	// BotToken is the xoxb- token for the Web API (required).
+	BotToken string
+	// SigningSecret verifies HTTP requests; required unless AppToken is set.
+	SigningSecret string
+	// AppToken (xapp-) turns on Socket Mode.
+	AppToken string
+	// APIURL is the Web API base ending in "/" (default Slack's own).
+	APIURL string
+	// TeamID, when set, refuses requests from other workspaces.
+	TeamID string
+	// Lang is the language of acknowledgements for people whose locale is
+	// not known yet.
+	Lang bot.Lang
+	// Router receives the events (required).
+	Router Dispatcher
+	// Users caches display names (optional; without it every event asks
+	// users.info).
+	Users UserCache
+	// Replays remembers the signatures of accepted HTTP requests for the
+	// five minutes they stay valid, so a captured request replayed within
+	// the window is refused too (optional; *store.Store implements it).
+	Replays ReplayGuard
+	// RateScale multiplies Slack's per-method rate tiers; 1 (the default)
+	// keeps Warroom inside Slack's limits. Tests raise it.
+	RateScale float64
+	// HTTPClient is the base client for the Web API and response URLs.
+	HTTPClient *http.Client
+	// Retries and Backoff tune the retry of 429, 5xx and connection errors
+	// (defaults 4 and 200ms).
+	Retries int
+	Backoff time.Duration
+	Now     func() time.Time
+	Log     *zap.Logger
+}
+
+// userTTL is how long a person's display name and locale are cached.
+const userTTL = 24 * time.Hour
+
+// Adapter is Warroom's Slack platform.
+type Adapter struct {
+	opts   Options
+	api    *slack.Client
+	http   *http.Client
+	log    *zap.Logger
+	mu     sync.RWMutex
+	botID  string // our bot's bot_id, to skip our own messages
+	botUID string // our bot's user ID
+	teamID string
+}
+
+var (
+	_ bot.Platform = (*Adapter)(nil)
+	_ bot.Enricher = (*Adapter)(nil)
+)
+
+// New checks opts and builds the adapter; Start connects it.
+func New(opts Options) (*Adapter, error) {
+	var errs []error
+	if !strings.HasPrefix(opts.BotToken, "xoxb-") {
+		errs = append(errs, errors.New("bot token must start with xoxb-"))
+	}
+	if opts.SigningSecret == "" && opts.AppToken == "" {
+		errs = append(errs, errors.New("a signing secret (HTTP) or an app token (Socket Mode) is required"))
+	}
+	if opts.AppToken != "" && !strings.HasPrefix(opts.AppToken, "xapp-") {
+		errs = append(errs, errors.New("app token must start with xapp-"))
+	}
+	if opts.Router == nil {
+		errs = append(errs, errors.New("router is required"))
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("slack: %w", errors.Join(errs...))
+	}
+	if opts.APIURL == "" {
+		opts.APIURL = slack.APIURL
+	}
+	if !strings.HasSuffix(opts.APIURL, "/") {
+		opts.APIURL += "/"
+	}
+	if opts.Retries == 0 {
+		opts.Retries = 4
+	}
+	if opts.RateScale <= 0 {
+		opts.RateScale = 1
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = 200 * time.Millisecond
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
+	}
+	return &Adapter{opts: opts, api: newClient(opts), http: opts.HTTPClient, log: opts.Log.Named("slack")}, nil
+}
+
+// Name implements bot.Platform.
+func (a *Adapter) Name() string { return Name }
+
+// Start learns who the bot is (auth.test, bounded by callCtx), so its own
+// messages are never recorded as chat, and, with an app token, runs Socket
+// Mode until runCtx ends. It returns once the bot is known.
+func (a *Adapter) Start(runCtx, callCtx context.Context) error {
+	resp, err := a.api.AuthTestContext(callCtx)
+	if err != nil {
+		return fmt.Errorf("slack auth.test: %w", err)
+	}
+	if a.opts.TeamID != "" && resp.TeamID != a.opts.TeamID {
+		return fmt.Errorf("slack: the bot token belongs to workspace %s, not SLACK_TEAM_ID %s", resp.TeamID, a.opts.TeamID)
+	}
+	a.mu.Lock()
+	a.botID, a.botUID, a.teamID = resp.BotID, resp.UserID, resp.TeamID
+	a.mu.Unlock()
+	a.log.Info("connected to slack", zap.String("team_id", resp.TeamID), zap.String("bot_user_id", resp.UserID),
+		zap.Bool("socket_mode", a.opts.AppToken != ""))
+	if a.opts.AppToken != "" {
+		go a.runSocket(runCtx)
+	}
+	return nil
+}
+
+func (a *Adapter) self() (botID, botUID string) {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.botID, a.botUID
+}
+
+// Enrich implements bot.Enricher: it fills the person's display name and
+// language, from the cache or users.info, on the router's worker.
+func (a *Adapter) Enrich(ctx context.Context, ev *bot.Event) {
+	id := ev.User.ID
+	if id == "" {
+		return
+	}
+	name, locale, ok := a.cachedUser(ctx, id)
+	if !ok {
+		u, err := a.api.GetUserInfoContext(ctx, id)
+		if err != nil {
+			a.log.Warn("users.info", zap.String("user_id", id), zap.Error(err))
+			return
+		}
+		name, locale = displayName(u), u.Locale
+		if a.opts.Users != nil {
+			if err := a.opts.Users.CacheUser(ctx, Name, id, name, locale, userTTL); err != nil {
+				a.log.Warn("cache user", zap.String("user_id", id), zap.Error(err))
+			}
+		}
+	}
+	if name != "" {
+		ev.User.Name = name
+	}
+	if ev.Locale == "" {
+		ev.Locale = locale
+	}
+}
+
+func (a *Adapter) cachedUser(ctx context.Context, id string) (name, locale string, ok bool) {
+	if a.opts.Users == nil {
+		return "", "", false
+	}
+	name, locale, ok, err := a.opts.Users.CachedUser(ctx, Name, id)
+	if err != nil {
+		a.log.Warn("cached user", zap.String("user_id", id), zap.Error(err))
+	}
+	return name, locale, ok && err == nil
+}
+
+// displayName is what Slack itself shows: the display name, else the real
+// name, else the handle.
+func displayName(u *slack.User) string {
+	for _, n := range []string{u.Profile.DisplayName, u.Profile.RealName, u.RealName, u.Name} {
+		if n = strings.TrimSpace(n); n != "" {
+			return n
+		}
+	}
+	return u.ID
+}
+
+// lang is the language to acknowledge a person in, before any lookup.
+func (a *Adapter) lang(ctx context.Context, userID string) bot.Lang {
+	if _, locale, ok := a.cachedUser(ctx, userID); ok {
+		if l, ok := bot.ParseLang(locale); ok {
+			return l
+		}
+	}
+	if a.opts.Lang == "" {
+		return bot.English
+	}
+	return a.opts.Lang
+}

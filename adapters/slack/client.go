@@ -1,0 +1,96 @@
+package slack
+
+import (
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+	"golang.org/x/time/rate"
+)
+
+// tiers are Slack's published per-method rate tiers (calls per minute, per
+// workspace) for the methods Warroom calls. The limiter keeps us inside
+// them so a burst of declarations queues here instead of collecting 429s;
+// a 429 that still comes back is retried after its Retry-After.
+var tiers = map[string]int{
+	"conversations.create":   20, // tier 2
+	"conversations.setTopic": 20,
+	"conversations.archive":  20,
+	"pins.add":               20,
+	"conversations.invite":   50, // tier 3
+	"chat.update":            50,
+	"chat.postEphemeral":     100, // tier 4
+	"views.open":             100,
+	"users.info":             100,
+	"auth.test":              100,
+	// chat.postMessage is "special": about one message a second per
+	// channel with bursts allowed; 60/min overall keeps well clear of it.
+	"chat.postMessage": 60,
+}
+
+// limitedTransport waits for the method's rate limiter before each call.
+type limitedTransport struct {
+	next     http.RoundTripper
+	scale    float64
+	mu       sync.Mutex
+	limiters map[string]*rate.Limiter
+}
+
+func newLimitedTransport(next http.RoundTripper, scale float64) *limitedTransport {
+	return &limitedTransport{next: next, scale: scale, limiters: map[string]*rate.Limiter{}}
+}
+
+func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if l := t.limiter(req.URL.Path); l != nil {
+		if err := l.Wait(req.Context()); err != nil {
+			return nil, err
+		}
+	}
+	return t.next.RoundTrip(req)
+}
+
+func (t *limitedTransport) limiter(path string) *rate.Limiter {
+	method := path[strings.LastIndex(path, "/")+1:]
+	perMinute, ok := tiers[method]
+	if !ok {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	l, ok := t.limiters[method]
+	if !ok {
+		// Allow a burst of half a minute's quota, then the steady rate.
+		perMin := float64(perMinute) * t.scale
+		l = rate.NewLimiter(rate.Limit(perMin/60), max(1, int(perMin/2)))
+		t.limiters[method] = l
+	}
+	return l
+}
+
+// newClient builds the Web API client: rate-limited per method, with
+// retries of 429 (after Retry-After), 5xx and connection errors, with
+// backoff and jitter.
+func newClient(opts Options) *slack.Client {
+	base := opts.HTTPClient
+	if base == nil {
+		base = &http.Client{Timeout: 15 * time.Second}
+	}
+	hc := *base
+	if hc.Transport == nil {
+		hc.Transport = http.DefaultTransport
+	}
+	hc.Transport = newLimitedTransport(hc.Transport, opts.RateScale)
+	retry := slack.DefaultRetryConfig()
+	retry.MaxRetries = opts.Retries
+	retry.BackoffInitial = opts.Backoff
+	retry.BackoffMax = 20 * opts.Backoff
+	retry.Handlers = append(slack.AllBuiltinRetryHandlers(retry), slack.NewServerErrorRetryHandler(retry))
+	return slack.New(opts.BotToken,
+		slack.OptionAPIURL(opts.APIURL),
+		slack.OptionAppLevelToken(opts.AppToken),
+		slack.OptionHTTPClient(&hc),
+		slack.OptionRetryConfig(retry),
+	)
+}

@@ -1,0 +1,163 @@
+package slack
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+
+	"go.uber.org/zap"
+)
+
+// HTTPError is an error with the HTTP status and code to answer it with.
+// Its message is safe to show: it holds no secret and no request content.
+type HTTPError struct {
+	Status int
+	Code   string
+	Msg    string
+}
+
+func (e *HTTPError) Error() string { return e.Msg }
+
+// HTTPStatus is the status to answer with.
+func (e *HTTPError) HTTPStatus() int { return e.Status }
+
+// ErrorCode is the machine-readable code of the JSON error body.
+func (e *HTTPError) ErrorCode() string { return e.Code }
+
+var (
+	errUnauthorized = &HTTPError{http.StatusUnauthorized, "unauthorized", "request signature is missing, stale or wrong"}
+	errForbidden    = &HTTPError{http.StatusForbidden, "forbidden", "request from another Slack workspace"}
+	errBadRequest   = &HTTPError{http.StatusBadRequest, "bad_request", "malformed Slack request"}
+	errNotEnabled   = &HTTPError{http.StatusNotFound, "not_found", "Slack over HTTP is not configured (no signing secret)"}
+	errBusy         = &HTTPError{http.StatusServiceUnavailable, "busy", "Warroom is busy; Slack will retry"}
+)
+
+// body reads and verifies a request. The body is read once, whole (main
+// caps it at 1 MiB), and checked against the signature before anything
+// parses it. Commands and interactions are also refused when replayed
+// within the signature's window; events need not be, as their event_id
+// already makes a second delivery harmless (and Slack's own quick retries
+// could share a signature).
+func (a *Adapter) body(r *http.Request, guardReplay bool) ([]byte, error) {
+	if a.opts.SigningSecret == "" {
+		return nil, errNotEnabled
+	}
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, &HTTPError{http.StatusRequestEntityTooLarge, "too_large", "request body is too large"}
+		}
+		return nil, errBadRequest
+	}
+	if err := verify(r.Header, b, a.opts.SigningSecret, a.opts.Now()); err != nil {
+		a.log.Warn("refused unverified request", zap.String("path", r.URL.Path), zap.String("check", err.Error()))
+		return nil, errUnauthorized
+	}
+	if guardReplay && a.opts.Replays != nil {
+		first, err := a.opts.Replays.MarkSeen(r.Context(), "slack-sig:"+r.Header.Get("X-Slack-Signature"), 2*maxSkew)
+		if err != nil {
+			// Without Redis the signature window still bounds replays.
+			a.log.Warn("replay check unavailable", zap.Error(err))
+		} else if !first {
+			a.log.Warn("refused replayed request", zap.String("path", r.URL.Path))
+			return nil, errUnauthorized
+		}
+	}
+	return b, nil
+}
+
+func httpErr(err error) error {
+	switch {
+	case errors.Is(err, errForeignTeam):
+		return errForbidden
+	case err != nil:
+		return errBadRequest
+	}
+	return nil
+}
+
+// Commands answers POST /slack/commands: the slash command is queued and
+// acknowledged at once.
+func (a *Adapter) Commands(w http.ResponseWriter, r *http.Request) error {
+	b, err := a.body(r, true)
+	if err != nil {
+		return err
+	}
+	form, err := url.ParseQuery(string(b))
+	if err != nil {
+		return errBadRequest
+	}
+	ack, err := a.command(r.Context(), form, "")
+	if err != nil {
+		return httpErr(err)
+	}
+	writeAck(w, ack)
+	return nil
+}
+
+// Interactions answers POST /slack/interactions: button clicks, selects and
+// modal submissions, acknowledged at once (with field errors for an
+// invalid modal).
+func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) error {
+	b, err := a.body(r, true)
+	if err != nil {
+		return err
+	}
+	form, err := url.ParseQuery(string(b))
+	if err != nil || form.Get("payload") == "" {
+		return errBadRequest
+	}
+	ack, err := a.interaction(r.Context(), []byte(form.Get("payload")), "")
+	if err != nil {
+		return httpErr(err)
+	}
+	writeAck(w, ack)
+	return nil
+}
+
+// Events answers POST /slack/events: url_verification, and event callbacks
+// queued for the timeline. A retry (X-Slack-Retry-Num) is acknowledged like
+// the first delivery; the router drops it by its event_id. When the router
+// is full the answer is 503, so Slack delivers again later.
+func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) error {
+	b, err := a.body(r, false)
+	if err != nil {
+		return err
+	}
+	challenge, err := a.events(r.Context(), b)
+	switch {
+	case errors.Is(err, errForeignTeam):
+		w.Header().Set("X-Slack-No-Retry", "1")
+		return errForbidden
+	case err != nil && isDispatchErr(err):
+		return errBusy
+	case err != nil:
+		w.Header().Set("X-Slack-No-Retry", "1")
+		return errBadRequest
+	}
+	if challenge != "" {
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = io.WriteString(w, challenge)
+		return nil
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// writeAck answers 200 with ack as JSON, or an empty body.
+func writeAck(w http.ResponseWriter, ack any) {
+	if ack == nil || isNilMap(ack) {
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(ack)
+}
+
+func isNilMap(v any) bool {
+	m, ok := v.(map[string]any)
+	return ok && m == nil
+}

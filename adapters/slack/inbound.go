@@ -1,0 +1,342 @@
+package slack
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// Inbound payloads reach this file from both transports already verified
+// (HTTP signature, or the Socket Mode connection): slash commands as form
+// values, interactions and events as JSON. Each function returns what to
+// acknowledge Slack with, at once; the work itself is queued on the router.
+
+// errForeignTeam refuses requests from a workspace other than SLACK_TEAM_ID.
+var errForeignTeam = errors.New("request from another workspace")
+
+// command handles a slash command:
+//
+//	token=...&team_id=T0001&channel_id=C123&user_id=U123&user_name=alice&command=%2Fincident
+//	&text=declare+DB+is+down+P1&response_url=https%3A%2F%2Fhooks.slack.com%2F...&trigger_id=123.456.abc
+//
+// deliveryID is the Socket Mode envelope ID ("" over HTTP, where Slack
+// does not retry slash commands). The ack is an ephemeral message or nil.
+func (a *Adapter) command(ctx context.Context, form url.Values, deliveryID string) (map[string]any, error) {
+	if err := a.checkTeam(form.Get("team_id")); err != nil {
+		return nil, err
+	}
+	userID := form.Get("user_id")
+	lang := a.lang(ctx, userID)
+	text := strings.TrimSpace(form.Get("text"))
+	if text == "" {
+		text = "declare" // "/incident" alone opens the declare form
+	}
+	ev := bot.Event{
+		ID: deliveryID, Kind: bot.EventCommand, Platform: Name, At: a.opts.Now(),
+		User: bot.User{ID: userID, Name: form.Get("user_name")}, Channel: form.Get("channel_id"),
+		Text:  text,
+		Reply: reply{ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id")},
+	}
+	if err := a.opts.Router.Dispatch(ev); err != nil {
+		return ephemeral(bot.T(lang, "err."+busyCode(err))), nil
+	}
+	if strings.EqualFold(strings.Fields(text)[0], "declare") && len(strings.Fields(text)) > 1 {
+		return ephemeral(bot.T(lang, "slack.ack.declare")), nil
+	}
+	return nil, nil
+}
+
+func busyCode(err error) string {
+	if errors.Is(err, bot.ErrClosed) {
+		return bot.CodeUnavailable
+	}
+	return bot.CodeBusy
+}
+
+func ephemeral(text string) map[string]any {
+	return map[string]any{"response_type": "ephemeral", "text": text}
+}
+
+func (a *Adapter) checkTeam(team string) error {
+	if a.opts.TeamID != "" && team != a.opts.TeamID {
+		a.log.Warn("refused request from another workspace", zap.String("team_id", team))
+		return errForeignTeam
+	}
+	return nil
+}
+
+// interaction handles a block_actions or view_submission payload:
+//
+//	{"type":"block_actions","team":{"id":"T0001"},"user":{"id":"U123","name":"alice"},
+//	 "trigger_id":"123.456.abc","response_url":"https://hooks.slack.com/actions/...",
+//	 "channel":{"id":"C123"},"container":{"type":"message","message_ts":"1732500000.000100"},
+//	 "actions":[{"action_id":"wr.resolve.3","type":"button","value":"INC-42"}]}
+//
+// The ack is nil, or a view_submission's field errors.
+func (a *Adapter) interaction(ctx context.Context, payload []byte, deliveryID string) (any, error) {
+	var cb slack.InteractionCallback
+	if err := json.Unmarshal(payload, &cb); err != nil {
+		return nil, fmt.Errorf("decode interaction: %w", err)
+	}
+	if err := a.checkTeam(cb.Team.ID); err != nil {
+		return nil, err
+	}
+	user := bot.User{ID: cb.User.ID, Name: cb.User.Name}
+	switch cb.Type {
+	case slack.InteractionTypeBlockActions:
+		for i, act := range cb.ActionCallback.BlockActions {
+			command, value, ok := actionCommand(act)
+			if !ok {
+				continue // a link button: Slack opens the URL
+			}
+			ev := bot.Event{
+				Kind: bot.EventAction, Platform: Name, At: a.opts.Now(), User: user, Channel: cb.Channel.ID,
+				Action: command, Value: value, Reply: reply{ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID},
+			}
+			if deliveryID != "" {
+				ev.ID = deliveryID + "." + strconv.Itoa(i)
+			}
+			a.dispatch(ctx, ev)
+		}
+		return nil, nil
+	case slack.InteractionTypeViewSubmission:
+		return a.submission(ctx, cb, user, deliveryID), nil
+	}
+	return nil, nil // view_closed, shortcuts: nothing to do
+}
+
+// submission validates a modal synchronously (Slack shows the errors next
+// to the fields only in the acknowledgement), then queues it.
+func (a *Adapter) submission(ctx context.Context, cb slack.InteractionCallback, user bot.User, deliveryID string) any {
+	sub := formSubmission(cb.View)
+	meta := decodeMeta(sub.Meta)
+	sub.Meta = meta.Meta
+	ev := bot.Event{
+		ID: deliveryID, Kind: bot.EventForm, Platform: Name, At: a.opts.Now(), User: user,
+		Channel: meta.Channel, Form: sub, Locale: string(a.lang(ctx, user.ID)),
+	}
+	if errs := a.opts.Router.ValidateForm(&ev); len(errs) > 0 {
+		return fieldErrors(errs)
+	}
+	ev.Locale = ""
+	if err := a.opts.Router.Dispatch(ev); err != nil {
+		first := ""
+		if len(cb.View.Blocks.BlockSet) > 0 {
+			first = blockID(cb.View.Blocks.BlockSet[0])
+		}
+		return fieldErrors(map[string]string{first: bot.T(a.lang(ctx, user.ID), "err."+busyCode(err))})
+	}
+	return nil
+}
+
+func blockID(b slack.Block) string {
+	if in, ok := b.(*slack.InputBlock); ok {
+		return in.BlockID
+	}
+	return ""
+}
+
+// dispatch queues ev; when the router is full it tells the person.
+func (a *Adapter) dispatch(ctx context.Context, ev bot.Event) {
+	if err := a.opts.Router.Dispatch(ev); err != nil {
+		lang := a.lang(ctx, ev.User.ID)
+		go func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			_ = a.Reply(rctx, &ev, bot.Message{Text: bot.T(lang, "err."+busyCode(err))})
+		}()
+	}
+}
+
+// eventCallback is the Events API envelope, the same over HTTP and Socket
+// Mode:
+//
+//	{"type":"event_callback","team_id":"T0001","api_app_id":"A0001","event_id":"Ev0123",
+//	 "event_time":1732500000,"event":{"type":"message","user":"U123","text":"rolling back",
+//	 "ts":"1732500000.000200","channel":"C123","channel_type":"channel"}}
+type eventCallback struct {
+	Type      string     `json:"type"`
+	Challenge string     `json:"challenge"`
+	TeamID    string     `json:"team_id"`
+	EventID   string     `json:"event_id"`
+	EventTime int64      `json:"event_time"`
+	Event     innerEvent `json:"event"`
+}
+
+// innerEvent holds the fields Warroom reads of message, reaction and pin
+// events.
+type innerEvent struct {
+	Type      string       `json:"type"`
+	Subtype   string       `json:"subtype"`
+	User      string       `json:"user"`
+	BotID     string       `json:"bot_id"`
+	Text      string       `json:"text"`
+	TS        string       `json:"ts"`
+	ThreadTS  string       `json:"thread_ts"`
+	Channel   string       `json:"channel"`
+	ChannelID string       `json:"channel_id"` // pin events
+	DeletedTS string       `json:"deleted_ts"`
+	Files     []file       `json:"files"`
+	Message   *messageBody `json:"message"`
+	Previous  *messageBody `json:"previous_message"`
+	Reaction  string       `json:"reaction"`
+	Item      struct {
+		Type    string       `json:"type"`
+		Channel string       `json:"channel"`
+		TS      string       `json:"ts"`
+		Message *messageBody `json:"message"`
+	} `json:"item"`
+}
+
+type messageBody struct {
+	User     string `json:"user"`
+	BotID    string `json:"bot_id"`
+	Text     string `json:"text"`
+	TS       string `json:"ts"`
+	ThreadTS string `json:"thread_ts"`
+	Files    []file `json:"files"`
+}
+
+type file struct {
+	Name      string `json:"name"`
+	Title     string `json:"title"`
+	Permalink string `json:"permalink"`
+}
+
+// events handles an Events API delivery and returns the url_verification
+// challenge when that is what it was.
+func (a *Adapter) events(ctx context.Context, body []byte) (challenge string, err error) {
+	var cb eventCallback
+	if err := json.Unmarshal(body, &cb); err != nil {
+		return "", fmt.Errorf("decode event: %w", err)
+	}
+	switch cb.Type {
+	case "url_verification":
+		return cb.Challenge, nil
+	case "event_callback":
+	default:
+		return "", nil // app_rate_limited and friends: nothing to do
+	}
+	if err := a.checkTeam(cb.TeamID); err != nil {
+		return "", err
+	}
+	ev, ok := a.toEvent(cb.Event)
+	if !ok {
+		return "", nil
+	}
+	ev.ID, ev.Platform = cb.EventID, Name
+	if ev.At.IsZero() && cb.EventTime > 0 {
+		ev.At = time.Unix(cb.EventTime, 0)
+	}
+	if err := a.opts.Router.Dispatch(ev); err != nil {
+		return "", err
+	}
+	return "", nil
+}
+
+// toEvent maps an inner event to a bot.Event; ok is false for events
+// Warroom does not record (other subtypes, and the bot's own messages).
+func (a *Adapter) toEvent(in innerEvent) (bot.Event, bool) {
+	botID, botUID := a.self()
+	mine := func(user, bid string) bool { return (bid != "" && bid == botID) || (user != "" && user == botUID) }
+	switch in.Type {
+	case "message":
+		return a.messageEvent(in, mine)
+	case "reaction_added", "reaction_removed":
+		if in.Item.Type != "message" || mine(in.User, "") {
+			return bot.Event{}, false
+		}
+		kind := bot.EventReaction
+		if in.Type == "reaction_removed" {
+			kind = bot.EventUnreact
+		}
+		return bot.Event{Kind: kind, User: bot.User{ID: in.User}, Channel: in.Item.Channel, Ref: in.Item.TS, Reaction: in.Reaction}, true
+	case "pin_added", "pin_removed":
+		if in.Item.Type != "message" || in.Item.Message == nil || mine(in.User, "") {
+			return bot.Event{}, false
+		}
+		kind := bot.EventPin
+		if in.Type == "pin_removed" {
+			kind = bot.EventUnpin
+		}
+		return bot.Event{Kind: kind, User: bot.User{ID: in.User}, Channel: in.ChannelID, Ref: in.Item.Message.TS}, true
+	}
+	return bot.Event{}, false
+}
+
+func (a *Adapter) messageEvent(in innerEvent, mine func(user, botID string) bool) (bot.Event, bool) {
+	switch in.Subtype {
+	case "", "thread_broadcast", "file_share", "me_message":
+		if mine(in.User, in.BotID) || in.BotID != "" || in.User == "" {
+			return bot.Event{}, false // bots' messages are not chat
+		}
+		return bot.Event{Kind: bot.EventMessage, User: bot.User{ID: in.User}, Channel: in.Channel,
+			Text: withFiles(in.Text, in.Files), Ref: in.TS, Thread: in.ThreadTS, At: tsTime(in.TS)}, true
+	case "message_changed":
+		m, prev := in.Message, in.Previous
+		if m == nil || mine(m.User, m.BotID) || m.BotID != "" || m.User == "" {
+			return bot.Event{}, false
+		}
+		if prev != nil && prev.Text == m.Text {
+			return bot.Event{}, false // an unfurl or a thread count changed, not the words
+		}
+		return bot.Event{Kind: bot.EventMessageEdit, User: bot.User{ID: m.User}, Channel: in.Channel,
+			Text: withFiles(m.Text, m.Files), Ref: m.TS}, true
+	case "message_deleted":
+		prev := in.Previous
+		if prev == nil || mine(prev.User, prev.BotID) || prev.BotID != "" {
+			return bot.Event{}, false
+		}
+		return bot.Event{Kind: bot.EventMessageDelete, User: bot.User{ID: prev.User}, Channel: in.Channel,
+			Ref: in.DeletedTS}, true
+	}
+	return bot.Event{}, false // joins, topic changes, bot messages...
+}
+
+// withFiles appends each shared file's name and link; the file itself is
+// not stored.
+func withFiles(text string, files []file) string {
+	for _, f := range files {
+		name := f.Title
+		if name == "" {
+			name = f.Name
+		}
+		line := "📎 " + name
+		if f.Permalink != "" {
+			line += " " + f.Permalink
+		}
+		if text != "" {
+			text += "\n"
+		}
+		text += line
+	}
+	return text
+}
+
+// tsTime reads a Slack message timestamp ("1732500000.000200").
+func tsTime(ts string) time.Time {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	us, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
+	return time.Unix(s, us*1000)
+}
+
+// isDispatchErr reports whether err came from the router refusing an
+// event (busy or closed), which Slack should retry.
+func isDispatchErr(err error) bool {
+	var coded *bot.Error
+	return errors.Is(err, bot.ErrClosed) || (errors.As(err, &coded) && coded.Code == bot.CodeBusy)
+}

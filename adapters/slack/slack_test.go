@@ -1,0 +1,544 @@
+package slack_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/warroomhq/warroom/adapters/slack"
+	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/store"
+	"github.com/warroomhq/warroom/store/storetest"
+)
+
+const (
+	alice   = "U0ALICE"
+	bob     = "U0BOB"
+	wait    = 10 * time.Second
+	general = "general"
+)
+
+// world is one test's Slack: a fake workspace, the real router, handlers
+// and store, the adapter, and its HTTP endpoints on a test server.
+type world struct {
+	t       *testing.T
+	fake    *fakeslack.Server
+	st      *store.Store
+	r       *bot.Router
+	a       *slack.Adapter
+	srv     *httptest.Server
+	general string
+}
+
+func newWorld(t *testing.T, socket bool) *world {
+	t.Helper()
+	w := &world{t: t, fake: fakeslack.New(t), st: storetest.New(t)}
+	t.Cleanup(func() {
+		for _, c := range w.fake.Calls() {
+			_, known := slack.MethodScopes[c.Method]
+			require.True(t, known, "%s is called but missing from the manifest test's scope table", c.Method)
+		}
+	})
+	w.fake.AddUser(alice, "alice", "Alice", "en-US")
+	w.fake.AddUser(bob, "bob", "ボブ", "ja-JP")
+	w.general = w.fake.AddChannel(general, false, alice, bob)
+	w.fake.AddChannel("incidents", false, fakeslack.BotUserID)
+	ann, _ := w.fake.ChannelByName("incidents")
+	log := zaptest.NewLogger(t)
+	svc, err := handlers.New(w.st, handlers.Options{Announce: map[string]string{slack.Name: ann.ID}, Log: log})
+	require.NoError(t, err)
+	w.r = bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Log: log,
+		Seen: func(ctx context.Context, key string) (bool, error) { return w.st.MarkSeen(ctx, key, time.Hour) }})
+	t.Cleanup(func() { _ = w.r.Close(context.Background()) })
+	opts := slack.Options{
+		BotToken: fakeslack.BotToken, SigningSecret: fakeslack.SigningSecret, APIURL: w.fake.APIURL(),
+		TeamID: fakeslack.TeamID, Router: w.r, Users: w.st, Replays: w.st, RateScale: 100,
+		Backoff: 10 * time.Millisecond, Log: log,
+	}
+	if socket {
+		opts.AppToken = fakeslack.AppToken
+	}
+	w.a, err = slack.New(opts)
+	require.NoError(t, err)
+	w.r.Register(w.a)
+	svc.Register(w.r)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	require.NoError(t, w.a.Start(ctx, ctx))
+	mux := http.NewServeMux()
+	for path, h := range map[string]func(http.ResponseWriter, *http.Request) error{
+		"POST /slack/commands": w.a.Commands, "POST /slack/events": w.a.Events, "POST /slack/interactions": w.a.Interactions,
+	} {
+		mux.HandleFunc(path, func(rw http.ResponseWriter, r *http.Request) {
+			if err := h(rw, r); err != nil {
+				var he *slack.HTTPError
+				require.ErrorAs(t, err, &he)
+				http.Error(rw, he.Code, he.Status)
+			}
+		})
+	}
+	w.srv = httptest.NewServer(mux)
+	t.Cleanup(w.srv.Close)
+	return w
+}
+
+// post sends a signed request as Slack would and returns status and body.
+func (w *world) post(path string, body []byte, contentType string) (int, string) {
+	w.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL+path, strings.NewReader(string(body)))
+	require.NoError(w.t, err)
+	req.Header.Set("Content-Type", contentType)
+	fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
+	return w.do(req)
+}
+
+func (w *world) do(req *http.Request) (int, string) {
+	w.t.Helper()
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(w.t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	require.NoError(w.t, err)
+	return res.StatusCode, string(b)
+}
+
+func (w *world) command(user, channel, text string) (int, string) {
+	w.t.Helper()
+	form := w.fake.SlashCommandForm(user, channel, text)
+	return w.post("/slack/commands", []byte(form.Encode()), "application/x-www-form-urlencoded")
+}
+
+func (w *world) event(eventID string, inner map[string]any) (int, string) {
+	w.t.Helper()
+	return w.post("/slack/events", fakeslack.EventCallback(eventID, inner), "application/json")
+}
+
+func (w *world) interact(payload []byte) (int, string) {
+	w.t.Helper()
+	return w.post("/slack/interactions", []byte(fakeslack.InteractionForm(payload).Encode()), "application/x-www-form-urlencoded")
+}
+
+// incident waits until incident id exists and is furnished (card pinned).
+func (w *world) incident(id int64) *bot.Incident {
+	w.t.Helper()
+	var inc *bot.Incident
+	require.Eventually(w.t, func() bool {
+		got, err := w.st.Get(context.Background(), id)
+		if err != nil || got.Card.IsZero() {
+			return false
+		}
+		inc = got
+		return true
+	}, wait, 10*time.Millisecond)
+	return inc
+}
+
+func (w *world) timeline(id int64) []bot.TimelineEntry {
+	w.t.Helper()
+	tl, err := w.st.Timeline(context.Background(), id, store.TimelineQuery{})
+	require.NoError(w.t, err)
+	return tl
+}
+
+func methods(calls []fakeslack.Call) []string {
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		out[i] = c.Method
+	}
+	return out
+}
+
+// actionOf finds the card's button or select whose action_id runs command.
+func actionOf(t *testing.T, blocks, command string) fakeslack.Action {
+	t.Helper()
+	var bs []struct {
+		Type     string `json:"type"`
+		Elements []struct {
+			Type     string `json:"type"`
+			ActionID string `json:"action_id"`
+			Value    string `json:"value"`
+			Options  []struct {
+				Value string `json:"value"`
+			} `json:"options"`
+		} `json:"elements"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(blocks), &bs))
+	for _, b := range bs {
+		for _, e := range b.Elements {
+			if strings.HasPrefix(e.ActionID, "wr."+command+".") {
+				a := fakeslack.Action{ActionID: e.ActionID, Type: e.Type, Value: e.Value}
+				if e.Type == "static_select" {
+					a.Value = e.Options[0].Value
+				}
+				return a
+			}
+		}
+	}
+	t.Fatalf("no %s action in %s", command, blocks)
+	return fakeslack.Action{}
+}
+
+func TestDeclareOverHTTP(t *testing.T) {
+	w := newWorld(t, false)
+	start := time.Now()
+	status, body := w.command(alice, w.general, "declare DB is down P1 <@"+bob+"|bob>")
+	require.Less(t, time.Since(start), 3*time.Second, "acknowledged within Slack's 3 seconds")
+	require.Equal(t, http.StatusOK, status)
+	require.JSONEq(t, `{"response_type":"ephemeral","text":"⏳ Declaring the incident… its channel follows in a moment."}`, body)
+
+	inc := w.incident(1)
+	w.fake.WaitCalls("conversations.setTopic", 1, wait)
+	name := "inc-" + time.Now().UTC().Format("20060102") + "-1-db-is-down"
+	require.Equal(t, name, inc.Channel.Name)
+	ch, ok := w.fake.ChannelByName(name)
+	require.True(t, ok)
+	require.Equal(t, inc.Channel.ID, ch.ID)
+	require.ElementsMatch(t, []string{fakeslack.BotUserID, alice, bob}, ch.Members)
+	require.Equal(t, []string{inc.Card.ID}, ch.Pins, "the card is pinned")
+	require.Equal(t, "INC-1 | P1 (critical) | investigating | Commander: Alice | DB is down", ch.Topic)
+	card, ok := ch.Message(inc.Card.ID)
+	require.True(t, ok)
+	for _, label := range []string{"I'll be commander", "Set priority", "Post update", "Resolve"} {
+		require.Contains(t, card.Blocks, label)
+	}
+
+	w.fake.WaitCalls("chat.postMessage", 3, wait)
+	calls := methods(w.fake.Calls("conversations.create", "conversations.invite", "conversations.setTopic", "chat.postMessage", "pins.add"))
+	require.Equal(t, []string{"conversations.create", "conversations.invite", "chat.postMessage", "pins.add",
+		"conversations.setTopic", "chat.postMessage", "chat.postMessage"}, calls)
+	ann, _ := w.fake.ChannelByName("incidents")
+	require.Len(t, ann.Messages, 1, "the declaration is announced")
+	require.Contains(t, ann.Messages[0].Text, "Alice declared INC-1: DB is down")
+	require.Contains(t, ann.Messages[0].Blocks, "app_redirect?channel="+inc.Channel.ID)
+
+	// The declarer hears back through the response URL.
+	resp := w.fake.WaitResponses(1, wait)
+	require.Contains(t, resp[0].Body["text"], "Declared INC-1")
+}
+
+func TestTimelineFromEvents(t *testing.T) {
+	w := newWorld(t, false)
+	w.command(alice, w.general, "declare Search is slow")
+	inc := w.incident(1)
+	ch := inc.Channel.ID
+
+	root := fakeslack.Message{Channel: ch, User: bob, Text: "ES heap at 95%"}
+	root.TS = fakeslack.NewTS()
+	reply := fakeslack.Message{Channel: ch, User: alice, Text: "restart node 3?", ThreadTS: root.TS, TS: fakeslack.NewTS()}
+	edited := root
+	edited.Text = "ES heap at 97%"
+	steps := []map[string]any{
+		fakeslack.MessageEvent(root),
+		fakeslack.MessageEvent(reply),
+		fakeslack.BotMessageEvent(fakeslack.Message{Channel: ch, Text: "I am the bot", TS: fakeslack.NewTS()}),
+		fakeslack.MessageChangedEvent(edited, root.Text),
+		fakeslack.FileShareEvent(fakeslack.Message{Channel: ch, User: bob, Text: "heap graph", TS: fakeslack.NewTS()},
+			fakeslack.File{ID: "F1", Name: "heap.png", Title: "heap.png"}),
+		fakeslack.ReactionAddedEvent(alice, "pushpin", ch, root.TS, bob),
+		fakeslack.MessageDeletedEvent(reply),
+	}
+	retryID := ""
+	for i, inner := range steps {
+		id := fakeslack.NewEventID()
+		if i == 0 {
+			retryID = id
+		}
+		status, _ := w.event(id, inner)
+		require.Equal(t, http.StatusOK, status)
+	}
+	// Slack retries the first event (same event_id): one effect.
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/slack/events", strings.NewReader(string(fakeslack.EventCallback(retryID, steps[0]))))
+	require.NoError(t, err)
+	body := fakeslack.EventCallback(retryID, steps[0])
+	req.Header.Set("X-Slack-Retry-Num", "1")
+	req.Header.Set("X-Slack-Retry-Reason", "http_timeout")
+	fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
+	status, _ := w.do(req)
+	require.Equal(t, http.StatusOK, status)
+
+	var got []string
+	require.Eventually(t, func() bool {
+		got = got[:0]
+		for _, e := range w.timeline(inc.ID)[2:] {
+			got = append(got, string(e.Kind)+"|"+e.Author.Display()+"|"+e.Text+"|"+e.RefersTo)
+		}
+		return len(got) >= 6
+	}, wait, 20*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	tl := w.timeline(inc.ID)[2:]
+	require.Len(t, tl, 6, "the bot's message and the retry add nothing: %v", got)
+	require.Equal(t, []string{
+		"message|ボブ|ES heap at 95%|",
+		"message|Alice|restart node 3?|",
+		"edit|ボブ|ES heap at 97%|" + root.TS,
+		"message|ボブ|heap graph\n📎 heap.png https://" + fakeslack.TeamDomain + ".slack.com/files/" + bob + "/F1/heap.png|",
+		"flag|Alice||" + root.TS,
+		"delete|Alice||" + reply.TS,
+	}, got)
+	require.Equal(t, root.TS, tl[1].Data["thread"], "a thread reply is linked to its parent")
+	require.True(t, tl[4].Key)
+
+	// The API shows the same entries in the same order.
+	svc, err := handlers.New(w.st, handlers.Options{})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	var api struct {
+		Entries []struct {
+			Kind, Author, Text string
+		} `json:"entries"`
+	}
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &api))
+	require.Len(t, api.Entries, 8)
+	require.Equal(t, "ES heap at 95%", api.Entries[2].Text)
+	require.Equal(t, "delete", api.Entries[7].Kind)
+}
+
+func TestResolveButtonUpdatesTheCard(t *testing.T) {
+	w := newWorld(t, false)
+	w.command(alice, w.general, "declare Checkout is failing P2")
+	inc := w.incident(1)
+	ch, _ := w.fake.Channel(inc.Channel.ID)
+	card, _ := ch.Message(inc.Card.ID)
+	updates := len(w.fake.Calls("chat.update"))
+
+	status, body := w.interact(w.fake.BlockActionsPayload(alice, inc.Channel.ID, inc.Card.ID, actionOf(t, card.Blocks, "resolve")))
+	require.Equal(t, http.StatusOK, status)
+	require.Empty(t, body)
+	calls := w.fake.WaitCalls("chat.update", updates+1, wait)
+	require.Equal(t, inc.Card.ID, calls[len(calls)-1].Params["ts"], "the same card, updated in place")
+	require.Eventually(t, func() bool {
+		got, _ := w.st.Get(context.Background(), 1)
+		return got.Status == bot.StatusResolved
+	}, wait, 10*time.Millisecond)
+	ch, _ = w.fake.Channel(inc.Channel.ID)
+	card, _ = ch.Message(inc.Card.ID)
+	require.Contains(t, card.Blocks, "resolved")
+	require.Contains(t, card.Blocks, "Reopen")
+	require.Positive(t, card.Edits)
+
+	// A select: choose P1 from the card's priority menu.
+	w.command(alice, w.general, "declare Queue backlog P3")
+	inc2 := w.incident(2)
+	ch2, _ := w.fake.Channel(inc2.Channel.ID)
+	card2, _ := ch2.Message(inc2.Card.ID)
+	w.interact(w.fake.BlockActionsPayload(bob, inc2.Channel.ID, inc2.Card.ID, actionOf(t, card2.Blocks, "priority")))
+	require.Eventually(t, func() bool {
+		got, _ := w.st.Get(context.Background(), 2)
+		return got.Priority == bot.P1
+	}, wait, 10*time.Millisecond)
+}
+
+func TestDeclareModal(t *testing.T) {
+	w := newWorld(t, false)
+	status, body := w.command(alice, w.general, "")
+	require.Equal(t, http.StatusOK, status)
+	require.Empty(t, body, "`/incident` alone opens the form, no message")
+	opened := w.fake.WaitCalls("views.open", 1, wait)
+	var view struct {
+		ID         string `json:"id"`
+		CallbackID string `json:"callback_id"`
+		Blocks     []struct {
+			BlockID string `json:"block_id"`
+		} `json:"blocks"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(opened[0].Params["view"]), &view))
+	require.Equal(t, "declare", view.CallbackID)
+	ids := []string{}
+	for _, b := range view.Blocks {
+		ids = append(ids, b.BlockID)
+	}
+	require.Equal(t, []string{"title", "priority", "description", "commander", "responders", "private"}, ids)
+	require.Contains(t, opened[0].Params["view"], "Critical: customer-facing outage", "criteria are shown where people pick")
+
+	viewID := w.openedViewID()
+	// A blank title is refused next to the field; nothing is declared.
+	status, body = w.interact(w.fake.ViewSubmissionPayload(alice, viewID, map[string]map[string]any{
+		"title":    {"title": fakeslack.PlainTextValue("")},
+		"priority": {"priority": fakeslack.StaticSelectValue("P2", "P2")},
+	}))
+	require.Equal(t, http.StatusOK, status)
+	require.JSONEq(t, `{"response_action":"errors","errors":{"title":"This field is required."}}`, body)
+
+	status, body = w.interact(w.fake.ViewSubmissionPayload(alice, viewID, map[string]map[string]any{
+		"title":      {"title": fakeslack.PlainTextValue("Login broken")},
+		"priority":   {"priority": fakeslack.StaticSelectValue("P2", "P2")},
+		"responders": {"responders": fakeslack.MultiUsersSelectValue(bob)},
+		"private":    {"private": fakeslack.CheckboxesValue("true", "Private channel")},
+	}))
+	require.Equal(t, http.StatusOK, status)
+	require.Empty(t, body, "an empty answer closes the modal")
+	inc := w.incident(1)
+	require.Equal(t, "Login broken", inc.Title)
+	require.Equal(t, bot.P2, inc.Priority)
+	ch, _ := w.fake.Channel(inc.Channel.ID)
+	require.True(t, ch.IsPrivate)
+	require.Contains(t, ch.Members, bob)
+}
+
+// openedViewID is the ID of the modal last opened.
+func (w *world) openedViewID() string {
+	w.t.Helper()
+	calls := w.fake.Calls("views.open")
+	require.NotEmpty(w.t, calls)
+	// The fake numbers views in order: V0001, V0002...
+	return fmt.Sprintf("V%04d", len(calls))
+}
+
+func TestRefusedRequests(t *testing.T) {
+	w := newWorld(t, false)
+	form := w.fake.SlashCommandForm(alice, w.general, "declare should never happen")
+	body := []byte(form.Encode())
+	send := func(mutate func(r *http.Request)) int {
+		req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/slack/commands", strings.NewReader(string(body)))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		mutate(req)
+		status, _ := w.do(req)
+		return status
+	}
+	for name, mutate := range map[string]func(r *http.Request){
+		"unsigned":     func(*http.Request) {},
+		"wrong secret": func(r *http.Request) { fakeslack.Sign(r, body, "not-the-secret", time.Now()) },
+		"tampered": func(r *http.Request) {
+			fakeslack.Sign(r, []byte(strings.Replace(string(body), "never", "always", 1)), fakeslack.SigningSecret, time.Now())
+		},
+		"stale": func(r *http.Request) {
+			fakeslack.Sign(r, body, fakeslack.SigningSecret, time.Now().Add(-6*time.Minute))
+		},
+		"future": func(r *http.Request) { fakeslack.Sign(r, body, fakeslack.SigningSecret, time.Now().Add(6*time.Minute)) },
+	} {
+		require.Equal(t, http.StatusUnauthorized, send(mutate), name)
+	}
+	// A good request once, then replayed as captured: refused.
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/slack/commands", strings.NewReader(string(body)))
+	require.NoError(t, err)
+	fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
+	headers := req.Header.Clone()
+	status, _ := w.do(req)
+	require.Equal(t, http.StatusOK, status)
+	w.incident(1)
+	require.Equal(t, http.StatusUnauthorized, send(func(r *http.Request) { r.Header = headers }), "replayed")
+
+	// Another workspace.
+	other := w.fake.SlashCommandForm(alice, w.general, "declare from elsewhere")
+	other.Set("team_id", "T9999")
+	status, _ = w.post("/slack/commands", []byte(other.Encode()), "application/x-www-form-urlencoded")
+	require.Equal(t, http.StatusForbidden, status)
+
+	time.Sleep(200 * time.Millisecond)
+	incs, err := w.st.List(context.Background(), store.ListQuery{})
+	require.NoError(t, err)
+	require.Len(t, incs, 1, "only the one good request had an effect")
+	require.Len(t, w.fake.Calls("conversations.create"), 1)
+
+	// url_verification is answered.
+	status, got := w.post("/slack/events", []byte(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`), "application/json")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", got)
+}
+
+func TestRateLimitsNameTakenAndABurst(t *testing.T) {
+	w := newWorld(t, false)
+	today := time.Now().UTC().Format("20060102")
+	w.fake.AddChannel("inc-"+today+"-1-db-down", false) // an old, archived-name clash
+	w.fake.RateLimit("conversations.create", 1, 1)
+	w.command(alice, w.general, "declare DB down")
+	inc := w.incident(1)
+	require.Equal(t, "inc-"+today+"-1-db-down-2", inc.Channel.Name, "name_taken: a suffix")
+	creates := w.fake.Calls("conversations.create")
+	require.Equal(t, 429, creates[0].Status, "rate limited first, retried after Retry-After")
+
+	// A burst of 30 declarations: every one gets its channel, none twice.
+	w.fake.RateLimit("chat.postMessage", 1, 2)
+	for i := range 30 {
+		status, _ := w.command(bob, w.general, "declare burst "+itoa2(i))
+		require.Equal(t, http.StatusOK, status)
+	}
+	require.Eventually(t, func() bool {
+		incs, err := w.st.List(context.Background(), store.ListQuery{Limit: 100})
+		if err != nil || len(incs) < 31 {
+			return false
+		}
+		for _, inc := range incs {
+			if inc.Card.IsZero() {
+				return false
+			}
+		}
+		return true
+	}, 30*time.Second, 50*time.Millisecond)
+	names := map[string]bool{}
+	for _, c := range w.fake.Calls("conversations.create") {
+		if c.Error == "" && c.Status == 200 {
+			require.False(t, names[c.Params["name"]], "channel %s created twice", c.Params["name"])
+			names[c.Params["name"]] = true
+		}
+	}
+	require.Len(t, names, 31)
+}
+
+func itoa2(i int) string { return url.QueryEscape(string(rune('a'+i/26)) + string(rune('a'+i%26))) }
+
+func TestSocketMode(t *testing.T) {
+	w := newWorld(t, true)
+	require.True(t, w.fake.SocketConnected(wait), "connected over Socket Mode")
+
+	env := w.fake.SendEnvelope(fakeslack.EnvelopeSlashCommands, w.fake.SlashCommandPayload(alice, w.general, "declare DB is down P1"))
+	ack, ok := w.fake.WaitAck(env, wait)
+	require.True(t, ok)
+	require.JSONEq(t, `{"response_type":"ephemeral","text":"⏳ Declaring the incident… its channel follows in a moment."}`, string(ack))
+	inc := w.incident(1)
+	require.Equal(t, bot.P1, inc.Priority)
+
+	// A message, then the same envelope delivered again: one entry.
+	msg := fakeslack.EventCallback("", fakeslack.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "replica lag 40s"}))
+	first := w.fake.SendEnvelope(fakeslack.EnvelopeEventsAPI, json.RawMessage(msg))
+	_, ok = w.fake.WaitAck(first, wait)
+	require.True(t, ok)
+	again := w.fake.SendEnvelope(fakeslack.EnvelopeEventsAPI, json.RawMessage(msg), fakeslack.WithEnvelopeID(first), fakeslack.WithRetry(1, "timeout"))
+	_, ok = w.fake.WaitAck(again, wait)
+	require.True(t, ok)
+
+	// Resolve from the card.
+	ch, _ := w.fake.Channel(inc.Channel.ID)
+	card, _ := ch.Message(inc.Card.ID)
+	click := w.fake.SendEnvelope(fakeslack.EnvelopeInteractive, json.RawMessage(
+		w.fake.BlockActionsPayload(alice, inc.Channel.ID, inc.Card.ID, actionOf(t, card.Blocks, "resolve"))))
+	_, ok = w.fake.WaitAck(click, wait)
+	require.True(t, ok)
+	require.Eventually(t, func() bool {
+		got, _ := w.st.Get(context.Background(), 1)
+		return got.Status == bot.StatusResolved
+	}, wait, 10*time.Millisecond)
+
+	var texts []string
+	for _, e := range w.timeline(1) {
+		if e.Kind == bot.KindMessage {
+			texts = append(texts, e.Author.Display()+": "+e.Text)
+		}
+	}
+	require.Equal(t, []string{"ボブ: replica lag 40s"}, texts, "the re-delivered envelope had no second effect")
+
+	// Slack asks for a reconnect: the adapter comes back and keeps working.
+	connects := w.fake.SocketConnects()
+	w.fake.Disconnect("refresh_requested")
+	require.Eventually(t, func() bool { return w.fake.SocketConnects() > connects }, wait, 20*time.Millisecond)
+	env = w.fake.SendEnvelope(fakeslack.EnvelopeSlashCommands, w.fake.SlashCommandPayload(alice, w.general, "list"))
+	_, ok = w.fake.WaitAck(env, wait)
+	require.True(t, ok)
+	resp := w.fake.WaitResponses(2, wait)
+	require.Contains(t, resp[len(resp)-1].Body["text"], "No open incidents")
+}

@@ -22,6 +22,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"regexp"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones in a scratch image
@@ -34,8 +35,12 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/warroomhq/warroom/adapters/alertmanager"
+	"github.com/warroomhq/warroom/adapters/cloudwatch"
 	"github.com/warroomhq/warroom/adapters/console"
+	"github.com/warroomhq/warroom/adapters/grafana"
 	slackadapter "github.com/warroomhq/warroom/adapters/slack"
+	"github.com/warroomhq/warroom/adapters/webhook"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/handlers"
@@ -166,7 +171,7 @@ type core struct {
 
 // newCore opens Redis (embedded when REDIS_URL is unset) and wires the
 // store, the handlers and the router.
-func newCore(ctx context.Context, cfg *config.Config, log *zap.Logger) (*core, error) {
+func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, log *zap.Logger) (*core, error) {
 	rdb, closeRedis, err := openRedis(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -176,7 +181,9 @@ func newCore(ctx context.Context, cfg *config.Config, log *zap.Logger) (*core, e
 		closeRedis()
 		return nil, err
 	}
-	svc, err := handlers.New(st, handlerOptions(cfg, log))
+	opts := handlerOptions(cfg, log)
+	opts.AlertPlatform = alertPlatform
+	svc, err := handlers.New(st, opts)
 	if err != nil {
 		closeRedis()
 		return nil, err
@@ -214,6 +221,17 @@ func handlerOptions(cfg *config.Config, log *zap.Logger) handlers.Options {
 	}
 	if ch := cfg.Slack.AnnounceChannel; ch != "" {
 		opts.Announce[slackadapter.Name] = ch
+	}
+	opts.AutoResolve, opts.FlapWindow = cfg.Alerts.AutoResolve, time.Duration(cfg.Alerts.FlapWindow)
+	opts.TriageAckAfter = time.Duration(cfg.Reminders.TriageAckAfter)
+	opts.NoCommanderAfter = time.Duration(cfg.Reminders.NoCommanderAfter)
+	opts.Lang = bot.Lang(cfg.Lang)
+	for _, r := range cfg.Alerts.Rules {
+		p, _ := bot.ParsePriority(r.Priority)
+		opts.AlertRules = append(opts.AlertRules, handlers.AlertRule{
+			Name: r.Name, Source: r.Match.Source, Labels: r.Match.Labels, Priority: p, Platform: r.Platform,
+			Announce: r.AnnounceChannel, Responders: r.Responders, Runbook: r.Runbook, NoIncident: !r.Opens(),
+		})
 	}
 	for _, r := range cfg.Roles {
 		opts.RoleHelp[bot.Role(r.Name)] = r.Description
@@ -258,9 +276,11 @@ func (l redisLog) Printf(_ context.Context, format string, v ...any) {
 	l.log.Warn(fmt.Sprintf(format, v...))
 }
 
-// runConsole runs the terminal chat until its input ends.
+// runConsole runs the terminal chat until its input ends. It also listens
+// on WARROOM_ADDR, so alerts posted with curl open incidents in the
+// console's workspace.
 func runConsole(ctx context.Context, cfg *config.Config, name string, in io.Reader, out io.Writer, log *zap.Logger) error {
-	c, err := newCore(ctx, cfg, log)
+	c, err := newCore(ctx, cfg, alertPlatform(cfg, console.Name), log)
 	if err != nil {
 		return err
 	}
@@ -271,14 +291,30 @@ func runConsole(ctx context.Context, cfg *config.Config, name string, in io.Read
 	}
 	c.router.Register(con)
 	c.svc.Register(c.router)
+	alerts, err := alertSources(cfg, c, log)
+	if err != nil {
+		return err
+	}
+	hctx, stop := context.WithCancel(ctx)
+	defer stop()
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Warn("console: not listening for alerts", zap.String("addr", cfg.Addr), zap.Error(err))
+	} else {
+		go func() { _ = serveHTTP(hctx, ln, routes(c, cfg, nil, alerts, log), log) }()
+	}
 	defer func() { _ = c.router.Close(context.Background()) }()
 	return con.Run(ctx, c.router)
 }
 
-// serve runs the HTTP server until ctx ends, then drains in-flight work.
+// serve runs the bot until ctx ends, then drains in-flight work.
 func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	defer func() { _ = log.Sync() }()
-	c, err := newCore(ctx, cfg, log)
+	platform := ""
+	if cfg.Slack.Enabled() {
+		platform = slackadapter.Name
+	}
+	c, err := newCore(ctx, cfg, alertPlatform(cfg, platform), log)
 	if err != nil {
 		return err
 	}
@@ -288,16 +324,15 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
+	alerts, err := alertSources(cfg, c, log)
+	if err != nil {
+		return err
+	}
+	if len(alerts) > 0 && alertPlatform(cfg, platform) == "" {
+		return errors.New("alert sources are configured but no chat platform is: set up Slack, or WARROOM_ALERT_PLATFORM")
+	}
 	if cfg.API.Token.Reveal() == "" {
 		log.Warn("WARROOM_API_TOKEN is not set: the read-only API at /api/ answers without authentication")
-	}
-	srv := &http.Server{
-		Handler:           routes(c, cfg, sl, log),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          zap.NewStdLog(log.Named("http")),
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -306,6 +341,23 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	log.Info("warroom serving", zap.String("addr", ln.Addr().String()), zap.String("version", version))
 	if onListen != nil {
 		onListen(ln.Addr().String())
+	}
+	go c.svc.Remind(ctx, replicaName(), reminderEvery)
+	herr := serveHTTP(ctx, ln, routes(c, cfg, sl, alerts, log), log)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return errors.Join(herr, c.router.Close(sctx))
+}
+
+// serveHTTP serves on ln until ctx ends, then drains in-flight requests.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *zap.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -317,9 +369,64 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	log.Info("shutting down: draining requests and queued events")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	herr := srv.Shutdown(sctx)
-	rerr := c.router.Close(sctx)
-	return errors.Join(herr, rerr)
+	return srv.Shutdown(sctx)
+}
+
+// reminderEvery is how often the reminders look at open incidents.
+const reminderEvery = 30 * time.Second
+
+// replicaName tells replicas apart for the reminders lease.
+func replicaName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}
+
+// alertPlatform is where alerts open incidents: configured, else the
+// first chat platform running.
+func alertPlatform(cfg *config.Config, first string) string {
+	if cfg.Alerts.Platform != "" {
+		return cfg.Alerts.Platform
+	}
+	return first
+}
+
+// alertSources builds the alert endpoints that are configured, by path.
+func alertSources(cfg *config.Config, c *core, log *zap.Logger) (map[string]func(http.ResponseWriter, *http.Request) error, error) {
+	a := cfg.Alerts
+	out := map[string]func(http.ResponseWriter, *http.Request) error{}
+	if tok := a.Alertmanager.Token.Reveal(); tok != "" {
+		am, err := alertmanager.New(alertmanager.Options{Token: tok, PerAlert: a.Alertmanager.PerAlert, Router: c.router, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		out[alertmanager.Name] = am.Handle
+	}
+	if a.Grafana.Enabled() {
+		g, err := grafana.New(grafana.Options{Token: a.Grafana.Token.Reveal(), Secret: a.Grafana.Secret.Reveal(), Router: c.router, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		out[grafana.Name] = g.Handle
+	}
+	if a.Webhook.Enabled() {
+		w, err := webhook.New(webhook.Options{Token: a.Webhook.Token.Reveal(), Secret: a.Webhook.Secret.Reveal(), Router: c.router, Log: log})
+		if err != nil {
+			return nil, err
+		}
+		out[webhook.Name] = w.Handle
+	}
+	if len(a.CloudWatch.TopicARNs) > 0 {
+		opts := cloudwatch.Options{TopicARNs: a.CloudWatch.TopicARNs, Router: c.router, Log: log}
+		if a.CloudWatch.CertHost != "" {
+			opts.CertHost = regexp.MustCompile(a.CloudWatch.CertHost) // validated by config
+		}
+		cw, err := cloudwatch.New(opts)
+		if err != nil {
+			return nil, err
+		}
+		out[cloudwatch.Name] = cw.Handle
+	}
+	return out, nil
 }
 
 // startSlack connects Slack when it is configured: over Socket Mode with an
@@ -366,7 +473,7 @@ func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handl
 }
 
 // routes is the one route table of the HTTP server.
-func routes(c *core, cfg *config.Config, sl *slackadapter.Adapter, log *zap.Logger) http.Handler {
+func routes(c *core, cfg *config.Config, sl *slackadapter.Adapter, alerts map[string]func(http.ResponseWriter, *http.Request) error, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -382,6 +489,16 @@ func routes(c *core, cfg *config.Config, sl *slackadapter.Adapter, log *zap.Logg
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{}))
 	mux.Handle("/api/", c.svc.API(cfg.API.Token.Reveal()))
+	for _, source := range []string{alertmanager.Name, cloudwatch.Name, grafana.Name, webhook.Name} {
+		h, ok := alerts[source]
+		if !ok {
+			msg := source + " alerts are not configured"
+			h = func(w http.ResponseWriter, _ *http.Request) error {
+				return &bot.RequestError{Status: http.StatusNotFound, Code: "not_found", Msg: msg}
+			}
+		}
+		mux.Handle("POST /alerts/"+source, adapterHandler(h))
+	}
 	if sl != nil {
 		mux.Handle("POST /slack/commands", adapterHandler(sl.Commands))
 		mux.Handle("POST /slack/events", adapterHandler(sl.Events))

@@ -25,7 +25,7 @@ import (
 // testEnv is a process environment for run: the real Redis of REDIS_URL
 // when set (CI), else a miniredis of the test's own, and a fresh key prefix
 // either way, so console and serve runs of one test share their data.
-func testEnv(t *testing.T, extra map[string]string) func(string) string {
+func testEnv(t testing.TB, extra map[string]string) func(string) string {
 	t.Helper()
 	url := os.Getenv("REDIS_URL")
 	if url == "" {
@@ -42,7 +42,7 @@ func testEnv(t *testing.T, extra map[string]string) func(string) string {
 	return func(k string) string { return vars[k] }
 }
 
-func deleteKeys(t *testing.T, url, prefix string) {
+func deleteKeys(t testing.TB, url, prefix string) {
 	opts, err := redis.ParseURL(url)
 	require.NoError(t, err)
 	rdb := redis.NewClient(opts)
@@ -202,7 +202,7 @@ func startServe(t *testing.T, getenv func(string) string) (base string, stop fun
 	}
 }
 
-func getJSON(t *testing.T, url, token string, v any) int {
+func getJSON(t testing.TB, url, token string, v any) int {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	require.NoError(t, err)

@@ -70,6 +70,8 @@ var catalogEN = map[string]string{
 	"field.priority":    "Priority",
 	"field.declared_by": "Declared by",
 	"field.started":     "Started",
+	"field.source":      "Source",
+	"field.labels":      "Labels",
 	"field.summary":     "Summary",
 	"field.duration":    "Duration",
 	"field.tta":         "Time to acknowledge",
@@ -171,6 +173,16 @@ var catalogEN = map[string]string{
 	"list.open.none": "No open incidents. 🎉",
 	"list.all.none":  "No incidents yet.",
 	"list.line":      "{id} {priority} {status} — {title} (commander: {commander}, {channel}, {age} ago)",
+
+	// Alerts.
+	"alert.welcome":        "🚨 {user} opened {id}: {title} ({priority}). Nobody is on it yet: press *Acknowledge* to take it, or *Decline* if it is a false alarm.",
+	"announce.alert":       "🚨 {user} alert: {id} {title} ({priority}), waiting for someone to acknowledge. Follow it in {channel}.",
+	"alert.refired":        "{source} reports the problem again",
+	"alert.auto_resolved":  "all {source} alerts recovered",
+	"alert.looks_resolved": "✅ {source} reports every alert of {id} recovered. Looks resolved — Resolve?",
+
+	"remind.triage":    "⏰ {id} ({priority}) has waited {age} for someone to acknowledge it: {title}. Acknowledge it, or decline it if it is a false alarm.",
+	"remind.commander": "⏰ {id} has had no commander for {age}. Who leads? Take it with the button or `role commander me`.",
 
 	// Slack.
 	"slack.ack.declare": "⏳ Declaring the incident… its channel follows in a moment.",

@@ -70,6 +70,8 @@ var catalogJA = map[string]string{
 	"field.priority":    "優先度",
 	"field.declared_by": "宣言者",
 	"field.started":     "開始",
+	"field.source":      "発生元",
+	"field.labels":      "ラベル",
 	"field.summary":     "概要",
 	"field.duration":    "経過時間",
 	"field.tta":         "確認までの時間",
@@ -171,6 +173,16 @@ var catalogJA = map[string]string{
 	"list.open.none": "対応中のインシデントはありません。🎉",
 	"list.all.none":  "インシデントはまだありません。",
 	"list.line":      "{id} {priority} {status} — {title}（指揮者: {commander}、{channel}、{age}前）",
+
+	// Alerts.
+	"alert.welcome":        "🚨 {user} が {id} を起票しました: {title}（{priority}）。まだ誰も対応していません。対応するなら *確認する*、誤検知なら *却下* を押してください。",
+	"announce.alert":       "🚨 {user} のアラート: {id} {title}（{priority}）。確認待ちです。{channel} で状況を確認できます。",
+	"alert.refired":        "{source} が問題を再び検知しました",
+	"alert.auto_resolved":  "{source} のアラートがすべて回復しました",
+	"alert.looks_resolved": "✅ {source} によると {id} のアラートはすべて回復しました。解決済みにしますか？",
+
+	"remind.triage":    "⏰ {id}（{priority}）は {age} のあいだ確認されていません: {title}。対応するなら確認を、誤検知なら却下してください。",
+	"remind.commander": "⏰ {id} には {age} のあいだ指揮者がいません。誰が指揮しますか？ ボタンか `role commander me` で引き受けてください。",
 
 	// Slack.
 	"slack.ack.declare": "⏳ インシデントを宣言しています… まもなくチャンネルが作成されます。",

@@ -74,20 +74,45 @@ func (f *FormSubmission) Value(id string) string {
 	return f.Values[id][0]
 }
 
-// Alert is a monitoring alert normalized from any source.
+// Alert is one notification from a monitoring source, normalized: a group
+// of alerts that share a dedup key (Alertmanager's groupKey, a CloudWatch
+// alarm, a webhook's dedup_key). One key is one problem, so one incident.
 type Alert struct {
-	Source      string // "alertmanager", "cloudwatch", "grafana", "webhook"
-	DedupKey    string // one problem, one key: group key, alarm ARN, dedup_key
+	// Source is the adapter's name: "alertmanager", "cloudwatch",
+	// "grafana", "webhook".
+	Source string
+	// DedupKey identifies the problem within its source.
+	DedupKey string
+	// Status is firing while any item fires.
 	Status      AlertStatus
 	Title       string
 	Description string
-	Priority    Priority
+	// Priority is what the source itself says (a webhook's "priority", a
+	// severity label), zero when it says nothing; routing rules may
+	// override it.
+	Priority Priority
+	// Labels are the labels common to the group; rules match on them.
+	// CloudWatch fills alarm_name, namespace, metric_name and region.
 	Labels      map[string]string
+	Annotations map[string]string
 	Links       []Link
 	StartsAt    time.Time
-	// Alerts counts the individual alerts firing in the group.
-	Firing   int
-	Resolved int
+	// Items are the individual alerts of the group, each with a stable
+	// fingerprint, so that a repeated notification changes nothing and a
+	// new or recovered alert is recorded once.
+	Items []AlertItem
+}
+
+// AlertItem is one alert of a group.
+type AlertItem struct {
+	Fingerprint string
+	Status      AlertStatus
+	// Summary says what fires, in one line (for the timeline).
+	Summary  string
+	Labels   map[string]string
+	StartsAt time.Time
+	EndsAt   time.Time
+	URL      string
 }
 
 // AlertStatus is whether the alert fires or has recovered.
@@ -101,6 +126,6 @@ const (
 
 // Link is a titled URL.
 type Link struct {
-	Title string
-	URL   string
+	Title string `json:"title"`
+	URL   string `json:"url"`
 }

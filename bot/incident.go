@@ -220,12 +220,18 @@ type Incident struct {
 	DeclaredBy  User              `json:"declared_by"`
 	Source      string            `json:"source,omitempty"`
 	Labels      map[string]string `json:"labels,omitempty"`
-	CreatedAt   time.Time         `json:"created_at"`
-	AckedAt     time.Time         `json:"acked_at,omitzero"`
-	ResolvedAt  time.Time         `json:"resolved_at,omitzero"`
-	ClosedAt    time.Time         `json:"closed_at,omitzero"`
-	UpdatedAt   time.Time         `json:"updated_at"`
-	LastUpdate  time.Time         `json:"last_update_at,omitzero"`
+	// Links are the alert's dashboards, runbooks and sources.
+	Links []Link `json:"links,omitempty"`
+	// Announce, when set, is the channel that receives this incident's
+	// announcements instead of the platform's default (set by an alert
+	// routing rule).
+	Announce   string    `json:"announce_channel,omitempty"`
+	CreatedAt  time.Time `json:"created_at"`
+	AckedAt    time.Time `json:"acked_at,omitzero"`
+	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	ClosedAt   time.Time `json:"closed_at,omitzero"`
+	UpdatedAt  time.Time `json:"updated_at"`
+	LastUpdate time.Time `json:"last_update_at,omitzero"`
 }
 
 // Key is the incident's human identifier, "INC-42".

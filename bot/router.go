@@ -291,16 +291,25 @@ func (r *Router) Dispatch(ev Event) error {
 }
 
 // shard picks the queue for ev: by channel for channel messages, so their
-// order is kept, round-robin for the rest.
+// order is kept, by dedup key for alerts, so one problem's notifications
+// are handled in order and do not contend, round-robin for the rest.
 func (r *Router) shard(ev *Event) int {
 	n := uint64(len(r.queues))
+	var key string
 	switch ev.Kind {
 	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventUnreact, EventPin, EventUnpin:
-		h := fnv.New64a()
-		_, _ = h.Write([]byte(ev.Platform + "\x00" + ev.Channel))
-		return int(h.Sum64() % n)
+		key = ev.Platform + "\x00" + ev.Channel
+	case EventAlert:
+		if ev.Alert == nil {
+			return 0
+		}
+		key = ev.Alert.Source + "\x00" + ev.Alert.DedupKey
+	default:
+		return int(r.next.Add(1) % n)
 	}
-	return int(r.next.Add(1) % n)
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(key))
+	return int(h.Sum64() % n)
 }
 
 // Serve handles ev synchronously on the caller's goroutine, through the
@@ -387,12 +396,14 @@ func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
 		}
 	}()
 	p, ok := r.Platform(ev.Platform)
-	if !ok {
+	switch {
+	case !ok && ev.Kind != EventAlert:
 		r.log.Error("event from an unregistered platform dropped", zap.String("platform", ev.Platform))
 		return fmt.Errorf("event from unregistered platform %q", ev.Platform)
-	}
-	if e, ok := p.(Enricher); ok {
-		e.Enrich(ctx, ev)
+	case ok:
+		if e, ok := p.(Enricher); ok {
+			e.Enrich(ctx, ev)
+		}
 	}
 	req := &Request{Event: ev, Platform: p, Lang: r.lang(ev), Log: r.log.With(
 		zap.String("platform", ev.Platform), zap.String("event_kind", string(ev.Kind)),

@@ -21,6 +21,7 @@ const (
 	DefaultNoCommanderAfter = 10 * time.Minute
 	DefaultTriageAckAfter   = 15 * time.Minute
 	DefaultSlackAPIURL      = "https://slack.com/api/"
+	DefaultFlapWindow       = 30 * time.Minute
 )
 
 // defaultUpdateEvery is how often each priority's channel is reminded to
@@ -68,7 +69,84 @@ type Config struct {
 	Policy map[string][]string `yaml:"policy"`
 
 	Reminders Reminders `yaml:"reminders"`
+	Alerts    Alerts    `yaml:"alerts"`
 }
+
+// Alerts configures the monitoring sources that open incidents and the
+// rules that route them. A source is enabled by its credential.
+type Alerts struct {
+	// Platform is where the default rule opens incidents: slack, teams or
+	// console. Empty means the first chat platform configured.
+	Platform string `yaml:"platform"`
+	// AutoResolve resolves an incident when all its alerts recover;
+	// otherwise Warroom only offers a Resolve button.
+	AutoResolve bool `yaml:"auto_resolve"`
+	// FlapWindow: a problem that fires again this soon after its incident
+	// was resolved reopens it instead of opening a new one.
+	FlapWindow   Duration     `yaml:"flap_window"`
+	Alertmanager Alertmanager `yaml:"alertmanager"`
+	Grafana      SignedSource `yaml:"grafana"`
+	Webhook      SignedSource `yaml:"webhook"`
+	CloudWatch   CloudWatch   `yaml:"cloudwatch"`
+	// Rules route alerts, first match wins; an alert no rule matches opens
+	// an incident on Platform with the alert's own priority (P3 if none).
+	Rules []AlertRule `yaml:"rules,omitempty"`
+}
+
+// Alertmanager enables POST /alerts/alertmanager.
+type Alertmanager struct {
+	// Token is the bearer token Alertmanager sends (http_config.authorization).
+	Token Secret `yaml:"token"`
+	// PerAlert opens one incident per alert instead of per alert group.
+	PerAlert bool `yaml:"per_alert"`
+}
+
+// SignedSource enables a source that sends a bearer token or an HMAC
+// signature (Grafana, the generic webhook); either credential enables it.
+type SignedSource struct {
+	Token  Secret `yaml:"token"`
+	Secret Secret `yaml:"secret"`
+}
+
+// Enabled reports whether the source has a credential.
+func (s SignedSource) Enabled() bool { return s.Token != "" || s.Secret != "" }
+
+// CloudWatch enables POST /alerts/cloudwatch for SNS subscriptions.
+type CloudWatch struct {
+	// TopicARNs are the SNS topics accepted; messages from others are refused.
+	TopicARNs []string `yaml:"topic_arns,omitempty"`
+	// CertHost is a regular expression the host of SigningCertURL and
+	// SubscribeURL must match; empty means AWS's SNS hosts.
+	CertHost string `yaml:"cert_host"`
+}
+
+// AlertRule routes the alerts it matches.
+type AlertRule struct {
+	Name  string `yaml:"name"`
+	Match struct {
+		// Source is alertmanager, cloudwatch, grafana or webhook ("" any).
+		Source string `yaml:"source"`
+		// Labels must all be equal (CloudWatch: alarm_name, namespace,
+		// metric_name, region, region_code, account, dimension_<name>).
+		Labels map[string]string `yaml:"labels"`
+	} `yaml:"match"`
+	// Priority overrides the alert's own: P1..P4 or an alias.
+	Priority string `yaml:"priority,omitempty"`
+	// Platform opens the incident there: slack, teams or console.
+	Platform string `yaml:"platform,omitempty"`
+	// AnnounceChannel overrides the platform's announcements channel.
+	AnnounceChannel string `yaml:"announce_channel,omitempty"`
+	// Responders are platform user IDs invited to the incident channel.
+	Responders []string `yaml:"responders,omitempty"`
+	// Runbook is linked from the incident card.
+	Runbook string `yaml:"runbook,omitempty"`
+	// Incident false records matching alerts only on an open incident of
+	// the same problem, never opening one. Default true.
+	Incident *bool `yaml:"incident,omitempty"`
+}
+
+// Opens reports whether the rule opens incidents.
+func (r AlertRule) Opens() bool { return r.Incident == nil || *r.Incident }
 
 // Redis says where incidents are stored.
 type Redis struct {
@@ -187,6 +265,7 @@ var defaults = []struct {
 	{"queue", func(c *Config) { c.Queue = DefaultQueue }},
 	{"redis.prefix", func(c *Config) { c.Redis.Prefix = DefaultRedisPrefix }},
 	{"slack.api_url", func(c *Config) { c.Slack.APIURL = DefaultSlackAPIURL }},
+	{"alerts.flap_window", func(c *Config) { c.Alerts.FlapWindow = Duration(DefaultFlapWindow) }},
 	{"channels.prefix", func(c *Config) { c.Channels.Prefix = DefaultChannelPrefix }},
 	{"reminders.no_commander_after", func(c *Config) { c.Reminders.NoCommanderAfter = Duration(DefaultNoCommanderAfter) }},
 	{"reminders.triage_ack_after", func(c *Config) { c.Reminders.TriageAckAfter = Duration(DefaultTriageAckAfter) }},

@@ -144,6 +144,17 @@ func TestFileProblems(t *testing.T) {
 		{"duplicate_priority.yml", []string{`priorities.sev1: same priority as "P1"`}},
 		{"bad_addr.yml", []string{`addr: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`}},
 		{"bad_redis_scheme.yml", []string{`redis.url: must start with redis:// or rediss:// (value not shown: it may hold a password)`}},
+		{"bad_alert_rules.yml", []string{
+			`alerts.platform: must be slack, teams or console, got "pagerduty"`,
+			`alerts.flap_window: must be more than 0s, got 0s`,
+			`alerts.cloudwatch.topic_arns[0]: must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got "alarms"`,
+			"alerts.cloudwatch.cert_host: must be a regular expression: error parsing regexp: missing closing ]: `[`",
+			`alerts.rules[0].match.source: must be alertmanager, cloudwatch, grafana or webhook, got "nagios"`,
+			`alerts.rules[0].priority: must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got "P7"`,
+			`alerts.rules[0].platform: must be slack, teams or console, got "discord"`,
+			`alerts.rules[0].responders[0]: must be a user ID without white space, got "U 1"`,
+			`alerts.rules[0].runbook: must be an http(s) URL, got "javascript:alert(1)"`,
+		}},
 		{"syntax.yml", []string{`testdata/syntax.yml: invalid YAML: mapping values are not allowed in this context (line 2)`}},
 		{"missing.yml", []string{`testdata/missing.yml: cannot read: no such file or directory`}},
 		{"multiple.yml", []string{
@@ -178,22 +189,29 @@ func TestEnvProblems(t *testing.T) {
 	// One invalid value per variable: each problem must name the variable,
 	// not the YAML field it overrides. Every row of Env must be covered.
 	bad := map[string]string{
-		"WARROOM_LANG":           "fr",
-		"WARROOM_TIMEZONE":       "Mars/Olympus",
-		"SLACK_BOT_TOKEN":        "xoxp-user-token",
-		"SLACK_SIGNING_SECRET":   "has space",
-		"SLACK_APP_TOKEN":        "abc",
-		"SLACK_API_URL":          "ftp://slack",
-		"SLACK_TEAM_ID":          "acme",
-		"SLACK_ANNOUNCE_CHANNEL": "#incidents",
-		"WARROOM_ADDR":           "8080",
-		"WARROOM_LOG_LEVEL":      "loud",
-		"WARROOM_WORKERS":        "abc",
-		"WARROOM_QUEUE":          "0",
-		"REDIS_URL":              "http://:hunter2@redis:6379",
-		"WARROOM_REDIS_PREFIX":   "{x}",
-		"WARROOM_API_TOKEN":      "tok xyz",
-		"WARROOM_ADMINS":         "U1,U 2",
+		"WARROOM_LANG":               "fr",
+		"WARROOM_TIMEZONE":           "Mars/Olympus",
+		"SLACK_BOT_TOKEN":            "xoxp-user-token",
+		"SLACK_SIGNING_SECRET":       "has space",
+		"SLACK_APP_TOKEN":            "abc",
+		"SLACK_API_URL":              "ftp://slack",
+		"SLACK_TEAM_ID":              "acme",
+		"SLACK_ANNOUNCE_CHANNEL":     "#incidents",
+		"WARROOM_ALERT_PLATFORM":     "pagerduty",
+		"WARROOM_ALERTMANAGER_TOKEN": "a b",
+		"WARROOM_GRAFANA_TOKEN":      "g h",
+		"WARROOM_GRAFANA_SECRET":     "s t",
+		"WARROOM_WEBHOOK_TOKEN":      "w x",
+		"WARROOM_WEBHOOK_SECRET":     "y z",
+		"WARROOM_SNS_TOPIC_ARNS":     "arn:aws:sns:ap-northeast-1:123456789012:alarms,alarms",
+		"WARROOM_ADDR":               "8080",
+		"WARROOM_LOG_LEVEL":          "loud",
+		"WARROOM_WORKERS":            "abc",
+		"WARROOM_QUEUE":              "0",
+		"REDIS_URL":                  "http://:hunter2@redis:6379",
+		"WARROOM_REDIS_PREFIX":       "{x}",
+		"WARROOM_API_TOKEN":          "tok xyz",
+		"WARROOM_ADMINS":             "U1,U 2",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -219,6 +237,13 @@ func TestEnvProblems(t *testing.T) {
 		`SLACK_ANNOUNCE_CHANNEL: must be a channel ID such as C0123ABCD (not a #name), got "#incidents"`,
 		`WARROOM_API_TOKEN: must not contain white space`,
 		`WARROOM_ADMINS: must be a user ID without white space, got "U 2"`,
+		`WARROOM_ALERT_PLATFORM: must be slack, teams or console, got "pagerduty"`,
+		`WARROOM_ALERTMANAGER_TOKEN: must not contain white space (value not shown)`,
+		`WARROOM_GRAFANA_TOKEN: must not contain white space (value not shown)`,
+		`WARROOM_GRAFANA_SECRET: must not contain white space (value not shown)`,
+		`WARROOM_WEBHOOK_TOKEN: must not contain white space (value not shown)`,
+		`WARROOM_WEBHOOK_SECRET: must not contain white space (value not shown)`,
+		`WARROOM_SNS_TOPIC_ARNS: must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got "alarms"`,
 	}, problems(t, path, bad))
 }
 
@@ -226,7 +251,9 @@ func TestEnvTable(t *testing.T) {
 	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_LOG_LEVEL",
 		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_PREFIX",
 		"WARROOM_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
-		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "WARROOM_ADMINS"}
+		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "WARROOM_ALERT_PLATFORM", "WARROOM_ALERTMANAGER_TOKEN",
+		"WARROOM_GRAFANA_TOKEN", "WARROOM_GRAFANA_SECRET", "WARROOM_WEBHOOK_TOKEN", "WARROOM_WEBHOOK_SECRET",
+		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_ADMINS"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -424,7 +451,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, channels, priorities, roles, admins, policy, reminders")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, channels, priorities, roles, admins, policy, reminders, alerts")
 
 	c, err = Load(writeFile(t, `
 priorities:

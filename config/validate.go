@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -61,6 +62,7 @@ func (l *loader) validate(c *Config) {
 		}
 	}
 	c.Policy = l.checkPolicy(c.Policy, roles)
+	l.checkAlerts(&c.Alerts)
 	l.checkPositive("reminders.no_commander_after", c.Reminders.NoCommanderAfter)
 	l.checkPositive("reminders.triage_ack_after", c.Reminders.TriageAckAfter)
 }
@@ -300,5 +302,73 @@ func (l *loader) checkSlack(s *Slack) {
 	}
 	if s.AnnounceChannel != "" && !reSlackChannel.MatchString(s.AnnounceChannel) {
 		l.addf("slack.announce_channel", "must be a channel ID such as C0123ABCD (not a #name), got %q", s.AnnounceChannel)
+	}
+}
+
+var (
+	alertSources = []string{"alertmanager", "cloudwatch", "grafana", "webhook"}
+	platforms    = []string{"slack", "teams", "console"}
+	reTopicARN   = regexp.MustCompile(`^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$`)
+)
+
+func (l *loader) checkAlerts(a *Alerts) {
+	if a.Platform != "" && !slices.Contains(platforms, a.Platform) {
+		l.addf("alerts.platform", "must be slack, teams or console, got %q", a.Platform)
+	}
+	l.checkPositive("alerts.flap_window", a.FlapWindow)
+	for _, f := range []struct {
+		path string
+		v    Secret
+	}{
+		{"alerts.alertmanager.token", a.Alertmanager.Token}, {"alerts.grafana.token", a.Grafana.Token},
+		{"alerts.grafana.secret", a.Grafana.Secret}, {"alerts.webhook.token", a.Webhook.Token},
+		{"alerts.webhook.secret", a.Webhook.Secret},
+	} {
+		if hasSpace(f.v.Reveal()) {
+			l.add(f.path, "must not contain white space (value not shown)")
+		}
+	}
+	for i, arn := range a.CloudWatch.TopicARNs {
+		if !reTopicARN.MatchString(arn) {
+			l.addf(fmt.Sprintf("alerts.cloudwatch.topic_arns[%d]", i), "must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got %q", arn)
+		}
+	}
+	if a.CloudWatch.CertHost != "" {
+		if _, err := regexp.Compile(a.CloudWatch.CertHost); err != nil {
+			l.addf("alerts.cloudwatch.cert_host", "must be a regular expression: %v", err)
+		}
+	}
+	for i := range a.Rules {
+		l.checkRule(fmt.Sprintf("alerts.rules[%d]", i), &a.Rules[i])
+	}
+}
+
+func (l *loader) checkRule(path string, r *AlertRule) {
+	if src := r.Match.Source; src != "" && !slices.Contains(alertSources, src) {
+		l.addf(path+".match.source", "must be alertmanager, cloudwatch, grafana or webhook, got %q", src)
+	}
+	if r.Priority != "" {
+		p, ok := bot.ParsePriority(r.Priority)
+		if !ok {
+			l.addf(path+".priority", "must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got %q", r.Priority)
+		} else {
+			r.Priority = p.String()
+		}
+	}
+	if r.Platform != "" && !slices.Contains(platforms, r.Platform) {
+		l.addf(path+".platform", "must be slack, teams or console, got %q", r.Platform)
+	}
+	if r.AnnounceChannel != "" && hasSpace(r.AnnounceChannel) {
+		l.addf(path+".announce_channel", "must be a channel ID, got %q", r.AnnounceChannel)
+	}
+	for j, id := range r.Responders {
+		if id == "" || hasSpace(id) {
+			l.addf(fmt.Sprintf("%s.responders[%d]", path, j), "must be a user ID without white space, got %q", id)
+		}
+	}
+	if r.Runbook != "" {
+		if u, err := url.Parse(r.Runbook); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			l.addf(path+".runbook", "must be an http(s) URL, got %q", r.Runbook)
+		}
 	}
 }

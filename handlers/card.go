@@ -6,6 +6,9 @@ import (
 	"github.com/warroomhq/warroom/bot"
 )
 
+// maxCardLinks bounds the dashboards and runbooks linked from a card.
+const maxCardLinks = 4
+
 // card renders the pinned incident card: what it is, where it stands, who
 // leads, and the buttons that fit its status.
 func (s *Service) card(inc *bot.Incident, lang bot.Lang) bot.Message {
@@ -30,7 +33,19 @@ func (s *Service) card(inc *bot.Incident, lang bot.Lang) bot.Message {
 	if inc.Summary != "" {
 		msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.summary"), Value: inc.Summary})
 	}
+	if src, ok := strings.CutPrefix(inc.Source, "alert:"); ok {
+		msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.source"), Value: alertUser(src).Name})
+		if len(inc.Labels) > 0 {
+			msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.labels"), Value: alertSummary(inc.Labels)})
+		}
+	}
 	msg.Buttons = s.cardButtons(inc, lang)
+	for i, l := range inc.Links {
+		if i == maxCardLinks {
+			break
+		}
+		msg.Buttons = append(msg.Buttons, bot.Button{Label: l.Title, URL: l.URL})
+	}
 	return msg
 }
 

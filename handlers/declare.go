@@ -27,6 +27,14 @@ type declaration struct {
 	Commander   bot.User
 	Responders  []bot.User
 	Private     bool
+
+	// The fields below are set for incidents opened by an alert.
+
+	// Alert is the notification that opened the incident; nil when a
+	// person declared it (who then leads it unless Commander is set).
+	Alert    *bot.Alert
+	Announce string
+	Runbook  string
 }
 
 // declare handles "declare <title> [P1-P4] [@responders]". Without a title
@@ -44,7 +52,8 @@ func (s *Service) declare(ctx context.Context, req *bot.Request) error {
 		return bot.Errorf(bot.CodeTooLong, "field", req.T("form.title"), "max", fmt.Sprint(maxTitle))
 	}
 	d.Private = s.opts.PrivateChannels
-	return s.open(ctx, req, d)
+	_, err := s.open(ctx, req, d)
+	return err
 }
 
 // parseDeclaration reads "Checkout is failing P1 @bob": the first P1..P4 or
@@ -80,10 +89,10 @@ func strictPriorityWord(w string) bool {
 // open creates the channel and the incident record, then invites, posts and
 // pins the card. The channel comes first, so a failure leaves no incident
 // without a channel; the ID it burns is only a gap in the numbering.
-func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) error {
+func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*bot.Incident, error) {
 	id, err := s.store.NextID(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := s.opts.Now()
 	p := req.Platform
@@ -93,40 +102,63 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) err
 		Private: d.Private,
 	})
 	if err != nil {
-		return bot.Wrap(bot.CodeChannelFailed, err, "id", bot.FormatID(id))
+		return nil, bot.Wrap(bot.CodeChannelFailed, err, "id", bot.FormatID(id))
+	}
+	inc, entries := s.newIncident(req, d, id, ch, now)
+	if err := s.store.Create(ctx, inc, entries...); err != nil {
+		s.postQuiet(ctx, p, ch.ID, bot.Message{Text: req.T("declare.record_failed", "id", inc.Key())})
+		return nil, err
+	}
+	s.furnish(ctx, req, inc, d)
+	return inc, nil
+}
+
+// newIncident builds the record and its first timeline entries: a person's
+// incident starts investigating with them (or the named commander) in
+// command; an alert's starts in triage with nobody, until acknowledged.
+func (s *Service) newIncident(req *bot.Request, d declaration, id int64, ch bot.Channel, now time.Time) (*bot.Incident, []bot.TimelineEntry) {
+	inc := &bot.Incident{
+		ID: id, Title: d.Title, Description: d.Description, Status: bot.StatusInvestigating,
+		Priority: d.Priority, Platform: req.Platform.Name(), Channel: ch,
+		DeclaredBy: req.Event.User, Source: "manual", CreatedAt: now, AckedAt: now, Announce: d.Announce,
+	}
+	declared := s.entry(req, bot.KindDeclared, d.Title)
+	declared.Data = map[string]string{"priority": d.Priority.String(), "channel": ch.Name}
+	if a := d.Alert; a != nil {
+		inc.Status, inc.AckedAt, inc.Source = bot.StatusTriage, time.Time{}, "alert:"+a.Source
+		inc.DeclaredBy, declared.Author = alertUser(a.Source), alertUser(a.Source)
+		inc.Labels, inc.Links = a.Labels, a.Links
+		if d.Runbook != "" {
+			inc.Links = append([]bot.Link{{Title: "Runbook", URL: d.Runbook}}, inc.Links...)
+		}
+		declared.Data["source"], declared.Data["dedup_key"] = a.Source, a.DedupKey
+		return inc, []bot.TimelineEntry{declared}
 	}
 	commander := req.Event.User
 	if !d.Commander.IsZero() {
 		commander = d.Commander
 	}
-	inc := &bot.Incident{
-		ID: id, Title: d.Title, Description: d.Description, Status: bot.StatusInvestigating,
-		Priority: d.Priority, Platform: p.Name(), Channel: ch,
-		Roles:      map[bot.Role]bot.User{bot.RoleCommander: commander},
-		DeclaredBy: req.Event.User, Source: "manual", CreatedAt: now, AckedAt: now,
-	}
-	declared := s.entry(req, bot.KindDeclared, d.Title)
-	declared.Data = map[string]string{"priority": d.Priority.String(), "channel": ch.Name}
+	inc.Roles = map[bot.Role]bot.User{bot.RoleCommander: commander}
 	role := s.entry(req, bot.KindRole, "")
 	role.Data = map[string]string{"role": string(bot.RoleCommander), "user_id": commander.ID, "user_name": commander.Name}
-	if err := s.store.Create(ctx, inc, declared, role); err != nil {
-		s.postQuiet(ctx, p, ch.ID, bot.Message{Text: req.T("declare.record_failed", "id", inc.Key())})
-		return err
-	}
-	s.furnish(ctx, req, inc, d.Responders)
-	return nil
+	return inc, []bot.TimelineEntry{declared, role}
 }
 
 // furnish invites people and posts and pins the card; each step that fails
 // is logged and the incident stands.
-func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incident, responders []bot.User) {
+func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incident, d declaration) {
 	p, log := req.Platform, req.Log.With(zap.Int64("incident", inc.ID))
-	invite := []string{req.Event.User.ID}
-	for _, u := range append(responders, inc.Roles[bot.RoleCommander]) {
+	var invite []string
+	if d.Alert == nil {
+		invite = append(invite, req.Event.User.ID)
+	}
+	for _, u := range append(d.Responders, inc.Roles[bot.RoleCommander]) {
 		invite = append(invite, u.ID)
 	}
-	if err := p.Invite(ctx, inc.Channel.ID, dedupe(invite)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
-		log.Warn("invite responders", zap.Error(err))
+	if ids := dedupe(invite); len(ids) > 0 {
+		if err := p.Invite(ctx, inc.Channel.ID, ids); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+			log.Warn("invite responders", zap.Error(err))
+		}
 	}
 	ref, err := p.Post(ctx, inc.Channel.ID, s.card(inc, req.Lang))
 	if err != nil {
@@ -145,13 +177,24 @@ func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incide
 	if err := p.SetTopic(ctx, inc.Channel.ID, s.topic(inc, req.Lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
 		log.Warn("set topic", zap.Error(err))
 	}
-	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("declare.welcome",
-		"id", inc.Key(), "user", req.Event.User.Display(), "commander", holder(req.Lang, inc, bot.RoleCommander))})
-	s.announce(ctx, p, inc, req.Lang, req.T("announce.declared", "id", inc.Key(), "title", inc.Title,
-		"priority", s.priorityLabel(req.Lang, inc.Priority), "commander", holder(req.Lang, inc, bot.RoleCommander),
-		"user", req.Event.User.Display(), "channel", channelRef(inc.Channel)))
+	s.welcome(ctx, req, inc, d)
+}
+
+// welcome greets the channel, announces the incident, and tells the person
+// who declared it where it is.
+func (s *Service) welcome(ctx context.Context, req *bot.Request, inc *bot.Incident, d declaration) {
+	p := req.Platform
+	args := []string{"id", inc.Key(), "title", inc.Title, "priority", s.priorityLabel(req.Lang, inc.Priority),
+		"commander", holder(req.Lang, inc, bot.RoleCommander), "user", inc.DeclaredBy.Display(), "channel", channelRef(inc.Channel)}
+	if d.Alert != nil {
+		s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("alert.welcome", args...)})
+		s.announce(ctx, p, inc, req.Lang, req.T("announce.alert", args...))
+		return
+	}
+	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("declare.welcome", args...)})
+	s.announce(ctx, p, inc, req.Lang, req.T("announce.declared", args...))
 	if req.Event.Channel != inc.Channel.ID {
-		_ = req.Reply(ctx, bot.Message{Text: req.T("declare.done", "id", inc.Key(), "title", inc.Title, "channel", channelRef(inc.Channel))})
+		_ = req.Reply(ctx, bot.Message{Text: req.T("declare.done", args...)})
 	}
 }
 
@@ -274,7 +317,8 @@ func (s *Service) declareForm(ctx context.Context, req *bot.Request) error {
 	for _, v := range sub.Values["responders"] {
 		d.Responders = append(d.Responders, userFromInput(v))
 	}
-	return s.open(ctx, req, d)
+	_, err := s.open(ctx, req, d)
+	return err
 }
 
 // userFromInput reads a user input value: a platform user ID, or a mention.

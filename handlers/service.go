@@ -40,6 +40,24 @@ type Options struct {
 	// declarations, status changes and updates, with a link to the
 	// incident channel.
 	Announce map[string]string
+	// AlertRules route alerts, first match wins; AlertPlatform is where
+	// incidents open when a rule names no platform.
+	AlertRules    []AlertRule
+	AlertPlatform string
+	// AutoResolve resolves an alert's incident when all its alerts recover
+	// (default: only offer a Resolve button).
+	AutoResolve bool
+	// FlapWindow: a problem firing again within it after its incident was
+	// resolved reopens that incident (default 30m).
+	FlapWindow time.Duration
+	// TriageAckAfter re-announces a P1 or P2 alert nobody acknowledged;
+	// NoCommanderAfter asks an incident without a commander for one (zero
+	// disables either).
+	TriageAckAfter   time.Duration
+	NoCommanderAfter time.Duration
+	// Lang is the language of messages nobody in particular asked for
+	// (reminders).
+	Lang bot.Lang
 	// Location is the time zone times are shown in (default UTC).
 	Location *time.Location
 	Now      func() time.Time
@@ -92,6 +110,7 @@ func (s *Service) Register(r *bot.Router) {
 	r.HandleForm(formDeclare, bot.FormRoute{Validate: s.validateDeclare, Permission: "declare", Handler: s.declareForm})
 	r.HandleForm(formUpdate, bot.FormRoute{Validate: validateUpdate, Scope: bot.NeedsIncident, Permission: "update", Handler: s.updateForm})
 	r.HandleMessages(s.record)
+	r.HandleAlerts(s.alert)
 }
 
 func (s *Service) routes() []bot.Route {
@@ -146,6 +165,9 @@ func (s *Service) change(ctx context.Context, req *bot.Request, fn func(inc *bot
 // configured, with a button that opens the incident channel.
 func (s *Service) announce(ctx context.Context, p bot.Platform, inc *bot.Incident, lang bot.Lang, text string) {
 	channel := s.opts.Announce[p.Name()]
+	if inc.Announce != "" {
+		channel = inc.Announce
+	}
 	if channel == "" || inc.Platform != p.Name() {
 		return
 	}

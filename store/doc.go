@@ -29,6 +29,10 @@
 //	<p>channel:<platform>:<channelID> string  Create, Update (SET, compare-and-delete) none
 //	<p>seen:<key>                     string  MarkSeen (SET NX)                the ttl given to MarkSeen
 //	<p>user:<platform>:<userID>       hash    CacheUser (name, locale)         the ttl given to CacheUser
+//	<p>alert:<source>:<digest>        string  ClaimAlert ("pending"), BindAlert (incident ID)  the claim's ttl; none once bound
+//	<p>alertq:<source>:<digest>       list    QueueAlert (JSON bot.Alert), DrainAlerts  24h
+//	<p>inc:{<id>}:alerts              hash    RecordAlerts (fingerprint → status)  none
+//	<p>lease:<name>                   string  Lease (holder)                   the lease's ttl, renewed by its holder
 //
 // The record <p>inc:{<id>} is the JSON encoding of bot.Incident.
 //
@@ -60,4 +64,13 @@
 // already handled. <p>user:<platform>:<userID> caches what a platform told
 // about a person (fields "name" and "locale"), so adapters need not ask the
 // platform for every message.
+//
+// <p>alert:<source>:<digest> maps an alert source's dedup key (digest: the
+// first 16 bytes of its SHA-256, in hex, since sources put braces and
+// anything else in their keys) to the incident opened for it: "pending"
+// while one replica opens it, then the ID. Notifications arriving
+// meanwhile wait in <p>alertq:<source>:<digest>. <p>inc:{<id>}:alerts
+// holds the last status of each alert (by fingerprint) of an incident; it
+// shares the incident's slot, so it is written in one transaction with the
+// timeline entries of the alerts that changed.
 package store

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -263,10 +264,15 @@ func (s *Store) reconcileOpen(ctx context.Context, id int64, open bool) error {
 
 // releaseChannel deletes a channel index entry if it still names id.
 func (s *Store) releaseChannel(ctx context.Context, platform, channelID string, id int64) error {
-	key := s.channelKey(platform, channelID)
+	return s.deleteIf(ctx, s.channelKey(platform, channelID), strconv.FormatInt(id, 10))
+}
+
+// deleteIf deletes key if it still holds want (compare-and-delete); a
+// concurrent rewrite wins, as the key is then no longer ours to delete.
+func (s *Store) deleteIf(ctx context.Context, key, want string) error {
 	err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
-		v, err := tx.Get(ctx, key).Int64()
-		if errors.Is(err, redis.Nil) || (err == nil && v != id) {
+		v, err := tx.Get(ctx, key).Result()
+		if errors.Is(err, redis.Nil) || (err == nil && v != want) {
 			return nil
 		}
 		if err != nil {
@@ -279,7 +285,7 @@ func (s *Store) releaseChannel(ctx context.Context, platform, channelID string, 
 		return err
 	}, key)
 	if errors.Is(err, redis.TxFailedErr) {
-		return nil // someone else rewrote it: no longer ours
+		return nil
 	}
 	return unavailable(err)
 }

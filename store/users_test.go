@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -30,4 +31,25 @@ func TestUserCache(t *testing.T) {
 
 	require.Error(t, s.CacheUser(ctx, "slack", "", "x", "", time.Hour))
 	require.Error(t, s.CacheUser(ctx, "slack", "U2", "x", "", 0))
+}
+
+func TestLease(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	ok, err := s.Lease(ctx, "reminders", "replica-a", time.Second)
+	require.NoError(t, err)
+	require.True(t, ok)
+	ok, err = s.Lease(ctx, "reminders", "replica-b", time.Second)
+	require.NoError(t, err)
+	require.False(t, ok, "held by a")
+	ok, err = s.Lease(ctx, "reminders", "replica-a", time.Second)
+	require.NoError(t, err)
+	require.True(t, ok, "a renews")
+	if os.Getenv("REDIS_URL") == "" {
+		return // miniredis does not expire keys as time passes
+	}
+	require.Eventually(t, func() bool {
+		ok, err := s.Lease(ctx, "reminders", "replica-b", time.Second)
+		return err == nil && ok
+	}, 5*time.Second, 50*time.Millisecond, "b takes it once a stops renewing")
 }

@@ -80,7 +80,13 @@ func renderButtons(buttons []bot.Button) ([]string, []choice) {
 			row = nil
 		}
 	}
+	var links []string
 	for _, b := range buttons {
+		if b.URL != "" {
+			// A terminal cannot click a link: show it, unnumbered.
+			links = append(links, indent+b.Label+": "+b.URL)
+			continue
+		}
 		if len(b.Options) == 0 {
 			choices = append(choices, choice{label: b.Label, button: b})
 			row = append(row, numbered(len(choices), b.Label))
@@ -98,7 +104,7 @@ func renderButtons(buttons []bot.Button) ([]string, []choice) {
 		}
 	}
 	flush()
-	return lines, choices
+	return append(lines, links...), choices
 }
 
 func numbered(n int, label string) string {

@@ -96,3 +96,13 @@ func TestClean(t *testing.T) {
 	require.Equal(t, "[31mred", clean("\x1b[31mred"))
 	require.Equal(t, "\uFFFDok", clean("\xffok"))
 }
+
+func TestRenderLinkButtons(t *testing.T) {
+	text, choices := render(bot.English, "Warroom:", bot.Message{Text: "alert", Buttons: []bot.Button{
+		{Label: "Acknowledge", Command: "ack", Args: "INC-1"},
+		{Label: "Dashboard", URL: "https://grafana.example/d/checkout"},
+	}})
+	require.Len(t, choices, 1, "a link is not a choice")
+	require.Contains(t, text, "[1] Acknowledge")
+	require.Contains(t, text, "Dashboard: https://grafana.example/d/checkout")
+}

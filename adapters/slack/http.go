@@ -8,30 +8,16 @@ import (
 	"net/url"
 
 	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/bot"
 )
 
-// HTTPError is an error with the HTTP status and code to answer it with.
-// Its message is safe to show: it holds no secret and no request content.
-type HTTPError struct {
-	Status int
-	Code   string
-	Msg    string
-}
-
-func (e *HTTPError) Error() string { return e.Msg }
-
-// HTTPStatus is the status to answer with.
-func (e *HTTPError) HTTPStatus() int { return e.Status }
-
-// ErrorCode is the machine-readable code of the JSON error body.
-func (e *HTTPError) ErrorCode() string { return e.Code }
-
 var (
-	errUnauthorized = &HTTPError{http.StatusUnauthorized, "unauthorized", "request signature is missing, stale or wrong"}
-	errForbidden    = &HTTPError{http.StatusForbidden, "forbidden", "request from another Slack workspace"}
-	errBadRequest   = &HTTPError{http.StatusBadRequest, "bad_request", "malformed Slack request"}
-	errNotEnabled   = &HTTPError{http.StatusNotFound, "not_found", "Slack over HTTP is not configured (no signing secret)"}
-	errBusy         = &HTTPError{http.StatusServiceUnavailable, "busy", "Warroom is busy; Slack will retry"}
+	errUnauthorized = &bot.RequestError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "request signature is missing, stale or wrong"}
+	errForbidden    = &bot.RequestError{Status: http.StatusForbidden, Code: "forbidden", Msg: "request from another Slack workspace"}
+	errBadRequest   = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed Slack request"}
+	errNotEnabled   = &bot.RequestError{Status: http.StatusNotFound, Code: "not_found", Msg: "Slack over HTTP is not configured (no signing secret)"}
+	errBusy         = &bot.RequestError{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; Slack will retry"}
 )
 
 // body reads and verifies a request. The body is read once, whole (main
@@ -48,7 +34,7 @@ func (a *Adapter) body(r *http.Request, guardReplay bool) ([]byte, error) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &HTTPError{http.StatusRequestEntityTooLarge, "too_large", "request body is too large"}
+			return nil, &bot.RequestError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
 		}
 		return nil, errBadRequest
 	}

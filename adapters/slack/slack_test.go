@@ -83,7 +83,7 @@ func newWorld(t *testing.T, socket bool) *world {
 	} {
 		mux.HandleFunc(path, func(rw http.ResponseWriter, r *http.Request) {
 			if err := h(rw, r); err != nil {
-				var he *slack.HTTPError
+				var he *bot.RequestError
 				require.ErrorAs(t, err, &he)
 				http.Error(rw, he.Code, he.Status)
 			}

@@ -1,0 +1,132 @@
+package grafana
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/adapters/alertmanager"
+	"github.com/warroomhq/warroom/adapters/internal/inbound"
+)
+
+// Name is the source name of the alerts this adapter makes (bot.Alert.Source)
+// and the last element of its endpoint, POST /alerts/grafana.
+const Name = "grafana"
+
+// Headers of Grafana's HMAC signature, as the contact point must name them.
+const (
+	SignatureHeader = "X-Grafana-Alerting-Signature"
+	TimestampHeader = "X-Grafana-Alerting-Signature-Timestamp"
+	// defaultSignatureHeader is where grafana/alerting puts the signature
+	// when the contact point's header field is left blank.
+	defaultSignatureHeader = "X-Grafana-Alert-Signature"
+)
+
+// MaxSkew is how far a signature's timestamp may be from now.
+const MaxSkew = 5 * time.Minute
+
+// Options configures an Adapter. At least one of Token and Secret is
+// required; when both are set, either credential is accepted.
+type Options struct {
+	// Token is the bearer token Grafana sends.
+	Token string
+	// Secret is the contact point's HMAC secret.
+	Secret string
+	// Router receives the events (required).
+	Router inbound.Dispatcher
+	// Now stamps the events and checks signature timestamps (default
+	// time.Now).
+	Now func() time.Time
+	Log *zap.Logger
+}
+
+// Adapter serves Grafana's webhook endpoint.
+type Adapter struct {
+	opts Options
+	log  *zap.Logger
+}
+
+// New checks opts and builds the adapter.
+func New(opts Options) (*Adapter, error) {
+	var errs []error
+	if opts.Token == "" && opts.Secret == "" {
+		errs = append(errs, errors.New("a bearer token or an HMAC secret is required"))
+	}
+	if opts.Router == nil {
+		errs = append(errs, errors.New("router is required"))
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("%s: %w", Name, errors.Join(errs...))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Log == nil {
+		opts.Log = zap.NewNop()
+	}
+	return &Adapter{opts: opts, log: opts.Log.Named(Name)}, nil
+}
+
+// Handle serves POST /alerts/grafana: it reads the body, checks the bearer
+// token or the HMAC signature (401 inbound.ErrUnauthorized), parses it (400
+// with a *bot.RequestError naming the problem), queues one bot.Event for
+// the alert group (503 inbound.ErrBusy when the router is full) and answers
+// 200 {"status":"accepted","alerts":1}. Errors are returned for main to
+// write as JSON; nothing is dispatched unless the whole payload is valid.
+func (a *Adapter) Handle(w http.ResponseWriter, r *http.Request) error {
+	body, err := inbound.Body(r)
+	if err != nil {
+		return err
+	}
+	if reason := a.authenticate(r, body); reason != "" {
+		a.log.Warn("refused alert notification", zap.String("reason", reason), zap.String("remote_addr", r.RemoteAddr))
+		return inbound.ErrUnauthorized
+	}
+	alerts, err := Parse(body)
+	if err != nil {
+		a.log.Warn("refused alert notification", zap.String("reason", err.Error()), zap.Int("bytes", len(body)))
+		return err
+	}
+	if err := inbound.Dispatch(a.opts.Router, alertmanager.Events(alerts, a.opts.Now())); err != nil {
+		a.log.Warn("router busy, alert notification refused", zap.Int("alerts", len(alerts)))
+		return err
+	}
+	a.log.Debug("alert notification accepted", zap.Int("alerts", len(alerts)), zap.String("dedup_key", alerts[0].DedupKey))
+	inbound.Accepted(w, len(alerts))
+	return nil
+}
+
+// authenticate returns why r is refused, for the log, or "" when it
+// carries a valid token or a valid, fresh signature.
+func (a *Adapter) authenticate(r *http.Request, body []byte) string {
+	if inbound.BearerOK(r, a.opts.Token) {
+		return ""
+	}
+	sig := cmp.Or(r.Header.Get(SignatureHeader), r.Header.Get(defaultSignatureHeader))
+	if a.opts.Secret == "" || sig == "" {
+		return "no valid credentials"
+	}
+	ts := r.Header.Get(TimestampHeader)
+	if !inbound.HMACOK(body, sig, ts, a.opts.Secret) {
+		return "wrong signature"
+	}
+	if ts != "" && !a.fresh(ts) {
+		return "signature timestamp outside the window"
+	}
+	return ""
+}
+
+// fresh reports whether ts, Unix seconds, is within MaxSkew of now.
+func (a *Adapter) fresh(ts string) bool {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := a.opts.Now().Sub(time.Unix(sec, 0))
+	return d <= MaxSkew && d >= -MaxSkew
+}

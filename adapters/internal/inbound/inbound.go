@@ -1,0 +1,97 @@
+// Package inbound holds what every alert source's endpoint does the same
+// way: read the body once, check a bearer token or an HMAC signature in
+// constant time, hand the alerts to the router, and answer.
+package inbound
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// Refusals every source answers with; none carries a secret.
+var (
+	ErrUnauthorized = &bot.RequestError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing or wrong credentials"}
+	ErrBadRequest   = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed alert payload"}
+	ErrTooLarge     = &bot.RequestError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
+	ErrBusy         = &bot.RequestError{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; send it again later"}
+)
+
+// Dispatcher queues an event and returns at once; *bot.Router is one.
+type Dispatcher interface {
+	Dispatch(ev bot.Event) error
+}
+
+// Body reads the whole request body (main caps it at 1 MiB).
+func Body(r *http.Request) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, ErrTooLarge
+		}
+		return nil, ErrBadRequest
+	}
+	return b, nil
+}
+
+// BearerOK reports whether r carries "Authorization: Bearer <token>".
+// Digests are compared, so the comparison takes the same time whatever the
+// length or content of what was sent.
+func BearerOK(r *http.Request, token string) bool {
+	if token == "" {
+		return false
+	}
+	scheme, got, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(token))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// HMACOK reports whether sig is the hex HMAC-SHA256 of body under secret,
+// optionally prefixed "sha256=" (as GitHub-style senders do). With ts
+// non-empty the signed message is "<ts>:<body>" (Grafana's form when a
+// timestamp header is configured).
+func HMACOK(body []byte, sig, ts, secret string) bool {
+	if secret == "" || sig == "" {
+		return false
+	}
+	got, err := hex.DecodeString(strings.TrimPrefix(strings.TrimSpace(sig), "sha256="))
+	if err != nil {
+		return false
+	}
+	mac := hmac.New(sha256.New, []byte(secret))
+	if ts != "" {
+		mac.Write([]byte(ts + ":"))
+	}
+	mac.Write(body)
+	return hmac.Equal(got, mac.Sum(nil))
+}
+
+// Dispatch queues one event per alert. A full router is answered with 503,
+// so the sender delivers again later; de-duplication makes that safe.
+func Dispatch(d Dispatcher, events []bot.Event) error {
+	for _, ev := range events {
+		if err := d.Dispatch(ev); err != nil {
+			return ErrBusy
+		}
+	}
+	return nil
+}
+
+// Accepted answers 200 with {"status":"accepted","alerts":n}.
+func Accepted(w http.ResponseWriter, n int) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "accepted", "alerts": n})
+}

@@ -1,0 +1,342 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// AlertRule routes alerts: the first rule whose match fits an alert decides
+// what happens to it. A zero rule matches everything.
+type AlertRule struct {
+	Name string
+	// Source matches bot.Alert.Source ("" for any).
+	Source string
+	// Labels must all equal the alert's labels (CloudWatch alerts carry
+	// alarm_name, namespace, metric_name, region...).
+	Labels map[string]string
+	// Priority overrides the alert's own (zero keeps it; P3 when neither
+	// says).
+	Priority bot.Priority
+	// Platform opens the incident there ("" → Options.AlertPlatform).
+	Platform string
+	// Announce overrides the platform's announcements channel.
+	Announce string
+	// Responders are invited to the incident channel.
+	Responders []string
+	// Runbook is linked from the incident card.
+	Runbook string
+	// NoIncident alerts open nothing: they are only recorded on an open
+	// incident with the same dedup key, if there is one.
+	NoIncident bool
+}
+
+func (r AlertRule) matches(a *bot.Alert) bool {
+	if r.Source != "" && r.Source != a.Source {
+		return false
+	}
+	for k, v := range r.Labels {
+		if a.Labels[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// defaultFlapWindow is how soon after resolving a problem that fires again
+// reopens its incident rather than opening a new one.
+const defaultFlapWindow = 30 * time.Minute
+
+// claimTTL bounds how long one replica may take to open an alert's incident
+// before another may try.
+const claimTTL = 2 * time.Minute
+
+// alertUser is who an alert-opened incident was declared by.
+func alertUser(source string) bot.User {
+	names := map[string]string{"alertmanager": "Alertmanager", "cloudwatch": "CloudWatch", "grafana": "Grafana", "webhook": "Webhook"}
+	name := names[source]
+	if name == "" {
+		name = source
+	}
+	return bot.User{ID: "alert:" + source, Name: name}
+}
+
+// rule returns the first matching rule, or the default one.
+func (s *Service) rule(a *bot.Alert) AlertRule {
+	for _, r := range s.opts.AlertRules {
+		if r.matches(a) {
+			return r
+		}
+	}
+	return AlertRule{Name: "default"}
+}
+
+// alert handles a monitoring notification: one dedup key is one problem,
+// so one incident. A new problem opens an incident in triage (once, across
+// replicas); a repeated notification records only what changed; recovery
+// is recorded and offers a Resolve button (or resolves, with AutoResolve);
+// a problem that fires again soon after resolving reopens its incident.
+func (s *Service) alert(ctx context.Context, req *bot.Request) error {
+	a := req.Event.Alert
+	if a == nil || a.Source == "" || a.DedupKey == "" {
+		return errors.New("alert without source or dedup key")
+	}
+	rule := s.rule(a)
+	id, err := s.store.AlertIncident(ctx, a.Source, a.DedupKey)
+	if err != nil {
+		return err
+	}
+	if id != 0 {
+		inc, err := s.store.Get(ctx, id)
+		if err != nil && !errors.Is(err, bot.ErrNotFound) {
+			return err
+		}
+		if inc != nil && s.keep(inc, a) {
+			return s.onIncident(ctx, req, inc, a)
+		}
+	}
+	if a.Status != bot.AlertFiring || rule.NoIncident {
+		req.Log.Debug("alert opens nothing", zap.String("source", a.Source), zap.String("rule", rule.Name))
+		return nil
+	}
+	return s.openForAlert(ctx, req, a, rule, id)
+}
+
+// keep reports whether a notification belongs to the incident already
+// bound to its key: yes while it is open, or recovering; a firing one
+// reopens a recently resolved incident; otherwise the problem is new.
+func (s *Service) keep(inc *bot.Incident, a *bot.Alert) bool {
+	if inc.Status.Open() || a.Status != bot.AlertFiring {
+		return true
+	}
+	window := s.opts.FlapWindow
+	if window <= 0 {
+		window = defaultFlapWindow
+	}
+	return inc.Status == bot.StatusResolved && s.opts.Now().Sub(inc.ResolvedAt) <= window
+}
+
+// openForAlert opens the incident for a new problem, unless another
+// delivery (here or on another replica) is doing it, in which case the
+// alert waits in a queue that the opener drains.
+func (s *Service) openForAlert(ctx context.Context, req *bot.Request, a *bot.Alert, rule AlertRule, previous int64) error {
+	if previous != 0 {
+		// The old incident is closed: the key may be claimed afresh.
+		if err := s.store.ReleaseAlertFor(ctx, a.Source, a.DedupKey, previous); err != nil {
+			return err
+		}
+	}
+	claimed, current, err := s.store.ClaimAlert(ctx, a.Source, a.DedupKey, claimTTL)
+	if err != nil {
+		return err
+	}
+	if !claimed {
+		return s.waitFor(ctx, req, a, current)
+	}
+	p, err := s.alertPlatform(rule)
+	if err != nil {
+		_ = s.store.ReleaseAlert(ctx, a.Source, a.DedupKey)
+		return err
+	}
+	areq := *req
+	areq.Platform = p
+	areq.Event = &bot.Event{Kind: bot.EventAlert, Platform: p.Name(), User: alertUser(a.Source), At: req.Event.At, Alert: a}
+	inc, err := s.open(ctx, &areq, s.alertDeclaration(a, rule))
+	if err != nil {
+		_ = s.store.ReleaseAlert(ctx, a.Source, a.DedupKey)
+		return err
+	}
+	if err := s.store.BindAlert(ctx, a.Source, a.DedupKey, inc.ID); err != nil {
+		return err
+	}
+	if err := s.recordAlert(ctx, &areq, inc, a); err != nil {
+		return err
+	}
+	return s.drain(ctx, &areq, inc, a)
+}
+
+// waitFor records a notification whose incident another delivery is
+// opening: on that incident once it exists, else in the queue its opener
+// drains. Checking again after queueing closes the race with an opener
+// that finished in between.
+func (s *Service) waitFor(ctx context.Context, req *bot.Request, a *bot.Alert, current int64) error {
+	if current == 0 {
+		if err := s.store.QueueAlert(ctx, *a); err != nil {
+			return err
+		}
+		id, err := s.store.AlertIncident(ctx, a.Source, a.DedupKey)
+		if err != nil || id == 0 {
+			return err
+		}
+		current = id
+	}
+	inc, err := s.store.Get(ctx, current)
+	if err != nil {
+		return err
+	}
+	return s.onIncident(ctx, req, inc, a)
+}
+
+// drain records the notifications that queued while inc was being opened.
+func (s *Service) drain(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
+	queued, err := s.store.DrainAlerts(ctx, a.Source, a.DedupKey)
+	for i := range queued {
+		if rerr := s.recordAlert(ctx, req, inc, &queued[i]); rerr != nil {
+			err = errors.Join(err, rerr)
+		}
+	}
+	return err
+}
+
+func (s *Service) alertDeclaration(a *bot.Alert, rule AlertRule) declaration {
+	d := declaration{Title: a.Title, Description: a.Description, Priority: a.Priority, Alert: a,
+		Announce: rule.Announce, Runbook: rule.Runbook, Private: s.opts.PrivateChannels}
+	if rule.Priority.Valid() {
+		d.Priority = rule.Priority
+	}
+	if !d.Priority.Valid() {
+		d.Priority = bot.P3
+	}
+	if d.Title == "" {
+		d.Title = a.Source + " " + a.DedupKey
+	}
+	if len([]rune(d.Title)) > maxTitle {
+		d.Title = string([]rune(d.Title)[:maxTitle])
+	}
+	for _, id := range rule.Responders {
+		d.Responders = append(d.Responders, bot.User{ID: id})
+	}
+	return d
+}
+
+// alertPlatform is where a rule opens incidents.
+func (s *Service) alertPlatform(rule AlertRule) (bot.Platform, error) {
+	name := rule.Platform
+	if name == "" {
+		name = s.opts.AlertPlatform
+	}
+	if p, ok := s.router.Platform(name); ok {
+		return p, nil
+	}
+	return nil, fmt.Errorf("alert rule %q: no chat platform %q to open incidents on", rule.Name, name)
+}
+
+// onIncident applies a notification to the incident bound to its key.
+func (s *Service) onIncident(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
+	p, ok := s.router.Platform(inc.Platform)
+	if !ok {
+		return fmt.Errorf("incident %s is on platform %q, which is not running", inc.Key(), inc.Platform)
+	}
+	areq := *req
+	areq.Platform = p
+	areq.Event = &bot.Event{Kind: bot.EventAlert, Platform: p.Name(), User: alertUser(a.Source), At: req.Event.At, Alert: a}
+	if a.Status == bot.AlertFiring && inc.Status == bot.StatusResolved {
+		return s.reopenForAlert(ctx, &areq, inc, a)
+	}
+	return s.recordAlert(ctx, &areq, inc, a)
+}
+
+// reopenForAlert turns a flapping problem back into its open incident.
+func (s *Service) reopenForAlert(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
+	req.Incident = inc
+	text := req.T("alert.refired", "source", alertUser(a.Source).Name)
+	if err := s.transition(ctx, req, bot.StatusInvestigating, text, func(i *bot.Incident) {
+		i.ResolvedAt, i.ClosedAt = time.Time{}, time.Time{}
+	}); err != nil && bot.CodeOf(err) != bot.CodeSameStatus {
+		return err
+	}
+	return s.recordAlert(ctx, req, req.Incident, a)
+}
+
+// recordAlert writes the alert items whose status changed to the timeline
+// (nothing for a notification repeated unchanged) and, when the whole group
+// recovered, says so in the channel with a Resolve button, or resolves the
+// incident when AutoResolve is on.
+func (s *Service) recordAlert(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
+	states := map[string]string{}
+	items := map[string]bot.AlertItem{}
+	for _, it := range alertItems(a) {
+		states[it.Fingerprint] = string(it.Status)
+		items[it.Fingerprint] = it
+	}
+	changed, err := s.store.RecordAlerts(ctx, inc.ID, states, func(changed map[string]string) []bot.TimelineEntry {
+		fps := make([]string, 0, len(changed))
+		for fp := range changed {
+			fps = append(fps, fp)
+		}
+		sort.Strings(fps)
+		out := make([]bot.TimelineEntry, 0, len(fps))
+		for _, fp := range fps {
+			it := items[fp]
+			e := bot.TimelineEntry{At: s.opts.Now(), Kind: bot.KindAlert, Author: alertUser(a.Source), Text: it.Summary,
+				Data: map[string]string{"status": string(it.Status), "fingerprint": fp, "source": a.Source}}
+			if it.URL != "" {
+				e.Data["url"] = it.URL
+			}
+			out = append(out, e)
+		}
+		return out
+	})
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	if a.Status == bot.AlertResolved && inc.Status.Open() {
+		return s.recovered(ctx, req, inc, a)
+	}
+	return nil
+}
+
+// alertItems are a notification's items; a source that sent none counts as
+// one item keyed by the dedup key.
+func alertItems(a *bot.Alert) []bot.AlertItem {
+	if len(a.Items) > 0 {
+		return a.Items
+	}
+	return []bot.AlertItem{{Fingerprint: a.DedupKey, Status: a.Status, Summary: a.Title}}
+}
+
+// recovered tells the channel the alerts stopped firing.
+func (s *Service) recovered(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
+	source := alertUser(a.Source).Name
+	if s.opts.AutoResolve {
+		req.Incident = inc
+		err := s.transition(ctx, req, bot.StatusResolved, req.T("alert.auto_resolved", "source", source), func(i *bot.Incident) {
+			i.ResolvedAt = s.opts.Now()
+		})
+		if bot.CodeOf(err) == bot.CodeBadTransition || bot.CodeOf(err) == bot.CodeSameStatus {
+			return nil
+		}
+		return err
+	}
+	msg := bot.Message{
+		Text:    req.T("alert.looks_resolved", "id", inc.Key(), "source", source),
+		Buttons: []bot.Button{{Label: req.T("button.resolve"), Command: "resolve", Args: inc.Key(), Style: bot.StylePrimary}},
+	}
+	s.postQuiet(ctx, req.Platform, inc.Channel.ID, msg)
+	return nil
+}
+
+// alertSummary is a one-line description of labels for the card.
+func alertSummary(labels map[string]string) string {
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+"="+labels[k])
+	}
+	out := strings.Join(parts, ", ")
+	if len(out) > 500 {
+		out = out[:500] + "…"
+	}
+	return out
+}

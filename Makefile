@@ -5,7 +5,7 @@ VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || ech
 LDFLAGS       := -s -w -X main.version=$(VERSION)
 BENCHTIME     ?= 1s
 
-.PHONY: all build test fmt-check vet staticcheck unit bench run console image clean
+.PHONY: all build test fmt-check vet staticcheck unit bench run console image clean teams-app
 
 all: build
 
@@ -42,6 +42,21 @@ run:
 
 image:
 	docker build -t warroom:$(VERSION) .
+
+# teams-app: bin/warroom-teams.zip, the app package a team owner uploads
+# to Teams: adapters/teams/manifest with the placeholder IDs replaced by
+# MICROSOFT_APP_ID (the Azure Bot's app ID, a GUID), files at the zip's root.
+teams-app:
+	@echo '$(MICROSOFT_APP_ID)' | grep -Eqx '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}' || \
+		{ echo "teams-app: set MICROSOFT_APP_ID to the bot's app ID (a GUID)" >&2; exit 1; }
+	@mkdir -p bin && rm -f bin/warroom-teams.zip && \
+	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	sed 's/00000000-0000-0000-0000-000000000000/$(MICROSOFT_APP_ID)/g' adapters/teams/manifest/manifest.json > "$$tmp/manifest.json" && \
+	cp adapters/teams/manifest/color.png adapters/teams/manifest/outline.png "$$tmp/" && \
+	out="$(CURDIR)/bin/warroom-teams.zip" && cd "$$tmp" && \
+	if command -v zip >/dev/null 2>&1; then zip -q -X "$$out" manifest.json color.png outline.png; \
+	else python3 -m zipfile -c "$$out" manifest.json color.png outline.png; fi
+	@echo "bin/warroom-teams.zip: upload it in Teams (Apps → Manage your apps → Upload an app)"
 
 clean:
 	rm -rf bin

@@ -13,6 +13,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,6 +41,7 @@ import (
 	"github.com/warroomhq/warroom/adapters/console"
 	"github.com/warroomhq/warroom/adapters/grafana"
 	slackadapter "github.com/warroomhq/warroom/adapters/slack"
+	"github.com/warroomhq/warroom/adapters/teams"
 	"github.com/warroomhq/warroom/adapters/webhook"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/config"
@@ -72,6 +74,7 @@ commands:
   serve          run the bot and its HTTP server (WARROOM_ADDR, default :8080)
   console        try Warroom in a terminal chat (--user name)
   config check   validate the configuration and print it, secrets redacted
+  export INC-42  write an incident's postmortem draft (--format md|json, --lang ja|en)
   healthcheck    exit 0 when the local server's /healthz answers
   version        print the version
 `
@@ -95,8 +98,16 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	fs.SetOutput(stderr)
 	cfgPath := fs.String("config", "", "YAML configuration file (or WARROOM_CONFIG)")
 	userName := fs.String("user", defaultUser(), "console: who you are")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	format := fs.String("format", "md", "export: md or json")
+	lang := fs.String("lang", "", "export: ja or en (default: the configured language)")
+	var positional []string
+	for len(args) > 0 {
+		if err := fs.Parse(args); err != nil {
+			return 2
+		}
+		if args = fs.Args(); len(args) > 0 {
+			positional, args = append(positional, args[0]), args[1:]
+		}
 	}
 	switch cmd {
 	case "version", "--version", "-v":
@@ -121,6 +132,12 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return exit(serve(ctx, cfg, newLogger(stderr, cfg.LogLevel, true)), stderr)
 	case "console":
 		return exit(runConsole(ctx, cfg, *userName, stdin, stdout, newLogger(stderr, "warn", false)), stderr)
+	case "export":
+		if len(positional) != 1 {
+			fmt.Fprint(stderr, "usage: warroom export INC-42 [--format md|json] [--lang ja|en]\n")
+			return 2
+		}
+		return exit(export(ctx, cfg, positional[0], *format, *lang, stdout, newLogger(stderr, "warn", false)), stderr)
 	}
 	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
 	return 2
@@ -222,10 +239,15 @@ func handlerOptions(cfg *config.Config, log *zap.Logger) handlers.Options {
 	if ch := cfg.Slack.AnnounceChannel; ch != "" {
 		opts.Announce[slackadapter.Name] = ch
 	}
+	if ch := cfg.Teams.AnnounceChannel; ch != "" {
+		opts.Announce[teams.Name] = ch
+	}
 	opts.AutoResolve, opts.FlapWindow = cfg.Alerts.AutoResolve, time.Duration(cfg.Alerts.FlapWindow)
 	opts.TriageAckAfter = time.Duration(cfg.Reminders.TriageAckAfter)
 	opts.NoCommanderAfter = time.Duration(cfg.Reminders.NoCommanderAfter)
 	opts.Lang = bot.Lang(cfg.Lang)
+	opts.PostmortemTemplate, opts.PostmortemOptional = cfg.Postmortem.Template, cfg.Postmortem.Optional
+	opts.PublicURL = cfg.PublicURL
 	for _, r := range cfg.Alerts.Rules {
 		p, _ := bot.ParsePriority(r.Priority)
 		opts.AlertRules = append(opts.AlertRules, handlers.AlertRule{
@@ -301,16 +323,58 @@ func runConsole(ctx context.Context, cfg *config.Config, name string, in io.Read
 	if err != nil {
 		log.Warn("console: not listening for alerts", zap.String("addr", cfg.Addr), zap.Error(err))
 	} else {
-		go func() { _ = serveHTTP(hctx, ln, routes(c, cfg, nil, alerts, log), log) }()
+		go func() { _ = serveHTTP(hctx, ln, routes(c, cfg, platforms{}, alerts, log), log) }()
 	}
 	defer func() { _ = c.router.Close(context.Background()) }()
 	return con.Run(ctx, c.router)
+}
+
+// export writes an incident's postmortem draft from the configured Redis.
+func export(ctx context.Context, cfg *config.Config, ref, format, lang string, out io.Writer, log *zap.Logger) error {
+	id, ok := bot.ParseID(ref)
+	if !ok {
+		return fmt.Errorf("%q is not an incident ID such as INC-42", ref)
+	}
+	if format != "md" && format != "json" {
+		return fmt.Errorf("--format must be md or json, got %q", format)
+	}
+	l := bot.Lang(cfg.Lang)
+	if lang != "" {
+		var ok bool
+		if l, ok = bot.ParseLang(lang); !ok {
+			return fmt.Errorf("--lang must be ja or en, got %q", lang)
+		}
+	}
+	c, err := newCore(ctx, cfg, "", log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	defer func() { _ = c.router.Close(context.Background()) }()
+	if format == "json" {
+		data, err := c.svc.PostmortemData(ctx, id)
+		if err != nil {
+			return err
+		}
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(data)
+	}
+	md, err := c.svc.Postmortem(ctx, id, l)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(out, md)
+	return err
 }
 
 // serve runs the bot until ctx ends, then drains in-flight work.
 func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	defer func() { _ = log.Sync() }()
 	platform := ""
+	if cfg.Teams.Enabled() {
+		platform = teams.Name
+	}
 	if cfg.Slack.Enabled() {
 		platform = slackadapter.Name
 	}
@@ -324,12 +388,18 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
+	tm, err := startTeams(cfg, c, log)
+	if err != nil {
+		return err
+	}
 	alerts, err := alertSources(cfg, c, log)
 	if err != nil {
 		return err
 	}
-	if len(alerts) > 0 && alertPlatform(cfg, platform) == "" {
-		return errors.New("alert sources are configured but no chat platform is: set up Slack, or WARROOM_ALERT_PLATFORM")
+	if name := alertPlatform(cfg, platform); len(alerts) > 0 {
+		if _, ok := c.router.Platform(name); !ok {
+			return fmt.Errorf("alert sources are configured but the chat platform %q they open incidents on is not: set up Slack or Teams, or WARROOM_ALERT_PLATFORM", name)
+		}
 	}
 	if cfg.API.Token.Reveal() == "" {
 		log.Warn("WARROOM_API_TOKEN is not set: the read-only API at /api/ answers without authentication")
@@ -343,7 +413,7 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 		onListen(ln.Addr().String())
 	}
 	go c.svc.Remind(ctx, replicaName(), reminderEvery)
-	herr := serveHTTP(ctx, ln, routes(c, cfg, sl, alerts, log), log)
+	herr := serveHTTP(ctx, ln, routes(c, cfg, platforms{slack: sl, teams: tm}, alerts, log), log)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	return errors.Join(herr, c.router.Close(sctx))
@@ -453,6 +523,32 @@ func startSlack(ctx context.Context, cfg *config.Config, c *core, log *zap.Logge
 	return a, nil
 }
 
+// startTeams builds the Teams adapter when it is configured; it needs no
+// connection of its own: Teams calls POST /teams/messages.
+func startTeams(cfg *config.Config, c *core, log *zap.Logger) (*teams.Adapter, error) {
+	t := cfg.Teams
+	if !t.Enabled() {
+		return nil, nil
+	}
+	a, err := teams.New(teams.Options{
+		AppID: t.AppID, AppPassword: t.AppPassword.Reveal(), TenantID: t.TenantID,
+		LoginURL: t.LoginURL, GraphURL: t.GraphURL, MetadataURL: t.MetadataURL, ServiceURL: t.ServiceURL,
+		TeamID: t.TeamID, IncidentsChannel: t.IncidentsChannel, PrivateChannel: t.PrivateChannel,
+		Lang: bot.Lang(cfg.Lang), Router: c.router, Log: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c.router.Register(a)
+	return a, nil
+}
+
+// platforms are the chat adapters with HTTP endpoints, nil when off.
+type platforms struct {
+	slack *slackadapter.Adapter
+	teams *teams.Adapter
+}
+
 // adapterHandler serves an adapter's endpoint, writing its errors as JSON.
 func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -473,7 +569,7 @@ func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handl
 }
 
 // routes is the one route table of the HTTP server.
-func routes(c *core, cfg *config.Config, sl *slackadapter.Adapter, alerts map[string]func(http.ResponseWriter, *http.Request) error, log *zap.Logger) http.Handler {
+func routes(c *core, cfg *config.Config, p platforms, alerts map[string]func(http.ResponseWriter, *http.Request) error, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -499,10 +595,13 @@ func routes(c *core, cfg *config.Config, sl *slackadapter.Adapter, alerts map[st
 		}
 		mux.Handle("POST /alerts/"+source, adapterHandler(h))
 	}
-	if sl != nil {
+	if sl := p.slack; sl != nil {
 		mux.Handle("POST /slack/commands", adapterHandler(sl.Commands))
 		mux.Handle("POST /slack/events", adapterHandler(sl.Events))
 		mux.Handle("POST /slack/interactions", adapterHandler(sl.Interactions))
+	}
+	if p.teams != nil {
+		mux.Handle("POST /teams/messages", adapterHandler(p.teams.Messages))
 	}
 	return recoverer(limitBody(mux), log)
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
+	"github.com/warroomhq/warroom/adapters/teams/faketeams"
 )
 
 // testEnv is a process environment for run: the real Redis of REDIS_URL
@@ -68,6 +69,8 @@ rolling back 4f2a now
 /incident priority P9
 /incident status monitoring
 /incident close
+/incident postmortem
+/incident close
 /incident status monitoring
 /incident INC-999 resolve
 /incident frobnicate
@@ -115,6 +118,8 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 	// Bad input: clear answers, nothing changed.
 	inOrder(t, got,
 		"`P9` is not a priority",
+		"so it needs a postmortem before it closes",
+		"Postmortem",
 		"bob set INC-1 to *closed*",
 		"An incident that is closed cannot become monitoring",
 		"There is no incident INC-999",
@@ -153,6 +158,27 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 	require.Equal(t, "closed", inc["status"])
 	require.Equal(t, "P1", inc["priority"])
 	require.Equal(t, http.StatusUnauthorized, getJSON(t, base+"/api/incidents", "wrong", &inc))
+
+	// The same draft from the API and from `warroom export`.
+	req, err := http.NewRequest(http.MethodGet, base+"/api/incidents/INC-1/postmortem.md", nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer s3cret-token")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	apiMD, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	var exported, errOut2 bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"export", "INC-1", "--format", "md"}, nil, &exported, &errOut2, getenv), errOut2.String())
+	require.Equal(t, string(apiMD), exported.String())
+	require.Contains(t, exported.String(), "Checkout is failing")
+	require.Contains(t, exported.String(), "Rollback in progress; errors dropping")
+	exported.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"export", "INC-1", "--format", "json"}, nil, &exported, &errOut2, getenv))
+	var data map[string]any
+	require.NoError(t, json.Unmarshal(exported.Bytes(), &data))
+	require.Equal(t, "INC-1", data["key"])
+	require.Equal(t, 1, run(context.Background(), []string{"export", "INC-99"}, nil, io.Discard, &errOut2, getenv))
 }
 
 func inOrder(t *testing.T, s string, parts ...string) {
@@ -379,4 +405,56 @@ func TestServeSlack(t *testing.T) {
 	require.Len(t, body.Entries, 3, "declared, commander, one message: the retry had no effect")
 	require.Equal(t, "Alice", body.Entries[2].Author)
 	require.Equal(t, "failing over", body.Entries[2].Text)
+}
+
+// TestServeSlackAndTeams runs one `warroom serve` with both Slack and
+// Teams: each incident lives on the platform it was declared on.
+func TestServeSlackAndTeams(t *testing.T) {
+	sl := fakeslack.New(t)
+	sl.AddUser("U0ALICE", "alice", "Alice", "en-US")
+	general := sl.AddChannel("general", false, "U0ALICE")
+	tm := faketeams.New(t, faketeams.WithoutRateLimits())
+	getenv := testEnv(t, map[string]string{
+		"SLACK_BOT_TOKEN": fakeslack.BotToken, "SLACK_SIGNING_SECRET": fakeslack.SigningSecret, "SLACK_API_URL": sl.APIURL(),
+		"MICROSOFT_APP_ID": faketeams.AppID, "MICROSOFT_APP_PASSWORD": faketeams.AppPassword,
+		"MICROSOFT_APP_TENANT_ID": faketeams.TenantID, "MICROSOFT_LOGIN_URL": tm.LoginURL(),
+		"MICROSOFT_GRAPH_URL": tm.GraphURL(), "TEAMS_OPENID_METADATA_URL": tm.MetadataURL(),
+		"TEAMS_SERVICE_URL": tm.ServiceURL(), "TEAMS_TEAM_ID": faketeams.TeamID,
+	})
+	base, stop := startServe(t, getenv)
+	defer stop()
+
+	form := sl.SlashCommandForm("U0ALICE", general, "declare Slack side P2")
+	body := []byte(form.Encode())
+	req, err := http.NewRequest(http.MethodPost, base+"/slack/commands", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	sl.WaitCalls("pins.add", 1, 10*time.Second)
+
+	msg := tm.MessageActivity(faketeams.TeamThreadID, faketeams.UserID("bob"), "Bob",
+		faketeams.BotMention().Markup()+" declare Teams side P1", faketeams.BotMention())
+	require.Equal(t, http.StatusOK, tm.Deliver(base+"/teams/messages", msg).Status)
+	tm.WaitCalls("graph.channels", 1, 10*time.Second)
+
+	var list struct {
+		Incidents []struct {
+			Title    string `json:"title"`
+			Platform string `json:"platform"`
+		} `json:"incidents"`
+	}
+	require.Eventually(t, func() bool {
+		getJSON(t, base+"/api/incidents", "", &list)
+		return len(list.Incidents) == 2
+	}, 10*time.Second, 50*time.Millisecond)
+	got := map[string]string{}
+	for _, inc := range list.Incidents {
+		got[inc.Title] = inc.Platform
+	}
+	require.Equal(t, map[string]string{"Slack side": "slack", "Teams side": "teams"}, got)
+	require.Equal(t, http.StatusUnauthorized, tm.Deliver(base+"/teams/messages", msg, faketeams.WithOtherKey()).Status)
 }

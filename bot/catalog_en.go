@@ -36,7 +36,7 @@ var catalogEN = map[string]string{
 	"usage.note":     "note <text>",
 	"usage.update":   "update <text>",
 	"usage.resolve":  "resolve [summary]",
-	"usage.close":    "close",
+	"usage.close":    "close [--force]",
 	"usage.reopen":   "reopen [reason]",
 	"usage.decline":  "decline [reason]",
 	"usage.timeline": "timeline [n]",
@@ -52,7 +52,7 @@ var catalogEN = map[string]string{
 	"help.note":      "Record a key fact on the timeline; notes lead the postmortem.",
 	"help.update":    "Post a status update for everyone following the incident.",
 	"help.resolve":   "Mark the incident resolved, with a summary of what fixed it.",
-	"help.close":     "Close a resolved incident once its postmortem is done.",
+	"help.close":     "Close a resolved incident once its postmortem is done (`--force` closes a P1/P2 without one).",
 	"help.reopen":    "Reopen a resolved, closed or declined incident.",
 	"help.decline":   "Decline an alert-opened incident that was a false alarm.",
 	"help.timeline":  "Show the last n timeline entries (default 20).",
@@ -184,8 +184,46 @@ var catalogEN = map[string]string{
 	"remind.triage":    "⏰ {id} ({priority}) has waited {age} for someone to acknowledge it: {title}. Acknowledge it, or decline it if it is a false alarm.",
 	"remind.commander": "⏰ {id} has had no commander for {age}. Who leads? Take it with the button or `role commander me`.",
 
+	// Postmortem drafts.
+	"err.needs_postmortem":       "{id} is {priority}, so it needs a postmortem before it closes. Run `postmortem` to draft one from the timeline, or `close --force` to close it without one.",
+	"usage.postmortem":           "postmortem",
+	"help.postmortem":            "Draft a blameless postmortem from the incident's record and post it here. P1 and P2 incidents need one before `close`.",
+	"postmortem.context":         "Draft postmortem of {id}, made from its timeline: review and complete it together. Full text: {url} or `warroom export {id}`",
+	"postmortem.truncated":       "… (shortened for chat; the full draft is at {url} and from `warroom export {id}`)",
+	"postmortem.followups_none":  "_No follow-up actions are recorded yet. List the changes that would make this less likely, or less harmful, next time, each with an owner and a due date._",
+	"postmortem.deleted":         "(deleted)",
+	"postmortem.edited":          " (edited)",
+	"postmortem.message_at":      "message of {time}",
+	"postmortem.unknown_message": "a message not on the timeline",
+	"postmortem.quote":           "“{text}”",
+	"postmortem.unflagged":       "no longer a key event",
+	"postmortem.handover":        "{role}: {user}, taking over from {previous}",
+	"postmortem.alert.firing":    "firing",
+	"postmortem.alert.resolved":  "recovered",
+	"postmortem.hours":           "{h}h {m}m",
+	"postmortem.minutes":         "{m}m",
+	"postmortem.seconds":         "{s}s",
+
+	// Search over past incidents.
+	"usage.search":      "search <words>",
+	"help.search":       "Search past incidents (titles, descriptions, summaries, notes, updates and channel messages, in Japanese or English); shows how each was resolved.",
+	"search.title":      "Past incidents matching “{query}”",
+	"search.none":       "No incidents match “{query}”. Try fewer or other words.",
+	"search.line":       "*{id}* {title} — {status}, {priority}, {when}, {channel}",
+	"search.resolution": "    ↳ Resolved: {summary}",
+	"search.no_summary": "    ↳ Resolved; no summary was given",
+	"search.open":       "Open {id}",
+	"search.query":      "search",
+	"similar.title":     "Similar past incidents",
+	"similar.intro":     "🔁 {id} looks like these past incidents; how they were resolved may help:",
+
 	// Slack.
 	"slack.ack.declare": "⏳ Declaring the incident… its channel follows in a moment.",
+
+	// Teams.
+	"teams.thread_fallback": "Warroom could not create a channel for this incident (no permission, or the team has too many channels), so it lives in this thread instead.",
+	"teams.invited":         "Joining this incident: {people}",
+	"teams.form_done":       "✅ Done.",
 
 	// The terminal console.
 	"console.welcome":         "Warroom console — you are {user} in #{channel}. Type `/incident help` for commands, `/help` for the console.",

@@ -36,7 +36,7 @@ var catalogJA = map[string]string{
 	"usage.note":     "note <内容>",
 	"usage.update":   "update <内容>",
 	"usage.resolve":  "resolve [概要]",
-	"usage.close":    "close",
+	"usage.close":    "close [--force]",
 	"usage.reopen":   "reopen [理由]",
 	"usage.decline":  "decline [理由]",
 	"usage.timeline": "timeline [件数]",
@@ -52,7 +52,7 @@ var catalogJA = map[string]string{
 	"help.note":      "重要な事実をタイムラインに記録します。ノートはポストモーテムの冒頭に載ります。",
 	"help.update":    "関係者向けに状況報告を投稿します。",
 	"help.resolve":   "インシデントを解決済みにします。何で直ったかの概要を添えてください。",
-	"help.close":     "ポストモーテムが終わった解決済みインシデントをクローズします。",
+	"help.close":     "ポストモーテムが終わった解決済みインシデントをクローズします（`--force` で P1/P2 をポストモーテムなしでクローズ）。",
 	"help.reopen":    "解決済み・クローズ済み・却下済みのインシデントを再開します。",
 	"help.decline":   "誤検知だったアラート起票のインシデントを却下します。",
 	"help.timeline":  "タイムラインの最新 n 件を表示します（既定は 20 件）。",
@@ -184,8 +184,46 @@ var catalogJA = map[string]string{
 	"remind.triage":    "⏰ {id}（{priority}）は {age} のあいだ確認されていません: {title}。対応するなら確認を、誤検知なら却下してください。",
 	"remind.commander": "⏰ {id} には {age} のあいだ指揮者がいません。誰が指揮しますか？ ボタンか `role commander me` で引き受けてください。",
 
+	// Postmortem drafts.
+	"err.needs_postmortem":       "{id} は {priority} のため、クローズする前にポストモーテムが必要です。`postmortem` でタイムラインから下書きを作成するか、`close --force` でポストモーテムなしでクローズしてください。",
+	"usage.postmortem":           "postmortem",
+	"help.postmortem":            "インシデントの記録から、個人を責めない（ブレームレスな）ポストモーテムの下書きを作成してここに投稿します。P1・P2 は `close` の前に必要です。",
+	"postmortem.context":         "{id} のポストモーテム下書きです（タイムラインから自動作成）。チームで見直して仕上げてください。全文: {url} または `warroom export {id}`",
+	"postmortem.truncated":       "…（チャット用に省略しました。全文は {url} または `warroom export {id}` で取得できます）",
+	"postmortem.followups_none":  "_フォローアップはまだ記録されていません。次に同じことが起きにくく、起きても影響が小さくなるような改善を、担当者と期限を付けて書き出してください。_",
+	"postmortem.deleted":         "（削除済み）",
+	"postmortem.edited":          "（編集済み）",
+	"postmortem.message_at":      "{time} の発言",
+	"postmortem.unknown_message": "タイムラインにない発言",
+	"postmortem.quote":           "「{text}」",
+	"postmortem.unflagged":       "重要イベントの指定を解除",
+	"postmortem.handover":        "{role}: {user}（{previous} さんから引き継ぎ）",
+	"postmortem.alert.firing":    "発生",
+	"postmortem.alert.resolved":  "回復",
+	"postmortem.hours":           "{h}時間{m}分",
+	"postmortem.minutes":         "{m}分",
+	"postmortem.seconds":         "{s}秒",
+
+	// Search over past incidents.
+	"usage.search":      "search <キーワード>",
+	"help.search":       "過去のインシデントを検索します（タイトル・説明・解決の概要・ノート・状況報告・チャンネルの発言。日本語も英語も可）。それぞれの解決方法も表示します。",
+	"search.title":      "「{query}」に一致する過去のインシデント",
+	"search.none":       "「{query}」に一致するインシデントはありません。キーワードを減らすか、別の言葉で試してください。",
+	"search.line":       "*{id}* {title} — {status}、{priority}、{when}、{channel}",
+	"search.resolution": "    ↳ 解決方法: {summary}",
+	"search.no_summary": "    ↳ 解決済み（概要の記録なし）",
+	"search.open":       "{id} を開く",
+	"search.query":      "検索キーワード",
+	"similar.title":     "似ている過去のインシデント",
+	"similar.intro":     "🔁 {id} は次の過去のインシデントに似ています。解決方法が参考になるかもしれません:",
+
 	// Slack.
 	"slack.ack.declare": "⏳ インシデントを宣言しています… まもなくチャンネルが作成されます。",
+
+	// Teams.
+	"teams.thread_fallback": "このインシデント用のチャンネルを作成できなかったため（権限がないか、チャンネル数の上限です）、このスレッドで対応します。",
+	"teams.invited":         "このインシデントの対応者: {people}",
+	"teams.form_done":       "✅ 完了しました。",
 
 	// The terminal console.
 	"console.welcome":         "Warroom コンソール — あなたは #{channel} にいる {user} です。コマンドは `/incident help`、コンソールの使い方は `/help`。",

@@ -29,6 +29,9 @@ const (
 	CodeNeedsTitle     = "needs_title"
 	CodeUnknownUser    = "unknown_user"
 	CodeAlreadyHolds   = "already_holds"
+	// CodeNeedsPostmortem refuses to close a P1 or P2 incident that has no
+	// postmortem draft yet (close --force overrides).
+	CodeNeedsPostmortem = "needs_postmortem"
 	// CodeNoSuchCommand is CodeUnknownCommand with nothing close to suggest.
 	CodeNoSuchCommand = "no_such_command"
 )

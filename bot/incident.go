@@ -232,6 +232,9 @@ type Incident struct {
 	ClosedAt   time.Time `json:"closed_at,omitzero"`
 	UpdatedAt  time.Time `json:"updated_at"`
 	LastUpdate time.Time `json:"last_update_at,omitzero"`
+	// PostmortemAt is when the last postmortem draft was made; close
+	// requires one for P1 and P2 unless forced.
+	PostmortemAt time.Time `json:"postmortem_at,omitzero"`
 }
 
 // Key is the incident's human identifier, "INC-42".

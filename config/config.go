@@ -22,6 +22,10 @@ const (
 	DefaultTriageAckAfter   = 15 * time.Minute
 	DefaultSlackAPIURL      = "https://slack.com/api/"
 	DefaultFlapWindow       = 30 * time.Minute
+	DefaultMicrosoftLogin   = "https://login.microsoftonline.com"
+	DefaultMicrosoftGraph   = "https://graph.microsoft.com"
+	DefaultTeamsMetadata    = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+	DefaultTeamsServiceURL  = "https://smba.trafficmanager.net/teams/"
 )
 
 // defaultUpdateEvery is how often each priority's channel is reminded to
@@ -55,6 +59,7 @@ type Config struct {
 	Redis    Redis    `yaml:"redis"`
 	API      API      `yaml:"api"`
 	Slack    Slack    `yaml:"slack"`
+	Teams    Teams    `yaml:"teams"`
 	Channels Channels `yaml:"channels"`
 
 	// Priorities describes each priority, keyed "P1".."P4". In the file any
@@ -70,6 +75,19 @@ type Config struct {
 
 	Reminders Reminders `yaml:"reminders"`
 	Alerts    Alerts    `yaml:"alerts"`
+	// PublicURL is where people reach this Warroom (links to postmortem
+	// drafts), e.g. https://warroom.example.com.
+	PublicURL  string     `yaml:"public_url"`
+	Postmortem Postmortem `yaml:"postmortem"`
+}
+
+// Postmortem configures postmortem drafts.
+type Postmortem struct {
+	// Template is a Go text/template file that replaces the built-in
+	// Japanese and English drafts.
+	Template string `yaml:"template"`
+	// Optional lets P1 and P2 incidents close without a postmortem.
+	Optional bool `yaml:"optional"`
 }
 
 // Alerts configures the monitoring sources that open incidents and the
@@ -185,6 +203,33 @@ func (s Slack) Enabled() bool { return s.BotToken != "" }
 // SocketMode reports whether Slack is reached over Socket Mode.
 func (s Slack) SocketMode() bool { return s.AppToken != "" }
 
+// Teams connects Warroom to Microsoft Teams through a single-tenant Azure
+// Bot. It is enabled when AppID is set.
+type Teams struct {
+	AppID       string `yaml:"app_id"`
+	AppPassword Secret `yaml:"app_password"`
+	TenantID    string `yaml:"tenant_id"`
+	// LoginURL, GraphURL, MetadataURL and ServiceURL are Microsoft's own by
+	// default; change them only for tests or a proxy.
+	LoginURL    string `yaml:"login_url"`
+	GraphURL    string `yaml:"graph_url"`
+	MetadataURL string `yaml:"openid_metadata_url"`
+	ServiceURL  string `yaml:"service_url"`
+	// TeamID is the group ID (GUID) of the team incident channels are made in.
+	TeamID string `yaml:"team_id"`
+	// IncidentsChannel (19:...@thread.tacv2) holds incidents as threads
+	// when a channel cannot be created.
+	IncidentsChannel string `yaml:"incidents_channel"`
+	// AnnounceChannel receives declarations and status updates.
+	AnnounceChannel string `yaml:"announce_channel"`
+	// PrivateChannel is a restricted standard channel whose threads hold
+	// private incidents (Teams bots cannot post in private channels).
+	PrivateChannel string `yaml:"private_channel"`
+}
+
+// Enabled reports whether Teams is configured.
+func (t Teams) Enabled() bool { return t.AppID != "" }
+
 // API configures the read-only HTTP API.
 type API struct {
 	// Token is the bearer token the API requires. Empty disables auth.
@@ -266,6 +311,10 @@ var defaults = []struct {
 	{"redis.prefix", func(c *Config) { c.Redis.Prefix = DefaultRedisPrefix }},
 	{"slack.api_url", func(c *Config) { c.Slack.APIURL = DefaultSlackAPIURL }},
 	{"alerts.flap_window", func(c *Config) { c.Alerts.FlapWindow = Duration(DefaultFlapWindow) }},
+	{"teams.login_url", func(c *Config) { c.Teams.LoginURL = DefaultMicrosoftLogin }},
+	{"teams.graph_url", func(c *Config) { c.Teams.GraphURL = DefaultMicrosoftGraph }},
+	{"teams.openid_metadata_url", func(c *Config) { c.Teams.MetadataURL = DefaultTeamsMetadata }},
+	{"teams.service_url", func(c *Config) { c.Teams.ServiceURL = DefaultTeamsServiceURL }},
 	{"channels.prefix", func(c *Config) { c.Channels.Prefix = DefaultChannelPrefix }},
 	{"reminders.no_commander_after", func(c *Config) { c.Reminders.NoCommanderAfter = Duration(DefaultNoCommanderAfter) }},
 	{"reminders.triage_ack_after", func(c *Config) { c.Reminders.TriageAckAfter = Duration(DefaultTriageAckAfter) }},

@@ -197,7 +197,19 @@ func TestEnvProblems(t *testing.T) {
 		"SLACK_API_URL":              "ftp://slack",
 		"SLACK_TEAM_ID":              "acme",
 		"SLACK_ANNOUNCE_CHANNEL":     "#incidents",
+		"MICROSOFT_APP_ID":           "not-a-guid",
+		"MICROSOFT_APP_PASSWORD":     "pw",
+		"MICROSOFT_APP_TENANT_ID":    "contoso",
+		"MICROSOFT_LOGIN_URL":        "login",
+		"MICROSOFT_GRAPH_URL":        "ftp://graph",
+		"TEAMS_OPENID_METADATA_URL":  "metadata",
+		"TEAMS_SERVICE_URL":          "smba",
+		"TEAMS_TEAM_ID":              "my team",
+		"TEAMS_INCIDENTS_CHANNEL":    "#incidents",
+		"TEAMS_ANNOUNCE_CHANNEL":     "general",
+		"TEAMS_PRIVATE_CHANNEL":      "19:x@thread.tacv2;messageid=1",
 		"WARROOM_ALERT_PLATFORM":     "pagerduty",
+		"WARROOM_PUBLIC_URL":         "warroom.example.com",
 		"WARROOM_ALERTMANAGER_TOKEN": "a b",
 		"WARROOM_GRAFANA_TOKEN":      "g h",
 		"WARROOM_GRAFANA_SECRET":     "s t",
@@ -235,6 +247,16 @@ func TestEnvProblems(t *testing.T) {
 		`SLACK_API_URL: must be an http(s) URL such as "https://slack.com/api/", got "ftp://slack"`,
 		`SLACK_TEAM_ID: must be a workspace ID such as T0123ABCD, got "acme"`,
 		`SLACK_ANNOUNCE_CHANNEL: must be a channel ID such as C0123ABCD (not a #name), got "#incidents"`,
+		`MICROSOFT_LOGIN_URL: must be an http(s) URL, got "login"`,
+		`MICROSOFT_GRAPH_URL: must be an http(s) URL, got "ftp://graph"`,
+		`TEAMS_OPENID_METADATA_URL: must be an http(s) URL, got "metadata"`,
+		`TEAMS_SERVICE_URL: must be an http(s) URL, got "smba"`,
+		`MICROSOFT_APP_ID: must be the Microsoft App ID, a GUID, got "not-a-guid"`,
+		`MICROSOFT_APP_TENANT_ID: must be the tenant ID (a GUID) of the single-tenant app, got "contoso"`,
+		`TEAMS_TEAM_ID: must be the team's group ID (a GUID), got "my team"`,
+		`TEAMS_INCIDENTS_CHANNEL: must be a channel ID such as 19:abc123@thread.tacv2, got "#incidents"`,
+		`TEAMS_ANNOUNCE_CHANNEL: must be a channel ID such as 19:abc123@thread.tacv2, got "general"`,
+		`TEAMS_PRIVATE_CHANNEL: must be a channel ID such as 19:abc123@thread.tacv2, got "19:x@thread.tacv2;messageid=1"`,
 		`WARROOM_API_TOKEN: must not contain white space`,
 		`WARROOM_ADMINS: must be a user ID without white space, got "U 2"`,
 		`WARROOM_ALERT_PLATFORM: must be slack, teams or console, got "pagerduty"`,
@@ -244,6 +266,7 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_WEBHOOK_TOKEN: must not contain white space (value not shown)`,
 		`WARROOM_WEBHOOK_SECRET: must not contain white space (value not shown)`,
 		`WARROOM_SNS_TOPIC_ARNS: must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got "alarms"`,
+		`WARROOM_PUBLIC_URL: must be an http(s) URL such as https://warroom.example.com, got "warroom.example.com"`,
 	}, problems(t, path, bad))
 }
 
@@ -251,9 +274,12 @@ func TestEnvTable(t *testing.T) {
 	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_LOG_LEVEL",
 		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_PREFIX",
 		"WARROOM_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
-		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "WARROOM_ALERT_PLATFORM", "WARROOM_ALERTMANAGER_TOKEN",
+		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD",
+		"MICROSOFT_APP_TENANT_ID", "MICROSOFT_LOGIN_URL", "MICROSOFT_GRAPH_URL", "TEAMS_OPENID_METADATA_URL",
+		"TEAMS_SERVICE_URL", "TEAMS_TEAM_ID", "TEAMS_INCIDENTS_CHANNEL", "TEAMS_ANNOUNCE_CHANNEL",
+		"TEAMS_PRIVATE_CHANNEL", "WARROOM_ALERT_PLATFORM", "WARROOM_ALERTMANAGER_TOKEN",
 		"WARROOM_GRAFANA_TOKEN", "WARROOM_GRAFANA_SECRET", "WARROOM_WEBHOOK_TOKEN", "WARROOM_WEBHOOK_SECRET",
-		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_ADMINS"}
+		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_PUBLIC_URL", "WARROOM_ADMINS"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -451,7 +477,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, channels, priorities, roles, admins, policy, reminders, alerts")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem")
 
 	c, err = Load(writeFile(t, `
 priorities:

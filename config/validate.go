@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -48,6 +49,7 @@ func (l *loader) validate(c *Config) {
 	l.checkRange("queue", c.Queue, 1, 100000)
 	l.checkRedis(c.Redis)
 	l.checkSlack(&c.Slack)
+	l.checkTeams(&c.Teams)
 	if hasSpace(c.API.Token.Reveal()) {
 		l.add("api.token", "must not contain white space")
 	}
@@ -63,6 +65,16 @@ func (l *loader) validate(c *Config) {
 	}
 	c.Policy = l.checkPolicy(c.Policy, roles)
 	l.checkAlerts(&c.Alerts)
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			l.addf("public_url", "must be an http(s) URL such as https://warroom.example.com, got %q", c.PublicURL)
+		}
+	}
+	if c.Postmortem.Template != "" {
+		if _, err := os.Stat(c.Postmortem.Template); err != nil {
+			l.addf("postmortem.template", "cannot read %q", c.Postmortem.Template)
+		}
+	}
 	l.checkPositive("reminders.no_commander_after", c.Reminders.NoCommanderAfter)
 	l.checkPositive("reminders.triage_ack_after", c.Reminders.TriageAckAfter)
 }
@@ -369,6 +381,48 @@ func (l *loader) checkRule(path string, r *AlertRule) {
 	if r.Runbook != "" {
 		if u, err := url.Parse(r.Runbook); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			l.addf(path+".runbook", "must be an http(s) URL, got %q", r.Runbook)
+		}
+	}
+}
+
+var (
+	reGUID         = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	reTeamsChannel = regexp.MustCompile(`^19:[^\s;]+@thread\.(tacv2|skype)$`)
+)
+
+func (l *loader) checkTeams(t *Teams) {
+	for _, f := range []struct{ path, v string }{
+		{"teams.login_url", t.LoginURL}, {"teams.graph_url", t.GraphURL},
+		{"teams.openid_metadata_url", t.MetadataURL}, {"teams.service_url", t.ServiceURL},
+	} {
+		if u, err := url.Parse(f.v); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			l.addf(f.path, "must be an http(s) URL, got %q", f.v)
+		}
+	}
+	if !t.Enabled() {
+		return
+	}
+	if !reGUID.MatchString(t.AppID) {
+		l.addf("teams.app_id", "must be the Microsoft App ID, a GUID, got %q", t.AppID)
+	}
+	if t.AppPassword == "" {
+		l.add("teams.app_password", "is required when teams.app_id is set")
+	}
+	if !reGUID.MatchString(t.TenantID) {
+		l.addf("teams.tenant_id", "must be the tenant ID (a GUID) of the single-tenant app, got %q", t.TenantID)
+	}
+	if t.TeamID != "" && !reGUID.MatchString(t.TeamID) {
+		l.addf("teams.team_id", "must be the team's group ID (a GUID), got %q", t.TeamID)
+	}
+	if t.TeamID == "" && t.IncidentsChannel == "" {
+		l.add("teams.team_id", "set teams.team_id (channels per incident) or teams.incidents_channel (threads), or both")
+	}
+	for _, f := range []struct{ path, v string }{
+		{"teams.incidents_channel", t.IncidentsChannel}, {"teams.announce_channel", t.AnnounceChannel},
+		{"teams.private_channel", t.PrivateChannel},
+	} {
+		if f.v != "" && !reTeamsChannel.MatchString(f.v) {
+			l.addf(f.path, "must be a channel ID such as 19:abc123@thread.tacv2, got %q", f.v)
 		}
 	}
 }

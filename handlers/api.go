@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,10 +47,13 @@ const apiTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 //	                                     the newest N entries, or with after the
 //	                                     first N after it (so a client paging
 //	                                     forward never skips one); default all
+//	GET /api/incidents/{id}/postmortem.md  the postmortem draft as Markdown
+//	                                     (text/markdown); ?lang=en|ja, default
+//	                                     the service's language
 //
-// Every response is JSON with Cache-Control: no-store. Every error,
-// including an unknown path (404) and a method other than GET or HEAD
-// (405), is {"error": {"code": "...", "message": "..."}}; the codes are
+// Every response has Cache-Control: no-store and is JSON, but for the
+// postmortem's Markdown. Every error, including an unknown path (404) and
+// a method other than GET or HEAD (405), is {"error": {"code": "...", "message": "..."}}; the codes are
 // bad_request, unauthorized, not_found, method_not_allowed, unavailable
 // (503 with Retry-After, when Redis is down) and internal.
 func (s *Service) API(token string) http.Handler {
@@ -61,6 +65,7 @@ func (s *Service) API(token string) http.Handler {
 	a.mux.HandleFunc("GET /api/incidents", a.listIncidents)
 	a.mux.HandleFunc("GET /api/incidents/{id}", a.getIncident)
 	a.mux.HandleFunc("GET /api/incidents/{id}/timeline", a.getTimeline)
+	a.mux.HandleFunc("GET /api/incidents/{id}/postmortem.md", a.getPostmortem(s))
 	return a
 }
 
@@ -193,6 +198,35 @@ func (a *apiHandler) getTimeline(w http.ResponseWriter, r *http.Request) {
 		out.Entries = append(out.Entries, newAPIEntry(e))
 	}
 	WriteJSON(w, http.StatusOK, out)
+}
+
+// getPostmortem serves GET /api/incidents/{id}/postmortem.md: the same
+// draft as the postmortem command, whole.
+func (a *apiHandler) getPostmortem(s *Service) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := apiIncidentID(r)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		lang := s.lang()
+		if v := r.URL.Query().Get("lang"); v != "" {
+			l, ok := bot.ParseLang(v)
+			if !ok {
+				a.writeError(w, r, badRequest("lang must be en or ja, not %q", v))
+				return
+			}
+			lang = l
+		}
+		md, err := s.Postmortem(r.Context(), id, lang)
+		if err != nil {
+			a.writeError(w, r, incidentError(id, err))
+			return
+		}
+		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, md)
+	}
 }
 
 // apiIncidentID parses the {id} path value.

@@ -109,6 +109,7 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 		s.postQuiet(ctx, p, ch.ID, bot.Message{Text: req.T("declare.record_failed", "id", inc.Key())})
 		return nil, err
 	}
+	s.indexDeclared(ctx, inc)
 	s.furnish(ctx, req, inc, d)
 	return inc, nil
 }
@@ -178,6 +179,7 @@ func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incide
 		log.Warn("set topic", zap.Error(err))
 	}
 	s.welcome(ctx, req, inc, d)
+	s.postSimilar(ctx, req, inc)
 }
 
 // welcome greets the channel, announces the incident, and tells the person

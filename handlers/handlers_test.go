@@ -187,6 +187,7 @@ func TestLifecycleStory(t *testing.T) {
 	require.Contains(t, e.lastReply(), "the commander (alice)")
 
 	e.must(e.alice, ch, "resolve rolled back 4f2a")
+	e.must(e.alice, ch, "postmortem")
 	e.must(e.alice, ch, "close")
 	err = e.run(e.alice, ch, "status monitoring")
 	require.Equal(t, bot.CodeBadTransition, bot.CodeOf(err))

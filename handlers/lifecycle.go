@@ -39,6 +39,7 @@ func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Statu
 	})
 	if err == nil {
 		s.announce(ctx, req.Platform, inc, req.Lang, said)
+		s.indexTransition(ctx, req, inc, to, text)
 	}
 	return err
 }
@@ -92,10 +93,15 @@ func (s *Service) resolve(ctx context.Context, req *bot.Request) error {
 	})
 }
 
-// close handles "close": the postmortem is done; the channel may be
-// archived.
+// close handles "close [--force]": the postmortem is done; the channel may
+// be archived. A P1 or P2 without a postmortem draft is refused unless
+// forced (or Options.PostmortemOptional).
 func (s *Service) close(ctx context.Context, req *bot.Request) error {
-	err := s.transition(ctx, req, bot.StatusClosed, req.Command.Text, func(inc *bot.Incident) {
+	text, force := closeForce(req.Command.Text)
+	if inc := req.Incident; !force && s.needsPostmortem(inc) {
+		return bot.Errorf(bot.CodeNeedsPostmortem, "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority))
+	}
+	err := s.transition(ctx, req, bot.StatusClosed, text, func(inc *bot.Incident) {
 		inc.ClosedAt = s.opts.Now()
 	})
 	if err != nil || !s.opts.ArchiveOnClose || req.Incident.Platform != req.Platform.Name() {

@@ -23,6 +23,7 @@ func (s *Service) note(ctx context.Context, req *bot.Request) error {
 	if _, err := s.store.Append(ctx, req.Incident.ID, e); err != nil {
 		return err
 	}
+	s.indexKind(ctx, req.Incident.ID, bot.KindNote, text)
 	s.tell(ctx, req, req.Incident, bot.Message{Text: req.T("announce.note", "id", req.Incident.Key(), "user", req.Event.User.Display(), "text", text)})
 	return nil
 }
@@ -58,6 +59,7 @@ func (s *Service) postUpdate(ctx context.Context, req *bot.Request, text string)
 	})
 	if err == nil {
 		s.announce(ctx, req.Platform, inc, req.Lang, said)
+		s.indexKind(ctx, inc.ID, bot.KindUpdate, text)
 	}
 	return err
 }

@@ -23,7 +23,7 @@ func (s *Service) record(ctx context.Context, req *bot.Request) error {
 	}
 	var inc *bot.Incident
 	err := s.retry(ctx, func() (err error) {
-		inc, err = s.store.ByChannel(ctx, ev.Platform, ev.Channel)
+		inc, err = s.incidentIn(ctx, ev)
 		return err
 	})
 	if errors.Is(err, bot.ErrNotFound) {
@@ -62,6 +62,7 @@ func (s *Service) record(ctx context.Context, req *bot.Request) error {
 		_, err := s.store.Append(ctx, inc.ID, e)
 		return err
 	})
+	s.indexRecorded(ctx, inc.ID, e, err)
 	if err != nil {
 		s.lost(req, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"text/template"
 	"time"
 
 	"go.uber.org/zap"
@@ -62,6 +63,17 @@ type Options struct {
 	Location *time.Location
 	Now      func() time.Time
 	Log      *zap.Logger
+	// PostmortemTemplate is the path of a text/template file that replaces
+	// the default postmortem template for every language; its data is a
+	// *PostmortemData. New fails when it cannot be read or parsed.
+	PostmortemTemplate string
+	// PostmortemOptional lets close close a P1 or P2 incident without a
+	// postmortem draft; by default that needs `close --force`.
+	PostmortemOptional bool
+	// PublicURL is the base URL people reach Warroom's HTTP server at
+	// ("https://warroom.example.com"); chat links to the postmortem served
+	// by the API with it. Empty: the API path alone is shown.
+	PublicURL string
 }
 
 // Service implements every use case on one store.
@@ -70,6 +82,8 @@ type Service struct {
 	opts   Options
 	log    *zap.Logger
 	router *bot.Router
+	// postmortem holds the parsed postmortem template of each language.
+	postmortem map[bot.Lang]*template.Template
 }
 
 // New returns the handlers' service; Register wires it into a router.
@@ -92,7 +106,11 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
 	}
-	return &Service{store: st, opts: opts, log: opts.Log.Named("handlers")}, nil
+	s := &Service{store: st, opts: opts, log: opts.Log.Named("handlers")}
+	if err := s.loadPostmortemTemplates(); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 var (
@@ -127,9 +145,11 @@ func (s *Service) routes() []bot.Route {
 		{Name: "close", Scope: bot.NeedsIncident, Permission: "close", Handler: s.close},
 		{Name: "reopen", Scope: bot.NeedsIncident, Permission: "reopen", Handler: s.reopen},
 		{Name: "decline", Scope: bot.NeedsIncident, Permission: "decline", Handler: s.decline},
+		{Name: "postmortem", Aliases: []string{"pm"}, Scope: bot.NeedsIncident, Permission: "postmortem", Handler: s.postmortemCommand},
 		{Name: "timeline", Aliases: []string{"tl"}, Scope: bot.NeedsIncident, Handler: s.timeline},
 		{Name: "summary", Aliases: []string{"info", "show"}, Scope: bot.NeedsIncident, Handler: s.summary},
 		{Name: "list", Aliases: []string{"ls", "incidents"}, Handler: s.list},
+		{Name: "search", Aliases: []string{"find"}, Handler: s.search},
 		{Name: "help", Aliases: []string{"?", "h"}, Handler: s.help},
 	}
 }
@@ -140,10 +160,21 @@ func (s *Service) ResolveIncident(ctx context.Context, req *bot.Request) (*bot.I
 	if id := req.Command.Incident; id != 0 {
 		return s.store.Get(ctx, id)
 	}
-	if req.Event.Channel == "" {
+	return s.incidentIn(ctx, req.Event)
+}
+
+// incidentIn finds the incident of the conversation ev happened in: its
+// channel, or the thread it was posted in (on Teams an incident may live in
+// a thread of a shared channel, when no channel could be created for it).
+func (s *Service) incidentIn(ctx context.Context, ev *bot.Event) (*bot.Incident, error) {
+	if ev.Channel == "" {
 		return nil, bot.ErrNotFound
 	}
-	return s.store.ByChannel(ctx, req.Event.Platform, req.Event.Channel)
+	inc, err := s.store.ByChannel(ctx, ev.Platform, ev.Channel)
+	if errors.Is(err, bot.ErrNotFound) && ev.Thread != "" && ev.Thread != ev.Channel {
+		return s.store.ByChannel(ctx, ev.Platform, ev.Thread)
+	}
+	return inc, err
 }
 
 // change applies fn to the request's incident atomically, then tells the

@@ -33,6 +33,8 @@
 //	<p>alertq:<source>:<digest>       list    QueueAlert (JSON bot.Alert), DrainAlerts  24h
 //	<p>inc:{<id>}:alerts              hash    RecordAlerts (fingerprint → status)  none
 //	<p>lease:<name>                   string  Lease (holder)                   the lease's ttl, renewed by its holder
+//	<p>search:<token>                 zset    Index (ZINCRBY), Unindex (ZREM)  none
+//	<p>inc:{<id>}:terms               set     Index (SADD), Unindex (DEL)      none
 //
 // The record <p>inc:{<id>} is the JSON encoding of bot.Incident.
 //
@@ -73,4 +75,14 @@
 // holds the last status of each alert (by fingerprint) of an incident; it
 // shares the incident's slot, so it is written in one transaction with the
 // timeline entries of the alerts that changed.
+//
+// <p>search:<token> is the inverted index behind Search: incident IDs
+// scored by the summed weight of the fields the token was said in (title
+// 5, summary and description 3, note and update 2, channel message 1).
+// Tokens are lower-cased words, and character bigrams (plus single kanji)
+// of Japanese text; they hold no '{' or '}', so each such key is its own
+// slot and is only ever used alone: Search reads the tokens' sets in one
+// pipeline and combines them in Go, never with ZUNIONSTORE.
+// <p>inc:{<id>}:terms lists the tokens incident <id> was indexed under, in
+// the incident's slot, so that Unindex can take it out of every set.
 package store

@@ -1,0 +1,243 @@
+package teams_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/warroomhq/warroom/adapters/teams"
+	"github.com/warroomhq/warroom/adapters/teams/faketeams"
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/store"
+	"github.com/warroomhq/warroom/store/storetest"
+)
+
+const wait = 10 * time.Second
+
+type world struct {
+	t         *testing.T
+	fake      *faketeams.Server
+	st        *store.Store
+	svc       *handlers.Service
+	endpoint  string
+	general   string
+	incidents string
+	alice     string
+	bob       string
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	w := &world{t: t, fake: faketeams.New(t, faketeams.WithoutRateLimits()), st: storetest.New(t)}
+	w.general = faketeams.TeamThreadID
+	w.incidents = w.fake.Channel("incidents")
+	w.alice, w.bob = faketeams.UserID("alice"), faketeams.UserID("bob")
+	log := zaptest.NewLogger(t)
+	svc, err := handlers.New(w.st, handlers.Options{Log: log})
+	require.NoError(t, err)
+	w.svc = svc
+	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Log: log,
+		Seen: func(ctx context.Context, key string) (bool, error) { return w.st.MarkSeen(ctx, key, time.Hour) }})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	a, err := teams.New(teams.Options{
+		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
+		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
+		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, IncidentsChannel: w.incidents,
+		Router: r, Backoff: 5 * time.Millisecond, Log: log,
+	})
+	require.NoError(t, err)
+	r.Register(a)
+	svc.Register(r)
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
+		if err := a.Messages(rw, req); err != nil {
+			var re *bot.RequestError
+			require.ErrorAs(t, err, &re)
+			http.Error(rw, re.Code, re.Status)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	w.endpoint = srv.URL
+	return w
+}
+
+func (w *world) deliver(activity []byte, opts ...faketeams.TokenOption) faketeams.Delivery {
+	w.t.Helper()
+	return w.fake.Deliver(w.endpoint, activity, opts...)
+}
+
+func (w *world) incident(id int64) *bot.Incident {
+	w.t.Helper()
+	var inc *bot.Incident
+	require.Eventually(w.t, func() bool {
+		got, err := w.st.Get(context.Background(), id)
+		if err != nil || got.Card.IsZero() {
+			return false
+		}
+		inc = got
+		return true
+	}, wait, 10*time.Millisecond)
+	return inc
+}
+
+func (w *world) declare(text string) *bot.Incident {
+	w.t.Helper()
+	msg := w.fake.MessageActivity(w.general, w.alice, "Alice", faketeams.BotMention().Markup()+" "+text, faketeams.BotMention())
+	require.Equal(w.t, http.StatusOK, w.deliver(msg).Status)
+	return w.incident(1)
+}
+
+// cardActivityID is the ID of the incident card's message.
+func cardActivityID(inc *bot.Incident) string {
+	return inc.Card.ID[strings.LastIndex(inc.Card.ID, "|")+1:]
+}
+
+func TestDeclareClickAndTimeline(t *testing.T) {
+	w := newWorld(t)
+	inc := w.declare("declare Payments failing P1")
+	require.Equal(t, bot.P1, inc.Priority)
+	require.Equal(t, "Alice", inc.Roles[bot.RoleCommander].Name)
+	ch, ok := w.fake.ChannelByName("INC-1 Payments failing")
+	require.True(t, ok, "a Graph channel: %+v", w.fake.Channels())
+	require.Equal(t, ch.ID, inc.Channel.ID)
+	require.NotEmpty(t, inc.Channel.URL)
+
+	card, ok := w.fake.Activity(cardActivityID(inc))
+	require.True(t, ok)
+	require.Equal(t, []string{"I'll be commander", "Set priority", "Post update", "Resolve"}, card.ActionTitles())
+
+	// People talk in the channel: a message, a reply, an edit, a deletion.
+	root := w.fake.MessageActivity(ch.ID, w.bob, "Bob", "DB failover started")
+	require.Equal(t, http.StatusOK, w.deliver(root).Status)
+	var rootID struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(root, &rootID))
+	reply := w.fake.ReplyActivity(ch.ID, rootID.ID, w.alice, "Alice", "replica is catching up")
+	require.Equal(t, http.StatusOK, w.deliver(reply).Status)
+	require.Equal(t, http.StatusOK, w.deliver(w.fake.EditActivity(ch.ID, rootID.ID, w.bob, "Bob", "DB failover done")).Status)
+	var replyID struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(reply, &replyID))
+	require.Equal(t, http.StatusOK, w.deliver(w.fake.DeleteActivity(ch.ID, replyID.ID, w.alice)).Status)
+	require.Equal(t, http.StatusOK, w.deliver(root).Status, "a re-delivery")
+
+	// Resolve from the card: the answer is the refreshed card.
+	d := w.deliver(w.fake.Click(cardActivityID(inc), w.alice, "Alice", "Resolve", nil))
+	require.Equal(t, http.StatusOK, d.Status)
+	require.True(t, d.CardReplaced, "the card updates in place: %s", d.Body)
+	got, _ := w.st.Get(context.Background(), 1)
+	require.Equal(t, bot.StatusResolved, got.Status)
+	card, _ = w.fake.Activity(cardActivityID(inc))
+	require.Contains(t, card.ActionTitles(), "Reopen")
+
+	var kinds []string
+	require.Eventually(t, func() bool {
+		tl, err := w.st.Timeline(context.Background(), 1, store.TimelineQuery{})
+		require.NoError(t, err)
+		kinds = kinds[:0]
+		for _, e := range tl {
+			kinds = append(kinds, string(e.Kind)+":"+e.Author.Display()+":"+e.Text)
+		}
+		return len(kinds) >= 7
+	}, wait, 20*time.Millisecond)
+	require.Equal(t, []string{
+		"declared:Alice:Payments failing", "role:Alice:", "message:Bob:DB failover started",
+		"message:Alice:replica is catching up", "edit:Bob:DB failover done", "delete:Alice:", "status:Alice:",
+	}, kinds)
+
+	// The API shows them in the same order.
+	rec := httptest.NewRecorder()
+	w.svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	require.Contains(t, rec.Body.String(), "DB failover done")
+}
+
+func TestGraphRefusedUsesAThread(t *testing.T) {
+	w := newWorld(t)
+	w.fake.DenyGraph()
+	inc := w.declare("declare Login broken P2")
+	require.True(t, strings.HasPrefix(inc.Channel.ID, w.incidents+";messageid="), inc.Channel.ID)
+	acts := w.fake.Activities(inc.Channel.ID)
+	require.NotEmpty(t, acts)
+	require.Contains(t, acts[0].Text, "could not create a channel")
+
+	// A message in that thread is on the incident's timeline.
+	root := inc.Channel.ID[strings.Index(inc.Channel.ID, "=")+1:]
+	require.Equal(t, http.StatusOK, w.deliver(w.fake.ReplyActivity(w.incidents, root, w.bob, "Bob", "looking at SSO logs")).Status)
+	require.Eventually(t, func() bool {
+		tl, _ := w.st.Timeline(context.Background(), 1, store.TimelineQuery{})
+		return len(tl) > 0 && tl[len(tl)-1].Text == "looking at SSO logs"
+	}, wait, 20*time.Millisecond)
+}
+
+func TestBadTokensAreRefused(t *testing.T) {
+	w := newWorld(t)
+	msg := w.fake.MessageActivity(w.general, w.alice, "Alice", faketeams.BotMention().Markup()+" declare Never P1", faketeams.BotMention())
+	for name, tc := range map[string]struct {
+		opts   []faketeams.TokenOption
+		status int
+	}{
+		"wrong audience":    {[]faketeams.TokenOption{faketeams.WithAudience("someone-else")}, http.StatusForbidden},
+		"wrong issuer":      {[]faketeams.TokenOption{faketeams.WithIssuer("https://evil.example")}, http.StatusForbidden},
+		"expired":           {[]faketeams.TokenOption{faketeams.WithExpiry(time.Now().Add(-10 * time.Minute))}, http.StatusUnauthorized},
+		"bad signature":     {[]faketeams.TokenOption{faketeams.WithOtherKey()}, http.StatusUnauthorized},
+		"no serviceUrl":     {[]faketeams.TokenOption{faketeams.WithServiceURL("")}, http.StatusForbidden},
+		"other serviceUrl":  {[]faketeams.TokenOption{faketeams.WithServiceURL("https://evil.example/")}, http.StatusForbidden},
+		"unknown key":       {[]faketeams.TokenOption{faketeams.WithKID("nobody")}, http.StatusUnauthorized},
+		"not endorsed":      {[]faketeams.TokenOption{faketeams.WithUnendorsedKey()}, http.StatusForbidden},
+		"claims wrong type": {[]faketeams.TokenOption{faketeams.WithClaim("serviceurl", 42)}, http.StatusForbidden},
+	} {
+		require.Equal(t, tc.status, w.deliver(msg, tc.opts...).Status, name)
+	}
+	req, err := http.NewRequest(http.MethodPost, w.endpoint, strings.NewReader(string(msg)))
+	require.NoError(t, err)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, res.StatusCode, "no token at all")
+
+	for _, junk := range []string{"", "{", `{"type":5}`, `{"type":"message","value":"a string"}`, `[]`} {
+		req, err := http.NewRequest(http.MethodPost, w.endpoint, strings.NewReader(junk))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+w.fake.Token())
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		require.Contains(t, []int{http.StatusBadRequest, http.StatusForbidden, http.StatusUnauthorized}, res.StatusCode, junk)
+	}
+	time.Sleep(100 * time.Millisecond)
+	incs, err := w.st.List(context.Background(), store.ListQuery{})
+	require.NoError(t, err)
+	require.Empty(t, incs, "nothing changed")
+	require.Empty(t, w.fake.Calls("graph"))
+}
+
+func TestDeclareFormCard(t *testing.T) {
+	w := newWorld(t)
+	msg := w.fake.MessageActivity(w.general, w.alice, "Alice", faketeams.BotMention().Markup()+" declare", faketeams.BotMention())
+	require.Equal(t, http.StatusOK, w.deliver(msg).Status)
+	var form faketeams.Activity
+	require.Eventually(t, func() bool {
+		for _, a := range w.fake.Activities(w.general) {
+			if b, _ := json.Marshal(a.Card()); strings.Contains(string(b), `"form":"declare"`) {
+				form = a
+				return true
+			}
+		}
+		return false
+	}, wait, 20*time.Millisecond)
+	d := w.deliver(w.fake.Click(form.ID, w.alice, "Alice", form.ActionTitles()[0], map[string]any{"title": "Search down", "priority": "P2"}))
+	require.Equal(t, http.StatusOK, d.Status)
+	inc := w.incident(1)
+	require.Equal(t, "Search down", inc.Title)
+	require.Equal(t, bot.P2, inc.Priority)
+}

@@ -1,0 +1,220 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
+)
+
+const (
+	// searchResults is how many incidents "search" shows.
+	searchResults = 5
+	// maxQuery bounds a search's text.
+	maxQuery = 200
+	// similarResults is how many similar past incidents a new incident's
+	// channel is shown.
+	similarResults = 3
+	// similarScan is how many recent incidents are looked through for the
+	// same alert.
+	similarScan = 200
+)
+
+// search handles "search <words>": the past incidents whose title,
+// description, summary, notes, updates or channel messages match every
+// word, best first, each with how it was resolved and a link to its
+// channel.
+func (s *Service) search(ctx context.Context, req *bot.Request) error {
+	q := strings.TrimSpace(req.Command.Text)
+	if q == "" {
+		return req.Usage()
+	}
+	if utf8.RuneCountInString(q) > maxQuery {
+		return bot.Errorf(bot.CodeTooLong, "field", req.T("search.query"), "max", fmt.Sprint(maxQuery))
+	}
+	hits, err := s.store.Search(ctx, q, 2*searchResults)
+	if err != nil {
+		return err
+	}
+	incs, err := s.incidents(ctx, hits, searchResults, func(*bot.Incident) bool { return true })
+	if err != nil {
+		return err
+	}
+	if len(incs) == 0 {
+		return req.Reply(ctx, bot.Message{Text: req.T("search.none", "query", q)})
+	}
+	msg := s.incidentList(req.Lang, incs)
+	msg.Title = req.T("search.title", "query", q)
+	return req.Reply(ctx, msg)
+}
+
+// incidents loads the incidents of hits, in order, that keep accepts, at
+// most limit; hits whose record is gone are skipped.
+func (s *Service) incidents(ctx context.Context, hits []store.SearchHit, limit int, keep func(*bot.Incident) bool) ([]*bot.Incident, error) {
+	var out []*bot.Incident
+	for _, h := range hits {
+		if len(out) == limit {
+			break
+		}
+		inc, err := s.store.Get(ctx, h.ID)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if keep(inc) {
+			out = append(out, inc)
+		}
+	}
+	return out, nil
+}
+
+// incidentList renders incidents one per line with how each was resolved,
+// and a button opening each channel that has a URL.
+func (s *Service) incidentList(lang bot.Lang, incs []*bot.Incident) bot.Message {
+	t := bot.Translator(lang)
+	var msg bot.Message
+	lines := make([]string, 0, 2*len(incs))
+	for _, inc := range incs {
+		lines = append(lines, t.T("search.line", "id", inc.Key(), "title", inc.Title,
+			"status", statusLabel(lang, inc.Status), "priority", s.priorityLabel(lang, inc.Priority),
+			"when", s.clock(inc.CreatedAt), "channel", channelRef(inc.Channel)))
+		switch {
+		case inc.Summary != "":
+			lines = append(lines, t.T("search.resolution", "summary", inc.Summary))
+		case inc.Status == bot.StatusResolved || inc.Status == bot.StatusClosed:
+			lines = append(lines, t.T("search.no_summary"))
+		}
+		if inc.Channel.URL != "" {
+			msg.Buttons = append(msg.Buttons, bot.Button{Label: t.T("search.open", "id", inc.Key()), URL: inc.Channel.URL})
+		}
+	}
+	msg.Text = strings.Join(lines, "\n")
+	return msg
+}
+
+// similar finds up to limit past incidents (resolved or closed, not inc
+// itself) like inc: first those opened by the same alert (same source and
+// alertname, or CloudWatch alarm_name) among the recent ones, newest
+// first, then those whose text is most like inc's title. Failures are
+// logged and end the search with what was found.
+func (s *Service) similar(ctx context.Context, inc *bot.Incident, limit int) []*bot.Incident {
+	var out []*bot.Incident
+	seen := map[int64]bool{inc.ID: true}
+	keep := func(c *bot.Incident) bool {
+		ok := !seen[c.ID] && (c.Status == bot.StatusResolved || c.Status == bot.StatusClosed)
+		seen[c.ID] = true
+		return ok
+	}
+	log := s.log.With(zap.Int64("incident", inc.ID))
+	if label, value := alertGroup(inc); label != "" {
+		recent, err := s.store.List(ctx, store.ListQuery{Limit: similarScan})
+		if err != nil {
+			log.Warn("similar incidents: list", zap.Error(err))
+			return out
+		}
+		for _, c := range recent {
+			if len(out) < limit && c.Source == inc.Source && c.Labels[label] == value && keep(c) {
+				out = append(out, c)
+			}
+		}
+	}
+	if len(out) >= limit || strings.TrimSpace(inc.Title) == "" {
+		return out
+	}
+	hits, err := s.store.SearchAny(ctx, inc.Title, 4*limit+4)
+	if err != nil {
+		log.Warn("similar incidents: search", zap.Error(err))
+		return out
+	}
+	more, err := s.incidents(ctx, hits, limit-len(out), keep)
+	if err != nil {
+		log.Warn("similar incidents: load", zap.Error(err))
+	}
+	return append(out, more...)
+}
+
+// alertGroup names the label that identifies the alert an incident was
+// opened by, and its value; "" for incidents people declared.
+func alertGroup(inc *bot.Incident) (label, value string) {
+	if !strings.HasPrefix(inc.Source, "alert:") {
+		return "", ""
+	}
+	for _, l := range []string{"alertname", "alarm_name"} {
+		if v := inc.Labels[l]; v != "" {
+			return l, v
+		}
+	}
+	return "", ""
+}
+
+// postSimilar shows a new incident's channel up to three similar past
+// incidents and how they were resolved; nothing when there are none.
+func (s *Service) postSimilar(ctx context.Context, req *bot.Request, inc *bot.Incident) {
+	past := s.similar(ctx, inc, similarResults)
+	if len(past) == 0 || inc.Channel.ID == "" {
+		return
+	}
+	msg := s.incidentList(req.Lang, past)
+	msg.Title = req.T("similar.title")
+	msg.Text = req.T("similar.intro", "id", inc.Key()) + "\n" + msg.Text
+	s.postQuiet(ctx, req.Platform, inc.Channel.ID, msg)
+}
+
+// index adds text to incident id's search index under field; a failure is
+// logged, never returned: the text is recorded already.
+func (s *Service) index(ctx context.Context, id int64, field, text string) {
+	if strings.TrimSpace(text) == "" {
+		return
+	}
+	if err := s.store.Index(ctx, id, field, text); err != nil {
+		s.log.Warn("index for search", zap.Int64("incident", id), zap.String("field", field), zap.Error(err))
+	}
+}
+
+// indexDeclared indexes a new incident's title and description.
+func (s *Service) indexDeclared(ctx context.Context, inc *bot.Incident) {
+	s.index(ctx, inc.ID, store.FieldTitle, inc.Title)
+	s.index(ctx, inc.ID, store.FieldDescription, inc.Description)
+}
+
+// indexKind indexes the text of a timeline entry of kind: notes, updates,
+// and channel messages and their edits.
+func (s *Service) indexKind(ctx context.Context, id int64, kind bot.EntryKind, text string) {
+	switch kind {
+	case bot.KindNote:
+		s.index(ctx, id, store.FieldNote, text)
+	case bot.KindUpdate:
+		s.index(ctx, id, store.FieldUpdate, text)
+	case bot.KindMessage, bot.KindEdit:
+		s.index(ctx, id, store.FieldMessage, text)
+	}
+}
+
+// indexRecorded indexes a channel message once it is on the timeline
+// (err is the recording's outcome).
+func (s *Service) indexRecorded(ctx context.Context, id int64, e bot.TimelineEntry, err error) {
+	if err == nil {
+		s.indexKind(ctx, id, e.Kind, e.Text)
+	}
+}
+
+// indexTransition indexes what a person said with a status change: the
+// summary of a resolve, else the text as an update. What the bot says for
+// an alert is not indexed.
+func (s *Service) indexTransition(ctx context.Context, req *bot.Request, inc *bot.Incident, to bot.Status, text string) {
+	switch {
+	case req.Event.Kind == bot.EventAlert:
+	case to == bot.StatusResolved && text == inc.Summary:
+		s.index(ctx, inc.ID, store.FieldSummary, text)
+	default:
+		s.index(ctx, inc.ID, store.FieldUpdate, text)
+	}
+}

@@ -412,7 +412,7 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	if onListen != nil {
 		onListen(ln.Addr().String())
 	}
-	go c.svc.Remind(ctx, replicaName(), reminderEvery)
+	go c.svc.Remind(ctx, replicaName(), time.Duration(cfg.Reminders.Every))
 	herr := serveHTTP(ctx, ln, routes(c, cfg, platforms{slack: sl, teams: tm}, alerts, log), log)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
@@ -441,9 +441,6 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *zap.Lo
 	defer cancel()
 	return srv.Shutdown(sctx)
 }
-
-// reminderEvery is how often the reminders look at open incidents.
-const reminderEvery = 30 * time.Second
 
 // replicaName tells replicas apart for the reminders lease.
 func replicaName() string {

@@ -217,6 +217,20 @@ var catalogEN = map[string]string{
 	"similar.title":     "Similar past incidents",
 	"similar.intro":     "🔁 {id} looks like these past incidents; how they were resolved may help:",
 
+	// Response metrics.
+	"usage.stats":    "stats [7|30|90]",
+	"help.stats":     "Response metrics for the last 7, 30 or 90 days (default 30): incidents by priority, time to acknowledge and time to resolve.",
+	"stats.title":    "Response metrics, last {days} days",
+	"stats.none":     "No incidents were declared in the last {days} days.",
+	"stats.overall":  "All priorities",
+	"stats.counts":   "{declared} declared · {resolved} resolved · {open} open",
+	"stats.empty":    "no incidents",
+	"stats.tta":      "Acknowledge: median {median} · p90 {p90} ({n} alerts)",
+	"stats.tta.none": "Acknowledge: —",
+	"stats.ttr":      "Resolve: median {median} · p90 {p90} ({n} resolved)",
+	"stats.ttr.none": "Resolve: —",
+	"stats.footer":   "Incidents declared {from} – {to}. Time to acknowledge is measured on incidents opened by alerts only (people who declare an incident are on it already); time to resolve on resolved ones, declined incidents left out. Median and 90th percentile.",
+
 	// Slack.
 	"slack.ack.declare": "⏳ Declaring the incident… its channel follows in a moment.",
 

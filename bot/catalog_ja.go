@@ -217,6 +217,20 @@ var catalogJA = map[string]string{
 	"similar.title":     "似ている過去のインシデント",
 	"similar.intro":     "🔁 {id} は次の過去のインシデントに似ています。解決方法が参考になるかもしれません:",
 
+	// Response metrics.
+	"usage.stats":    "stats [7|30|90]",
+	"help.stats":     "直近 7・30・90 日（既定は 30 日）の対応メトリクスを表示します: 優先度ごとの件数、確認までの時間、解決までの時間。",
+	"stats.title":    "対応メトリクス（直近 {days} 日）",
+	"stats.none":     "直近 {days} 日に宣言されたインシデントはありません。",
+	"stats.overall":  "全優先度",
+	"stats.counts":   "宣言 {declared} 件 · 解決 {resolved} 件 · 対応中 {open} 件",
+	"stats.empty":    "インシデントなし",
+	"stats.tta":      "確認まで: 中央値 {median} · p90 {p90}（アラート {n} 件）",
+	"stats.tta.none": "確認まで: —",
+	"stats.ttr":      "解決まで: 中央値 {median} · p90 {p90}（解決 {n} 件）",
+	"stats.ttr.none": "解決まで: —",
+	"stats.footer":   "対象: {from} 〜 {to} に宣言されたインシデント。確認までの時間はアラートで起票されたインシデントだけで測ります（人が宣言したインシデントは宣言した時点で対応が始まっているため）。解決までの時間は解決したインシデントで測り、却下されたものは除きます。中央値と 90 パーセンタイル。",
+
 	// Slack.
 	"slack.ack.declare": "⏳ インシデントを宣言しています… まもなくチャンネルが作成されます。",
 

@@ -56,7 +56,7 @@ func Parse(line string) Command {
 	}
 	c.Text = strings.TrimSpace(after)
 	if c.Text != "" {
-		c.Args = strings.Fields(c.Text)
+		c.Args = fields(c.Text)
 	}
 	for _, a := range c.Args {
 		if u, ok := ParseMention(a); ok {
@@ -64,6 +64,28 @@ func Parse(line string) Command {
 		}
 	}
 	return c
+}
+
+// fields splits s at white space, keeping a mention "<@U1|Bob Smith>"
+// whole even when the name has spaces.
+func fields(s string) []string {
+	var out []string
+	for {
+		s = strings.TrimLeftFunc(s, unicode.IsSpace)
+		if s == "" {
+			return out
+		}
+		if strings.HasPrefix(s, "<@") {
+			if end := strings.IndexByte(s, '>'); end > 0 {
+				out = append(out, s[:end+1])
+				s = s[end+1:]
+				continue
+			}
+		}
+		w, rest := cutWord(s)
+		out = append(out, w)
+		s = rest
+	}
 }
 
 // parseIncidentWord accepts only the explicit "INC-n" form, so that a bare

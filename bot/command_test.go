@@ -21,6 +21,8 @@ func TestParse(t *testing.T) {
 		{"role ops @bob", Command{Name: "role", Text: "ops @bob", Args: []string{"ops", "@bob"}, Mentions: []User{{ID: "bob", Name: "bob"}}}},
 		{"note 決済APIのタイムアウトが増加", Command{Name: "note", Text: "決済APIのタイムアウトが増加", Args: []string{"決済APIのタイムアウトが増加"}}},
 		{"INC-5", Command{Incident: 5}},
+		{"role ic <@29:1a|Bob Smith> now", Command{Name: "role", Text: "ic <@29:1a|Bob Smith> now",
+			Args: []string{"ic", "<@29:1a|Bob Smith>", "now"}, Mentions: []User{{ID: "29:1a", Name: "Bob Smith"}}}},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			require.Equal(t, tc.want, Parse(tc.line))

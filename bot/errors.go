@@ -34,6 +34,15 @@ const (
 	CodeNeedsPostmortem = "needs_postmortem"
 	// CodeNoSuchCommand is CodeUnknownCommand with nothing close to suggest.
 	CodeNoSuchCommand = "no_such_command"
+	// CodeNoFollowUp names a follow-up number the incident does not have.
+	CodeNoFollowUp = "no_followup"
+	// CodeFollowUpSame refuses a follow-up change that would change nothing
+	// (done twice, reopening an open one).
+	CodeFollowUpSame = "followup_same"
+	// CodeFollowUpNotDone refuses to verify a follow-up that is not done.
+	CodeFollowUpNotDone = "followup_not_done"
+	// CodeBadDate refuses a date that is not YYYY-MM-DD.
+	CodeBadDate = "bad_date"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

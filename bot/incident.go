@@ -235,6 +235,9 @@ type Incident struct {
 	// PostmortemAt is when the last postmortem draft was made; close
 	// requires one for P1 and P2 unless forced.
 	PostmortemAt time.Time `json:"postmortem_at,omitzero"`
+	// Drill marks a practice incident: it is left out of stats, metrics
+	// and search unless asked for.
+	Drill bool `json:"drill,omitempty"`
 }
 
 // Key is the incident's human identifier, "INC-42".

@@ -19,6 +19,7 @@ const (
 	KindAlert    EntryKind = "alert"    // a monitoring alert fired, repeated or recovered
 	KindChannel  EntryKind = "channel"  // the incident channel was created or bound
 	KindFlag     EntryKind = "flag"     // a message was pinned or marked; RefersTo names it
+	KindFollowup EntryKind = "followup" // a follow-up was added or changed state; Data holds "n", "action", "state"
 )
 
 // TimelineEntry is one append-only record in an incident's timeline. Nothing

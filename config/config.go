@@ -20,6 +20,7 @@ const (
 	DefaultChannelPrefix    = "inc"
 	DefaultNoCommanderAfter = 10 * time.Minute
 	DefaultTriageAckAfter   = 15 * time.Minute
+	DefaultRemindersEvery   = 30 * time.Second
 	DefaultSlackAPIURL      = "https://slack.com/api/"
 	DefaultFlapWindow       = 30 * time.Minute
 	DefaultMicrosoftLogin   = "https://login.microsoftonline.com"
@@ -275,6 +276,11 @@ type Reminders struct {
 	// TriageAckAfter is how long an alert may sit in triage unacknowledged
 	// before the bot asks again.
 	TriageAckAfter Duration `yaml:"triage_ack_after"`
+	// Every is how often the replica holding the reminders lease looks at
+	// open incidents (default 30s); the lease lasts three times as long.
+	// Each reminder is still posted at most once per its own interval
+	// across replicas. Shorter than the default only for tests and demos.
+	Every Duration `yaml:"every"`
 }
 
 // Default returns the configuration Load gives with no file and an empty
@@ -318,6 +324,7 @@ var defaults = []struct {
 	{"channels.prefix", func(c *Config) { c.Channels.Prefix = DefaultChannelPrefix }},
 	{"reminders.no_commander_after", func(c *Config) { c.Reminders.NoCommanderAfter = Duration(DefaultNoCommanderAfter) }},
 	{"reminders.triage_ack_after", func(c *Config) { c.Reminders.TriageAckAfter = Duration(DefaultTriageAckAfter) }},
+	{"reminders.every", func(c *Config) { c.Reminders.Every = Duration(DefaultRemindersEvery) }},
 }
 
 // AllRoles returns the built-in roles followed by the configured ones, as a

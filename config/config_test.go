@@ -59,7 +59,7 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, Channels{Prefix: "inc"}, c.Channels)
 	require.Empty(t, c.Roles)
 	require.Empty(t, c.Admins)
-	require.Equal(t, Reminders{NoCommanderAfter: Duration(10 * time.Minute), TriageAckAfter: Duration(15 * time.Minute)}, c.Reminders)
+	require.Equal(t, Reminders{NoCommanderAfter: Duration(10 * time.Minute), TriageAckAfter: Duration(15 * time.Minute), Every: Duration(30 * time.Second)}, c.Reminders)
 	require.Equal(t, map[string]PriorityLevel{
 		"P1": {UpdateEvery: Duration(30 * time.Minute)},
 		"P2": {UpdateEvery: Duration(time.Hour)},
@@ -123,6 +123,7 @@ func TestFileProblems(t *testing.T) {
 		{"zero_duration.yml", []string{
 			`reminders.no_commander_after: must be more than 0s, got 0s`,
 			`reminders.triage_ack_after: must be more than 0s, got -5m`,
+			`reminders.every: must be more than 0s, got 0s`,
 		}},
 		{"unknown_field.yml", []string{`redis.passwrod: unknown field (line 4); known fields: url, prefix`}},
 		{"wrong_type.yml", []string{

@@ -77,6 +77,7 @@ func (l *loader) validate(c *Config) {
 	}
 	l.checkPositive("reminders.no_commander_after", c.Reminders.NoCommanderAfter)
 	l.checkPositive("reminders.triage_ack_after", c.Reminders.TriageAckAfter)
+	l.checkPositive("reminders.every", c.Reminders.Every)
 }
 
 func (l *loader) checkAddr(addr string) {

@@ -61,7 +61,7 @@ func (s *Service) declare(ctx context.Context, req *bot.Request) error {
 // title.
 func parseDeclaration(c bot.Command) declaration {
 	var d declaration
-	words := strings.Fields(c.Text)
+	words := c.Args
 	var title []string
 	for _, w := range words {
 		if u, ok := bot.ParseMention(w); ok {

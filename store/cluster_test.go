@@ -27,10 +27,9 @@ func TestIncidentKeysShareSlot(t *testing.T) {
 	_, err = s.MarkSeen(ctx, "ev-1", 60e9)
 	require.NoError(t, err)
 
-	keys, err := s.Client().Keys(ctx, s.Prefix()+"*").Result()
-	require.NoError(t, err)
+	all := keys(t, s)
 	var incidentKeys []string
-	for _, k := range keys {
+	for _, k := range all {
 		rest := strings.TrimPrefix(k, s.Prefix())
 		switch {
 		case strings.HasPrefix(rest, "inc:"):
@@ -42,7 +41,7 @@ func TestIncidentKeysShareSlot(t *testing.T) {
 			t.Errorf("key %q is not in the documented schema", k)
 		}
 	}
-	require.Len(t, incidentKeys, 2, "record and timeline: %v", keys)
+	require.Len(t, incidentKeys, 2, "record and timeline: %v", all)
 	want := slot("{" + bot.FormatID(inc.ID)[4:] + "}")
 	for _, k := range incidentKeys {
 		require.Equal(t, want, slot(k), k)

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -61,4 +62,29 @@ func requireNotFound(t testing.TB, err error, msgAndArgs ...any) {
 	t.Helper()
 	require.ErrorIs(t, err, bot.ErrNotFound, msgAndArgs...)
 	require.NotErrorIs(t, err, bot.ErrUnavailable, msgAndArgs...)
+}
+
+// keys lists every key under s's prefix. KEYS answers for one node only,
+// so on Redis Cluster it asks every master and joins their answers.
+func keys(t testing.TB, s *store.Store) []string {
+	t.Helper()
+	ctx := context.Background()
+	pattern := s.Prefix() + "*"
+	cc, ok := s.Client().(*redis.ClusterClient)
+	if !ok {
+		out, err := s.Client().Keys(ctx, pattern).Result()
+		require.NoError(t, err)
+		return out
+	}
+	var mu sync.Mutex
+	var out []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		ks, err := c.Keys(ctx, pattern).Result()
+		mu.Lock()
+		out = append(out, ks...)
+		mu.Unlock()
+		return err
+	})
+	require.NoError(t, err)
+	return out
 }

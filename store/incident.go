@@ -187,9 +187,7 @@ func (s *Store) Update(ctx context.Context, id int64, fn func(inc *bot.Incident)
 	if err != nil {
 		return nil, fmt.Errorf("update incident %d: %w", id, err)
 	}
-	if prev.Status != bot.StatusResolved && cur.Status == bot.StatusResolved {
-		s.metrics.resolved.WithLabelValues(priorityLabel(cur.Priority)).Inc()
-	}
+	s.metrics.observeUpdate(prev, cur)
 	s.countEntries(entries)
 	s.reindex(ctx, prev, cur)
 	return cur, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 	"go.uber.org/zap"
@@ -22,7 +23,17 @@ type ListQuery struct {
 	Open bool
 	// Limit caps the result; 0 means DefaultListLimit.
 	Limit int
+	// Since, when set, keeps only incidents created at or after it. As IDs
+	// grow with creation time, List then stops reading the index after a
+	// page of sincePage incidents all created before Since, instead of
+	// reading every incident ever stored. (A newer incident is missed only
+	// if a whole page of older ones is numbered after it, which replicas'
+	// clocks a little apart cannot cause.)
+	Since time.Time
 }
+
+// sincePage is List's page size with ListQuery.Since.
+const sincePage = 256
 
 // List returns incidents newest (highest ID) first. Index entries that
 // disagree with their record (no record, or with Open a record no longer
@@ -37,10 +48,14 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*bot.Incident, error) 
 	if q.Open {
 		index = s.openKey()
 	}
+	page := limit
+	if !q.Since.IsZero() {
+		page = sincePage
+	}
 	var out []*bot.Incident
 	var stale []string
-	for start := int64(0); len(out) < limit; start += int64(limit) {
-		members, err := s.rdb.ZRevRange(ctx, index, start, start+int64(limit)-1).Result()
+	for start := int64(0); len(out) < limit; start += int64(page) {
+		members, err := s.rdb.ZRevRange(ctx, index, start, start+int64(page)-1).Result()
 		if err != nil {
 			return nil, fmt.Errorf("list incidents: %w", unavailable(err))
 		}
@@ -48,14 +63,23 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*bot.Incident, error) 
 		if err != nil {
 			return nil, fmt.Errorf("list incidents: %w", err)
 		}
+		records, newer := 0, 0
 		for i, inc := range incs {
-			if inc == nil || (q.Open && !inc.Status.Open()) {
+			if inc != nil {
+				records++
+				if !inc.CreatedAt.Before(q.Since) {
+					newer++
+				}
+			}
+			switch {
+			case inc == nil || (q.Open && !inc.Status.Open()):
 				stale = append(stale, members[i])
-			} else if len(out) < limit {
+			case inc.CreatedAt.Before(q.Since):
+			case len(out) < limit:
 				out = append(out, inc)
 			}
 		}
-		if len(members) < limit {
+		if len(members) < page || (!q.Since.IsZero() && records > 0 && newer == 0) {
 			break
 		}
 	}

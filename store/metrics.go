@@ -21,6 +21,16 @@ type collector struct {
 	resolved *prometheus.CounterVec
 	entries  *prometheus.CounterVec
 	open     *prometheus.Desc
+	// tta and ttr are the response-time histograms, observed by Update.
+	tta *prometheus.HistogramVec
+	ttr *prometheus.HistogramVec
+}
+
+// responseBuckets are the upper bounds, in seconds, of the response-time
+// histograms: 30s to 24h.
+var responseBuckets = []float64{
+	30, 60, 120, 300, 600, 900, 1800, // 30s .. 30m
+	3600, 2 * 3600, 4 * 3600, 8 * 3600, 12 * 3600, 24 * 3600, // 1h .. 24h
 }
 
 var _ prometheus.Collector = (*collector)(nil)
@@ -42,6 +52,16 @@ func newCollector(s *Store) *collector {
 		}, []string{"kind"}),
 		open: prometheus.NewDesc("warroom_incidents_open",
 			"Open incidents in Redis, by priority.", []string{"priority"}, nil),
+		tta: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "warroom_time_to_acknowledge_seconds",
+			Help:    "Time from an incident's creation to its acknowledgement, observed when it leaves triage, by priority.",
+			Buckets: responseBuckets,
+		}, []string{"priority"}),
+		ttr: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "warroom_time_to_resolve_seconds",
+			Help:    "Time from an incident's creation to its resolution, observed when it moves into resolved, by priority.",
+			Buckets: responseBuckets,
+		}, []string{"priority"}),
 	}
 	for _, p := range bot.Priorities {
 		c.opened.WithLabelValues(p.String())
@@ -54,7 +74,10 @@ func newCollector(s *Store) *collector {
 // warroom_incidents_opened_total{priority} (counted by Create),
 // warroom_incidents_resolved_total{priority} (counted by Update when the
 // status moves into resolved), warroom_timeline_entries_total{kind}
-// (every stored entry) and the gauge warroom_incidents_open{priority},
+// (every stored entry), the histograms
+// warroom_time_to_acknowledge_seconds{priority} and
+// warroom_time_to_resolve_seconds{priority} (observed by Update, see
+// observeUpdate), and the gauge warroom_incidents_open{priority},
 // read from Redis at scrape time so it is right across replicas; when Redis
 // fails the gauge has no sample rather than a wrong one. An unset priority
 // is labelled "none". Register it once per Store.
@@ -65,6 +88,8 @@ func (c *collector) Describe(ch chan<- *prometheus.Desc) {
 	c.opened.Describe(ch)
 	c.resolved.Describe(ch)
 	c.entries.Describe(ch)
+	c.tta.Describe(ch)
+	c.ttr.Describe(ch)
 	ch <- c.open
 }
 
@@ -73,6 +98,8 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	c.opened.Collect(ch)
 	c.resolved.Collect(ch)
 	c.entries.Collect(ch)
+	c.tta.Collect(ch)
+	c.ttr.Collect(ch)
 	ctx, cancel := context.WithTimeout(context.Background(), scrapeTimeout)
 	defer cancel()
 	counts, err := c.s.openCounts(ctx)
@@ -84,6 +111,31 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.open, prometheus.GaugeValue, float64(n), label)
 	}
 }
+
+// observeUpdate counts what an Update changed, prev being the record
+// before and cur the record stored: the status moving into resolved
+// counts in warroom_incidents_resolved_total and, when cur.ResolvedAt is
+// set, observes ResolvedAt − CreatedAt in warroom_time_to_resolve_seconds
+// (again after a reopen, like the counter); AckedAt set for the first time
+// (the incident left triage) observes AckedAt − CreatedAt in
+// warroom_time_to_acknowledge_seconds. Incidents declared by people are
+// acknowledged when created, so only alert-opened ones reach that
+// histogram. Negative durations (replicas' clocks) count as 0.
+func (c *collector) observeUpdate(prev, cur *bot.Incident) {
+	label := priorityLabel(cur.Priority)
+	if prev.AckedAt.IsZero() && !cur.AckedAt.IsZero() && !cur.CreatedAt.IsZero() {
+		c.tta.WithLabelValues(label).Observe(seconds(cur.AckedAt.Sub(cur.CreatedAt)))
+	}
+	if prev.Status != bot.StatusResolved && cur.Status == bot.StatusResolved {
+		c.resolved.WithLabelValues(label).Inc()
+		if !cur.ResolvedAt.IsZero() && !cur.CreatedAt.IsZero() {
+			c.ttr.WithLabelValues(label).Observe(seconds(cur.ResolvedAt.Sub(cur.CreatedAt)))
+		}
+	}
+}
+
+// seconds is d in seconds, never negative.
+func seconds(d time.Duration) float64 { return max(d, 0).Seconds() }
 
 // openCounts counts open incidents by priority label from their records
 // (not trusting the open index alone); P1..P4 are always present.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -254,6 +255,7 @@ var atTag = regexp.MustCompile(`(?s)<at>(.*?)</at>`)
 func (a *Adapter) command(act schema.Activity, raw rawActivity) (string, bool) {
 	text := act.Text
 	addressed := false
+	var mentions []string
 	for _, e := range raw.Entities {
 		if e.Type != "mention" || e.Text == "" {
 			continue
@@ -263,9 +265,16 @@ func (a *Adapter) command(act schema.Activity, raw rawActivity) (string, bool) {
 			text = strings.Replace(text, e.Text, " ", 1)
 			continue
 		}
-		text = strings.Replace(text, e.Text, " "+bot.FormatMention(bot.User{ID: e.Mentioned.ID, Name: e.Mentioned.Name})+" ", 1)
+		// A placeholder survives the HTML clean-up below, the mention
+		// syntax ("<@id|name>") would not.
+		text = strings.Replace(text, e.Text, fmt.Sprintf(" \x00%d\x00 ", len(mentions)), 1)
+		mentions = append(mentions, bot.FormatMention(bot.User{ID: e.Mentioned.ID, Name: e.Mentioned.Name}))
 	}
-	return strings.Join(strings.Fields(plainText(text)), " "), addressed
+	text = plainText(text)
+	for i, m := range mentions {
+		text = strings.Replace(text, fmt.Sprintf("\x00%d\x00", i), m, 1)
+	}
+	return strings.Join(strings.Fields(text), " "), addressed
 }
 
 var tags = regexp.MustCompile(`<[^>]+>`)

@@ -241,3 +241,74 @@ func TestDeclareFormCard(t *testing.T) {
 	require.Equal(t, "Search down", inc.Title)
 	require.Equal(t, bot.P2, inc.Priority)
 }
+
+func TestMentionsReactionsAndRetries(t *testing.T) {
+	w := newWorld(t)
+	w.fake.FailNext("graph.channels", http.StatusTooManyRequests, 1, faketeams.RetryAfter(time.Second))
+	w.fake.FailNext("connector.createConversation", http.StatusBadGateway, 1)
+	inc := w.declare("declare Queue backlog P2")
+	ch := inc.Channel.ID
+
+	// "@Warroom role commander @Bob": Bob's mention becomes the argument.
+	bob := faketeams.Mention{ID: w.bob, Name: "Bob"}
+	cmd := w.fake.MessageActivity(ch, w.alice, "Alice", faketeams.BotMention().Markup()+" role commander "+bob.Markup(), faketeams.BotMention(), bob)
+	require.Equal(t, http.StatusOK, w.deliver(cmd).Status)
+	require.Eventually(t, func() bool {
+		got, _ := w.st.Get(context.Background(), 1)
+		return got.Roles[bot.RoleCommander].ID == w.bob
+	}, wait, 20*time.Millisecond)
+
+	// A 📌 reaction flags the message; removing it unflags.
+	msg := w.fake.MessageActivity(ch, w.bob, "Bob", "consumer lag 2h")
+	require.Equal(t, http.StatusOK, w.deliver(msg).Status)
+	var m struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(msg, &m))
+	require.Equal(t, http.StatusOK, w.deliver(w.fake.ReactionActivity(ch, m.ID, w.alice, "pushpin", true)).Status)
+	require.Equal(t, http.StatusOK, w.deliver(w.fake.ReactionActivity(ch, m.ID, w.alice, "pushpin", false)).Status)
+	require.Eventually(t, func() bool {
+		tl, _ := w.st.Timeline(context.Background(), 1, store.TimelineQuery{})
+		var flags []string
+		for _, e := range tl {
+			if e.Kind == bot.KindFlag && e.RefersTo == m.ID {
+				flags = append(flags, e.Data["flag"])
+			}
+		}
+		return len(flags) == 2 && flags[0] == "on" && flags[1] == "off"
+	}, wait, 20*time.Millisecond)
+
+	// The throttled Graph call and the failed send were retried.
+	var statuses []int
+	for _, c := range w.fake.Calls("graph.channels") {
+		statuses = append(statuses, c.Status)
+	}
+	require.Equal(t, []int{http.StatusTooManyRequests, http.StatusCreated}, statuses)
+}
+
+func TestPrivateIncidentNeverGoesPublic(t *testing.T) {
+	w := newWorld(t)
+	r := bot.NewRouter(bot.Options{})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	a, err := teams.New(teams.Options{
+		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
+		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
+		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, Router: r,
+	})
+	require.NoError(t, err)
+	_, err = a.CreateChannel(context.Background(), bot.ChannelSpec{Name: "inc-20261125-9-secret", Topic: "secret", Private: true})
+	require.ErrorContains(t, err, "TEAMS_PRIVATE_CHANNEL")
+	require.Empty(t, w.fake.Calls("graph"), "nothing was created in public")
+
+	private := w.fake.Channel("restricted")
+	a, err = teams.New(teams.Options{
+		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
+		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
+		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, PrivateChannel: private, Router: r,
+	})
+	require.NoError(t, err)
+	ch, err := a.CreateChannel(context.Background(), bot.ChannelSpec{Name: "inc-20261125-9-secret", Topic: "secret", Private: true})
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(ch.ID, private+";messageid="), "a thread in the restricted channel")
+	require.Empty(t, w.fake.Calls("graph"))
+}

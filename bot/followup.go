@@ -1,0 +1,48 @@
+package bot
+
+import "time"
+
+// The states of a follow-up. A follow-up starts open, is done when its
+// owner says the change is made, and verified once someone checked that
+// the change works; reopening goes back to open.
+const (
+	FollowUpOpen     = "open"
+	FollowUpDone     = "done"
+	FollowUpVerified = "verified"
+)
+
+// FollowUp is an action decided because of an incident, so that it happens
+// less often or hurts less: numbered per incident (#1, #2, ...), owned by
+// one person, with an optional due date. The store owns its persistence;
+// each change of it is also written to its incident's timeline.
+type FollowUp struct {
+	Incident int64  `json:"incident"`
+	N        int    `json:"n"`
+	Text     string `json:"text"`
+	Owner    User   `json:"owner"`
+	// Due is the start of the due day in the deployment's time zone; zero
+	// when no date was given. The follow-up is overdue from the next day.
+	Due        time.Time `json:"due,omitzero"`
+	State      string    `json:"state"`
+	CreatedAt  time.Time `json:"created_at"`
+	DoneAt     time.Time `json:"done_at,omitzero"`
+	VerifiedAt time.Time `json:"verified_at,omitzero"`
+	CreatedBy  User      `json:"created_by"`
+}
+
+// Open reports whether the follow-up still needs doing.
+func (f *FollowUp) Open() bool { return f.State == FollowUpOpen }
+
+// Overdue reports whether f is open and its due day ended before now, in
+// loc (nil: UTC).
+func (f *FollowUp) Overdue(now time.Time, loc *time.Location) bool {
+	if !f.Open() || f.Due.IsZero() {
+		return false
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := f.Due.In(loc)
+	end := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+	return !now.Before(end)
+}

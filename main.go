@@ -248,6 +248,10 @@ func handlerOptions(cfg *config.Config, log *zap.Logger) handlers.Options {
 	opts.Lang = bot.Lang(cfg.Lang)
 	opts.PostmortemTemplate, opts.PostmortemOptional = cfg.Postmortem.Template, cfg.Postmortem.Optional
 	opts.PublicURL = cfg.PublicURL
+	opts.UpdateEvery = map[bot.Priority]time.Duration{}
+	for _, p := range bot.Priorities {
+		opts.UpdateEvery[p] = time.Duration(cfg.Level(p).UpdateEvery)
+	}
 	for _, r := range cfg.Alerts.Rules {
 		p, _ := bot.ParsePriority(r.Priority)
 		opts.AlertRules = append(opts.AlertRules, handlers.AlertRule{

@@ -9,7 +9,7 @@
 # Nothing is persisted; the nodes' files live in one temporary directory,
 # whose path is kept in $STATE so that stop can find and remove it.
 # Every wait is bounded; a failure prints what went wrong (and the nodes'
-# log tails) and exits non-zero.
+# log tails), stops the nodes it started and exits non-zero.
 set -euo pipefail
 
 PORTS=(7101 7102 7103)
@@ -60,6 +60,13 @@ logs() {
   done
 }
 
+# abort MESSAGE: show the nodes' logs, take down what started, and fail.
+abort() {
+  logs
+  (stop) >/dev/null 2>&1 || true
+  die "$*"
+}
+
 stop() {
   local port
   for port in "${PORTS[@]}"; do
@@ -100,18 +107,17 @@ start() {
       --cluster-enabled yes --cluster-config-file "$dir/nodes-$port.conf" \
       --save '' --appendonly no --daemonize yes --dir "$dir" \
       --logfile "$dir/redis-$port.log" ||
-      { logs; die "redis-server on port $port did not start"; }
+      abort "redis-server on port $port did not start"
   done
   for port in "${PORTS[@]}"; do
     wait_for 10 "127.0.0.1:$port to answer PING" up "$port" ||
-      { logs; die "node 127.0.0.1:$port is not answering"; }
+      abort "node 127.0.0.1:$port is not answering"
   done
   local addrs=()
   for port in "${PORTS[@]}"; do addrs+=("$HOST:$port"); done
   if ! out=$(timeout 60 redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes 2>&1); then
     echo "$out" >&2
-    logs
-    die "redis-cli --cluster create failed"
+    abort "redis-cli --cluster create failed"
   fi
   wait_for 30 "cluster_state:ok on every node" cluster_ok ||
     {
@@ -119,8 +125,7 @@ start() {
         echo "--- 127.0.0.1:$port cluster info" >&2
         cli "$port" cluster info 2>&1 | head -n 3 >&2 || true
       done
-      logs
-      die "cluster did not become ok"
+      abort "cluster did not become ok"
     }
   echo "redis-cluster: up on ${addrs[*]} (files in $dir)"
   echo "redis-cluster: REDIS_URL='redis://$HOST:${PORTS[0]}?addr=$HOST:${PORTS[1]}&addr=$HOST:${PORTS[2]}'"

@@ -14,13 +14,17 @@ const (
 	ActionClose    = "close"
 	ActionDecline  = "decline"
 	ActionReopen   = "reopen"
+	// ActionPostmortem and ActionFollowup are the postmortem draft and the
+	// follow-up commands.
+	ActionPostmortem = "postmortem"
+	ActionFollowup   = "followup"
 )
 
 // Actions lists every action a policy may name, in display order.
 var Actions = []string{
 	ActionDeclare, ActionAck, ActionStatus, ActionPriority, ActionRole,
 	ActionNote, ActionUpdate, ActionResolve, ActionClose, ActionDecline,
-	ActionReopen,
+	ActionReopen, ActionPostmortem, ActionFollowup,
 }
 
 // Who values in a policy list. A list allows a person when any one of its

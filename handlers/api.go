@@ -66,6 +66,7 @@ func (s *Service) API(token string) http.Handler {
 	a.mux.HandleFunc("GET /api/incidents/{id}", a.getIncident)
 	a.mux.HandleFunc("GET /api/incidents/{id}/timeline", a.getTimeline)
 	a.mux.HandleFunc("GET /api/incidents/{id}/postmortem.md", a.getPostmortem(s))
+	a.mux.HandleFunc("GET /api/stats", a.getStats(s))
 	return a
 }
 

@@ -25,6 +25,9 @@ func (s *Service) card(inc *bot.Incident, lang bot.Lang) bot.Message {
 		},
 		Context: t.T("card.context", "id", inc.Key()),
 	}
+	if inc.Drill {
+		msg.Title = t.T("drill.marker") + " " + msg.Title
+	}
 	for _, r := range s.opts.Roles[1:] {
 		if u, ok := inc.Holder(r); ok {
 			msg.Fields = append(msg.Fields, bot.Field{Label: roleLabel(lang, r), Value: u.Display()})
@@ -32,6 +35,9 @@ func (s *Service) card(inc *bot.Incident, lang bot.Lang) bot.Message {
 	}
 	if inc.Summary != "" {
 		msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.summary"), Value: inc.Summary})
+	}
+	if f, ok := s.followUpsField(inc, lang); ok {
+		msg.Fields = append(msg.Fields, f)
 	}
 	if src, ok := strings.CutPrefix(inc.Source, "alert:"); ok {
 		msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.source"), Value: alertUser(src).Name})
@@ -87,12 +93,16 @@ func (s *Service) priorityButton(inc *bot.Incident, lang bot.Lang) bot.Button {
 
 // topic is the one line a channel shows under its name.
 func (s *Service) topic(inc *bot.Incident, lang bot.Lang) string {
-	return bot.T(lang, "topic",
+	topic := bot.T(lang, "topic",
 		"id", inc.Key(),
 		"priority", s.priorityLabel(lang, inc.Priority),
 		"status", statusLabel(lang, inc.Status),
 		"commander", holder(lang, inc, bot.RoleCommander),
 		"title", inc.Title)
+	if inc.Drill {
+		topic = bot.T(lang, "drill.marker") + " " + topic
+	}
+	return topic
 }
 
 // criteria is the shared meaning of a priority: from config when set, else

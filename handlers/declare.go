@@ -35,6 +35,10 @@ type declaration struct {
 	Alert    *bot.Alert
 	Announce string
 	Runbook  string
+
+	// Drill names the scenario of a practice incident (drill.go): it opens
+	// in triage like an alert's, in a "drill-" channel, marked as a drill.
+	Drill string
 }
 
 // declare handles "declare <title> [P1-P4] [@responders]". Without a title
@@ -96,8 +100,12 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 	}
 	now := s.opts.Now()
 	p := req.Platform
+	prefix := s.opts.ChannelPrefix
+	if d.Drill != "" {
+		prefix = drillPrefix
+	}
 	ch, err := p.CreateChannel(ctx, bot.ChannelSpec{
-		Name:    channelName(s.opts.ChannelPrefix, now.In(s.opts.Location), id, d.Title),
+		Name:    channelName(prefix, now.In(s.opts.Location), id, d.Title),
 		Topic:   d.Title,
 		Private: d.Private,
 	})
@@ -125,6 +133,11 @@ func (s *Service) newIncident(req *bot.Request, d declaration, id int64, ch bot.
 	}
 	declared := s.entry(req, bot.KindDeclared, d.Title)
 	declared.Data = map[string]string{"priority": d.Priority.String(), "channel": ch.Name}
+	if d.Drill != "" {
+		inc.Drill, inc.Status, inc.AckedAt, inc.Source = true, bot.StatusTriage, time.Time{}, drillSource
+		declared.Data["drill"], declared.Data["lang"] = d.Drill, string(req.Lang)
+		return inc, []bot.TimelineEntry{declared}
+	}
 	if a := d.Alert; a != nil {
 		inc.Status, inc.AckedAt, inc.Source = bot.StatusTriage, time.Time{}, "alert:"+a.Source
 		inc.DeclaredBy, declared.Author = alertUser(a.Source), alertUser(a.Source)
@@ -188,6 +201,10 @@ func (s *Service) welcome(ctx context.Context, req *bot.Request, inc *bot.Incide
 	p := req.Platform
 	args := []string{"id", inc.Key(), "title", inc.Title, "priority", s.priorityLabel(req.Lang, inc.Priority),
 		"commander", holder(req.Lang, inc, bot.RoleCommander), "user", inc.DeclaredBy.Display(), "channel", channelRef(inc.Channel)}
+	if d.Drill != "" {
+		s.drillWelcome(ctx, req, inc, d.Drill)
+		return
+	}
 	if d.Alert != nil {
 		s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("alert.welcome", args...)})
 		s.announce(ctx, p, inc, req.Lang, req.T("announce.alert", args...))

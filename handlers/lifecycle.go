@@ -40,6 +40,7 @@ func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Statu
 	if err == nil {
 		s.announce(ctx, req.Platform, inc, req.Lang, said)
 		s.indexTransition(ctx, req, inc, to, text)
+		s.drillTransition(ctx, inc, to)
 	}
 	return err
 }

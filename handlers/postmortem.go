@@ -73,6 +73,24 @@ type PostmortemData struct {
 	KeyEvents []PostmortemKeyEvent `json:"key_events"`
 	// Timeline is every entry, oldest first.
 	Timeline []PostmortemEntry `json:"timeline"`
+	// FollowUps are the incident's follow-ups, by number.
+	FollowUps []PostmortemFollowUp `json:"follow_ups"`
+}
+
+// PostmortemFollowUp is one follow-up action. Due is its due day
+// (YYYY-MM-DD in the configured zone), empty when none was given; Overdue
+// says it is open past that day at GeneratedAt.
+type PostmortemFollowUp struct {
+	N          int            `json:"n"`
+	Text       string         `json:"text"`
+	Owner      PostmortemUser `json:"owner"`
+	Due        string         `json:"due,omitempty"`
+	Overdue    bool           `json:"overdue,omitempty"`
+	State      string         `json:"state"` // open, done, verified
+	CreatedBy  PostmortemUser `json:"created_by"`
+	CreatedAt  time.Time      `json:"created_at"`
+	DoneAt     time.Time      `json:"done_at,omitzero"`
+	VerifiedAt time.Time      `json:"verified_at,omitzero"`
 }
 
 // PostmortemUser is a person; Name is the display name (the ID when the
@@ -180,7 +198,30 @@ func (s *Service) PostmortemData(ctx context.Context, id int64) (*PostmortemData
 	if err != nil {
 		return nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
-	return s.postmortemData(inc, entries, s.opts.Now()), nil
+	fs, err := s.store.FollowUps(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
+	}
+	now := s.opts.Now()
+	d := s.postmortemData(inc, entries, now)
+	d.FollowUps = s.pmFollowUps(fs, now)
+	return d, nil
+}
+
+// pmFollowUps arranges the incident's follow-ups for the postmortem.
+func (s *Service) pmFollowUps(fs []bot.FollowUp, now time.Time) []PostmortemFollowUp {
+	out := make([]PostmortemFollowUp, 0, len(fs))
+	for i := range fs {
+		f := &fs[i]
+		pf := PostmortemFollowUp{N: f.N, Text: f.Text, Owner: pmUser(f.Owner), State: f.State,
+			Overdue: f.Overdue(now, s.opts.Location), CreatedBy: pmUser(f.CreatedBy),
+			CreatedAt: utc(f.CreatedAt), DoneAt: utc(f.DoneAt), VerifiedAt: utc(f.VerifiedAt)}
+		if !f.Due.IsZero() {
+			pf.Due = s.date(f.Due)
+		}
+		out = append(out, pf)
+	}
+	return out
 }
 
 // postmortemCommand handles "postmortem": it posts the draft in the
@@ -548,6 +589,7 @@ func (s *Service) postmortemData(inc *bot.Incident, entries []bot.TimelineEntry,
 	d.Impact = pmImpact(inc, entries)
 	d.KeyEvents = x.keyEvents(entries)
 	d.Timeline = x.timeline(entries)
+	d.FollowUps = []PostmortemFollowUp{}
 	return d
 }
 
@@ -736,5 +778,7 @@ func samplePostmortem() *PostmortemData {
 		KeyEvents:       []PostmortemKeyEvent{{At: t, Author: u, Kind: bot.KindMessage, Text: "text", FlaggedBy: &u, Ref: "m1"}},
 		Timeline: []PostmortemEntry{{ID: "1-0", At: t, Kind: bot.KindFlag, Author: u, Key: true, RefersTo: "m1", Refers: ref,
 			Data: map[string]string{"flag": "on"}}},
+		FollowUps: []PostmortemFollowUp{{N: 1, Text: "text", Owner: u, Due: "2026-01-09", Overdue: true,
+			State: bot.FollowUpOpen, CreatedBy: u, CreatedAt: t}},
 	}
 }

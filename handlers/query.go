@@ -124,8 +124,12 @@ func (s *Service) list(ctx context.Context, req *bot.Request) error {
 	}
 	lines := make([]string, 0, len(incs))
 	for _, inc := range incs {
+		title := inc.Title
+		if inc.Drill {
+			title = req.T("drill.marker") + " " + title
+		}
 		lines = append(lines, req.T("list.line", "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority),
-			"status", statusLabel(req.Lang, inc.Status), "title", inc.Title, "commander", holder(req.Lang, inc, bot.RoleCommander),
+			"status", statusLabel(req.Lang, inc.Status), "title", title, "commander", holder(req.Lang, inc, bot.RoleCommander),
 			"channel", channelRef(inc.Channel), "age", since(s.opts.Now().Sub(inc.CreatedAt))))
 	}
 	return req.Reply(ctx, bot.Message{Title: req.T(key), Text: strings.Join(lines, "\n")})

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -17,9 +18,12 @@ const reminderLease = "reminders"
 // incidents, on the one replica holding the reminders lease (holder names
 // this replica): a P1 or P2 still in triage after TriageAckAfter is
 // announced again, and an incident without a commander after
-// NoCommanderAfter asks for one. Each reminder is sent at most once per its
-// interval, whichever replica sends it; reminders stop once an incident is
-// resolved.
+// NoCommanderAfter asks for one, and an incident without a status update
+// for its priority's UpdateEvery is asked for one. Each reminder is sent at
+// most once per its interval, whichever replica sends it; reminders stop
+// once an incident is resolved. The owner of an overdue open follow-up is
+// reminded privately once a day, until it is done, whatever became of the
+// incident.
 func (s *Service) Remind(ctx context.Context, holder string, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
@@ -41,7 +45,8 @@ func (s *Service) Remind(ctx context.Context, holder string, every time.Duration
 	}
 }
 
-// remindOnce looks at every open incident once.
+// remindOnce looks at every open incident once, then at the overdue
+// follow-ups of every incident.
 func (s *Service) remindOnce(ctx context.Context) error {
 	incs, err := s.store.List(ctx, store.ListQuery{Open: true, Limit: 500})
 	if err != nil {
@@ -59,6 +64,7 @@ func (s *Service) remindOnce(ctx context.Context) error {
 				"priority", s.priorityLabel(s.lang(), inc.Priority), "title", inc.Title),
 				Buttons: []bot.Button{{Label: bot.T(s.lang(), "button.ack"), Command: "ack", Args: inc.Key(), Style: bot.StylePrimary}}}, true)
 		}
+		s.remindUpdate(ctx, p, inc, now)
 		if _, led := inc.Holder(bot.RoleCommander); !led && inc.Status != bot.StatusTriage {
 			if d := s.opts.NoCommanderAfter; d > 0 && age >= d {
 				s.remind(ctx, p, inc, "commander", d, bot.Message{Text: bot.T(s.lang(), "remind.commander", "id", inc.Key(), "age", since(age)),
@@ -66,7 +72,38 @@ func (s *Service) remindOnce(ctx context.Context) error {
 			}
 		}
 	}
-	return nil
+	return s.remindFollowUps(ctx, now)
+}
+
+// remindUpdate asks an open incident past triage for a status update when
+// its last one (or its acknowledgement, or its start) is older than the
+// priority's Options.UpdateEvery. It asks once per interval: the reminder
+// is keyed by the last update and by how many intervals have passed since,
+// so a new update starts the count again.
+func (s *Service) remindUpdate(ctx context.Context, p bot.Platform, inc *bot.Incident, now time.Time) {
+	every := s.opts.UpdateEvery[inc.Priority]
+	if every <= 0 || inc.Status == bot.StatusTriage {
+		return
+	}
+	last := inc.LastUpdate
+	for _, t := range []time.Time{inc.AckedAt, inc.CreatedAt} {
+		if last.IsZero() {
+			last = t
+		}
+	}
+	quiet := now.Sub(last)
+	if quiet < every {
+		return
+	}
+	key := fmt.Sprintf("remind:update:%s:%d:%d", inc.Key(), last.UnixMilli(), quiet/every)
+	if first, err := s.store.MarkSeen(ctx, key, every); err != nil || !first {
+		return
+	}
+	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{
+		Text: bot.T(s.lang(), "remind.update", "id", inc.Key(), "age", since(quiet),
+			"priority", inc.Priority.String(), "every", since(every)),
+		Buttons: []bot.Button{{Label: bot.T(s.lang(), "button.update"), Command: "update", Args: inc.Key(), Style: bot.StylePrimary}},
+	})
 }
 
 // remind posts msg once per interval per incident and kind, across

@@ -29,28 +29,42 @@ const (
 // search handles "search <words>": the past incidents whose title,
 // description, summary, notes, updates or channel messages match every
 // word, best first, each with how it was resolved and a link to its
-// channel.
+// channel. Drills are left out; "search --drills <words>" finds drills
+// instead (by title, description and summary: they are not indexed).
 func (s *Service) search(ctx context.Context, req *bot.Request) error {
 	q := strings.TrimSpace(req.Command.Text)
+	drills := false
+	if w, rest, _ := strings.Cut(q, " "); w == "--drills" || w == "--drill" {
+		drills, q = true, strings.TrimSpace(rest)
+	}
 	if q == "" {
 		return req.Usage()
 	}
 	if utf8.RuneCountInString(q) > maxQuery {
 		return bot.Errorf(bot.CodeTooLong, "field", req.T("search.query"), "max", fmt.Sprint(maxQuery))
 	}
-	hits, err := s.store.Search(ctx, q, 2*searchResults)
+	var incs []*bot.Incident
+	var err error
+	if drills {
+		incs, err = s.searchDrills(ctx, q, searchResults)
+	} else {
+		var hits []store.SearchHit
+		if hits, err = s.store.Search(ctx, q, 2*searchResults); err == nil {
+			incs, err = s.incidents(ctx, hits, searchResults, func(inc *bot.Incident) bool { return !inc.Drill })
+		}
+	}
 	if err != nil {
 		return err
 	}
-	incs, err := s.incidents(ctx, hits, searchResults, func(*bot.Incident) bool { return true })
-	if err != nil {
-		return err
+	none, title := "search.none", "search.title"
+	if drills {
+		none, title = "drill.search.none", "drill.search.title"
 	}
 	if len(incs) == 0 {
-		return req.Reply(ctx, bot.Message{Text: req.T("search.none", "query", q)})
+		return req.Reply(ctx, bot.Message{Text: req.T(none, "query", q)})
 	}
 	msg := s.incidentList(req.Lang, incs)
-	msg.Title = req.T("search.title", "query", q)
+	msg.Title = req.T(title, "query", q)
 	return req.Reply(ctx, msg)
 }
 
@@ -83,7 +97,11 @@ func (s *Service) incidentList(lang bot.Lang, incs []*bot.Incident) bot.Message 
 	var msg bot.Message
 	lines := make([]string, 0, 2*len(incs))
 	for _, inc := range incs {
-		lines = append(lines, t.T("search.line", "id", inc.Key(), "title", inc.Title,
+		title := inc.Title
+		if inc.Drill {
+			title = t.T("drill.marker") + " " + title
+		}
+		lines = append(lines, t.T("search.line", "id", inc.Key(), "title", title,
 			"status", statusLabel(lang, inc.Status), "priority", s.priorityLabel(lang, inc.Priority),
 			"when", s.clock(inc.CreatedAt), "channel", channelRef(inc.Channel)))
 		switch {
@@ -109,7 +127,7 @@ func (s *Service) similar(ctx context.Context, inc *bot.Incident, limit int) []*
 	var out []*bot.Incident
 	seen := map[int64]bool{inc.ID: true}
 	keep := func(c *bot.Incident) bool {
-		ok := !seen[c.ID] && (c.Status == bot.StatusResolved || c.Status == bot.StatusClosed)
+		ok := !seen[c.ID] && !c.Drill && (c.Status == bot.StatusResolved || c.Status == bot.StatusClosed)
 		seen[c.ID] = true
 		return ok
 	}
@@ -169,9 +187,10 @@ func (s *Service) postSimilar(ctx context.Context, req *bot.Request, inc *bot.In
 }
 
 // index adds text to incident id's search index under field; a failure is
-// logged, never returned: the text is recorded already.
+// logged, never returned: the text is recorded already. Drills are never
+// indexed (which costs a read of the record per call).
 func (s *Service) index(ctx context.Context, id int64, field, text string) {
-	if strings.TrimSpace(text) == "" {
+	if strings.TrimSpace(text) == "" || s.isDrill(ctx, id) {
 		return
 	}
 	if err := s.store.Index(ctx, id, field, text); err != nil {

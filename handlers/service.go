@@ -56,6 +56,10 @@ type Options struct {
 	// disables either).
 	TriageAckAfter   time.Duration
 	NoCommanderAfter time.Duration
+	// UpdateEvery is how often an open incident of each priority should
+	// get a status update; an incident past it without one is reminded in
+	// its channel, once per interval (a missing or zero entry: never).
+	UpdateEvery map[bot.Priority]time.Duration
 	// Lang is the language of messages nobody in particular asked for
 	// (reminders).
 	Lang bot.Lang
@@ -74,6 +78,10 @@ type Options struct {
 	// ("https://warroom.example.com"); chat links to the postmortem served
 	// by the API with it. Empty: the API path alone is shown.
 	PublicURL string
+	// DrillSpeed runs drill scripts faster than real time: 1 (or 0) is
+	// real time, 60 makes a scripted minute a second. The times in a
+	// drill's report are measured unscaled.
+	DrillSpeed float64
 }
 
 // Service implements every use case on one store.
@@ -150,6 +158,10 @@ func (s *Service) routes() []bot.Route {
 		{Name: "summary", Aliases: []string{"info", "show"}, Scope: bot.NeedsIncident, Handler: s.summary},
 		{Name: "list", Aliases: []string{"ls", "incidents"}, Handler: s.list},
 		{Name: "search", Aliases: []string{"find"}, Handler: s.search},
+		{Name: "followup", Aliases: []string{"follow-up"}, Scope: bot.NeedsIncident, Permission: "followup", Handler: s.followup},
+		{Name: "followups", Aliases: []string{"follow-ups"}, Scope: bot.OptionalIncident, Handler: s.followups},
+		{Name: "drill", Aliases: []string{"drills"}, Permission: "drill", Handler: s.drill},
+		{Name: "stats", Aliases: []string{"metrics"}, Handler: s.statsCommand},
 		{Name: "help", Aliases: []string{"?", "h"}, Handler: s.help},
 	}
 }
@@ -199,8 +211,8 @@ func (s *Service) announce(ctx context.Context, p bot.Platform, inc *bot.Inciden
 	if inc.Announce != "" {
 		channel = inc.Announce
 	}
-	if channel == "" || inc.Platform != p.Name() {
-		return
+	if channel == "" || inc.Platform != p.Name() || inc.Drill {
+		return // a drill never reaches the people following real incidents
 	}
 	msg := bot.Message{Text: text}
 	if inc.Channel.URL != "" {
@@ -214,6 +226,9 @@ func (s *Service) announce(ctx context.Context, p bot.Platform, inc *bot.Inciden
 // tell posts msg in the incident channel and, when the person acted from
 // another channel, answers them privately too.
 func (s *Service) tell(ctx context.Context, req *bot.Request, inc *bot.Incident, msg bot.Message) {
+	if inc.Drill {
+		msg.Text = req.T("drill.marker") + " · " + msg.Text
+	}
 	posted := false
 	if inc.Channel.ID != "" && inc.Platform == req.Platform.Name() {
 		if _, err := req.Platform.Post(ctx, inc.Channel.ID, msg); err != nil {

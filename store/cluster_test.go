@@ -27,7 +27,7 @@ func TestIncidentKeysShareSlot(t *testing.T) {
 	_, err = s.MarkSeen(ctx, "ev-1", 60e9)
 	require.NoError(t, err)
 
-	all := keys(t, s)
+	all := allKeys(t, s)
 	var incidentKeys []string
 	for _, k := range all {
 		rest := strings.TrimPrefix(k, s.Prefix())

@@ -35,6 +35,8 @@
 //	<p>lease:<name>                   string  Lease (holder)                   the lease's ttl, renewed by its holder
 //	<p>search:<token>                 zset    Index (ZINCRBY), Unindex (ZREM)  none
 //	<p>inc:{<id>}:terms               set     Index (SADD), Unindex (DEL)      none
+//	<p>inc:{<id>}:followups           hash    AddFollowUp, UpdateFollowUp (n → JSON bot.FollowUp)  none
+//	<p>followups:open                 zset    AddFollowUp, UpdateFollowUp, OpenFollowUps (repair)  none
 //
 // The record <p>inc:{<id>} is the JSON encoding of bot.Incident.
 //
@@ -85,4 +87,17 @@
 // pipeline and combines them in Go, never with ZUNIONSTORE.
 // <p>inc:{<id>}:terms lists the tokens incident <id> was indexed under, in
 // the incident's slot, so that Unindex can take it out of every set.
+//
+// <p>inc:{<id>}:followups holds the follow-ups of incident <id>: field "<n>"
+// (1, 2, ... per incident; follow-ups are never deleted, so the next
+// number is HLEN+1 under WATCH) is the JSON encoding of bot.FollowUp. It
+// shares the incident's slot, so a follow-up and the timeline entry that
+// records its change are written in one MULTI/EXEC. <p>followups:open
+// indexes the open follow-ups of every incident: member "<id>:<n>", scored
+// by the start of the due day in unix seconds (2^53 when there is no due
+// date, so those sort last). Like <p>incidents:open it lives in its own
+// slot, is updated after the follow-up's transaction (re-reading the
+// follow-up until they agree, so racing writers converge), and
+// OpenFollowUps drops and repairs entries that disagree with their
+// follow-up.
 package store

@@ -64,9 +64,9 @@ func requireNotFound(t testing.TB, err error, msgAndArgs ...any) {
 	require.NotErrorIs(t, err, bot.ErrUnavailable, msgAndArgs...)
 }
 
-// keys lists every key under s's prefix. KEYS answers for one node only,
+// allKeys lists every key under s's prefix. KEYS answers for one node only,
 // so on Redis Cluster it asks every master and joins their answers.
-func keys(t testing.TB, s *store.Store) []string {
+func allKeys(t testing.TB, s *store.Store) []string {
 	t.Helper()
 	ctx := context.Background()
 	pattern := s.Prefix() + "*"

@@ -67,7 +67,9 @@ func (s *Store) Create(ctx context.Context, inc *bot.Incident, entries ...bot.Ti
 	if err != nil {
 		return fmt.Errorf("create incident %d: %w", inc.ID, err)
 	}
-	s.metrics.opened.WithLabelValues(priorityLabel(inc.Priority)).Inc()
+	if !inc.Drill { // a practice incident is no incident to count
+		s.metrics.opened.WithLabelValues(priorityLabel(inc.Priority)).Inc()
+	}
 	s.countEntries(entries)
 	s.reindex(ctx, nil, inc)
 	return nil

@@ -80,7 +80,8 @@ func newCollector(s *Store) *collector {
 // observeUpdate), and the gauge warroom_incidents_open{priority},
 // read from Redis at scrape time so it is right across replicas; when Redis
 // fails the gauge has no sample rather than a wrong one. An unset priority
-// is labelled "none". Register it once per Store.
+// is labelled "none". Drills (bot.Incident.Drill) are left out of all of
+// them but the timeline entries. Register it once per Store.
 func (s *Store) Collector() prometheus.Collector { return s.metrics }
 
 // Describe implements prometheus.Collector.
@@ -120,17 +121,22 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 // (the incident left triage) observes AckedAt − CreatedAt in
 // warroom_time_to_acknowledge_seconds. Incidents declared by people are
 // acknowledged when created, so only alert-opened ones reach that
-// histogram. Negative durations (replicas' clocks) count as 0.
+// histogram. Drills are neither counted nor observed. Negative durations
+// (replicas' clocks) count as 0.
 func (c *collector) observeUpdate(prev, cur *bot.Incident) {
 	label := priorityLabel(cur.Priority)
-	if prev.AckedAt.IsZero() && !cur.AckedAt.IsZero() && !cur.CreatedAt.IsZero() {
+	resolved := prev.Status != bot.StatusResolved && cur.Status == bot.StatusResolved
+	if resolved && !cur.Drill {
+		c.resolved.WithLabelValues(label).Inc()
+	}
+	if cur.Drill || cur.CreatedAt.IsZero() {
+		return // a practice run says nothing of real response times
+	}
+	if prev.AckedAt.IsZero() && !cur.AckedAt.IsZero() {
 		c.tta.WithLabelValues(label).Observe(seconds(cur.AckedAt.Sub(cur.CreatedAt)))
 	}
-	if prev.Status != bot.StatusResolved && cur.Status == bot.StatusResolved {
-		c.resolved.WithLabelValues(label).Inc()
-		if !cur.ResolvedAt.IsZero() && !cur.CreatedAt.IsZero() {
-			c.ttr.WithLabelValues(label).Observe(seconds(cur.ResolvedAt.Sub(cur.CreatedAt)))
-		}
+	if resolved && !cur.ResolvedAt.IsZero() {
+		c.ttr.WithLabelValues(label).Observe(seconds(cur.ResolvedAt.Sub(cur.CreatedAt)))
 	}
 }
 
@@ -153,7 +159,7 @@ func (s *Store) openCounts(ctx context.Context) (map[string]int, error) {
 		counts[p.String()] = 0
 	}
 	for _, inc := range incs {
-		if inc != nil && inc.Status.Open() {
+		if inc != nil && inc.Status.Open() && !inc.Drill {
 			counts[priorityLabel(inc.Priority)]++
 		}
 	}

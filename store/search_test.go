@@ -149,13 +149,13 @@ func TestSearchKeysClusterSafe(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
 	inc := create(t, s, bot.StatusInvestigating, bot.P1)
-	before := keys(t, s)
+	before := allKeys(t, s)
 	indexAll(t, s, inc.ID, store.FieldTitle, "決済APIのタイムアウト", store.FieldMessage, "DB connections maxed out",
 		store.FieldSummary, "接続プールを増やした")
 	_, err := s.Search(ctx, "決済 タイムアウト connections", 5)
 	require.NoError(t, err)
 
-	after := keys(t, s)
+	after := allKeys(t, s)
 	incSlot := slot("{" + bot.FormatID(inc.ID)[4:] + "}")
 	var tokens, inSlot int
 	for _, k := range after {

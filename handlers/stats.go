@@ -1,0 +1,312 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
+)
+
+// Response metrics: "stats [7|30|90]" in chat and GET /api/stats.
+const (
+	// statsDefaultDays is the window when none is asked for.
+	statsDefaultDays = 30
+	// statsMaxDays bounds the window Stats accepts.
+	statsMaxDays = 366
+	// statsMaxIncidents caps how many incidents one computation reads.
+	statsMaxIncidents = 10000
+)
+
+// statsWindows are the windows, in days, people may ask for.
+var statsWindows = []int{7, 30, 90}
+
+// Stats are response metrics over the incidents declared in a window,
+// drills left out.
+type Stats struct {
+	// Days is the window's length; it runs From (inclusive) to To.
+	Days     int
+	From, To time.Time
+	// Overall covers every incident of the window.
+	Overall ResponseStats
+	// ByPriority has P1..P4 always, and 0 (no priority) when some incident
+	// of the window has none.
+	ByPriority map[bot.Priority]*ResponseStats
+}
+
+// ResponseStats are the metrics of one group of incidents.
+type ResponseStats struct {
+	// Declared counts the incidents created in the window, of any status.
+	Declared int
+	// Resolved counts those now resolved or closed.
+	Resolved int
+	// Open counts those still open (triage to monitoring).
+	Open int
+	// TTA is the time to acknowledge (AckedAt − CreatedAt) of the
+	// incidents opened by alerts (Source "alert:...") that were
+	// acknowledged. People who declare an incident acknowledge it as they
+	// declare it, so counting theirs would only add zeros.
+	TTA Percentiles
+	// TTR is the time to resolve (ResolvedAt − CreatedAt) of the resolved
+	// and closed incidents. Declined incidents were never resolved and are
+	// left out.
+	TTR Percentiles
+}
+
+// Percentiles summarise N durations; Median and P90 mean nothing when N
+// is 0. Both are interpolated linearly between the nearest samples (the
+// median of an even count is the mean of the middle two) and rounded to
+// the second.
+type Percentiles struct {
+	N           int
+	Median, P90 time.Duration
+}
+
+// Stats computes the response metrics of the incidents created in the
+// last days days (1 to 366) up to now. Drills are left out.
+func (s *Service) Stats(ctx context.Context, days int) (*Stats, error) {
+	if days < 1 || days > statsMaxDays {
+		return nil, fmt.Errorf("stats: days must be from 1 to %d, not %d", statsMaxDays, days)
+	}
+	to := s.opts.Now().UTC()
+	from := to.Add(-time.Duration(days) * 24 * time.Hour)
+	incs, err := s.store.List(ctx, store.ListQuery{Since: from, Limit: statsMaxIncidents})
+	if err != nil {
+		return nil, err
+	}
+	st := &Stats{Days: days, From: from, To: to, ByPriority: make(map[bot.Priority]*ResponseStats, len(bot.Priorities)+1)}
+	for _, p := range bot.Priorities {
+		st.ByPriority[p] = &ResponseStats{}
+	}
+	type samples struct{ tta, ttr []time.Duration }
+	all := &samples{}
+	by := map[bot.Priority]*samples{}
+	for _, inc := range incs {
+		if inc.Drill || inc.CreatedAt.Before(from) {
+			continue
+		}
+		p := inc.Priority
+		if !p.Valid() {
+			p = 0
+		}
+		group := st.ByPriority[p]
+		if group == nil {
+			group = &ResponseStats{}
+			st.ByPriority[p] = group
+		}
+		if by[p] == nil {
+			by[p] = &samples{}
+		}
+		for _, g := range []*ResponseStats{&st.Overall, group} {
+			g.Declared++
+			switch {
+			case inc.Status.Open():
+				g.Open++
+			case inc.Status == bot.StatusResolved || inc.Status == bot.StatusClosed:
+				g.Resolved++
+			}
+		}
+		for _, sm := range []*samples{all, by[p]} {
+			if strings.HasPrefix(inc.Source, "alert:") && !inc.AckedAt.IsZero() {
+				sm.tta = append(sm.tta, max(inc.AckedAt.Sub(inc.CreatedAt), 0))
+			}
+			if (inc.Status == bot.StatusResolved || inc.Status == bot.StatusClosed) && !inc.ResolvedAt.IsZero() {
+				sm.ttr = append(sm.ttr, max(inc.ResolvedAt.Sub(inc.CreatedAt), 0))
+			}
+		}
+	}
+	st.Overall.TTA, st.Overall.TTR = percentiles(all.tta), percentiles(all.ttr)
+	for p, sm := range by {
+		st.ByPriority[p].TTA, st.ByPriority[p].TTR = percentiles(sm.tta), percentiles(sm.ttr)
+	}
+	return st, nil
+}
+
+// percentiles summarises ds (which it sorts).
+func percentiles(ds []time.Duration) Percentiles {
+	if len(ds) == 0 {
+		return Percentiles{}
+	}
+	slices.Sort(ds)
+	return Percentiles{N: len(ds), Median: quantile(ds, 0.5), P90: quantile(ds, 0.9)}
+}
+
+// quantile of sorted ds, interpolating linearly between the closest ranks
+// (the "R-7" definition, as spreadsheets' PERCENTILE), to the second.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	pos := q * float64(len(ds)-1)
+	lo := int(math.Floor(pos))
+	v := float64(ds[lo])
+	if lo+1 < len(ds) {
+		v += (pos - float64(lo)) * float64(ds[lo+1]-ds[lo])
+	}
+	return time.Duration(math.Round(v)).Round(time.Second)
+}
+
+// statsCommand handles "stats [7|30|90]": response metrics by priority.
+func (s *Service) statsCommand(ctx context.Context, req *bot.Request) error {
+	days := statsDefaultDays
+	if a := req.Command.Arg(0); a != "" {
+		d, ok := parseStatsDays(a)
+		if !ok || len(req.Command.Args) > 1 {
+			return req.Usage()
+		}
+		days = d
+	}
+	st, err := s.Stats(ctx, days)
+	if err != nil {
+		return err
+	}
+	return req.Reply(ctx, s.statsMessage(req.Lang, st))
+}
+
+// parseStatsDays accepts 7, 30 or 90, also written "30d" or "30日".
+func parseStatsDays(v string) (int, bool) {
+	v = strings.ToLower(strings.TrimSpace(v))
+	for _, unit := range []string{"days", "day", "d", "日間", "日"} {
+		if strings.HasSuffix(v, unit) {
+			v = strings.TrimSuffix(v, unit)
+			break
+		}
+	}
+	d, err := strconv.Atoi(v)
+	if err != nil || !slices.Contains(statsWindows, d) {
+		return 0, false
+	}
+	return d, true
+}
+
+// statsMessage renders st as a compact table: one field for all
+// priorities, then one per priority, each with counts, time to acknowledge
+// and time to resolve; the footer says what is measured on what.
+func (s *Service) statsMessage(lang bot.Lang, st *Stats) bot.Message {
+	t := bot.Translator(lang)
+	days := strconv.Itoa(st.Days)
+	msg := bot.Message{
+		Title:   t.T("stats.title", "days", days),
+		Context: t.T("stats.footer", "from", s.clock(st.From), "to", s.clock(st.To)),
+	}
+	if st.Overall.Declared == 0 {
+		msg.Text = t.T("stats.none", "days", days)
+		return msg
+	}
+	msg.Fields = append(msg.Fields, bot.Field{Label: t.T("stats.overall"), Value: statsRow(lang, &st.Overall)})
+	for _, p := range slices.Concat(bot.Priorities, []bot.Priority{0}) {
+		g := st.ByPriority[p]
+		if g == nil {
+			continue
+		}
+		msg.Fields = append(msg.Fields, bot.Field{Label: s.priorityLabel(lang, p), Value: statsRow(lang, g)})
+	}
+	return msg
+}
+
+// statsRow is one group's cell: counts, then TTA and TTR, one per line.
+func statsRow(lang bot.Lang, g *ResponseStats) string {
+	t := bot.Translator(lang)
+	if g.Declared == 0 {
+		return t.T("stats.empty")
+	}
+	lines := []string{t.T("stats.counts", "declared", strconv.Itoa(g.Declared),
+		"resolved", strconv.Itoa(g.Resolved), "open", strconv.Itoa(g.Open))}
+	for _, m := range []struct {
+		key string
+		p   Percentiles
+	}{{"stats.tta", g.TTA}, {"stats.ttr", g.TTR}} {
+		if m.p.N == 0 {
+			lines = append(lines, t.T(m.key+".none"))
+			continue
+		}
+		lines = append(lines, t.T(m.key, "median", pmDuration(lang, int64(m.p.Median/time.Second)),
+			"p90", pmDuration(lang, int64(m.p.P90/time.Second)), "n", strconv.Itoa(m.p.N)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// getStats serves GET /api/stats?days=7|30|90 (default 30):
+//
+//	{"days": 30, "from": "...", "to": "...",
+//	 "overall": {...}, "by_priority": {"P1": {...}, ..., "P4": {...}}}
+//
+// each group being {"declared", "resolved", "open", "tta_count",
+// "tta_median_seconds", "tta_p90_seconds", "ttr_count",
+// "ttr_median_seconds", "ttr_p90_seconds"}, the seconds null when there is
+// no sample; by_priority has "none" as well when some incident has no
+// priority. See Stats for what is measured.
+func (a *apiHandler) getStats(s *Service) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		days := statsDefaultDays
+		if q := r.URL.Query(); q.Has("days") {
+			d, err := strconv.Atoi(q.Get("days"))
+			if err != nil || !slices.Contains(statsWindows, d) {
+				a.writeError(w, r, badRequest("days must be 7, 30 or 90, not %q", q.Get("days")))
+				return
+			}
+			days = d
+		}
+		st, err := s.Stats(r.Context(), days)
+		if err != nil {
+			a.writeError(w, r, err)
+			return
+		}
+		out := apiStats{
+			Days:       st.Days,
+			From:       st.From.UTC().Format(apiTimeFormat),
+			To:         st.To.UTC().Format(apiTimeFormat),
+			Overall:    newAPIResponseStats(&st.Overall),
+			ByPriority: make(map[string]apiResponseStats, len(st.ByPriority)),
+		}
+		for p, g := range st.ByPriority {
+			label := p.String()
+			if label == "" {
+				label = "none"
+			}
+			out.ByPriority[label] = newAPIResponseStats(g)
+		}
+		WriteJSON(w, http.StatusOK, out)
+	}
+}
+
+type apiStats struct {
+	Days       int                         `json:"days"`
+	From       string                      `json:"from"`
+	To         string                      `json:"to"`
+	Overall    apiResponseStats            `json:"overall"`
+	ByPriority map[string]apiResponseStats `json:"by_priority"`
+}
+
+type apiResponseStats struct {
+	Declared         int    `json:"declared"`
+	Resolved         int    `json:"resolved"`
+	Open             int    `json:"open"`
+	TTACount         int    `json:"tta_count"`
+	TTAMedianSeconds *int64 `json:"tta_median_seconds"`
+	TTAP90Seconds    *int64 `json:"tta_p90_seconds"`
+	TTRCount         int    `json:"ttr_count"`
+	TTRMedianSeconds *int64 `json:"ttr_median_seconds"`
+	TTRP90Seconds    *int64 `json:"ttr_p90_seconds"`
+}
+
+func newAPIResponseStats(g *ResponseStats) apiResponseStats {
+	out := apiResponseStats{Declared: g.Declared, Resolved: g.Resolved, Open: g.Open,
+		TTACount: g.TTA.N, TTRCount: g.TTR.N}
+	if g.TTA.N > 0 {
+		out.TTAMedianSeconds, out.TTAP90Seconds = apiDuration(g.TTA.Median), apiDuration(g.TTA.P90)
+	}
+	if g.TTR.N > 0 {
+		out.TTRMedianSeconds, out.TTRP90Seconds = apiDuration(g.TTR.Median), apiDuration(g.TTR.P90)
+	}
+	return out
+}
+
+// apiDuration is d in whole seconds.
+func apiDuration(d time.Duration) *int64 {
+	v := int64(d.Round(time.Second) / time.Second)
+	return &v
+}

@@ -69,6 +69,8 @@ rolling back 4f2a now
 /incident priority P9
 /incident status monitoring
 /incident close
+/incident note the 4f2a deploy skipped the canary
+/incident followup add Add a canary step to every deploy @alice due 2026-12-31
 /incident postmortem
 /incident close
 /incident status monitoring
@@ -150,7 +152,9 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 	require.Equal(t, []string{
 		"declared:alice:Checkout is failing", "role:alice:", "message:alice:the payment provider returns 502s",
 		"role:bob:", "priority:bob:", "role:bob:", "status:bob:bad deploy 4f2a", "message:bob:rolling back 4f2a now",
-		"update:bob:Rollback in progress; errors dropping", "status:bob:rolled back 4f2a", "status:bob:",
+		"update:bob:Rollback in progress; errors dropping", "status:bob:rolled back 4f2a",
+		"note:bob:the 4f2a deploy skipped the canary",
+		"followup:bob:#1 Add a canary step to every deploy (owner: alice, due 2026-12-31)", "status:bob:",
 	}, kinds, "the timeline with the close at the end")
 
 	var inc map[string]any
@@ -173,6 +177,11 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 	require.Equal(t, string(apiMD), exported.String())
 	require.Contains(t, exported.String(), "Checkout is failing")
 	require.Contains(t, exported.String(), "Rollback in progress; errors dropping")
+	md := exported.String()
+	keyEvents, timeline := strings.Index(md, "the 4f2a deploy skipped the canary"), strings.Index(md, "the payment provider returns 502s")
+	require.True(t, keyEvents >= 0 && timeline > keyEvents, "the note leads, as a key event, before the timeline")
+	require.Contains(t, md, "Add a canary step to every deploy", "follow-ups are in the draft")
+	require.Contains(t, md, "2026-12-31")
 	exported.Reset()
 	require.Equal(t, 0, run(context.Background(), []string{"export", "INC-1", "--format", "json"}, nil, &exported, &errOut2, getenv))
 	var data map[string]any

@@ -113,6 +113,10 @@ func (s *Service) remind(ctx context.Context, p bot.Platform, inc *bot.Incident,
 	if err != nil || !first {
 		return
 	}
+	// Marked as sent: finish sending even if this replica is shutting down,
+	// or the reminder would be lost until its next interval.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
 	s.postQuiet(ctx, p, inc.Channel.ID, msg)
 	if announce {
 		s.announce(ctx, p, inc, s.lang(), msg.Text)

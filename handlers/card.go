@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"strings"
 
 	"github.com/warroomhq/warroom/bot"
@@ -11,7 +12,7 @@ const maxCardLinks = 4
 
 // card renders the pinned incident card: what it is, where it stands, who
 // leads, and the buttons that fit its status.
-func (s *Service) card(inc *bot.Incident, lang bot.Lang) bot.Message {
+func (s *Service) card(ctx context.Context, inc *bot.Incident, lang bot.Lang) bot.Message {
 	t := bot.Translator(lang)
 	msg := bot.Message{
 		Title: t.T("card.title", "id", inc.Key(), "title", inc.Title),
@@ -36,7 +37,7 @@ func (s *Service) card(inc *bot.Incident, lang bot.Lang) bot.Message {
 	if inc.Summary != "" {
 		msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.summary"), Value: inc.Summary})
 	}
-	if f, ok := s.followUpsField(inc, lang); ok {
+	if f, ok := s.followUpsField(ctx, inc, lang); ok {
 		msg.Fields = append(msg.Fields, f)
 	}
 	if src, ok := strings.CutPrefix(inc.Source, "alert:"); ok {

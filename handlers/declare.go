@@ -174,7 +174,7 @@ func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incide
 			log.Warn("invite responders", zap.Error(err))
 		}
 	}
-	ref, err := p.Post(ctx, inc.Channel.ID, s.card(inc, req.Lang))
+	ref, err := p.Post(ctx, inc.Channel.ID, s.card(ctx, inc, req.Lang))
 	if err != nil {
 		log.Warn("post card", zap.Error(err))
 	} else {

@@ -306,7 +306,7 @@ func (s *Service) refreshCard(ctx context.Context, p bot.Platform, inc *bot.Inci
 	if inc.Platform != p.Name() || inc.Card.IsZero() {
 		return
 	}
-	if err := p.Update(ctx, inc.Card, s.card(inc, lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+	if err := p.Update(ctx, inc.Card, s.card(ctx, inc, lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
 		s.log.Warn("update card", zap.Int64("incident", inc.ID), zap.Error(err))
 	}
 }
@@ -315,8 +315,8 @@ func (s *Service) refreshCard(ctx context.Context, p bot.Platform, inc *bot.Inci
 // when the incident has no open follow-up. The card is rendered without a
 // context, so the read has its own short deadline; when it fails the card
 // goes without the field.
-func (s *Service) followUpsField(inc *bot.Incident, lang bot.Lang) (bot.Field, bool) {
-	ctx, cancel := context.WithTimeout(context.Background(), cardLookup)
+func (s *Service) followUpsField(ctx context.Context, inc *bot.Incident, lang bot.Lang) (bot.Field, bool) {
+	ctx, cancel := context.WithTimeout(ctx, cardLookup)
 	defer cancel()
 	fs, err := s.store.FollowUps(ctx, inc.ID)
 	if err != nil {

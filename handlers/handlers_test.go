@@ -285,7 +285,7 @@ func TestAckFromTriageAndButtons(t *testing.T) {
 	require.NoError(t, e.st.Create(ctx, inc))
 	e.now = e.now.Add(4 * time.Minute)
 
-	card := e.svc.card(inc, bot.English)
+	card := e.svc.card(context.Background(), inc, bot.English)
 	require.Equal(t, "ack", card.Buttons[0].Command)
 	// A click runs the same handler as typing.
 	require.NoError(t, e.r.Serve(ctx, bot.Event{Kind: bot.EventAction, Platform: "test", User: e.bob, Channel: "C9",

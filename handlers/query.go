@@ -90,7 +90,7 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 // summary handles "summary": the incident at a glance.
 func (s *Service) summary(ctx context.Context, req *bot.Request) error {
 	inc := req.Incident
-	msg := s.card(inc, req.Lang)
+	msg := s.card(ctx, inc, req.Lang)
 	end := s.opts.Now()
 	if !inc.ResolvedAt.IsZero() {
 		end = inc.ResolvedAt

@@ -251,7 +251,7 @@ func (s *Service) refresh(ctx context.Context, p bot.Platform, inc *bot.Incident
 		return
 	}
 	if !inc.Card.IsZero() {
-		if err := p.Update(ctx, inc.Card, s.card(inc, lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+		if err := p.Update(ctx, inc.Card, s.card(ctx, inc, lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
 			s.log.Warn("update card", zap.Int64("incident", inc.ID), zap.Error(err))
 		}
 	}

@@ -150,7 +150,7 @@ func (s *Service) openForAlert(ctx context.Context, req *bot.Request, a *bot.Ale
 	areq.Event = &bot.Event{Kind: bot.EventAlert, Platform: p.Name(), User: alertUser(a.Source), At: req.Event.At, Alert: a}
 	inc, err := s.open(ctx, &areq, s.alertDeclaration(a, rule))
 	if err != nil {
-		_ = s.store.ReleaseAlert(ctx, a.Source, a.DedupKey)
+		s.retryOpen(a, err)
 		return err
 	}
 	if err := s.store.BindAlert(ctx, a.Source, a.DedupKey, inc.ID); err != nil {
@@ -160,6 +160,33 @@ func (s *Service) openForAlert(ctx context.Context, req *bot.Request, a *bot.Ale
 		return err
 	}
 	return s.drain(ctx, &areq, inc, a)
+}
+
+// openRetry is how long after a failed attempt (the platform refused or
+// paced the channel) an alert tries again to open its incident.
+const openRetry = 30 * time.Second
+
+// retryOpen keeps an alert whose incident could not be opened: it waits
+// in the queue the next opener drains (Redis, so any replica's next
+// notification of the problem finds it), the claim is released, and this
+// replica tries again shortly, as Alertmanager would only at its next
+// group interval. No alert is lost to a busy platform.
+func (s *Service) retryOpen(a *bot.Alert, cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.store.QueueAlert(ctx, *a); err != nil {
+		s.log.Error("alert lost: cannot queue it after a failed open", zap.String("source", a.Source),
+			zap.String("dedup_key", a.DedupKey), zap.NamedError("cause", cause), zap.Error(err))
+	}
+	_ = s.store.ReleaseAlert(ctx, a.Source, a.DedupKey)
+	if s.router == nil {
+		return
+	}
+	time.AfterFunc(openRetry, func() {
+		if err := s.router.Dispatch(bot.Event{Kind: bot.EventAlert, Alert: a}); err != nil {
+			s.log.Warn("retry opening an alert's incident", zap.String("source", a.Source), zap.Error(err))
+		}
+	})
 }
 
 // waitFor records a notification whose incident another delivery is

@@ -256,3 +256,19 @@ func TestReminders(t *testing.T) {
 		require.NotContains(t, c.Msg.Text, "INC-1", "no reminders once resolved")
 	}
 }
+
+// TestAlertSurvivesAFailedOpen: the platform refuses the channel for the
+// first notification; the alert is kept and recorded once the next one
+// opens the incident.
+func TestAlertSurvivesAFailedOpen(t *testing.T) {
+	e := newEnv(t, Options{AlertPlatform: "test"})
+	e.p.Fail["CreateChannel"] = fmt.Errorf("ratelimited")
+	err := e.r.Serve(context.Background(), bot.Event{Kind: bot.EventAlert, Alert: firing("g1", "first")})
+	require.Error(t, err)
+	require.Empty(t, e.incidents())
+	delete(e.p.Fail, "CreateChannel")
+	e.alert(firing("g1", "second"))
+	incs := e.incidents()
+	require.Len(t, incs, 1)
+	require.ElementsMatch(t, []string{"first:firing", "second:firing"}, e.alertEntries(incs[0].ID), "the refused alert was kept")
+}

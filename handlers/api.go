@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -132,7 +133,7 @@ func (a *apiHandler) listIncidents(w http.ResponseWriter, r *http.Request) {
 	case "open":
 		open = true
 	default:
-		a.writeError(w, r, badRequest("status must be open or all, not %q", st))
+		a.writeError(w, r, badRequest("status must be open or all, not %q", clipParam(st)))
 		return
 	}
 	limit, err := apiLimit(q.Get("limit"), q.Has("limit"), apiListDefault, apiListMax)
@@ -177,7 +178,7 @@ func (a *apiHandler) getTimeline(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	after := q.Get("after")
 	if q.Has("after") && !validEntryID(after) {
-		a.writeError(w, r, badRequest("after must be a timeline entry id such as 1714557600000-0, not %q", after))
+		a.writeError(w, r, badRequest("after must be a timeline entry id such as 1714557600000-0, not %q", clipParam(after)))
 		return
 	}
 	limit, err := apiLimit(q.Get("limit"), q.Has("limit"), 0, apiTimelineMax)
@@ -214,7 +215,7 @@ func (a *apiHandler) getPostmortem(s *Service) http.HandlerFunc {
 		if v := r.URL.Query().Get("lang"); v != "" {
 			l, ok := bot.ParseLang(v)
 			if !ok {
-				a.writeError(w, r, badRequest("lang must be en or ja, not %q", v))
+				a.writeError(w, r, badRequest("lang must be en or ja, not %q", clipParam(v)))
 				return
 			}
 			lang = l
@@ -235,7 +236,7 @@ func apiIncidentID(r *http.Request) (int64, error) {
 	v := r.PathValue("id")
 	id, ok := bot.ParseID(v)
 	if !ok {
-		return 0, badRequest("%q is not an incident id; use INC-42 or 42", v)
+		return 0, badRequest("%q is not an incident id; use INC-42 or 42", clipParam(v))
 	}
 	return id, nil
 }
@@ -247,7 +248,7 @@ func apiLimit(v string, present bool, def, max int) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > max {
-		return 0, badRequest("limit must be a whole number from 1 to %d, not %q", max, v)
+		return 0, badRequest("limit must be a whole number from 1 to %d, not %q", max, clipParam(v))
 	}
 	return n, nil
 }
@@ -303,6 +304,19 @@ var (
 	errInternal = &apiError{status: http.StatusInternalServerError, code: "internal",
 		message: "internal error"}
 )
+
+// clipParam shortens a parameter quoted back in an error to 64 bytes, so
+// that a huge one is not sent back whole.
+func clipParam(v string) string {
+	if len(v) <= 64 {
+		return v
+	}
+	cut := 64
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return v[:cut] + "…"
+}
 
 func badRequest(format string, args ...any) *apiError {
 	return &apiError{status: http.StatusBadRequest, code: "bad_request", message: fmt.Sprintf(format, args...)}

@@ -245,7 +245,7 @@ func (a *apiHandler) getStats(s *Service) http.HandlerFunc {
 		if q := r.URL.Query(); q.Has("days") {
 			d, err := strconv.Atoi(q.Get("days"))
 			if err != nil || !slices.Contains(statsWindows, d) {
-				a.writeError(w, r, badRequest("days must be 7, 30 or 90, not %q", q.Get("days")))
+				a.writeError(w, r, badRequest("days must be 7, 30 or 90, not %q", clipParam(q.Get("days"))))
 				return
 			}
 			days = d

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -73,8 +74,8 @@ func (a *Adapter) Commands(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form, err := url.ParseQuery(string(b))
-	if err != nil {
-		return errBadRequest
+	if err != nil || !validForm(form) || form.Get("team_id") == "" || form.Get("user_id") == "" {
+		return errBadRequest // Slack always sends both, in UTF-8
 	}
 	ack, err := a.command(r.Context(), form, "")
 	if err != nil {
@@ -93,7 +94,7 @@ func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form, err := url.ParseQuery(string(b))
-	if err != nil || form.Get("payload") == "" {
+	if err != nil || form.Get("payload") == "" || !utf8.ValidString(form.Get("payload")) {
 		return errBadRequest
 	}
 	ack, err := a.interaction(r.Context(), []byte(form.Get("payload")), "")
@@ -113,6 +114,11 @@ func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if !utf8.Valid(b) {
+		// encoding/json would quietly turn the bytes into U+FFFD.
+		w.Header().Set("X-Slack-No-Retry", "1")
+		return errBadRequest
+	}
 	challenge, err := a.events(r.Context(), b)
 	switch {
 	case errors.Is(err, errForeignTeam):
@@ -131,6 +137,22 @@ func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) error {
 	}
 	w.WriteHeader(http.StatusOK)
 	return nil
+}
+
+// validForm reports whether every name and value of form is UTF-8, as
+// Slack sends them.
+func validForm(form url.Values) bool {
+	for k, vs := range form {
+		if !utf8.ValidString(k) {
+			return false
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // writeAck answers 200 with ack as JSON, or an empty body.

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"go.uber.org/zap"
@@ -106,6 +107,9 @@ func (a *Adapter) Messages(w http.ResponseWriter, r *http.Request) (err error) {
 	act, err := a.bf.ParseRequest(r.Context(), r)
 	if err != nil {
 		return a.authError(err)
+	}
+	if !utf8.Valid(body) {
+		return errBadRequest // encoding/json would quietly turn the bytes into U+FFFD
 	}
 	var raw rawActivity
 	_ = json.Unmarshal(body, &raw)

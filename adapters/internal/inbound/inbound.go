@@ -13,6 +13,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -22,6 +23,7 @@ var (
 	ErrUnauthorized = &bot.RequestError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing or wrong credentials"}
 	ErrBadRequest   = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed alert payload"}
 	ErrTooLarge     = &bot.RequestError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
+	ErrNotUTF8      = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "request body is not valid UTF-8"}
 	ErrBusy         = &bot.RequestError{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; send it again later"}
 )
 
@@ -30,7 +32,9 @@ type Dispatcher interface {
 	Dispatch(ev bot.Event) error
 }
 
-// Body reads the whole request body (main caps it at 1 MiB).
+// Body reads the whole request body (main caps it at 1 MiB). A body that
+// is not UTF-8 is refused: every source sends UTF-8 JSON, and
+// encoding/json would quietly turn the bytes into U+FFFD.
 func Body(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(r.Body)
 	if err != nil {
@@ -39,6 +43,9 @@ func Body(r *http.Request) ([]byte, error) {
 			return nil, ErrTooLarge
 		}
 		return nil, ErrBadRequest
+	}
+	if !utf8.Valid(b) {
+		return nil, ErrNotUTF8
 	}
 	return b, nil
 }

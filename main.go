@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"path/filepath"
 	"regexp"
 	"syscall"
 	"time"
@@ -186,8 +187,10 @@ type core struct {
 	close  func()
 }
 
-// newCore opens Redis (embedded when REDIS_URL is unset) and wires the
-// store, the handlers and the router.
+// newCore opens Redis (embedded when REDIS_URL is unset) and the timeline
+// spool (with REDIS_URL, unless spool.path is "off"), wires the store, the
+// handlers and the router, and starts the spool's replayer; close stops
+// the replayer and closes the spool and Redis (after the router's Close).
 func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, log *zap.Logger) (*core, error) {
 	rdb, closeRedis, err := openRedis(ctx, cfg, log)
 	if err != nil {
@@ -198,10 +201,21 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, log 
 		closeRedis()
 		return nil, err
 	}
+	var sp *store.Spool
+	if cfg.SpoolEnabled() {
+		if sp, err = openSpool(cfg, log.Named("spool")); err != nil {
+			closeRedis()
+			return nil, err
+		}
+	}
 	opts := handlerOptions(cfg, log)
 	opts.AlertPlatform = alertPlatform
+	opts.Spool = sp
 	svc, err := handlers.New(st, opts)
 	if err != nil {
+		if sp != nil {
+			_ = sp.Close()
+		}
 		closeRedis()
 		return nil, err
 	}
@@ -213,19 +227,74 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, log 
 	}, []string{"command", "outcome"})
 	reg.MustRegister(latency, st.Collector(), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if sp != nil {
+		reg.MustRegister(
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "warroom_spool_entries",
+				Help: "Timeline entries waiting in the spool for Redis."}, func() float64 { return float64(sp.Len()) }),
+			prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "warroom_spool_bytes",
+				Help: "Size of the timeline spool file."}, func() float64 { return float64(sp.Size()) }))
+	}
 	router := bot.NewRouter(bot.Options{
 		Workers: cfg.Workers, Queue: cfg.Queue, Lang: bot.Lang(cfg.Lang),
 		Resolver: svc, Authorizer: svc, Log: log,
-		Seen: func(ctx context.Context, key string) (bool, error) { return st.MarkSeen(ctx, key, seenTTL) },
+		Seen: func(ctx context.Context, key string) (bool, error) { return svc.MarkSeen(ctx, key, seenTTL) },
 		Observe: func(command string, d time.Duration, err error) {
 			outcome := "ok"
 			if err != nil {
 				outcome = bot.CodeOf(err)
+				svc.NoteStorageError(err)
 			}
 			latency.WithLabelValues(command, outcome).Observe(d.Seconds())
 		},
 	})
-	return &core{store: st, svc: svc, router: router, reg: reg, close: closeRedis}, nil
+	closeAll := closeRedis
+	if sp != nil {
+		rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		replayed := make(chan struct{})
+		go func() { svc.ReplaySpool(rctx); close(replayed) }()
+		closeAll = func() {
+			stop()
+			<-replayed
+			if err := sp.Close(); err != nil {
+				log.Error("close timeline spool", zap.Error(err))
+			}
+			closeRedis()
+		}
+	}
+	return &core{store: st, svc: svc, router: router, reg: reg, close: closeAll}, nil
+}
+
+// maxSpoolSlots is how many default spool files (warroom-spool.jsonl,
+// warroom-spool-2.jsonl, ...) are tried when other processes on the host
+// hold the first ones.
+const maxSpoolSlots = 16
+
+// openSpool opens the configured spool file, or without one the first
+// default file in the temporary directory no other process holds.
+func openSpool(cfg *config.Config, log *zap.Logger) (*store.Spool, error) {
+	if p := cfg.Spool.Path; p != "" {
+		sp, err := store.OpenSpool(p, cfg.Spool.MaxBytes, log)
+		if err != nil {
+			return nil, fmt.Errorf("spool.path (WARROOM_SPOOL_PATH): %w", err)
+		}
+		return sp, nil
+	}
+	for i := 1; i <= maxSpoolSlots; i++ {
+		name := "warroom-spool.jsonl"
+		if i > 1 {
+			name = fmt.Sprintf("warroom-spool-%d.jsonl", i)
+		}
+		sp, err := store.OpenSpool(filepath.Join(os.TempDir(), name), cfg.Spool.MaxBytes, log)
+		if errors.Is(err, store.ErrSpoolLocked) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("timeline spool (set spool.path or WARROOM_SPOOL_PATH): %w", err)
+		}
+		log.Info("timeline spool", zap.String("path", sp.Path()))
+		return sp, nil
+	}
+	return nil, fmt.Errorf("timeline spool: the %d default files in %s are all in use; set spool.path or WARROOM_SPOOL_PATH", maxSpoolSlots, os.TempDir())
 }
 
 func handlerOptions(cfg *config.Config, log *zap.Logger) handlers.Options {
@@ -349,7 +418,9 @@ func export(ctx context.Context, cfg *config.Config, ref, format, lang string, o
 			return fmt.Errorf("--lang must be ja or en, got %q", lang)
 		}
 	}
-	c, err := newCore(ctx, cfg, "", log)
+	ecfg := *cfg
+	ecfg.Spool.Path = config.SpoolOff // a one-off read records nothing
+	c, err := newCore(ctx, &ecfg, "", log)
 	if err != nil {
 		return err
 	}

@@ -300,6 +300,14 @@ var catalogEN = map[string]string{
 	"err.followup_not_done":   "Follow-up #{n} of {id} is still open: mark it done first (`followup done {n}`), then verify it once the fix was checked to work.",
 	"err.bad_date":            "`{value}` is not a date. Write it as YYYY-MM-DD, such as 2026-12-31.",
 
+	// Declarations finished or given up after a restart (handlers/reconcile.go).
+	"declare.recovered": "♻️ {id} “{title}” was recovered after a restart: Warroom stopped while declaring it and has now finished → {channel}",
+	"declare.failed":    "⚠️ {id} “{title}” could not be declared because Warroom restarted mid-way ({reason}). Please declare it again.",
+	"alert.failed":      "⚠️ The {source} alert “{title}” could not open {id} because Warroom restarted mid-way ({reason}). Its next notification opens an incident.",
+	"reason.channel":    "the channel could not be created: {error}",
+	"reason.late":       "it was too long ago to finish",
+	"reason.drill":      "a drill cannot resume",
+
 	// Slack.
 	"slack.ack.declare": "⏳ Declaring the incident… its channel follows in a moment.",
 

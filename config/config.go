@@ -27,6 +27,11 @@ const (
 	DefaultMicrosoftGraph   = "https://graph.microsoft.com"
 	DefaultTeamsMetadata    = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 	DefaultTeamsServiceURL  = "https://smba.trafficmanager.net/teams/"
+	// DefaultSpoolMaxBytes bounds the timeline spool: 64 MiB, some 200,000
+	// chat messages.
+	DefaultSpoolMaxBytes int64 = 64 << 20
+	// SpoolOff as spool.path turns the timeline spool off.
+	SpoolOff = "off"
 )
 
 // defaultUpdateEvery is how often each priority's channel is reminded to
@@ -80,6 +85,29 @@ type Config struct {
 	// drafts), e.g. https://warroom.example.com.
 	PublicURL  string     `yaml:"public_url"`
 	Postmortem Postmortem `yaml:"postmortem"`
+	Spool      Spool      `yaml:"spool"`
+}
+
+// Spool is the file that keeps channel messages (timeline entries) while
+// Redis is unreachable, until they are replayed onto their timelines. It
+// is used only with REDIS_URL (an embedded Redis cannot be unreachable).
+type Spool struct {
+	// Path is the spool file (its offset goes in Path+".offset"). Empty
+	// means warroom-spool.jsonl in the system's temporary directory, or
+	// warroom-spool-2.jsonl ... when another process on the host holds that
+	// one; "off" turns the spool off (entries Redis cannot take are then
+	// retried until the router's timeout, then logged as lost). Give each
+	// replica a path of its own on persistent storage.
+	Path string `yaml:"path"`
+	// MaxBytes bounds the file; an entry that does not fit is logged at
+	// error level and lost.
+	MaxBytes int64 `yaml:"max_bytes"`
+}
+
+// SpoolEnabled reports whether the timeline spool is on: Redis is external
+// and Path is not "off".
+func (c *Config) SpoolEnabled() bool {
+	return c.Redis.URL.Reveal() != "" && c.Spool.Path != SpoolOff
 }
 
 // Postmortem configures postmortem drafts.
@@ -325,6 +353,7 @@ var defaults = []struct {
 	{"reminders.no_commander_after", func(c *Config) { c.Reminders.NoCommanderAfter = Duration(DefaultNoCommanderAfter) }},
 	{"reminders.triage_ack_after", func(c *Config) { c.Reminders.TriageAckAfter = Duration(DefaultTriageAckAfter) }},
 	{"reminders.every", func(c *Config) { c.Reminders.Every = Duration(DefaultRemindersEvery) }},
+	{"spool.max_bytes", func(c *Config) { c.Spool.MaxBytes = DefaultSpoolMaxBytes }},
 }
 
 // AllRoles returns the built-in roles followed by the configured ones, as a

@@ -67,6 +67,8 @@ func TestDefaults(t *testing.T) {
 		"P4": {UpdateEvery: Duration(24 * time.Hour)},
 	}, c.Priorities)
 	require.Len(t, c.Policy, len(Actions))
+	require.Equal(t, Spool{MaxBytes: 64 << 20}, c.Spool)
+	require.False(t, c.SpoolEnabled(), "no spool for the embedded Redis")
 
 	// A nil getenv and an empty file mean the same as no environment and no file.
 	c2, err := Load(writeFile(t, "# nothing yet\n"), nil)
@@ -223,6 +225,7 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_QUEUE":              "0",
 		"REDIS_URL":                  "http://:hunter2@redis:6379",
 		"WARROOM_REDIS_PREFIX":       "{x}",
+		"WARROOM_SPOOL_PATH":         "/var/lib/warroom/",
 		"WARROOM_API_TOKEN":          "tok xyz",
 		"WARROOM_ADMINS":             "U1,U 2",
 	}
@@ -242,6 +245,7 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_QUEUE: must be between 1 and 100000, got 0`,
 		`REDIS_URL: must start with redis:// or rediss:// (value not shown: it may hold a password)`,
 		`WARROOM_REDIS_PREFIX: must be at most 64 characters without white space, { or }, got "{x}"`,
+		`WARROOM_SPOOL_PATH: must be a file path (or "off"), got "/var/lib/warroom/"`,
 		`SLACK_BOT_TOKEN: must be a bot token starting with xoxb- (value not shown)`,
 		`SLACK_APP_TOKEN: must be an app-level token starting with xapp- (value not shown)`,
 		`SLACK_SIGNING_SECRET: must not contain white space (value not shown)`,
@@ -273,7 +277,7 @@ func TestEnvProblems(t *testing.T) {
 
 func TestEnvTable(t *testing.T) {
 	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_LOG_LEVEL",
-		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_PREFIX",
+		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_PREFIX", "WARROOM_SPOOL_PATH",
 		"WARROOM_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
 		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD",
 		"MICROSOFT_APP_TENANT_ID", "MICROSOFT_LOGIN_URL", "MICROSOFT_GRAPH_URL", "TEAMS_OPENID_METADATA_URL",
@@ -294,6 +298,32 @@ func TestEnvTable(t *testing.T) {
 		fields[e.Field] = true
 	}
 	require.Equal(t, want, names)
+}
+
+func TestSpool(t *testing.T) {
+	path := writeFile(t, `
+spool:
+  path: /var/lib/warroom/spool.jsonl
+  max_bytes: 1048576
+`)
+	c, err := Load(path, env(map[string]string{"REDIS_URL": "redis://redis:6379"}))
+	require.NoError(t, err)
+	require.Equal(t, Spool{Path: "/var/lib/warroom/spool.jsonl", MaxBytes: 1 << 20}, c.Spool)
+	require.True(t, c.SpoolEnabled())
+
+	c, err = Load(path, env(map[string]string{"REDIS_URL": "redis://redis:6379", "WARROOM_SPOOL_PATH": "off"}))
+	require.NoError(t, err)
+	require.Equal(t, "off", c.Spool.Path)
+	require.False(t, c.SpoolEnabled())
+
+	c, err = Load("", env(map[string]string{"REDIS_URL": "redis://redis:6379"}))
+	require.NoError(t, err)
+	require.True(t, c.SpoolEnabled(), "on by default with an external Redis")
+
+	require.Equal(t, []string{
+		`spool.max_bytes: must be between 65536 (64 KiB) and 1099511627776 (1 TiB) bytes, got 1000`,
+		`spool.path: must be a file path (or "off"), got " spool "`,
+	}, problems(t, writeFile(t, "spool:\n  path: \" spool \"\n  max_bytes: 1000\n"), nil))
 }
 
 func TestRedisURL(t *testing.T) {
@@ -478,7 +508,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool")
 
 	c, err = Load(writeFile(t, `
 priorities:

@@ -54,6 +54,8 @@ var Env = []EnvVar{
 		set:  setSecret(func(c *Config) *Secret { return &c.Redis.URL })},
 	{Name: "WARROOM_REDIS_PREFIX", Field: "redis.prefix", Help: `Prefix of every Redis key (default "warroom:").`,
 		set: setString(func(c *Config) *string { return &c.Redis.Prefix })},
+	{Name: "WARROOM_SPOOL_PATH", Field: "spool.path", Help: `File keeping channel messages while Redis is unreachable (default: warroom-spool.jsonl in the temporary directory; "off" turns it off).`,
+		set: setString(func(c *Config) *string { return &c.Spool.Path })},
 	{Name: "WARROOM_API_TOKEN", Field: "api.token", Secret: true,
 		Help: "Bearer token for the read-only HTTP API; unset leaves the API without auth.",
 		set:  setSecret(func(c *Config) *Secret { return &c.API.Token })},

@@ -48,6 +48,7 @@ func (l *loader) validate(c *Config) {
 	l.checkRange("workers", c.Workers, 1, 1024)
 	l.checkRange("queue", c.Queue, 1, 100000)
 	l.checkRedis(c.Redis)
+	l.checkSpool(c.Spool)
 	l.checkSlack(&c.Slack)
 	l.checkTeams(&c.Teams)
 	if hasSpace(c.API.Token.Reveal()) {
@@ -101,6 +102,21 @@ func (l *loader) checkRange(path string, v, lo, hi int) {
 func (l *loader) checkPositive(path string, d Duration) {
 	if d <= 0 {
 		l.addf(path, "must be more than 0s, got %s", d)
+	}
+}
+
+// Bounds of spool.max_bytes.
+const (
+	minSpoolBytes = 64 << 10
+	maxSpoolBytes = 1 << 40
+)
+
+func (l *loader) checkSpool(s Spool) {
+	if s.MaxBytes < minSpoolBytes || s.MaxBytes > maxSpoolBytes {
+		l.addf("spool.max_bytes", "must be between %d (64 KiB) and %d (1 TiB) bytes, got %d", minSpoolBytes, int64(maxSpoolBytes), s.MaxBytes)
+	}
+	if p := s.Path; p != "" && p != SpoolOff && (strings.TrimSpace(p) != p || strings.HasSuffix(p, "/")) {
+		l.addf("spool.path", `must be a file path (or "off"), got %q`, p)
 	}
 }
 

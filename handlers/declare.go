@@ -39,6 +39,10 @@ type declaration struct {
 	// Drill names the scenario of a practice incident (drill.go): it opens
 	// in triage like an alert's, in a "drill-" channel, marked as a drill.
 	Drill string
+
+	// recovered is set when the reconciler finishes the declaration after
+	// a restart: the declarer is told so (reconcile.go).
+	recovered bool
 }
 
 // declare handles "declare <title> [P1-P4] [@responders]". Without a title
@@ -90,9 +94,14 @@ func strictPriorityWord(w string) bool {
 	return strings.HasPrefix(l, "p") || strings.HasPrefix(l, "sev")
 }
 
-// open creates the channel and the incident record, then invites, posts and
-// pins the card. The channel comes first, so a failure leaves no incident
-// without a channel; the ID it burns is only a gap in the numbering.
+// open declares an incident: it allocates the ID, writes the intent to
+// declare it (a pending declaration, see reconcile.go), creates the channel,
+// records the incident, then invites, posts and pins the card, and only then
+// ends the intent. A replica that dies anywhere in between leaves the
+// intent behind, and the replica holding the reminders lease finishes the
+// declaration or tells the declarer it failed. A failure here ends the
+// intent: the channel's failure leaves no incident (the ID it burns is only
+// a gap in the numbering).
 func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*bot.Incident, error) {
 	id, err := s.store.NextID(ctx)
 	if err != nil {
@@ -100,26 +109,46 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 	}
 	now := s.opts.Now()
 	p := req.Platform
-	prefix := s.opts.ChannelPrefix
-	if d.Drill != "" {
-		prefix = drillPrefix
+	name := channelName(s.channelPrefix(d), now.In(s.opts.Location), id, d.Title)
+	if err := s.beginDeclare(ctx, req, d, id, name, now); err != nil {
+		return nil, err
 	}
-	ch, err := p.CreateChannel(ctx, bot.ChannelSpec{
-		Name:    channelName(prefix, now.In(s.opts.Location), id, d.Title),
-		Topic:   d.Title,
-		Private: d.Private,
-	})
+	defer s.endDeclare(ctx, id)
+	ch, err := p.CreateChannel(ctx, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
 	if err != nil {
 		return nil, bot.Wrap(bot.CodeChannelFailed, err, "id", bot.FormatID(id))
+	}
+	if err := s.store.SetPendingChannel(ctx, id, ch); err != nil {
+		req.Log.Warn("remember the new channel", zap.Int64("incident", id), zap.Error(err))
 	}
 	inc, entries := s.newIncident(req, d, id, ch, now)
 	if err := s.store.Create(ctx, inc, entries...); err != nil {
 		s.postQuiet(ctx, p, ch.ID, bot.Message{Text: req.T("declare.record_failed", "id", inc.Key())})
 		return nil, err
 	}
-	s.indexDeclared(ctx, inc)
+	s.recorded(ctx, req, inc, d)
 	s.furnish(ctx, req, inc, d)
 	return inc, nil
+}
+
+// channelPrefix starts the name of d's channel.
+func (s *Service) channelPrefix(d declaration) string {
+	if d.Drill != "" {
+		return drillPrefix
+	}
+	return s.opts.ChannelPrefix
+}
+
+// recorded indexes a newly recorded incident for search and binds an
+// alert's dedup key to it, so that a replica dying before the caller binds
+// it does not leave the key to open a second incident.
+func (s *Service) recorded(ctx context.Context, req *bot.Request, inc *bot.Incident, d declaration) {
+	s.indexDeclared(ctx, inc)
+	if a := d.Alert; a != nil {
+		if err := s.store.BindAlert(ctx, a.Source, a.DedupKey, inc.ID); err != nil {
+			req.Log.Warn("bind alert", zap.Int64("incident", inc.ID), zap.Error(err))
+		}
+	}
 }
 
 // newIncident builds the record and its first timeline entries: a person's
@@ -212,7 +241,12 @@ func (s *Service) welcome(ctx context.Context, req *bot.Request, inc *bot.Incide
 	}
 	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("declare.welcome", args...)})
 	s.announce(ctx, p, inc, req.Lang, req.T("announce.declared", args...))
-	if req.Event.Channel != inc.Channel.ID {
+	switch {
+	case d.recovered:
+		if err := req.Reply(ctx, bot.Message{Text: req.T("declare.recovered", args...)}); err != nil {
+			req.Log.Warn("tell the declarer", zap.Int64("incident", inc.ID), zap.Error(err))
+		}
+	case req.Event.Channel != inc.Channel.ID:
 		_ = req.Reply(ctx, bot.Message{Text: req.T("declare.done", args...)})
 	}
 }

@@ -3,11 +3,15 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
+	"strconv"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
 )
 
 // record writes what people say in an incident channel to its timeline:
@@ -16,13 +20,33 @@ import (
 // reactions (as flags on the original; unpinning or removing the reaction
 // records an entry that clears the flag). Messages in other channels are
 // ignored.
+//
+// With a spool (Options.Spool), an entry that cannot reach Redis (nor its
+// incident be looked up) is written to the spool at once and put on its
+// timeline by ReplaySpool when Redis is back. While a channel has spooled
+// entries its new ones are spooled behind them, so its order is kept, and
+// while the spool holds storage down (StorageDown) every entry is spooled
+// without waiting for Redis to fail again.
+// Without one, storing is retried until the router's deadline and an entry
+// still not stored is logged as lost.
 func (s *Service) record(ctx context.Context, req *bot.Request) error {
 	ev := req.Event
 	if ev.Channel == "" {
 		return nil
 	}
+	e, ok := recordedEntry(ev)
+	if !ok {
+		return nil
+	}
+	sp := s.opts.Spool
+	rec := store.SpoolRecord{Platform: ev.Platform, Channel: ev.Channel, Thread: ev.Thread, Entry: e}
+	if sp != nil && sp.Diverting(ev.Platform, ev.Channel) {
+		// Redis just failed, or older entries of this channel wait in the
+		// spool: this one goes behind them, or it would overtake them.
+		return s.spool(req, rec)
+	}
 	var inc *bot.Incident
-	err := s.retry(ctx, func() (err error) {
+	err := s.attempt(ctx, func() (err error) {
 		inc, err = s.incidentIn(ctx, ev)
 		return err
 	})
@@ -30,10 +54,33 @@ func (s *Service) record(ctx context.Context, req *bot.Request) error {
 		return nil
 	}
 	if err != nil {
+		if sp != nil && errors.Is(err, bot.ErrUnavailable) {
+			sp.Outage()
+			return s.spool(req, rec)
+		}
 		s.lost(req, err)
 		return err
 	}
-	e := bot.TimelineEntry{At: ev.At, Author: ev.User, Text: ev.Text, Ref: ev.Ref}
+	err = s.attempt(ctx, func() error {
+		_, err := s.store.Append(ctx, inc.ID, e)
+		return err
+	})
+	s.indexRecorded(ctx, inc.ID, e, err)
+	if err != nil && sp != nil && errors.Is(err, bot.ErrUnavailable) {
+		sp.Outage()
+		rec.Incident, rec.Tried = inc.ID, true
+		return s.spool(req, rec)
+	}
+	if err != nil {
+		s.lost(req, err)
+	}
+	return err
+}
+
+// recordedEntry is the timeline entry a channel event records; ok is false
+// for events that record nothing.
+func recordedEntry(ev *bot.Event) (e bot.TimelineEntry, ok bool) {
+	e = bot.TimelineEntry{At: ev.At, Author: ev.User, Text: ev.Text, Ref: ev.Ref}
 	switch ev.Kind {
 	case bot.EventMessage:
 		e.Kind = bot.KindMessage
@@ -50,23 +97,181 @@ func (s *Service) record(ctx context.Context, req *bot.Request) error {
 		e.Data = map[string]string{"by": "pin", "flag": onOff(on)}
 	case bot.EventReaction, bot.EventUnreact:
 		if !keyReactions[ev.Reaction] {
-			return nil
+			return e, false
 		}
 		on := ev.Kind == bot.EventReaction
 		e.Kind, e.Ref, e.RefersTo, e.Key = bot.KindFlag, "", ev.Ref, on
 		e.Data = map[string]string{"by": "reaction", "reaction": ev.Reaction, "flag": onOff(on)}
 	default:
-		return nil
+		return e, false
 	}
-	err = s.retry(ctx, func() error {
-		_, err := s.store.Append(ctx, inc.ID, e)
-		return err
-	})
-	s.indexRecorded(ctx, inc.ID, e, err)
-	if err != nil {
+	return e, true
+}
+
+// attempt runs op once when a spool takes what cannot be stored now;
+// without one it retries while the store is unavailable.
+func (s *Service) attempt(ctx context.Context, op func() error) error {
+	if s.opts.Spool != nil {
+		return op()
+	}
+	return s.retry(ctx, op)
+}
+
+// spool writes rec to the spool, for the replayer to put on its timeline
+// once Redis is back. A full or broken spool loses the entry (logged).
+func (s *Service) spool(req *bot.Request, rec store.SpoolRecord) error {
+	sp := s.opts.Spool
+	if err := sp.Add(rec); err != nil {
 		s.lost(req, err)
+		return err
 	}
-	return err
+	if n := sp.Len(); n == 1 {
+		req.Log.Warn("storage unavailable: timeline entries are spooled until it is back", zap.String("spool", sp.Path()))
+	} else {
+		req.Log.Debug("timeline entry spooled", zap.Int("spooled", n))
+	}
+	return nil
+}
+
+// spoolSlack is how far before a record was spooled a replay looks for it
+// on the timeline: Redis's clock (which stamps stream IDs) may lag ours.
+const spoolSlack = 10 * time.Minute
+
+// ReplaySpool puts the spooled entries on their timelines, oldest first,
+// until ctx ends: at once, then every second while the spool is not empty
+// (Redis unavailable: the next second tries again). While storage is held
+// down and the spool is empty it pings Redis every second instead, to lift
+// the hold. Run it on exactly one goroutine per spool (two would replay
+// the same records); it returns at once without a spool.
+func (s *Service) ReplaySpool(ctx context.Context) {
+	sp := s.opts.Spool
+	if sp == nil {
+		return
+	}
+	// After a restart the first records may already be on their timelines
+	// (the offset is not synced after every replay), so replays are checked
+	// until one is not found.
+	doubt := true
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		doubt = s.replay(ctx, sp, doubt)
+		if sp.Len() == 0 && sp.StorageDown() {
+			if err := s.store.Ping(ctx); err == nil {
+				sp.Recovered()
+			} else {
+				sp.Outage()
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// replay replays records until the spool is empty or a replay fails, and
+// returns whether the head record may already be on its timeline.
+func (s *Service) replay(ctx context.Context, sp *store.Spool, doubt bool) bool {
+	for ctx.Err() == nil {
+		rec, ok, err := sp.Peek()
+		if err != nil {
+			s.log.Error("read timeline spool", zap.String("spool", sp.Path()), zap.Error(err))
+			return doubt
+		}
+		if !ok {
+			return false
+		}
+		fresh, err := s.replayOne(ctx, rec, doubt || rec.Tried)
+		switch {
+		case err == nil:
+			sp.Recovered()
+		case errors.Is(err, bot.ErrUnavailable) || ctx.Err() != nil:
+			sp.Outage()
+			return true // the failed append may have reached Redis
+		default:
+			// Nothing will make this record fit: drop it, keeping all of it
+			// in the log.
+			s.log.Error("spooled timeline entry dropped", zap.String("platform", rec.Platform),
+				zap.String("channel_id", rec.Channel), zap.String("kind", string(rec.Entry.Kind)),
+				zap.String("ref", rec.Entry.Ref), zap.String("author_id", rec.Entry.Author.ID),
+				zap.Time("at", rec.Entry.At), zap.String("text", rec.Entry.Text), zap.Error(err))
+		}
+		if err := sp.Done(); err != nil {
+			s.log.Error("advance timeline spool", zap.String("spool", sp.Path()), zap.Error(err))
+			return true
+		}
+		if fresh {
+			doubt = false
+		}
+		if n := sp.Len(); n == 0 {
+			s.log.Info("timeline spool replayed", zap.String("spool", sp.Path()))
+		}
+	}
+	return doubt
+}
+
+// replayOne appends rec's entry to its incident's timeline, with its
+// original time; fresh is true when it did. A record of a channel that is
+// no incident's, or of an incident that is gone, records nothing. With
+// doubt, an entry already on the timeline is not appended again.
+func (s *Service) replayOne(ctx context.Context, rec store.SpoolRecord, doubt bool) (fresh bool, err error) {
+	id := rec.Incident
+	if id == 0 {
+		inc, err := s.incidentIn(ctx, &bot.Event{Platform: rec.Platform, Channel: rec.Channel, Thread: rec.Thread})
+		if errors.Is(err, bot.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		id = inc.ID
+	}
+	if doubt {
+		found, err := s.onTimeline(ctx, id, rec)
+		if errors.Is(err, bot.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil || found {
+			return false, err
+		}
+	}
+	_, err = s.store.Append(ctx, id, rec.Entry)
+	s.indexRecorded(ctx, id, rec.Entry, err)
+	if errors.Is(err, bot.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// onTimeline reports whether rec's entry is on the incident's timeline
+// among the entries added since shortly before it was spooled.
+func (s *Service) onTimeline(ctx context.Context, id int64, rec store.SpoolRecord) (bool, error) {
+	const page = 1000
+	after := strconv.FormatInt(max(rec.Spooled.Add(-spoolSlack).UnixMilli(), 0), 10)
+	for {
+		entries, err := s.store.Timeline(ctx, id, store.TimelineQuery{After: after, Limit: page})
+		if err != nil {
+			return false, err
+		}
+		for _, e := range entries {
+			if sameEntry(e, rec.Entry) {
+				return true, nil
+			}
+		}
+		if len(entries) < page {
+			return false, nil
+		}
+		after = entries[len(entries)-1].ID
+	}
+}
+
+// sameEntry reports whether a and b record the same happening.
+func sameEntry(a, b bot.TimelineEntry) bool {
+	return a.Kind == b.Kind && a.At.UnixMilli() == b.At.UnixMilli() && a.Author == b.Author &&
+		a.Text == b.Text && a.Ref == b.Ref && a.RefersTo == b.RefersTo && a.Key == b.Key &&
+		maps.Equal(a.Data, b.Data)
 }
 
 // retry runs op again while the store is unavailable, with backoff, until
@@ -107,4 +312,26 @@ func onOff(on bool) string {
 // keyReactions mark a message as a key event for the postmortem.
 var keyReactions = map[string]bool{
 	"pushpin": true, "round_pushpin": true, "star": true, "key": true, "bookmark": true,
+}
+
+// MarkSeen is the router's de-duplication (store.MarkSeen with ttl), except
+// that it answers at once, with an error wrapping bot.ErrUnavailable, while
+// the spool holds that Redis is down: every event would otherwise wait for
+// a connection that will fail.
+func (s *Service) MarkSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+	if sp := s.opts.Spool; sp != nil && sp.StorageDown() {
+		return false, fmt.Errorf("mark seen %q: %w", key, bot.ErrUnavailable)
+	}
+	first, err := s.store.MarkSeen(ctx, key, ttl)
+	s.NoteStorageError(err)
+	return first, err
+}
+
+// NoteStorageError tells the spool that storage is down when err says so
+// (the router's Observe passes every handler's outcome), so that channel
+// messages go straight to the spool until the replayer finds it back.
+func (s *Service) NoteStorageError(err error) {
+	if sp := s.opts.Spool; sp != nil && errors.Is(err, bot.ErrUnavailable) {
+		sp.Outage()
+	}
 }

@@ -24,15 +24,23 @@ const reminderLease = "reminders"
 // once an incident is resolved. The owner of an overdue open follow-up is
 // reminded privately once a day, until it is done, whatever became of the
 // incident.
+//
+// Every replica also sends its heartbeat here, and the lease holder
+// finishes the declarations that a replica which died left half done
+// (reconcile.go), first thing at start and then on every tick.
 func (s *Service) Remind(ctx context.Context, holder string, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		s.heartbeat(ctx, 3*every)
 		ok, err := s.store.Lease(ctx, reminderLease, holder, 3*every)
 		if err != nil {
 			s.log.Warn("reminders lease", zap.Error(err))
 		}
 		if ok {
+			if err := s.reconcile(ctx, 3*every); err != nil && ctx.Err() == nil {
+				s.log.Warn("reconcile declarations", zap.Error(err))
+			}
 			if err := s.remindOnce(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("reminders", zap.Error(err))
 			}

@@ -82,6 +82,20 @@ type Options struct {
 	// real time, 60 makes a scripted minute a second. The times in a
 	// drill's report are measured unscaled.
 	DrillSpeed float64
+	// Spool, when set, keeps the channel messages (and edits, deletions,
+	// pins and marking reactions) that cannot be recorded while Redis is
+	// unavailable; ReplaySpool puts them on their timelines, in order,
+	// when it is back. Nil: such entries are retried until the router's
+	// deadline, then logged as lost.
+	Spool *store.Spool
+	// ReconcileAfter is how old a declaration still in progress on a
+	// replica that is alive must be before the replica holding the
+	// reminders lease finishes it anyway (default 5m; a declaration whose
+	// replica died is finished as soon as that is known). ReconcileGiveUp
+	// is how old a declaration that never recorded its incident may be and
+	// still be finished; an older one is reported failed (default 30m).
+	ReconcileAfter  time.Duration
+	ReconcileGiveUp time.Duration
 }
 
 // Service implements every use case on one store.
@@ -92,6 +106,9 @@ type Service struct {
 	router *bot.Router
 	// postmortem holds the parsed postmortem template of each language.
 	postmortem map[bot.Lang]*template.Template
+	// instance names this process in the declarations it starts, and in
+	// its heartbeat (reconcile.go).
+	instance string
 }
 
 // New returns the handlers' service; Register wires it into a router.
@@ -114,7 +131,13 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
 	}
-	s := &Service{store: st, opts: opts, log: opts.Log.Named("handlers")}
+	if opts.ReconcileAfter <= 0 {
+		opts.ReconcileAfter = defaultReconcileAfter
+	}
+	if opts.ReconcileGiveUp <= 0 {
+		opts.ReconcileGiveUp = defaultReconcileGiveUp
+	}
+	s := &Service{store: st, opts: opts, log: opts.Log.Named("handlers"), instance: newInstance()}
 	if err := s.loadPostmortemTemplates(); err != nil {
 		return nil, err
 	}

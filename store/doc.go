@@ -37,6 +37,9 @@
 //	<p>inc:{<id>}:terms               set     Index (SADD), Unindex (DEL)      none
 //	<p>inc:{<id>}:followups           hash    AddFollowUp, UpdateFollowUp (n → JSON bot.FollowUp)  none
 //	<p>followups:open                 zset    AddFollowUp, UpdateFollowUp, OpenFollowUps (repair)  none
+//	<p>pending:{<id>}                 hash    BeginDeclare, SetPendingChannel, TakeOverDeclaration, EndDeclare (DEL)  none
+//	<p>pending                        zset    BeginDeclare (ZADD), EndDeclare, PendingDeclarations (repair)  none
+//	<p>alive:<owner>                  string  Heartbeat                        the heartbeat's ttl, renewed by its process
 //
 // The record <p>inc:{<id>} is the JSON encoding of bot.Incident.
 //
@@ -100,4 +103,20 @@
 // follow-up until they agree, so racing writers converge), and
 // OpenFollowUps drops and repairs entries that disagree with their
 // follow-up.
+//
+// <p>pending:{<id>} is the intent to declare incident <id>, written before
+// its channel is created and deleted once the incident is recorded and
+// furnished: field "data" is the JSON encoding of PendingDeclaration (who
+// declared, where from, the channel name asked for, the declaration
+// itself), "owner" names the process declaring it (rewritten to
+// "<process>/reconcile" by a replica that takes it over, under a
+// compare-and-set), and "channel" is the JSON bot.Channel once the channel
+// exists (set only while the hash exists, so an ended declaration never
+// comes back). It shares the incident's slot. <p>pending indexes the
+// pending declarations: member "<id>", scored by when the declaration
+// began (unix milliseconds); it is its own slot, written after the hash and
+// cleaned after it, and PendingDeclarations drops entries whose hash is
+// gone. <p>alive:<owner> holds "1" while process <owner> runs: it renews
+// it (Heartbeat) more often than its ttl, so a declaration whose owner's
+// key expired was abandoned.
 package store

@@ -2,8 +2,6 @@ package grafana
 
 import (
 	"cmp"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -30,20 +28,9 @@ const (
 // MaxSkew is how far a signature's timestamp may be from now.
 const MaxSkew = 5 * time.Minute
 
-// Options configures an Adapter. At least one of Token and Secret is
-// required; when both are set, either credential is accepted.
-type Options struct {
-	// Token is the bearer token Grafana sends.
-	Token string
-	// Secret is the contact point's HMAC secret.
-	Secret string
-	// Router receives the events (required).
-	Router inbound.Dispatcher
-	// Now stamps the events and checks signature timestamps (default
-	// time.Now).
-	Now func() time.Time
-	Log *zap.Logger
-}
+// Options configures an Adapter: a bearer token or an HMAC secret (either
+// is accepted when both are set), and the router.
+type Options = inbound.Signed
 
 // Adapter serves Grafana's webhook endpoint.
 type Adapter struct {
@@ -53,21 +40,8 @@ type Adapter struct {
 
 // New checks opts and builds the adapter.
 func New(opts Options) (*Adapter, error) {
-	var errs []error
-	if opts.Token == "" && opts.Secret == "" {
-		errs = append(errs, errors.New("a bearer token or an HMAC secret is required"))
-	}
-	if opts.Router == nil {
-		errs = append(errs, errors.New("router is required"))
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s: %w", Name, errors.Join(errs...))
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Log == nil {
-		opts.Log = zap.NewNop()
+	if err := opts.Check(Name); err != nil {
+		return nil, err
 	}
 	return &Adapter{opts: opts, log: opts.Log.Named(Name)}, nil
 }

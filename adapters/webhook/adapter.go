@@ -1,10 +1,7 @@
 package webhook
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-	"time"
 
 	"go.uber.org/zap"
 
@@ -19,19 +16,9 @@ const Name = "webhook"
 // SignatureHeader carries "sha256=<hex HMAC-SHA256 of the body>".
 const SignatureHeader = "X-Warroom-Signature"
 
-// Options configures an Adapter. At least one of Token and Secret is
-// required; when both are set, either credential is accepted.
-type Options struct {
-	// Token is the bearer token senders present.
-	Token string
-	// Secret signs bodies in SignatureHeader.
-	Secret string
-	// Router receives the events (required).
-	Router inbound.Dispatcher
-	// Now stamps the events (default time.Now).
-	Now func() time.Time
-	Log *zap.Logger
-}
+// Options configures an Adapter: a bearer token or an HMAC secret (either
+// is accepted when both are set), and the router.
+type Options = inbound.Signed
 
 // Adapter serves the generic webhook endpoint.
 type Adapter struct {
@@ -41,21 +28,8 @@ type Adapter struct {
 
 // New checks opts and builds the adapter.
 func New(opts Options) (*Adapter, error) {
-	var errs []error
-	if opts.Token == "" && opts.Secret == "" {
-		errs = append(errs, errors.New("a bearer token or an HMAC secret is required"))
-	}
-	if opts.Router == nil {
-		errs = append(errs, errors.New("router is required"))
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s: %w", Name, errors.Join(errs...))
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Log == nil {
-		opts.Log = zap.NewNop()
+	if err := opts.Check(Name); err != nil {
+		return nil, err
 	}
 	return &Adapter{opts: opts, log: opts.Log.Named(Name)}, nil
 }

@@ -10,10 +10,14 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -101,4 +105,42 @@ func Accepted(w http.ResponseWriter, n int) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	_ = json.NewEncoder(w).Encode(map[string]any{"status": "accepted", "alerts": n})
+}
+
+// Signed configures a source that authenticates senders with a bearer
+// token or an HMAC secret (Grafana, the generic webhook). At least one of
+// Token and Secret is required; when both are set, either is accepted.
+type Signed struct {
+	// Token is the bearer token senders present.
+	Token string
+	// Secret is the HMAC secret of the body's signature.
+	Secret string
+	// Router receives the events (required).
+	Router Dispatcher
+	// Now stamps the events and checks signature timestamps (default
+	// time.Now).
+	Now func() time.Time
+	Log *zap.Logger
+}
+
+// Check reports every missing setting of the source name at once and fills
+// the defaults.
+func (s *Signed) Check(name string) error {
+	var errs []error
+	if s.Token == "" && s.Secret == "" {
+		errs = append(errs, errors.New("a bearer token or an HMAC secret is required"))
+	}
+	if s.Router == nil {
+		errs = append(errs, errors.New("router is required"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s: %w", name, errors.Join(errs...))
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Log == nil {
+		s.Log = zap.NewNop()
+	}
+	return nil
 }

@@ -237,7 +237,7 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, log 
 	router := bot.NewRouter(bot.Options{
 		Workers: cfg.Workers, Queue: cfg.Queue, Lang: bot.Lang(cfg.Lang),
 		Resolver: svc, Authorizer: svc, Log: log,
-		Seen: func(ctx context.Context, key string) (bool, error) { return svc.MarkSeen(ctx, key, seenTTL) },
+		Seen: func(ctx context.Context, keys []string) ([]bool, error) { return svc.MarkSeen(ctx, keys, seenTTL) },
 		Observe: func(command string, d time.Duration, err error) {
 			outcome := "ok"
 			if err != nil {

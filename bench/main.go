@@ -511,10 +511,11 @@ func (b *bench) storm(ctx context.Context) error {
 		lastChannel = created[len(created)-1].Sub(t0)
 	}
 	b.note("Alert storm: %s notifications over %d groups, %d clients; a 503 (Warroom busy) is sent again after a backoff of 10–250 ms, "+
-		"as Alertmanager would (%d resends). Slack is the alert platform: each new group opens an incident and creates its channel, "+
-		"and conversations.create is paced to Slack's tier 2 (20/min after a burst of 10), as are setTopic and pins.add; "+
-		"there is no rate scale in the configuration. %d incidents were opened and %d channels created, the last %s after the first request; "+
-		"%s of %s alerts were on timelines when the bench stopped waiting.",
+		"as Alertmanager would (%d resends). Slack is the alert platform: each new group opens an incident. conversations.create is paced "+
+		"to Slack's tier 2 (20/min after a burst of 10), as are setTopic and pins.add, with no rate scale in the configuration, so an "+
+		"incident that finds no room for its channel is recorded at once and its channel follows in the background at Slack's pace. "+
+		"%d incidents were opened and %d channels created (the last %s after the first request) by the time the bench stopped waiting; "+
+		"%s of %s alerts were on timelines.",
 		thousands(n), groups, c, w.retries, incidents, len(created), secs(lastChannel), thousands(got), thousands(n))
 	b.add(row{measure: fmt.Sprintf("Alert storm (%s over %d groups): all answered", thousands(n), groups),
 		warroom: secs(answered), floor: secs(f.elapsed), ratio: ratio(answered.Seconds(), f.elapsed.Seconds()),

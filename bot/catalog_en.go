@@ -301,12 +301,13 @@ var catalogEN = map[string]string{
 	"err.bad_date":            "`{value}` is not a date. Write it as YYYY-MM-DD, such as 2026-12-31.",
 
 	// Declarations finished or given up after a restart (handlers/reconcile.go).
-	"declare.recovered": "♻️ {id} “{title}” was recovered after a restart: Warroom stopped while declaring it and has now finished → {channel}",
-	"declare.failed":    "⚠️ {id} “{title}” could not be declared because Warroom restarted mid-way ({reason}). Please declare it again.",
-	"alert.failed":      "⚠️ The {source} alert “{title}” could not open {id} because Warroom restarted mid-way ({reason}). Its next notification opens an incident.",
-	"reason.channel":    "the channel could not be created: {error}",
-	"reason.late":       "it was too long ago to finish",
-	"reason.drill":      "a drill cannot resume",
+	"declare.recovered":  "♻️ {id} “{title}” was recovered after a restart: Warroom stopped while declaring it and has now finished → {channel}",
+	"declare.failed":     "⚠️ {id} “{title}” could not be declared because Warroom restarted mid-way ({reason}). Please declare it again.",
+	"alert.failed":       "⚠️ The {source} alert “{title}” could not open {id} because Warroom restarted mid-way ({reason}). Its next notification opens an incident.",
+	"declare.no_channel": "⚠️ {id} “{title}” is recorded, but it has no channel: {reason}. Follow it with `/incident timeline {id}`; acknowledging and resolving work from any channel.",
+	"reason.channel":     "the channel could not be created: {error}",
+	"reason.late":        "it was too long ago to finish",
+	"reason.drill":       "a drill cannot resume",
 
 	// Slack.
 	"slack.ack.declare": "⏳ Declaring the incident… its channel follows in a moment.",

@@ -301,12 +301,13 @@ var catalogJA = map[string]string{
 	"err.bad_date":            "`{value}` は日付ではありません。2026-12-31 のように YYYY-MM-DD の形で書いてください。",
 
 	// Declarations finished or given up after a restart (handlers/reconcile.go).
-	"declare.recovered": "♻️ {id}「{title}」は宣言の途中で Warroom が再起動しましたが、復旧して宣言を完了しました → {channel}",
-	"declare.failed":    "⚠️ 宣言の途中で Warroom が再起動したため、{id}「{title}」を宣言できませんでした（{reason}）。もう一度宣言してください。",
-	"alert.failed":      "⚠️ 途中で Warroom が再起動したため、{source} のアラート「{title}」から {id} を起票できませんでした（{reason}）。次の通知でインシデントが起票されます。",
-	"reason.channel":    "チャンネルを作成できませんでした: {error}",
-	"reason.late":       "時間が経ちすぎて完了できません",
-	"reason.drill":      "訓練は再開できません",
+	"declare.recovered":  "♻️ {id}「{title}」は宣言の途中で Warroom が再起動しましたが、復旧して宣言を完了しました → {channel}",
+	"declare.failed":     "⚠️ 宣言の途中で Warroom が再起動したため、{id}「{title}」を宣言できませんでした（{reason}）。もう一度宣言してください。",
+	"alert.failed":       "⚠️ 途中で Warroom が再起動したため、{source} のアラート「{title}」から {id} を起票できませんでした（{reason}）。次の通知でインシデントが起票されます。",
+	"declare.no_channel": "⚠️ {id}「{title}」は記録されていますが、チャンネルがありません: {reason}。`/incident timeline {id}` で状況を確認できます。確認や解決はどのチャンネルからでもできます。",
+	"reason.channel":     "チャンネルを作成できませんでした: {error}",
+	"reason.late":        "時間が経ちすぎて完了できません",
+	"reason.drill":       "訓練は再開できません",
 
 	// Slack.
 	"slack.ack.declare": "⏳ インシデントを宣言しています… まもなくチャンネルが作成されます。",

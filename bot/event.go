@@ -20,6 +20,16 @@ const (
 	EventAlert         EventKind = "alert"          // a monitoring alert arrived
 )
 
+// channelEvent reports whether events of kind k are recorded on the
+// timeline of the channel they happened in (and kept in its order).
+func (k EventKind) channelEvent() bool {
+	switch k {
+	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventUnreact, EventPin, EventUnpin:
+		return true
+	}
+	return false
+}
+
 // Event is one inbound happening, already verified and parsed by an adapter.
 type Event struct {
 	// ID is the platform's delivery ID, used to drop duplicate deliveries;

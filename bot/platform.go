@@ -13,7 +13,8 @@ type Platform interface {
 	Name() string
 	// CreateChannel creates a conversation for an incident. name is a
 	// suggestion the adapter fits to its own naming rules (and makes unique);
-	// the returned Channel carries the name actually used.
+	// the returned Channel carries the name actually used. Under a NoWait
+	// context it fails with ErrPaced rather than wait for a rate limit.
 	CreateChannel(ctx context.Context, spec ChannelSpec) (Channel, error)
 	// Invite adds users to a channel; users already there are not an error.
 	Invite(ctx context.Context, channelID string, userIDs []string) error

@@ -51,8 +51,16 @@ func (r *Request) Usage() error {
 // error.
 type HandlerFunc func(ctx context.Context, req *Request) error
 
-// Middleware wraps a handler.
-type Middleware func(HandlerFunc) HandlerFunc
+// MessagesFunc records channel events (messages, edits, deletions,
+// reactions, pins): one or more at a time, consecutive events of one
+// worker's queue in the order they arrived, de-duplicated. Nobody waits
+// for an answer; a returned error is logged.
+type MessagesFunc func(ctx context.Context, reqs []*Request) error
+
+// maxBatch bounds how many queued channel events one MessagesFunc call
+// gets: under load a worker takes what waits in its queue in one go, so a
+// burst costs a few round trips to Redis instead of a few per message.
+const maxBatch = 256
 
 // IncidentScope says whether a route acts on an incident.
 type IncidentScope int
@@ -118,14 +126,14 @@ type Options struct {
 	Timeout    time.Duration
 	Resolver   Resolver
 	Authorizer Authorizer
-	// Seen marks a delivery key as handled and reports whether it is new;
-	// events with an ID seen before are dropped. Nil disables de-duplication.
-	Seen func(ctx context.Context, key string) (bool, error)
-	// Observe, when set, is told how long each command took.
+	// Seen marks delivery keys as handled and reports for each whether it
+	// is new; events with an ID seen before are dropped. Nil disables
+	// de-duplication.
+	Seen func(ctx context.Context, keys []string) ([]bool, error)
+	// Observe, when set, is told how long each command took (each
+	// recorded channel event: how long its batch took).
 	Observe func(command string, d time.Duration, err error)
-	// Middleware wraps every handler, outermost first.
-	Middleware []Middleware
-	Log        *zap.Logger
+	Log     *zap.Logger
 }
 
 // ErrClosed is returned by Dispatch after Close.
@@ -141,7 +149,7 @@ type Router struct {
 	routes    map[string]*Route // by name and alias
 	ordered   []*Route
 	forms     map[string]FormRoute
-	onMessage HandlerFunc
+	onMessage MessagesFunc
 	onAlert   HandlerFunc
 
 	// queues has one queue per worker. Channel messages go to the queue
@@ -237,7 +245,7 @@ func (r *Router) HandleForm(id string, fr FormRoute) {
 
 // HandleMessages registers the handler for channel messages, edits,
 // deletions, reactions and pins.
-func (r *Router) HandleMessages(h HandlerFunc) {
+func (r *Router) HandleMessages(h MessagesFunc) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.onMessage = h
@@ -296,10 +304,10 @@ func (r *Router) Dispatch(ev Event) error {
 func (r *Router) shard(ev *Event) int {
 	n := uint64(len(r.queues))
 	var key string
-	switch ev.Kind {
-	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventUnreact, EventPin, EventUnpin:
+	switch {
+	case ev.Kind.channelEvent():
 		key = ev.Platform + "\x00" + ev.Channel
-	case EventAlert:
+	case ev.Kind == EventAlert:
 		if ev.Alert == nil {
 			return 0
 		}
@@ -341,23 +349,63 @@ func (r *Router) Close(ctx context.Context) error {
 	}
 }
 
+// work handles its queue's events in order. Channel events that wait in
+// the queue one after another are handled as one batch (up to maxBatch).
 func (r *Router) work(queue <-chan job) {
 	defer r.wg.Done()
-	for j := range queue {
-		r.safely(&j.ev)
+	var held *job // taken from the queue while batching, handled next
+	for {
+		var j job
+		if held != nil {
+			j, held = *held, nil
+		} else {
+			var ok bool
+			if j, ok = <-queue; !ok {
+				return
+			}
+		}
+		if !j.ev.Kind.channelEvent() {
+			r.safely([]*Event{&j.ev})
+			continue
+		}
+		batch := []*Event{&j.ev}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case n, ok := <-queue:
+				switch {
+				case !ok:
+					break drain
+				case n.ev.Kind.channelEvent():
+					batch = append(batch, &n.ev)
+				default:
+					held = &n
+					break drain
+				}
+			default:
+				break drain
+			}
+		}
+		r.safely(batch)
 	}
 }
 
-// safely handles one event; a panic anywhere on the way (a platform's
-// Reply, an event's Done) is logged and the worker lives on.
-func (r *Router) safely(ev *Event) {
+// safely handles an event, or a batch of channel events; a panic anywhere
+// on the way (a platform's Reply, an event's Done) is logged and the
+// worker lives on.
+func (r *Router) safely(evs []*Event) {
 	defer func() {
 		if p := recover(); p != nil {
-			r.log.Error("event handling panicked", zap.String("platform", ev.Platform),
-				zap.String("event_kind", string(ev.Kind)), zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			r.log.Error("event handling panicked", zap.String("platform", evs[0].Platform),
+				zap.String("event_kind", string(evs[0].Kind)), zap.Int("events", len(evs)),
+				zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
 		}
 	}()
-	_ = r.handle(r.base, ev)
+	if len(evs) == 1 {
+		_ = r.handle(r.base, evs[0])
+		return
+	}
+	r.record(r.base, evs)
 }
 
 // ValidateForm checks a form submission synchronously, for platforms that
@@ -385,6 +433,9 @@ func (r *Router) lang(ev *Event) Lang {
 
 // handle runs one event end to end and reports the outcome to ev.Done.
 func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
+	if ev.Kind.channelEvent() {
+		return r.record(ctx, []*Event{ev})[0]
+	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
 	if ev.At.IsZero() {
@@ -408,8 +459,7 @@ func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
 	req := &Request{Event: ev, Platform: p, Lang: r.lang(ev), Log: r.log.With(
 		zap.String("platform", ev.Platform), zap.String("event_kind", string(ev.Kind)),
 		zap.String("user_id", ev.User.ID), zap.String("channel_id", ev.Channel))}
-	if dup := r.duplicate(ctx, ev); dup {
-		req.Log.Debug("duplicate delivery dropped", zap.String("event_id", ev.ID))
+	if len(r.fresh(ctx, []*Request{req})) == 0 {
 		return nil
 	}
 	h, name, err := r.match(req)
@@ -421,18 +471,110 @@ func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
 	return err
 }
 
-func (r *Router) duplicate(ctx context.Context, ev *Event) bool {
-	if ev.ID == "" || r.opts.Seen == nil {
-		return false
+// record runs channel events through the message handler in one call and
+// reports each one's outcome to its Done; errs[i] is evs[i]'s.
+func (r *Router) record(ctx context.Context, evs []*Event) (errs []error) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
+	defer cancel()
+	errs = make([]error, len(evs))
+	defer func() {
+		for i, ev := range evs {
+			if ev.Done != nil {
+				ev.Done(errs[i])
+			}
+		}
+	}()
+	reqs := make([]*Request, 0, len(evs))
+	index := make(map[*Event]int, len(evs))
+	for i, ev := range evs {
+		index[ev] = i
+		if ev.At.IsZero() {
+			ev.At = time.Now()
+		}
+		p, ok := r.Platform(ev.Platform)
+		if !ok {
+			r.log.Error("event from an unregistered platform dropped", zap.String("platform", ev.Platform))
+			errs[i] = fmt.Errorf("event from unregistered platform %q", ev.Platform)
+			continue
+		}
+		if e, ok := p.(Enricher); ok {
+			e.Enrich(ctx, ev)
+		}
+		reqs = append(reqs, &Request{Event: ev, Platform: p, Lang: r.lang(ev), Log: r.log.With(
+			zap.String("platform", ev.Platform), zap.String("event_kind", string(ev.Kind)),
+			zap.String("user_id", ev.User.ID), zap.String("channel_id", ev.Channel))})
 	}
-	first, err := r.opts.Seen(ctx, ev.Platform+":"+ev.ID)
+	reqs = r.fresh(ctx, reqs)
+	if len(reqs) == 0 {
+		return errs
+	}
+	r.mu.RLock()
+	h := r.onMessage
+	r.mu.RUnlock()
+	start := time.Now()
+	err := func() (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				r.log.Error("message handler panicked", zap.Int("events", len(reqs)),
+					zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+				err = Wrap(CodeInternal, fmt.Errorf("panic: %v", p))
+			}
+		}()
+		if h == nil {
+			return errors.New("no message handler")
+		}
+		return h(ctx, reqs)
+	}()
+	took := time.Since(start)
 	if err != nil {
+		r.log.Warn("recording channel events failed", zap.Int("events", len(reqs)), zap.Error(err))
+	}
+	for _, req := range reqs {
+		errs[index[req.Event]] = err
+		if r.opts.Observe != nil {
+			r.opts.Observe("message", took, err)
+		}
+	}
+	return errs
+}
+
+// fresh returns the requests whose events were not delivered before,
+// marking them seen (one call to Seen for all).
+func (r *Router) fresh(ctx context.Context, reqs []*Request) []*Request {
+	if r.opts.Seen == nil {
+		return reqs
+	}
+	var keys []string
+	var keyed []int
+	for i, req := range reqs {
+		if req.Event.ID != "" {
+			keys = append(keys, req.Event.Platform+":"+req.Event.ID)
+			keyed = append(keyed, i)
+		}
+	}
+	if len(keys) == 0 {
+		return reqs
+	}
+	first, err := r.opts.Seen(ctx, keys)
+	if err != nil || len(first) != len(keys) {
 		// Handling twice beats dropping: most handlers are idempotent and
 		// the store dedupes what must not repeat.
 		r.log.Warn("de-duplication unavailable", zap.Error(err))
-		return false
+		return reqs
 	}
-	return !first
+	out := reqs[:0:0]
+	k := 0
+	for i, req := range reqs {
+		if k < len(keyed) && keyed[k] == i {
+			k++
+			if !first[k-1] {
+				req.Log.Debug("duplicate delivery dropped", zap.String("event_id", req.Event.ID))
+				continue
+			}
+		}
+		out = append(out, req)
+	}
+	return out
 }
 
 // match finds the handler for the request and the name it is observed as.
@@ -468,11 +610,6 @@ func (r *Router) match(req *Request) (HandlerFunc, string, error) {
 			req.Command.Incident = id
 		}
 		return r.scoped(fr.Handler, fr.Scope, fr.Permission), "form:" + ev.Form.ID, nil
-	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventUnreact, EventPin, EventUnpin:
-		if r.onMessage == nil {
-			return nil, "message", errors.New("no message handler")
-		}
-		return r.onMessage, "message", nil
 	case EventAlert:
 		if r.onAlert == nil {
 			return nil, "alert", errors.New("no alert handler")
@@ -521,11 +658,8 @@ func (r *Router) scoped(h HandlerFunc, scope IncidentScope, perm string) Handler
 	}
 }
 
-// chain wraps h with panic recovery, timing and the configured middleware.
+// chain wraps h with panic recovery and timing.
 func (r *Router) chain(h HandlerFunc, name string) HandlerFunc {
-	for i := len(r.opts.Middleware) - 1; i >= 0; i-- {
-		h = r.opts.Middleware[i](h)
-	}
 	return func(ctx context.Context, req *Request) (err error) {
 		start := time.Now()
 		defer func() {

@@ -111,15 +111,18 @@ func TestDispatchIsNonBlockingAndBounded(t *testing.T) {
 func TestDuplicateDeliveryDropped(t *testing.T) {
 	seen := map[string]bool{}
 	var mu sync.Mutex
-	r, _ := newRouter(t, bot.Options{Seen: func(_ context.Context, key string) (bool, error) {
+	r, _ := newRouter(t, bot.Options{Seen: func(_ context.Context, keys []string) ([]bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
-		first := !seen[key]
-		seen[key] = true
+		first := make([]bool, len(keys))
+		for i, k := range keys {
+			first[i] = !seen[k]
+			seen[k] = true
+		}
 		return first, nil
 	}})
 	var n atomic.Int32
-	r.HandleMessages(func(context.Context, *bot.Request) error { n.Add(1); return nil })
+	r.HandleMessages(func(_ context.Context, reqs []*bot.Request) error { n.Add(int32(len(reqs))); return nil })
 	ev := bot.Event{ID: "Ev1", Kind: bot.EventMessage, Platform: "test", Channel: "C1", Text: "hi"}
 	require.NoError(t, r.Serve(context.Background(), ev))
 	require.NoError(t, r.Serve(context.Background(), ev))
@@ -223,10 +226,12 @@ func TestChannelMessagesKeepTheirOrder(t *testing.T) {
 	r, _ := newRouter(t, bot.Options{Workers: 8, Queue: 4096})
 	var mu sync.Mutex
 	got := map[string][]string{}
-	r.HandleMessages(func(_ context.Context, req *bot.Request) error {
+	r.HandleMessages(func(_ context.Context, reqs []*bot.Request) error {
 		mu.Lock()
 		defer mu.Unlock()
-		got[req.Event.Channel] = append(got[req.Event.Channel], req.Event.Text)
+		for _, req := range reqs {
+			got[req.Event.Channel] = append(got[req.Event.Channel], req.Event.Text)
+		}
 		return nil
 	})
 	want := map[string][]string{}
@@ -238,4 +243,67 @@ func TestChannelMessagesKeepTheirOrder(t *testing.T) {
 	}
 	require.NoError(t, r.Close(context.Background()))
 	require.Equal(t, want, got)
+}
+
+// A worker takes the channel events waiting in its queue in one call to
+// the message handler, in order, with duplicates (within the batch and
+// seen before) dropped by one call to Seen; a command queued among them is
+// handled on its own, after the events before it and before those after.
+func TestQueuedChannelEventsAreBatched(t *testing.T) {
+	var seenCalls atomic.Int32
+	seen := map[string]bool{"test:Ev-old": true}
+	r, _ := newRouter(t, bot.Options{Workers: 1, Queue: 64, Seen: func(_ context.Context, keys []string) ([]bool, error) {
+		seenCalls.Add(1)
+		first := make([]bool, len(keys))
+		for i, k := range keys {
+			first[i] = !seen[k]
+			seen[k] = true
+		}
+		return first, nil
+	}})
+	var mu sync.Mutex
+	var log []string
+	var batches []int
+	started, release := make(chan struct{}), make(chan struct{})
+	r.Handle(bot.Route{Name: "block", Handler: func(context.Context, *bot.Request) error {
+		close(started)
+		<-release
+		return nil
+	}})
+	r.Handle(bot.Route{Name: "mark", Handler: func(context.Context, *bot.Request) error {
+		mu.Lock()
+		defer mu.Unlock()
+		log = append(log, "mark")
+		return nil
+	}})
+	r.HandleMessages(func(_ context.Context, reqs []*bot.Request) error {
+		mu.Lock()
+		defer mu.Unlock()
+		batches = append(batches, len(reqs))
+		for _, req := range reqs {
+			log = append(log, req.Event.Text)
+		}
+		return nil
+	})
+	var done atomic.Int32
+	msg := func(id, text string) bot.Event {
+		return bot.Event{ID: id, Kind: bot.EventMessage, Platform: "test", Channel: "C1", Text: text,
+			Done: func(error) { done.Add(1) }}
+	}
+	require.NoError(t, r.Dispatch(bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "block"}))
+	<-started // the worker holds "block": the rest queue up behind it
+	for i := range 5 {
+		require.NoError(t, r.Dispatch(msg(fmt.Sprint("Ev", i), fmt.Sprint("m", i))))
+	}
+	require.NoError(t, r.Dispatch(msg("Ev2", "m2 again"))) // a duplicate within the batch
+	require.NoError(t, r.Dispatch(msg("Ev-old", "m-old"))) // seen before
+	require.NoError(t, r.Dispatch(bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "mark"}))
+	require.NoError(t, r.Dispatch(msg("Ev5", "m5")))
+	require.NoError(t, r.Dispatch(msg("Ev6", "m6")))
+	close(release)
+	require.NoError(t, r.Close(context.Background()))
+	require.Equal(t, []string{"m0", "m1", "m2", "m3", "m4", "mark", "m5", "m6"}, log)
+	require.Equal(t, []int{5, 2}, batches)
+	require.Equal(t, int32(9), done.Load(), "every event's Done is called, duplicates too")
+	require.Equal(t, int32(2), seenCalls.Load(), "one Seen call per batch")
 }

@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -271,4 +273,111 @@ func TestAlertSurvivesAFailedOpen(t *testing.T) {
 	incs := e.incidents()
 	require.Len(t, incs, 1)
 	require.ElementsMatch(t, []string{"first:firing", "second:firing"}, e.alertEntries(incs[0].ID), "the refused alert was kept")
+}
+
+// waitPending waits until incident id's declaration is owned by an owner
+// for which ok holds (or is gone, when ok is nil) and returns it.
+func (e *env) waitPending(id int64, ok func(owner string) bool) store.PendingDeclaration {
+	e.t.Helper()
+	var got store.PendingDeclaration
+	require.Eventually(e.t, func() bool {
+		for _, p := range e.pending() {
+			if p.ID == id {
+				got = p
+				return ok != nil && ok(p.Owner)
+			}
+		}
+		return ok == nil
+	}, 5*time.Second, 5*time.Millisecond)
+	return got
+}
+
+// In a storm the platform's rate limit has no room for another channel:
+// the alert's incident is recorded at once, without one, so its alerts are
+// on its timeline and it can be acknowledged from anywhere, and its
+// channel follows as soon as the limit allows; if that fails, or the
+// process dies meanwhile, the reconciler gives it its channel.
+func TestAlertIncidentRecordedBeforeItsChannel(t *testing.T) {
+	e := newEnv(t, Options{AlertPlatform: "test", Announce: map[string]string{"test": "CANN"}})
+	e.p.Paced.Store(true)
+	e.p.Fail["CreateChannel"] = errors.New("slack is down") // the later attempt fails too
+	e.alert(firing("g1", "a"))
+	e.alert(firing("g1", "a", "b"))
+
+	incs := e.incidents()
+	require.Len(t, incs, 1)
+	inc := incs[0]
+	require.Empty(t, inc.Channel.ID, "no channel yet")
+	require.Equal(t, bot.StatusTriage, inc.Status)
+	require.Equal(t, []string{"a:firing", "b:firing"}, e.alertEntries(inc.ID), "every alert is on the timeline")
+	require.Empty(t, e.p.Calls("CreateChannel"))
+	// The later attempt failed: the declaration is back in the
+	// reconciler's hands, owned by this process (not waiting any more).
+	e.waitPending(inc.ID, func(owner string) bool { return !strings.HasSuffix(owner, "/waiting") })
+
+	// Acknowledged from the general channel while it has none.
+	e.must(e.bob, "CGEN", "ack "+inc.Key())
+	require.Equal(t, bot.StatusInvestigating, e.get(inc.ID).Status)
+	require.Contains(t, e.lastReply(), inc.Key())
+
+	// The platform is back. Within ReconcileAfter the declaration counts
+	// as in progress here; after it, the reconciler finishes it.
+	delete(e.p.Fail, "CreateChannel")
+	e.reconcile()
+	require.Empty(t, e.p.Calls("CreateChannel"))
+	e.now = e.now.Add(defaultReconcileAfter)
+	e.reconcile()
+	inc = e.get(inc.ID)
+	require.NotEmpty(t, inc.Channel.ID)
+	require.False(t, inc.Card.IsZero(), "card posted and pinned")
+	require.Equal(t, inc.Channel.ID, e.p.Calls("CreateChannel")[0].Channel)
+	e.waitPending(inc.ID, nil)
+	found, err := e.st.ByChannel(context.Background(), "test", inc.Channel.ID)
+	require.NoError(t, err)
+	require.Equal(t, inc.ID, found.ID, "messages in the new channel reach the timeline")
+	var announced bool
+	for _, c := range e.p.Calls("Post") {
+		announced = announced || c.Channel == "CANN"
+	}
+	require.True(t, announced)
+
+	// A second problem: the channel comes as soon as the limit allows (at
+	// once here), in the background, and the declaration ends.
+	e.alert(firing("g2", "c"))
+	var second *bot.Incident
+	require.Eventually(t, func() bool {
+		for _, i := range e.incidents() {
+			if i.ID != inc.ID && !i.Card.IsZero() {
+				second = i
+				return true
+			}
+		}
+		return false
+	}, 5*time.Second, 5*time.Millisecond)
+	require.NotEmpty(t, second.Channel.ID)
+	e.waitPending(second.ID, nil)
+	require.Equal(t, []string{"c:firing"}, e.alertEntries(second.ID))
+
+	// A process that died while its incident waited for a channel: the
+	// reconciler takes over at once (its heartbeat is gone), whatever the
+	// declaration's age.
+	e.p.Fail["CreateChannel"] = errors.New("slack is down")
+	e.alert(firing("g3", "d"))
+	var third *bot.Incident
+	for _, i := range e.incidents() {
+		if i.ID != inc.ID && i.ID != second.ID {
+			third = i
+		}
+	}
+	require.NotNil(t, third)
+	p := e.waitPending(third.ID, func(owner string) bool { return !strings.HasSuffix(owner, "/waiting") })
+	ok, err := e.st.TakeOverDeclaration(context.Background(), third.ID, p.Owner, "deadbeef/waiting")
+	require.NoError(t, err)
+	require.True(t, ok)
+	delete(e.p.Fail, "CreateChannel")
+	e.reconcile()
+	require.NotEmpty(t, e.get(third.ID).Channel.ID)
+	e.waitPending(third.ID, nil)
+	require.Len(t, e.incidents(), 3, "three problems, three incidents, each with one channel")
+	require.Len(t, e.p.Calls("CreateChannel"), 3)
 }

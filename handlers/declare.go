@@ -102,6 +102,11 @@ func strictPriorityWord(w string) bool {
 // declaration or tells the declarer it failed. A failure here ends the
 // intent: the channel's failure leaves no incident (the ID it burns is only
 // a gap in the numbering).
+//
+// An alert's incident does not wait for the platform's rate limit: when
+// there is no room for another channel now (a storm opening many
+// incidents), it is recorded at once without one and gets it as soon as
+// the limit allows (openLater).
 func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*bot.Incident, error) {
 	id, err := s.store.NextID(ctx)
 	if err != nil {
@@ -113,8 +118,22 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 	if err := s.beginDeclare(ctx, req, d, id, name, now); err != nil {
 		return nil, err
 	}
-	defer s.endDeclare(ctx, id)
-	ch, err := p.CreateChannel(ctx, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
+	later := false
+	defer func() {
+		if !later {
+			s.endDeclare(ctx, id)
+		}
+	}()
+	cctx := ctx
+	if d.Alert != nil {
+		cctx = bot.NoWait(ctx)
+	}
+	ch, err := p.CreateChannel(cctx, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
+	if d.Alert != nil && errors.Is(err, bot.ErrPaced) {
+		inc, err := s.openLater(ctx, req, d, id, name, now)
+		later = err == nil
+		return inc, err
+	}
 	if err != nil {
 		return nil, bot.Wrap(bot.CodeChannelFailed, err, "id", bot.FormatID(id))
 	}
@@ -129,6 +148,81 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 	s.recorded(ctx, req, inc, d)
 	s.furnish(ctx, req, inc, d)
 	return inc, nil
+}
+
+// openLater records an alert's incident at once, without a channel, when
+// the platform's rate limit has no room for one now: its alerts reach its
+// timeline, and it can be listed, acknowledged and resolved, while a
+// goroutine creates and furnishes its channel as soon as the limit allows.
+// Its declaration stays pending, marked as waiting on this process, until
+// then; if the process dies, the reconciler gives the incident its channel.
+func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration, id int64, name string, now time.Time) (*bot.Incident, error) {
+	ok, err := s.store.TakeOverDeclaration(ctx, id, s.instance, s.instance+waiting)
+	if err == nil && !ok {
+		err = fmt.Errorf("declaration of incident %d was taken over", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	inc, entries := s.newIncident(req, d, id, bot.Channel{}, now)
+	if err := s.store.Create(ctx, inc, entries...); err != nil {
+		return nil, err
+	}
+	s.recorded(ctx, req, inc, d)
+	req.Log.Info("alert's incident recorded; its channel waits for the platform's rate limit", zap.Int64("incident", id))
+	ev := *req.Event
+	later := *req
+	later.Event = &ev
+	go s.channelLater(&later, inc, d, name)
+	return inc, nil
+}
+
+// channelLater gives an incident recorded by openLater its channel, waiting
+// for the platform's rate limit (at most ReconcileGiveUp), and ends its
+// declaration. When that fails the declaration goes back to the
+// reconciler's usual rules (it is stalled after ReconcileAfter).
+func (s *Service) channelLater(req *bot.Request, inc *bot.Incident, d declaration, name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ReconcileGiveUp)
+	defer cancel()
+	if _, err := s.channelFor(ctx, req, inc, d, name, bot.Channel{}); err != nil {
+		req.Log.Warn("create the channel of an alert's incident; left to the reconciler", zap.Int64("incident", inc.ID), zap.Error(err))
+		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer hcancel()
+		if _, err := s.store.TakeOverDeclaration(hctx, inc.ID, s.instance+waiting, s.instance); err != nil {
+			req.Log.Warn("hand the declaration back", zap.Int64("incident", inc.ID), zap.Error(err))
+		}
+		return
+	}
+	s.endDeclare(ctx, inc.ID)
+}
+
+// channelFor gives a recorded incident without a channel its channel: known
+// (created before a crash, not yet saved in the record) or a new one; it
+// saves it in the record and furnishes it (card, topic, greetings,
+// announcement).
+func (s *Service) channelFor(ctx context.Context, req *bot.Request, inc *bot.Incident, d declaration, name string, known bot.Channel) (*bot.Incident, error) {
+	ch := known
+	if ch.ID == "" {
+		var err error
+		ch, err = req.Platform.CreateChannel(ctx, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
+		if err != nil {
+			return nil, bot.Wrap(bot.CodeChannelFailed, err, "id", inc.Key())
+		}
+		if err := s.store.SetPendingChannel(ctx, inc.ID, ch); err != nil {
+			req.Log.Warn("remember the new channel", zap.Int64("incident", inc.ID), zap.Error(err))
+		}
+	}
+	updated, err := s.store.Update(ctx, inc.ID, func(i *bot.Incident) ([]bot.TimelineEntry, error) {
+		if i.Channel.ID == "" {
+			i.Channel = ch
+		}
+		return nil, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.furnish(ctx, req, updated, d)
+	return updated, nil
 }
 
 // channelPrefix starts the name of d's channel.
@@ -251,7 +345,12 @@ func (s *Service) welcome(ctx context.Context, req *bot.Request, inc *bot.Incide
 	}
 }
 
+// postQuiet posts msg to channel, logging a failure; an incident whose
+// channel is not made yet (openLater) has nowhere to post, and is skipped.
 func (s *Service) postQuiet(ctx context.Context, p bot.Platform, channel string, msg bot.Message) {
+	if channel == "" {
+		return
+	}
 	if _, err := p.Post(ctx, channel, msg); err != nil {
 		s.log.Warn("post", zap.String("channel_id", channel), zap.Error(err))
 	}

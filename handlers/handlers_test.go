@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -476,4 +478,75 @@ func TestMessagesSurviveARedisBlip(t *testing.T) {
 	tl, err := st.Timeline(ctx, inc.ID, store.TimelineQuery{})
 	require.NoError(t, err)
 	require.Equal(t, "said while redis was down", tl[len(tl)-1].Text)
+}
+
+// What a worker's queue held in one go is recorded per channel, in order,
+// each incident's entries in one append; messages in other channels are
+// ignored, a channel that is no incident's falls back to the thread (Teams
+// threads), duplicates of one event are the router's business, and the
+// search index counts a word once per message that says it.
+func TestRecordBatch(t *testing.T) {
+	e := newEnv(t, Options{})
+	a := e.declare("Checkout is failing")
+	b := e.declare("Search is slow")
+	ctx := context.Background()
+	var reqs []*bot.Request
+	add := func(ev bot.Event) {
+		ev.Platform = "test"
+		reqs = append(reqs, &bot.Request{Event: &ev, Platform: e.p, Lang: bot.English, Log: e.svc.log})
+	}
+	var wantA, wantB []string
+	for i := range 120 {
+		switch i % 4 {
+		case 0:
+			text := fmt.Sprintf("a%d replication lag", i)
+			wantA = append(wantA, text)
+			add(bot.Event{Kind: bot.EventMessage, User: e.bob, Channel: a.Channel.ID, Text: text, Ref: fmt.Sprint("ma", i)})
+		case 1:
+			text := fmt.Sprintf("b%d heap", i)
+			wantB = append(wantB, text)
+			add(bot.Event{Kind: bot.EventMessage, User: e.alice, Channel: b.Channel.ID, Text: text, Ref: fmt.Sprint("mb", i)})
+		case 2:
+			add(bot.Event{Kind: bot.EventMessage, User: e.alice, Channel: "CGEN", Text: "lunch?", Ref: fmt.Sprint("mg", i)})
+		case 3:
+			// A reply in a thread of a shared channel whose root is B's.
+			text := fmt.Sprintf("b%d thread", i)
+			wantB = append(wantB, text)
+			add(bot.Event{Kind: bot.EventMessage, User: e.bob, Channel: "CSHARED", Thread: b.Channel.ID, Text: text, Ref: fmt.Sprint("mt", i)})
+		}
+	}
+	add(bot.Event{Kind: bot.EventReaction, User: e.alice, Channel: a.Channel.ID, Ref: "ma0", Reaction: "thumbsup"}) // records nothing
+	add(bot.Event{Kind: bot.EventPin, User: e.alice, Channel: a.Channel.ID, Ref: "ma0"})
+	require.NoError(t, e.svc.record(ctx, reqs))
+
+	texts := func(inc *bot.Incident) []string {
+		var out []string
+		for _, en := range e.timeline(inc.ID) {
+			if en.Kind == bot.KindMessage {
+				out = append(out, en.Text)
+			}
+		}
+		return out
+	}
+	require.Equal(t, wantA, texts(a))
+	require.ElementsMatch(t, wantB, texts(b), "B's own channel and the thread are both B's")
+	tl := e.timeline(a.ID)
+	last := tl[len(tl)-1]
+	require.Equal(t, bot.KindFlag, last.Kind, "the pin comes after the messages, as it arrived")
+	require.Equal(t, "ma0", last.RefersTo)
+
+	// The key is "<this test's prefix>search:replication".
+	var keys []string
+	it := e.st.Client().Scan(ctx, 0, "test:"+t.Name()+":*search:replication", 1000).Iterator()
+	for it.Next(ctx) {
+		keys = append(keys, it.Val())
+	}
+	require.NoError(t, it.Err())
+	require.Len(t, keys, 1)
+	score, err := e.st.Client().ZScore(ctx, keys[0], strconv.FormatInt(a.ID, 10)).Result()
+	require.NoError(t, err)
+	require.Equal(t, float64(len(wantA)), score, "one point per message that says it")
+	hits, err := e.st.Search(ctx, "replication lag", 5)
+	require.NoError(t, err)
+	require.Equal(t, a.ID, hits[0].ID)
 }

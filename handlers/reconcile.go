@@ -47,6 +47,11 @@ const (
 	// takenOver marks a declaration this process's reconciler owns; it is
 	// retried on every tick until it is done.
 	takenOver = "/reconcile"
+	// waiting marks a declaration whose incident is recorded and whose
+	// channel waits in its process for the platform's rate limit
+	// (openLater): it is abandoned only when that process is gone, however
+	// long the wait.
+	waiting = "/waiting"
 )
 
 // newInstance names this process uniquely: two processes with the same
@@ -116,15 +121,17 @@ func (s *Service) reconcile(ctx context.Context, grace time.Duration) error {
 
 // abandoned reports whether nobody is working on declaration p any more.
 func (s *Service) abandoned(ctx context.Context, p store.PendingDeclaration, now time.Time) bool {
+	owner, mark, _ := strings.Cut(p.Owner, "/")
 	switch {
 	case p.Owner == s.instance+takenOver:
 		return true // this reconciler's own, not finished on an earlier tick
-	case now.Sub(p.CreatedAt) >= s.opts.ReconcileAfter:
+	case p.Owner == s.instance+waiting:
+		return false // waiting here for the platform's rate limit
+	case "/"+mark != waiting && now.Sub(p.CreatedAt) >= s.opts.ReconcileAfter:
 		return true // stalled, wherever it is
 	case p.Owner == s.instance:
 		return false // in progress in this process
 	}
-	owner, _, _ := strings.Cut(p.Owner, "/")
 	alive, err := s.store.Alive(ctx, owner)
 	if err != nil {
 		s.log.Warn("reconcile: heartbeat", zap.Error(err))
@@ -166,7 +173,7 @@ func (s *Service) finishDeclaration(ctx context.Context, p store.PendingDeclarat
 	inc, err := s.store.Get(ctx, p.ID)
 	switch {
 	case err == nil:
-		done = s.completeRecorded(ctx, req, inc, d)
+		done = s.completeRecorded(ctx, req, p, inc, d, now)
 	case errors.Is(err, bot.ErrNotFound):
 		done = s.recoverDeclaration(ctx, req, p, d, now)
 	default:
@@ -178,9 +185,26 @@ func (s *Service) finishDeclaration(ctx context.Context, p store.PendingDeclarat
 }
 
 // completeRecorded finishes a declaration whose incident was recorded: the
-// process died while furnishing it, or before it ended the declaration.
-func (s *Service) completeRecorded(ctx context.Context, req *bot.Request, inc *bot.Incident, d declaration) bool {
+// process died while its channel waited for the rate limit (openLater),
+// while furnishing it, or before it ended the declaration. It reports false
+// to be tried again.
+func (s *Service) completeRecorded(ctx context.Context, req *bot.Request, p store.PendingDeclaration, inc *bot.Incident, d declaration, now time.Time) bool {
 	d.recovered = true
+	if inc.Channel.ID == "" {
+		if _, err := s.channelFor(ctx, req, inc, d, p.Name, p.Channel); err != nil {
+			req.Log.Warn("reconcile: give a recorded incident its channel", zap.Error(err))
+			if now.Sub(p.CreatedAt) < s.opts.ReconcileGiveUp {
+				return false
+			}
+			s.noChannel(ctx, req, p, inc, d, err)
+		} else {
+			req.Log.Info("reconcile: gave a recorded incident its channel")
+		}
+		if d.Alert != nil {
+			return s.bindRecovered(ctx, req, inc, d.Alert)
+		}
+		return true
+	}
 	if inc.Card.IsZero() {
 		// The card comes before the greetings: none of it was done.
 		s.furnish(ctx, req, inc, d)
@@ -197,6 +221,28 @@ func (s *Service) completeRecorded(ctx context.Context, req *bot.Request, inc *b
 		return s.bindRecovered(ctx, req, inc, d.Alert)
 	}
 	return true
+}
+
+// noChannel gives up giving inc a channel and says so where its
+// declaration would have been told (the announcements channel for an
+// alert's): the incident stays recorded, without one.
+func (s *Service) noChannel(ctx context.Context, req *bot.Request, p store.PendingDeclaration, inc *bot.Incident, d declaration, cause error) {
+	req.Log.Error("reconcile: recorded incident left without a channel", zap.Error(cause))
+	msg := bot.Message{Text: req.T("declare.no_channel", "id", inc.Key(), "title", inc.Title,
+		"reason", req.T("reason.channel", "error", cause.Error()))}
+	if d.Alert == nil {
+		if err := req.Reply(ctx, msg); err != nil {
+			req.Log.Warn("tell the declarer", zap.Error(err))
+		}
+		return
+	}
+	channel := d.Announce
+	if channel == "" {
+		channel = s.opts.Announce[p.Platform]
+	}
+	if channel != "" {
+		s.postQuiet(ctx, req.Platform, channel, msg)
+	}
 }
 
 // welcomeReply tells the declarer that inc was recovered.

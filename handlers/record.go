@@ -14,65 +14,159 @@ import (
 	"github.com/warroomhq/warroom/store"
 )
 
-// record writes what people say in an incident channel to its timeline:
+// record writes what people say in incident channels to their timelines:
 // messages and thread replies, edits and deletions (as new entries pointing
 // at the original, which is never rewritten), and pins and marking
 // reactions (as flags on the original; unpinning or removing the reaction
-// records an entry that clears the flag). Messages in other channels are
-// ignored.
+// record an entry that clears the flag). Messages in other channels are
+// ignored. The router hands over what waited in a worker's queue in one
+// go: each channel's events are looked up once and appended in one
+// MULTI/EXEC per incident, in the order they arrived, and indexed for
+// search in one pipeline.
 //
-// With a spool (Options.Spool), an entry that cannot reach Redis (nor its
-// incident be looked up) is written to the spool at once and put on its
-// timeline by ReplaySpool when Redis is back. While a channel has spooled
+// With a spool (Options.Spool), entries that cannot reach Redis (nor their
+// incident be looked up) are written to the spool at once and put on their
+// timelines by ReplaySpool when Redis is back. While a channel has spooled
 // entries its new ones are spooled behind them, so its order is kept, and
 // while the spool holds storage down (StorageDown) every entry is spooled
 // without waiting for Redis to fail again.
 // Without one, storing is retried until the router's deadline and an entry
 // still not stored is logged as lost.
-func (s *Service) record(ctx context.Context, req *bot.Request) error {
-	ev := req.Event
-	if ev.Channel == "" {
-		return nil
+func (s *Service) record(ctx context.Context, reqs []*bot.Request) error {
+	channels := map[string][]*bot.Request{}
+	var order []string
+	for _, req := range reqs {
+		ev := req.Event
+		if ev.Channel == "" {
+			continue
+		}
+		k := ev.Platform + "\x00" + ev.Channel
+		if channels[k] == nil {
+			order = append(order, k)
+		}
+		channels[k] = append(channels[k], req)
 	}
-	e, ok := recordedEntry(ev)
-	if !ok {
+	var errs []error
+	for _, k := range order {
+		if err := s.recordChannel(ctx, channels[k]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// recorded is one channel event on its way to a timeline.
+type recorded struct {
+	req *bot.Request
+	rec store.SpoolRecord
+}
+
+// recordChannel records the events of one channel, in order.
+func (s *Service) recordChannel(ctx context.Context, reqs []*bot.Request) error {
+	var items []recorded
+	for _, req := range reqs {
+		ev := req.Event
+		if e, ok := recordedEntry(ev); ok {
+			items = append(items, recorded{req, store.SpoolRecord{Platform: ev.Platform, Channel: ev.Channel, Thread: ev.Thread, Entry: e}})
+		}
+	}
+	if len(items) == 0 {
 		return nil
 	}
 	sp := s.opts.Spool
-	rec := store.SpoolRecord{Platform: ev.Platform, Channel: ev.Channel, Thread: ev.Thread, Entry: e}
-	if sp != nil && sp.Diverting(ev.Platform, ev.Channel) {
+	if first := items[0].rec; sp != nil && sp.Diverting(first.Platform, first.Channel) {
 		// Redis just failed, or older entries of this channel wait in the
-		// spool: this one goes behind them, or it would overtake them.
-		return s.spool(req, rec)
+		// spool: these go behind them, or they would overtake them.
+		return s.spool(items...)
 	}
-	var inc *bot.Incident
-	err := s.attempt(ctx, func() (err error) {
-		inc, err = s.incidentIn(ctx, ev)
+	// Each incident's entries, in order. A Teams channel may hold several
+	// incidents, one per thread.
+	var incidents []*bot.Incident
+	runs := map[int64][]recorded{}
+	found := map[string]*bot.Incident{}
+	var errs []error
+	for _, it := range items {
+		inc, err := s.recordedIn(ctx, found, it.req.Event)
+		switch {
+		case errors.Is(err, bot.ErrNotFound):
+			continue
+		case err != nil && sp != nil && errors.Is(err, bot.ErrUnavailable):
+			sp.Outage()
+			errs = append(errs, s.spool(it))
+			continue
+		case err != nil:
+			s.lost(it.req, err)
+			errs = append(errs, err)
+			continue
+		}
+		if runs[inc.ID] == nil {
+			incidents = append(incidents, inc)
+		}
+		runs[inc.ID] = append(runs[inc.ID], it)
+	}
+	for _, inc := range incidents {
+		if err := s.appendRecorded(ctx, inc, runs[inc.ID]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// recordedIn is incidentIn for recording, remembering in found what it
+// looked up (by platform and channel or thread) for the events after ev.
+func (s *Service) recordedIn(ctx context.Context, found map[string]*bot.Incident, ev *bot.Event) (*bot.Incident, error) {
+	lookup := func(channel string) (*bot.Incident, error) {
+		k := ev.Platform + "\x00" + channel
+		if inc, ok := found[k]; ok {
+			if inc == nil {
+				return nil, bot.ErrNotFound
+			}
+			return inc, nil
+		}
+		var inc *bot.Incident
+		err := s.attempt(ctx, func() (err error) {
+			inc, err = s.store.ByChannel(ctx, ev.Platform, channel)
+			return err
+		})
+		switch {
+		case err == nil:
+			found[k] = inc
+		case errors.Is(err, bot.ErrNotFound):
+			found[k] = nil
+		}
+		return inc, err
+	}
+	inc, err := lookup(ev.Channel)
+	if errors.Is(err, bot.ErrNotFound) && ev.Thread != "" && ev.Thread != ev.Channel {
+		return lookup(ev.Thread)
+	}
+	return inc, err
+}
+
+// appendRecorded puts items on inc's timeline in one append, indexes what
+// they say, and spools them (or logs them lost) when Redis fails.
+func (s *Service) appendRecorded(ctx context.Context, inc *bot.Incident, items []recorded) error {
+	entries := make([]bot.TimelineEntry, len(items))
+	for i, it := range items {
+		entries[i] = it.rec.Entry
+	}
+	err := s.attempt(ctx, func() error {
+		_, err := s.store.Append(ctx, inc.ID, entries...)
 		return err
 	})
-	if errors.Is(err, bot.ErrNotFound) {
+	if err == nil {
+		s.indexEntries(ctx, inc, entries)
 		return nil
 	}
-	if err != nil {
-		if sp != nil && errors.Is(err, bot.ErrUnavailable) {
-			sp.Outage()
-			return s.spool(req, rec)
-		}
-		s.lost(req, err)
-		return err
-	}
-	err = s.attempt(ctx, func() error {
-		_, err := s.store.Append(ctx, inc.ID, e)
-		return err
-	})
-	s.indexRecorded(ctx, inc.ID, e, err)
-	if err != nil && sp != nil && errors.Is(err, bot.ErrUnavailable) {
+	if sp := s.opts.Spool; sp != nil && errors.Is(err, bot.ErrUnavailable) {
 		sp.Outage()
-		rec.Incident, rec.Tried = inc.ID, true
-		return s.spool(req, rec)
+		for i := range items {
+			items[i].rec.Incident, items[i].rec.Tried = inc.ID, true
+		}
+		return s.spool(items...)
 	}
-	if err != nil {
-		s.lost(req, err)
+	for _, it := range items {
+		s.lost(it.req, err)
 	}
 	return err
 }
@@ -117,20 +211,25 @@ func (s *Service) attempt(ctx context.Context, op func() error) error {
 	return s.retry(ctx, op)
 }
 
-// spool writes rec to the spool, for the replayer to put on its timeline
-// once Redis is back. A full or broken spool loses the entry (logged).
-func (s *Service) spool(req *bot.Request, rec store.SpoolRecord) error {
+// spool writes the items' records to the spool, in order, for the
+// replayer to put on their timelines once Redis is back. A full or broken
+// spool loses the entry (logged).
+func (s *Service) spool(items ...recorded) error {
 	sp := s.opts.Spool
-	if err := sp.Add(rec); err != nil {
-		s.lost(req, err)
-		return err
+	var errs []error
+	for _, it := range items {
+		if err := sp.Add(it.rec); err != nil {
+			s.lost(it.req, err)
+			errs = append(errs, err)
+			continue
+		}
+		if n := sp.Len(); n == 1 {
+			it.req.Log.Warn("storage unavailable: timeline entries are spooled until it is back", zap.String("spool", sp.Path()))
+		} else {
+			it.req.Log.Debug("timeline entry spooled", zap.Int("spooled", n))
+		}
 	}
-	if n := sp.Len(); n == 1 {
-		req.Log.Warn("storage unavailable: timeline entries are spooled until it is back", zap.String("spool", sp.Path()))
-	} else {
-		req.Log.Debug("timeline entry spooled", zap.Int("spooled", n))
-	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // spoolSlack is how far before a record was spooled a replay looks for it
@@ -314,15 +413,15 @@ var keyReactions = map[string]bool{
 	"pushpin": true, "round_pushpin": true, "star": true, "key": true, "bookmark": true,
 }
 
-// MarkSeen is the router's de-duplication (store.MarkSeen with ttl), except
-// that it answers at once, with an error wrapping bot.ErrUnavailable, while
-// the spool holds that Redis is down: every event would otherwise wait for
-// a connection that will fail.
-func (s *Service) MarkSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
+// MarkSeen is the router's de-duplication (store.MarkSeenAll with ttl),
+// except that it answers at once, with an error wrapping
+// bot.ErrUnavailable, while the spool holds that Redis is down: every event
+// would otherwise wait for a connection that will fail.
+func (s *Service) MarkSeen(ctx context.Context, keys []string, ttl time.Duration) ([]bool, error) {
 	if sp := s.opts.Spool; sp != nil && sp.StorageDown() {
-		return false, fmt.Errorf("mark seen %q: %w", key, bot.ErrUnavailable)
+		return nil, fmt.Errorf("mark %d keys seen: %w", len(keys), bot.ErrUnavailable)
 	}
-	first, err := s.store.MarkSeen(ctx, key, ttl)
+	first, err := s.store.MarkSeenAll(ctx, keys, ttl)
 	s.NoteStorageError(err)
 	return first, err
 }

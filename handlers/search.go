@@ -225,6 +225,26 @@ func (s *Service) indexRecorded(ctx context.Context, id int64, e bot.TimelineEnt
 	}
 }
 
+// indexEntries indexes, in one call, the channel messages and edits among
+// entries just recorded on inc's timeline.
+func (s *Service) indexEntries(ctx context.Context, inc *bot.Incident, entries []bot.TimelineEntry) {
+	if inc.Drill {
+		return
+	}
+	var texts []string
+	for _, e := range entries {
+		if e.Kind == bot.KindMessage || e.Kind == bot.KindEdit {
+			texts = append(texts, e.Text)
+		}
+	}
+	if len(texts) == 0 {
+		return
+	}
+	if err := s.store.Index(ctx, inc.ID, store.FieldMessage, texts...); err != nil {
+		s.log.Warn("index for search", zap.Int64("incident", inc.ID), zap.String("field", store.FieldMessage), zap.Error(err))
+	}
+}
+
 // indexTransition indexes what a person said with a status change: the
 // summary of a resolve, else the text as an update. What the bot says for
 // an alert is not indexed.

@@ -50,7 +50,7 @@ func newOutageEnv(t *testing.T, rdb redis.UniversalClient, spoolPath string, spo
 	require.NoError(t, err)
 	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Lang: bot.English, Log: log,
 		Timeout: 10 * time.Second, Observe: func(_ string, _ time.Duration, err error) { svc.NoteStorageError(err) },
-		Seen: func(ctx context.Context, key string) (bool, error) { return svc.MarkSeen(ctx, key, time.Hour) }})
+		Seen: func(ctx context.Context, keys []string) ([]bool, error) { return svc.MarkSeen(ctx, keys, time.Hour) }})
 	p := bottest.New("test")
 	r.Register(p)
 	svc.Register(r)

@@ -27,7 +27,7 @@
 //	<p>incidents:all                  zset    Create, Update (ZADD), List      none
 //	<p>incidents:open                 zset    Create, Update, List (repair)    none
 //	<p>channel:<platform>:<channelID> string  Create, Update (SET, compare-and-delete) none
-//	<p>seen:<key>                     string  MarkSeen (SET NX)                the ttl given to MarkSeen
+//	<p>seen:<key>                     string  MarkSeen(All) (SET NX)           the ttl given to MarkSeen
 //	<p>user:<platform>:<userID>       hash    CacheUser (name, locale)         the ttl given to CacheUser
 //	<p>alert:<source>:<digest>        string  ClaimAlert ("pending"), BindAlert (incident ID)  the claim's ttl; none once bound
 //	<p>alertq:<source>:<digest>       list    QueueAlert (JSON bot.Alert), DrainAlerts  24h

@@ -53,15 +53,16 @@ type SearchHit struct {
 	Score float64
 }
 
-// Index adds text, said in field (FieldTitle, FieldSummary, ...) of
-// incident id, to the search index: each distinct token of text raises the
-// incident's weight in that token's sorted set by the field's weight
-// (ZINCRBY <p>search:<token>), and the incident remembers its tokens
+// Index adds texts, said in field (FieldTitle, FieldSummary, ...) of
+// incident id, to the search index: each distinct token of a text raises
+// the incident's weight in that token's sorted set by the field's weight
+// (ZINCRBY <p>search:<token>; a token in three of the texts by three
+// times the weight, in one command), and the incident remembers its tokens
 // (SADD <p>inc:{<id>}:terms) so Unindex can drop it. Every command touches
 // one key, sent as one pipeline that a cluster client splits per node, so
 // Index works on Redis Cluster. Indexing the same text twice counts it
 // twice. Errors wrap bot.ErrUnavailable when Redis failed.
-func (s *Store) Index(ctx context.Context, id int64, field, text string) error {
+func (s *Store) Index(ctx context.Context, id int64, field string, texts ...string) error {
 	w, ok := fieldWeights[field]
 	if !ok {
 		return fmt.Errorf("index incident %d: unknown field %q", id, field)
@@ -69,7 +70,16 @@ func (s *Store) Index(ctx context.Context, id int64, field, text string) error {
 	if id <= 0 {
 		return fmt.Errorf("index incident %d: id must be positive", id)
 	}
-	tokens := indexTokens(text)
+	var tokens []string
+	count := map[string]int{}
+	for _, text := range texts {
+		for _, t := range indexTokens(text) {
+			if count[t] == 0 {
+				tokens = append(tokens, t)
+			}
+			count[t]++
+		}
+	}
 	if len(tokens) == 0 {
 		return nil
 	}
@@ -81,7 +91,7 @@ func (s *Store) Index(ctx context.Context, id int64, field, text string) error {
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.SAdd(ctx, s.termsKey(id), terms...)
 		for _, t := range tokens {
-			p.ZIncrBy(ctx, s.searchKey(t), w, member)
+			p.ZIncrBy(ctx, s.searchKey(t), w*float64(count[t]), member)
 		}
 		return nil
 	})

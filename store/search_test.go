@@ -210,3 +210,22 @@ func TestSearchUnavailable(t *testing.T) {
 	_, err = s.Search(ctx, "checkout", 5)
 	require.True(t, errors.Is(err, bot.ErrUnavailable), "%v", err)
 }
+
+// Indexing several texts at once counts a token once per text that holds
+// it, as indexing them one by one would.
+func TestIndexManyTexts(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	require.NoError(t, s.Index(ctx, 7, store.FieldMessage, "replication lag on db-2", "lag again, lag", "all good", ""))
+	require.NoError(t, s.Index(ctx, 7, store.FieldNote, "lag"))
+	score, err := s.Client().ZScore(ctx, s.Prefix()+"search:lag", "7").Result()
+	require.NoError(t, err)
+	require.Equal(t, 1.0+1.0+2.0, score, "two messages (weight 1) and a note (weight 2)")
+	score, err = s.Client().ZScore(ctx, s.Prefix()+"search:replication", "7").Result()
+	require.NoError(t, err)
+	require.Equal(t, 1.0, score)
+	terms, err := s.Client().SMembers(ctx, s.Prefix()+"inc:{7}:terms").Result()
+	require.NoError(t, err)
+	require.Contains(t, terms, "good")
+	require.NoError(t, s.Index(ctx, 7, store.FieldMessage), "no text, nothing to do")
+}

@@ -63,3 +63,23 @@ func TestMarkSeenInvalid(t *testing.T) {
 		})
 	}
 }
+
+func TestMarkSeenAll(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	_, err := s.MarkSeen(ctx, "slack:Ev1", time.Minute)
+	require.NoError(t, err)
+	first, err := s.MarkSeenAll(ctx, []string{"slack:Ev1", "slack:Ev2", "slack:Ev3", "slack:Ev2"}, time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []bool{false, true, true, false}, first, "seen before, new, new, repeated within the call")
+	first, err = s.MarkSeenAll(ctx, nil, time.Minute)
+	require.NoError(t, err)
+	require.Empty(t, first)
+	_, err = s.MarkSeenAll(ctx, []string{"a", ""}, time.Minute)
+	require.Error(t, err)
+	_, err = s.MarkSeenAll(ctx, []string{"a"}, 0)
+	require.Error(t, err)
+	first, err = s.MarkSeenAll(ctx, []string{"a"}, time.Minute)
+	require.NoError(t, err)
+	require.Equal(t, []bool{true}, first, "a refused call marks nothing")
+}

@@ -51,6 +51,7 @@ type Store struct {
 	maxLen  int64
 	log     *zap.Logger
 	metrics *collector
+	users   userLayer
 }
 
 // New returns a Store on rdb. It fails when rdb is nil or opts are invalid;
@@ -120,6 +121,35 @@ func (s *Store) MarkSeen(ctx context.Context, key string, ttl time.Duration) (fi
 	first, err = s.rdb.SetNX(ctx, s.seenKey(key), "1", ttl).Result()
 	if err != nil {
 		return false, fmt.Errorf("mark seen %q: %w", key, unavailable(err))
+	}
+	return first, nil
+}
+
+// MarkSeenAll is MarkSeen for many keys in one pipeline (one round trip;
+// a cluster client splits it per node): first[i] is true only for the
+// first caller for keys[i]. A key repeated within keys is first once.
+func (s *Store) MarkSeenAll(ctx context.Context, keys []string, ttl time.Duration) (first []bool, err error) {
+	if ttl <= 0 {
+		return nil, fmt.Errorf("mark seen: ttl %v must be positive", ttl)
+	}
+	for _, k := range keys {
+		if k == "" {
+			return nil, errors.New("mark seen: empty key")
+		}
+	}
+	cmds := make([]*redis.BoolCmd, len(keys))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.SetNX(ctx, s.seenKey(k), "1", ttl)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("mark %d keys seen: %w", len(keys), unavailable(err))
+	}
+	first = make([]bool, len(keys))
+	for i, c := range cmds {
+		first[i] = c.Val()
 	}
 	return first, nil
 }

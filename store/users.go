@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -13,18 +14,25 @@ import (
 var ErrBadKey = errors.New("empty key")
 
 // CachedUser returns what CacheUser stored for a platform's user; ok is
-// false when nothing is cached (or it expired).
+// false when nothing is cached (or it expired). What Redis answered is
+// kept in this process for up to a minute, so the person who writes a
+// hundred messages in that minute is read from Redis once.
 func (s *Store) CachedUser(ctx context.Context, platform, id string) (name, locale string, ok bool, err error) {
 	if platform == "" || id == "" {
 		return "", "", false, ErrBadKey
 	}
-	vals, err := s.rdb.HGetAll(ctx, s.userKey(platform, id)).Result()
+	key := s.userKey(platform, id)
+	if u, ok := s.users.get(key); ok {
+		return u.name, u.locale, true, nil
+	}
+	vals, err := s.rdb.HGetAll(ctx, key).Result()
 	if err != nil {
 		return "", "", false, fmt.Errorf("cached user %s/%s: %w", platform, id, unavailable(err))
 	}
 	if len(vals) == 0 {
 		return "", "", false, nil
 	}
+	s.users.put(key, vals["name"], vals["locale"], localUserTTL)
 	return vals["name"], vals["locale"], true, nil
 }
 
@@ -42,9 +50,48 @@ func (s *Store) CacheUser(ctx context.Context, platform, id, name, locale string
 	if err != nil {
 		return fmt.Errorf("cache user %s/%s: %w", platform, id, unavailable(err))
 	}
+	s.users.put(key, name, locale, min(ttl, localUserTTL))
 	return nil
 }
 
 func (s *Store) userKey(platform, id string) string {
 	return s.prefix + "user:" + platform + ":" + id
+}
+
+// The in-process layer of the user cache: how long an entry is trusted
+// without asking Redis, and how many are kept (beyond that the layer
+// starts again empty; Redis still has them all).
+const (
+	localUserTTL  = time.Minute
+	maxLocalUsers = 10000
+)
+
+type localUser struct {
+	name, locale string
+	until        time.Time
+}
+
+type userLayer struct {
+	mu sync.Mutex
+	m  map[string]localUser
+}
+
+func (l *userLayer) get(key string) (localUser, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u, ok := l.m[key]
+	if ok && time.Now().After(u.until) {
+		delete(l.m, key)
+		ok = false
+	}
+	return u, ok
+}
+
+func (l *userLayer) put(key, name, locale string, ttl time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil || len(l.m) >= maxLocalUsers {
+		l.m = make(map[string]localUser)
+	}
+	l.m[key] = localUser{name: name, locale: locale, until: time.Now().Add(ttl)}
 }

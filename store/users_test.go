@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
 
@@ -52,4 +53,24 @@ func TestLease(t *testing.T) {
 		ok, err := s.Lease(ctx, "reminders", "replica-b", time.Second)
 		return err == nil && ok
 	}, 5*time.Second, 50*time.Millisecond, "b takes it once a stops renewing")
+}
+
+// What Redis answered is kept in the process for a short while: a second
+// lookup does not need Redis (here: still answers after the key is gone).
+func TestUserCacheLocalLayer(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	require.NoError(t, s.CacheUser(ctx, "slack", "U9", "Sato", "ja-JP", time.Hour))
+	require.NoError(t, s.Client().Del(ctx, s.Prefix()+"user:slack:U9").Err())
+	name, locale, ok, err := s.CachedUser(ctx, "slack", "U9")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, "Sato", name)
+	require.Equal(t, "ja-JP", locale)
+	// Another process (another Store) only has Redis, which forgot.
+	other, err := store.New(s.Client(), store.Options{Prefix: s.Prefix()})
+	require.NoError(t, err)
+	_, _, ok, err = other.CachedUser(ctx, "slack", "U9")
+	require.NoError(t, err)
+	require.False(t, ok)
 }

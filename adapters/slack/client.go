@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/slack-go/slack"
 	"golang.org/x/time/rate"
+
+	"github.com/warroomhq/warroom/bot"
 )
 
 // tiers are Slack's published per-method rate tiers (calls per minute, per
@@ -30,7 +33,9 @@ var tiers = map[string]int{
 	"chat.postMessage": 60,
 }
 
-// limitedTransport waits for the method's rate limiter before each call.
+// limitedTransport waits for the method's rate limiter before each call;
+// under a bot.NoWait context it fails at once with bot.ErrPaced instead of
+// waiting.
 type limitedTransport struct {
 	next     http.RoundTripper
 	scale    float64
@@ -44,7 +49,13 @@ func newLimitedTransport(next http.RoundTripper, scale float64) *limitedTranspor
 
 func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if l := t.limiter(req.URL.Path); l != nil {
-		if err := l.Wait(req.Context()); err != nil {
+		if !bot.MayWait(req.Context()) {
+			r := l.Reserve()
+			if d := r.Delay(); d > 0 {
+				r.Cancel()
+				return nil, fmt.Errorf("%s: %w (room again in %s)", req.URL.Path, bot.ErrPaced, d.Round(time.Millisecond))
+			}
+		} else if err := l.Wait(req.Context()); err != nil {
 			return nil, err
 		}
 	}

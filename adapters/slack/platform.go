@@ -56,7 +56,9 @@ func (a *Adapter) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.
 			continue
 		}
 		if err != nil {
-			a.log.Warn("conversations.create", zap.String("name", name), zap.Error(err))
+			if !errors.Is(err, bot.ErrPaced) {
+				a.log.Warn("conversations.create", zap.String("name", name), zap.Error(err))
+			}
 			return bot.Channel{}, fmt.Errorf("create channel %q: %w", name, err)
 		}
 		return bot.Channel{ID: ch.ID, Name: ch.Name, URL: a.channelURL(ch.ID)}, nil

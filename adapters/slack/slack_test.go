@@ -60,7 +60,9 @@ func newWorld(t *testing.T, socket bool) *world {
 	svc, err := handlers.New(w.st, handlers.Options{Announce: map[string]string{slack.Name: ann.ID}, Log: log})
 	require.NoError(t, err)
 	w.r = bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Log: log,
-		Seen: func(ctx context.Context, key string) (bool, error) { return w.st.MarkSeen(ctx, key, time.Hour) }})
+		Seen: func(ctx context.Context, keys []string) ([]bool, error) {
+			return w.st.MarkSeenAll(ctx, keys, time.Hour)
+		}})
 	t.Cleanup(func() { _ = w.r.Close(context.Background()) })
 	opts := slack.Options{
 		BotToken: fakeslack.BotToken, SigningSecret: fakeslack.SigningSecret, APIURL: w.fake.APIURL(),
@@ -305,6 +307,37 @@ func TestTimelineFromEvents(t *testing.T) {
 	require.Len(t, api.Entries, 8)
 	require.Equal(t, "ES heap at 95%", api.Entries[2].Text)
 	require.Equal(t, "delete", api.Entries[7].Kind)
+}
+
+// A burst of channel messages, sent back to back as Slack does (each
+// answered before the next, with some delivered twice), reaches the
+// timeline once each and in order, though the router writes it in batches.
+func TestMessageBurstInOrder(t *testing.T) {
+	w := newWorld(t, false)
+	w.command(alice, w.general, "declare Queue is backing up")
+	inc := w.incident(1)
+	base := len(w.timeline(inc.ID))
+	const n = 300
+	var want []string
+	for i := range n {
+		text := fmt.Sprintf("update %03d", i)
+		want = append(want, text)
+		inner := fakeslack.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: text, TS: fakeslack.NewTS()})
+		id := fakeslack.NewEventID()
+		status, _ := w.event(id, inner)
+		require.Equal(t, http.StatusOK, status)
+		if i%50 == 7 {
+			status, _ = w.event(id, inner) // delivered again
+			require.Equal(t, http.StatusOK, status)
+		}
+	}
+	require.Eventually(t, func() bool { return len(w.timeline(inc.ID)) >= base+n }, wait, 20*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	var got []string
+	for _, e := range w.timeline(inc.ID)[base:] {
+		got = append(got, e.Text)
+	}
+	require.Equal(t, want, got)
 }
 
 func TestResolveButtonUpdatesTheCard(t *testing.T) {

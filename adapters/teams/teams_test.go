@@ -45,7 +45,9 @@ func newWorld(t *testing.T) *world {
 	require.NoError(t, err)
 	w.svc = svc
 	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Log: log,
-		Seen: func(ctx context.Context, key string) (bool, error) { return w.st.MarkSeen(ctx, key, time.Hour) }})
+		Seen: func(ctx context.Context, keys []string) ([]bool, error) {
+			return w.st.MarkSeenAll(ctx, keys, time.Hour)
+		}})
 	t.Cleanup(func() { _ = r.Close(context.Background()) })
 	a, err := teams.New(teams.Options{
 		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,

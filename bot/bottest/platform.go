@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -36,6 +37,9 @@ type Platform struct {
 	seq          int
 	// Fail maps a method name to the error it returns.
 	Fail map[string]error
+	// Paced makes CreateChannel under a bot.NoWait context fail with
+	// bot.ErrPaced, as a platform whose rate limit has no room would.
+	Paced atomic.Bool
 }
 
 var _ bot.Platform = (*Platform)(nil)
@@ -69,7 +73,10 @@ func (p *Platform) Name() string {
 }
 
 // CreateChannel implements bot.Platform.
-func (p *Platform) CreateChannel(_ context.Context, spec bot.ChannelSpec) (bot.Channel, error) {
+func (p *Platform) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.Channel, error) {
+	if p.Paced.Load() && !bot.MayWait(ctx) {
+		return bot.Channel{}, fmt.Errorf("create channel %q: %w", spec.Name, bot.ErrPaced)
+	}
 	id := p.next("C")
 	ch := bot.Channel{ID: id, Name: spec.Name, URL: "https://chat.example/" + id}
 	return ch, p.record(Call{Method: "CreateChannel", Channel: ch.ID, Spec: spec})

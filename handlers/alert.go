@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
 )
 
 // AlertRule routes alerts: the first rule whose match fits an alert decides
@@ -287,30 +288,17 @@ func (s *Service) reopenForAlert(ctx context.Context, req *bot.Request, inc *bot
 // recovered, says so in the channel with a Resolve button, or resolves the
 // incident when AutoResolve is on.
 func (s *Service) recordAlert(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
-	states := map[string]string{}
-	items := map[string]bot.AlertItem{}
+	var states []store.AlertState
 	for _, it := range alertItems(a) {
-		states[it.Fingerprint] = string(it.Status)
-		items[it.Fingerprint] = it
+		e := bot.TimelineEntry{At: s.opts.Now(), Kind: bot.KindAlert, Author: alertUser(a.Source), Text: it.Summary,
+			Data: map[string]string{"status": string(it.Status), "fingerprint": it.Fingerprint, "source": a.Source}}
+		if it.URL != "" {
+			e.Data["url"] = it.URL
+		}
+		states = append(states, store.AlertState{Fingerprint: it.Fingerprint, Status: string(it.Status), Entry: e})
 	}
-	changed, err := s.store.RecordAlerts(ctx, inc.ID, states, func(changed map[string]string) []bot.TimelineEntry {
-		fps := make([]string, 0, len(changed))
-		for fp := range changed {
-			fps = append(fps, fp)
-		}
-		sort.Strings(fps)
-		out := make([]bot.TimelineEntry, 0, len(fps))
-		for _, fp := range fps {
-			it := items[fp]
-			e := bot.TimelineEntry{At: s.opts.Now(), Kind: bot.KindAlert, Author: alertUser(a.Source), Text: it.Summary,
-				Data: map[string]string{"status": string(it.Status), "fingerprint": fp, "source": a.Source}}
-			if it.URL != "" {
-				e.Data["url"] = it.URL
-			}
-			out = append(out, e)
-		}
-		return out
-	})
+	sort.SliceStable(states, func(i, j int) bool { return states[i].Fingerprint < states[j].Fingerprint })
+	changed, err := s.store.RecordAlerts(ctx, inc.ID, states)
 	if err != nil || len(changed) == 0 {
 		return err
 	}

@@ -120,48 +120,74 @@ func (s *Store) DrainAlerts(ctx context.Context, source, key string) ([]bot.Aler
 	}
 }
 
-// RecordAlerts stores the status of each alert item of an incident and,
-// in the same transaction, the timeline entries entries makes for the
-// items whose status changed (new ones included). It returns those
-// changes: a notification repeated unchanged changes and records nothing.
-func (s *Store) RecordAlerts(ctx context.Context, id int64, states map[string]string, entries func(changed map[string]string) []bot.TimelineEntry) (map[string]string, error) {
-	key := s.alertsKey(id)
-	var changed map[string]string
-	err := s.watch(ctx, key, func(tx *redis.Tx) error {
-		have, err := tx.HGetAll(ctx, key).Result()
-		if err != nil {
-			return unavailable(err)
-		}
-		changed = map[string]string{}
-		for fp, st := range states {
-			if have[fp] != st {
-				changed[fp] = st
-			}
-		}
-		if len(changed) == 0 {
-			return nil
-		}
-		es := entries(changed)
-		if err := prepareEntries(es, s.now().UTC()); err != nil {
-			return err
-		}
-		_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
-			args := make([]any, 0, 2*len(changed))
-			for fp, st := range changed {
-				args = append(args, fp, st)
-			}
-			p.HSet(ctx, key, args...)
-			s.addEntries(ctx, p, id, es)
-			return nil
-		})
-		if err == nil {
-			s.countEntries(es)
-		}
-		return unavailable(err)
-	})
-	if err != nil {
+// AlertState is one alert item of a notification: its status, and the
+// timeline entry that records a change to it.
+type AlertState struct {
+	Fingerprint string
+	Status      string
+	Entry       bot.TimelineEntry
+}
+
+// recordAlertsScript sets each item's status in the incident's alert hash
+// (KEYS[1]) and, for each whose status changed, XADDs its pre-encoded
+// entry to the timeline (KEYS[2]; ARGV[1] is the approximate MAXLEN, 0 for
+// none); ARGV then holds, per item: fingerprint, status, field count and
+// the fields. It returns the fingerprint and stream ID of each change.
+var recordAlertsScript = redis.NewScript(`
+local maxlen = tonumber(ARGV[1])
+local out = {}
+local i = 2
+while i <= #ARGV do
+  local fp, st, n = ARGV[i], ARGV[i+1], tonumber(ARGV[i+2])
+  if redis.call('HGET', KEYS[1], fp) ~= st then
+    redis.call('HSET', KEYS[1], fp, st)
+    local args = {KEYS[2]}
+    if maxlen > 0 then
+      args[#args+1] = 'MAXLEN'; args[#args+1] = '~'; args[#args+1] = maxlen
+    end
+    args[#args+1] = '*'
+    for j = 1, n do args[#args+1] = ARGV[i+2+j] end
+    out[#out+1] = fp
+    out[#out+1] = redis.call('XADD', unpack(args))
+  end
+  i = i + 3 + n
+end
+return out`)
+
+// RecordAlerts stores the status of each alert item of incident id and, in
+// the same atomic step (one script on the incident's slot), puts on its
+// timeline the Entry of each item whose status changed (new ones
+// included), in the order given. It returns the changed items' statuses by
+// fingerprint: a notification repeated unchanged changes and records
+// nothing.
+func (s *Store) RecordAlerts(ctx context.Context, id int64, items []AlertState) (map[string]string, error) {
+	entries := make([]bot.TimelineEntry, len(items))
+	for i, it := range items {
+		entries[i] = it.Entry
+	}
+	if err := prepareEntries(entries, s.now().UTC()); err != nil {
 		return nil, fmt.Errorf("record alerts of incident %d: %w", id, err)
 	}
+	args := []any{s.maxLen}
+	byFP := make(map[string]int, len(items))
+	for i, it := range items {
+		fields := encodeEntry(entries[i])
+		args = append(args, it.Fingerprint, it.Status, len(fields))
+		args = append(args, fields...)
+		byFP[it.Fingerprint] = i
+	}
+	res, err := recordAlertsScript.Run(ctx, s.rdb, []string{s.alertsKey(id), s.timelineKey(id)}, args...).StringSlice()
+	if err != nil {
+		return nil, fmt.Errorf("record alerts of incident %d: %w", id, unavailable(err))
+	}
+	changed := make(map[string]string, len(res)/2)
+	var recorded []bot.TimelineEntry
+	for k := 0; k+1 < len(res); k += 2 {
+		i := byFP[res[k]]
+		changed[res[k]] = items[i].Status
+		recorded = append(recorded, entries[i])
+	}
+	s.countEntries(recorded)
 	return changed, nil
 }
 

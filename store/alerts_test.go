@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
 
@@ -65,23 +67,54 @@ func TestRecordAlertsOnlyChanges(t *testing.T) {
 	ctx := context.Background()
 	require.NoError(t, s.Create(ctx, &bot.Incident{ID: 1, Title: "x", Status: bot.StatusTriage},
 		bot.TimelineEntry{Kind: bot.KindDeclared}))
-	entries := func(changed map[string]string) []bot.TimelineEntry {
-		var out []bot.TimelineEntry
-		for fp, st := range changed {
-			out = append(out, bot.TimelineEntry{Kind: bot.KindAlert, Text: fp + " " + st})
+	items := func(states ...string) []store.AlertState {
+		var out []store.AlertState
+		for i := 0; i+1 < len(states); i += 2 {
+			out = append(out, store.AlertState{Fingerprint: states[i], Status: states[i+1],
+				Entry: bot.TimelineEntry{Kind: bot.KindAlert, Text: states[i] + " " + states[i+1]}})
 		}
 		return out
 	}
-	changed, err := s.RecordAlerts(ctx, 1, map[string]string{"a": "firing", "b": "firing"}, entries)
+	changed, err := s.RecordAlerts(ctx, 1, items("a", "firing", "b", "firing"))
 	require.NoError(t, err)
-	require.Len(t, changed, 2)
-	changed, err = s.RecordAlerts(ctx, 1, map[string]string{"a": "firing", "b": "firing"}, entries)
+	require.Equal(t, map[string]string{"a": "firing", "b": "firing"}, changed)
+	changed, err = s.RecordAlerts(ctx, 1, items("a", "firing", "b", "firing"))
 	require.NoError(t, err)
 	require.Empty(t, changed, "a repeated notification records nothing")
-	changed, err = s.RecordAlerts(ctx, 1, map[string]string{"a": "firing", "b": "resolved"}, entries)
+	changed, err = s.RecordAlerts(ctx, 1, items("a", "firing", "b", "resolved"))
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"b": "resolved"}, changed)
+	tl, err := s.Timeline(ctx, 1, store.TimelineQuery{})
+	require.NoError(t, err)
+	var texts []string
+	for _, e := range tl[1:] {
+		texts = append(texts, e.Text)
+		require.NotEmpty(t, e.ID)
+		require.False(t, e.At.IsZero())
+	}
+	require.Equal(t, []string{"a firing", "b firing", "b resolved"}, texts, "in the order given")
 	n, err := s.TimelineLen(ctx, 1)
 	require.NoError(t, err)
 	require.Equal(t, int64(4), n)
+}
+
+// With a capped timeline, alert entries are trimmed like any other.
+func TestRecordAlertsCappedTimeline(t *testing.T) {
+	s := storetest.NewWithOptions(t, store.Options{TimelineMaxLen: 5})
+	ctx := context.Background()
+	require.NoError(t, s.Create(ctx, &bot.Incident{ID: 1, Title: "x", Status: bot.StatusTriage},
+		bot.TimelineEntry{Kind: bot.KindDeclared}))
+	for i := range 300 {
+		fp := fmt.Sprint("fp", i)
+		changed, err := s.RecordAlerts(ctx, 1, []store.AlertState{{Fingerprint: fp, Status: "firing",
+			Entry: bot.TimelineEntry{Kind: bot.KindAlert, Text: fp}}})
+		require.NoError(t, err)
+		require.Equal(t, map[string]string{fp: "firing"}, changed)
+	}
+	n, err := s.TimelineLen(ctx, 1)
+	require.NoError(t, err)
+	require.Less(t, n, int64(301), "trimmed (approximately) to the cap")
+	tl, err := s.Timeline(ctx, 1, store.TimelineQuery{Last: 1})
+	require.NoError(t, err)
+	require.Equal(t, "fp299", tl[0].Text)
 }

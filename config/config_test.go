@@ -561,3 +561,33 @@ func TestSlackModes(t *testing.T) {
 	require.Equal(t, "http://127.0.0.1:9/api/", c.Slack.APIURL, "a trailing slash is added for slack-go")
 	require.NotContains(t, c.Redacted(), "xoxb-1")
 }
+
+func TestTopicARN(t *testing.T) {
+	for arn, want := range map[string]bool{
+		"arn:aws:sns:ap-northeast-1:123456789012:alarms":                      true,
+		"arn:aws-cn:sns:cn-north-1:123456789012:alarms.fifo":                  true,
+		"arn:aws:sns:ap-northeast-1:123456789012:" + strings.Repeat("a", 256): true,
+		"arn:aws:sns:ap-northeast-1:123456789012:" + strings.Repeat("a", 257): false,
+		"arn:aws:sns:ap-northeast-1:123456789012:":                            false,
+		"arn:aws:sqs:ap-northeast-1:123456789012:alarms":                      false,
+		"arn:aws:sns:ap-northeast-1:12345678901:alarms":                       false,
+		"alarms": false,
+	} {
+		if got := topicARN(arn); got != want {
+			t.Errorf("topicARN(%q) = %v, want %v", arn, got, want)
+		}
+	}
+}
+
+// The length limits of names, checked apart from their patterns.
+func TestNameLengths(t *testing.T) {
+	load := func(doc string) error {
+		_, err := Load(writeFile(t, doc), nil)
+		return err
+	}
+	require.NoError(t, load("channels:\n  prefix: "+strings.Repeat("a", 20)+"\n"))
+	require.ErrorContains(t, load("channels:\n  prefix: "+strings.Repeat("a", 21)+"\n"), "channels.prefix: must be 1-20 characters")
+	require.ErrorContains(t, load("channels:\n  prefix: \"\"\n"), "channels.prefix")
+	require.NoError(t, load("roles:\n  - name: "+strings.Repeat("d", 32)+"\n"))
+	require.ErrorContains(t, load("roles:\n  - name: "+strings.Repeat("d", 33)+"\n"), "at most 32 characters")
+}

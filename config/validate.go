@@ -26,8 +26,10 @@ const (
 )
 
 var (
-	reChannelPrefix = regexp.MustCompile(`^[a-z0-9-]{1,20}$`)
-	reRoleName      = regexp.MustCompile(`^[a-z][a-z0-9-]{0,31}$`)
+	// Lengths are checked apart (channelPrefix, roleName): counted
+	// repetitions compile to one copy per count.
+	reChannelPrefix = regexp.MustCompile(`^[a-z0-9-]+$`)
+	reRoleName      = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
 )
 
 // validate checks every field of c in field order, normalizing Priorities
@@ -54,7 +56,7 @@ func (l *loader) validate(c *Config) {
 	if hasSpace(c.API.Token.Reveal()) {
 		l.add("api.token", "must not contain white space")
 	}
-	if !reChannelPrefix.MatchString(c.Channels.Prefix) {
+	if !(len(c.Channels.Prefix) <= 20 && reChannelPrefix.MatchString(c.Channels.Prefix)) {
 		l.addf("channels.prefix", "must be 1-20 characters of a-z, 0-9 and -, got %q", c.Channels.Prefix)
 	}
 	c.Priorities = l.checkPriorities(c.Priorities)
@@ -209,7 +211,7 @@ func (l *loader) checkRoles(roles []RoleDef) []bot.Role {
 	for i, r := range roles {
 		path := fmt.Sprintf("roles[%d]", i)
 		switch b, builtin := bot.ParseRole(r.Name, bot.BuiltinRoles); {
-		case !reRoleName.MatchString(r.Name):
+		case len(r.Name) > 32 || !reRoleName.MatchString(r.Name):
 			l.addf(path+".name", "must be a-z, 0-9 and -, starting with a letter, at most 32 characters, got %q", r.Name)
 		case builtin && string(b) == r.Name:
 			l.addf(path+".name", "clashes with the built-in role %q", b)
@@ -337,8 +339,16 @@ func (l *loader) checkSlack(s *Slack) {
 var (
 	alertSources = []string{"alertmanager", "cloudwatch", "grafana", "webhook"}
 	platforms    = []string{"slack", "teams", "console"}
-	reTopicARN   = regexp.MustCompile(`^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]{1,256}$`)
+	// The topic name's limit (256) is checked apart: a counted repetition
+	// that large compiles to a program of thousands of instructions.
+	reTopicARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:([A-Za-z0-9_.-]+)$`)
 )
+
+// topicARN reports whether arn is an SNS topic ARN.
+func topicARN(arn string) bool {
+	m := reTopicARN.FindStringSubmatch(arn)
+	return m != nil && len(m[2]) <= 256
+}
 
 func (l *loader) checkAlerts(a *Alerts) {
 	if a.Platform != "" && !slices.Contains(platforms, a.Platform) {
@@ -358,7 +368,7 @@ func (l *loader) checkAlerts(a *Alerts) {
 		}
 	}
 	for i, arn := range a.CloudWatch.TopicARNs {
-		if !reTopicARN.MatchString(arn) {
+		if !topicARN(arn) {
 			l.addf(fmt.Sprintf("alerts.cloudwatch.topic_arns[%d]", i), "must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got %q", arn)
 		}
 	}

@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"regexp"
 	"strings"
 
 	"github.com/warroomhq/warroom/bot"
@@ -111,13 +110,16 @@ func (s *session) onMessage(ctx context.Context, kind bot.EventKind, args, usage
 	s.serve(ctx, ev)
 }
 
-// reactionName is a Slack-style reaction name, without colons.
-var reactionName = regexp.MustCompile(`^[a-z0-9_+-]{1,64}$`)
+// reactionName reports whether s is a Slack-style reaction name, without
+// colons: 1 to 64 of a-z, 0-9, '_', '+' and '-'.
+func reactionName(s string) bool {
+	return len(s) >= 1 && len(s) <= 64 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_+-") == ""
+}
 
 // react handles "/react M3 pushpin" (also ":pushpin:").
 func (s *session) react(ctx context.Context, args string) {
 	f := strings.Fields(args)
-	if len(f) != 2 || !reactionName.MatchString(strings.Trim(f[1], ":")) {
+	if len(f) != 2 || !reactionName(strings.Trim(f[1], ":")) {
 		s.usage("/react M3 pushpin")
 		return
 	}

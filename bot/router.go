@@ -117,8 +117,9 @@ type Authorizer interface {
 type Options struct {
 	// Workers is how many events are handled at once (default 16).
 	Workers int
-	// Queue is how many events may wait (default 1024), shared out evenly
-	// between the workers' queues; Dispatch reports CodeBusy beyond that.
+	// Queue is how many events may wait (default 4096, about 300 bytes
+	// each), shared out evenly between the workers' queues; Dispatch
+	// reports CodeBusy beyond that.
 	Queue int
 	// Lang is the language for people whose platform tells none.
 	Lang Lang
@@ -176,7 +177,7 @@ func NewRouter(opts Options) *Router {
 		opts.Workers = 16
 	}
 	if opts.Queue <= 0 {
-		opts.Queue = 1024
+		opts.Queue = 4096
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second

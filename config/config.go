@@ -15,7 +15,7 @@ const (
 	DefaultAddr             = ":8080"
 	DefaultLogLevel         = "info"
 	DefaultWorkers          = 16
-	DefaultQueue            = 1024
+	DefaultQueue            = 4096
 	DefaultRedisPrefix      = "warroom:"
 	DefaultChannelPrefix    = "inc"
 	DefaultNoCommanderAfter = 10 * time.Minute

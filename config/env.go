@@ -47,7 +47,7 @@ var Env = []EnvVar{
 		set: setString(func(c *Config) *string { return &c.LogLevel })},
 	{Name: "WARROOM_WORKERS", Field: "workers", Help: "Router worker pool size, 1-1024 (default 16).",
 		set: setInt(func(c *Config) *int { return &c.Workers })},
-	{Name: "WARROOM_QUEUE", Field: "queue", Help: "Router queue length, 1-100000 (default 1024).",
+	{Name: "WARROOM_QUEUE", Field: "queue", Help: "Router queue length, 1-100000 (default 4096).",
 		set: setInt(func(c *Config) *int { return &c.Queue })},
 	{Name: "REDIS_URL", Field: "redis.url", Secret: true,
 		Help: "redis://[user:password@]host:port[/db] or rediss://...; unset runs an embedded in-memory Redis.",

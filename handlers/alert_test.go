@@ -300,7 +300,6 @@ func (e *env) waitPending(id int64, ok func(owner string) bool) store.PendingDec
 func TestAlertIncidentRecordedBeforeItsChannel(t *testing.T) {
 	e := newEnv(t, Options{AlertPlatform: "test", Announce: map[string]string{"test": "CANN"}})
 	e.p.Paced.Store(true)
-	e.p.Fail["CreateChannel"] = errors.New("slack is down") // the later attempt fails too
 	e.alert(firing("g1", "a"))
 	e.alert(firing("g1", "a", "b"))
 
@@ -311,8 +310,15 @@ func TestAlertIncidentRecordedBeforeItsChannel(t *testing.T) {
 	require.Equal(t, bot.StatusTriage, inc.Status)
 	require.Equal(t, []string{"a:firing", "b:firing"}, e.alertEntries(inc.ID), "every alert is on the timeline")
 	require.Empty(t, e.p.Calls("CreateChannel"))
-	// The later attempt failed: the declaration is back in the
+	p := e.waitPending(inc.ID, func(string) bool { return true })
+	require.True(t, strings.HasSuffix(p.Owner, "/waiting"), "waiting for room in this process: %s", p.Owner)
+	time.Sleep(3 * roomPoll)
+	require.Empty(t, e.p.Calls("CreateChannel"), "still no room")
+
+	// Room, but the platform fails: the declaration is back in the
 	// reconciler's hands, owned by this process (not waiting any more).
+	e.p.Fail["CreateChannel"] = errors.New("slack is down")
+	e.p.Paced.Store(false)
 	e.waitPending(inc.ID, func(owner string) bool { return !strings.HasSuffix(owner, "/waiting") })
 
 	// Acknowledged from the general channel while it has none.
@@ -341,9 +347,12 @@ func TestAlertIncidentRecordedBeforeItsChannel(t *testing.T) {
 	}
 	require.True(t, announced)
 
-	// A second problem: the channel comes as soon as the limit allows (at
-	// once here), in the background, and the declaration ends.
+	// A second problem: the channel comes as soon as the limit has room,
+	// in the background, and the declaration ends.
+	e.p.Paced.Store(true)
 	e.alert(firing("g2", "c"))
+	time.Sleep(2 * roomPoll)
+	e.p.Paced.Store(false)
 	var second *bot.Incident
 	require.Eventually(t, func() bool {
 		for _, i := range e.incidents() {
@@ -362,7 +371,9 @@ func TestAlertIncidentRecordedBeforeItsChannel(t *testing.T) {
 	// reconciler takes over at once (its heartbeat is gone), whatever the
 	// declaration's age.
 	e.p.Fail["CreateChannel"] = errors.New("slack is down")
+	e.p.Paced.Store(true)
 	e.alert(firing("g3", "d"))
+	e.p.Paced.Store(false)
 	var third *bot.Incident
 	for _, i := range e.incidents() {
 		if i.ID != inc.ID && i.ID != second.ID {
@@ -370,7 +381,7 @@ func TestAlertIncidentRecordedBeforeItsChannel(t *testing.T) {
 		}
 	}
 	require.NotNil(t, third)
-	p := e.waitPending(third.ID, func(owner string) bool { return !strings.HasSuffix(owner, "/waiting") })
+	p = e.waitPending(third.ID, func(owner string) bool { return !strings.HasSuffix(owner, "/waiting") })
 	ok, err := e.st.TakeOverDeclaration(context.Background(), third.ID, p.Owner, "deadbeef/waiting")
 	require.NoError(t, err)
 	require.True(t, ok)

@@ -177,14 +177,21 @@ func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration
 	return inc, nil
 }
 
-// channelLater gives an incident recorded by openLater its channel, waiting
-// for the platform's rate limit (at most ReconcileGiveUp), and ends its
-// declaration. When that fails the declaration goes back to the
-// reconciler's usual rules (it is stalled after ReconcileAfter).
+// channelLater gives an incident recorded by openLater its channel, once
+// the platform's rate limit has room (trying for at most ReconcileGiveUp),
+// and ends its declaration. When that fails the declaration goes back to
+// the reconciler's usual rules (it is stalled after ReconcileAfter).
 func (s *Service) channelLater(req *bot.Request, inc *bot.Incident, d declaration, name string) {
 	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ReconcileGiveUp)
 	defer cancel()
-	if _, err := s.channelFor(ctx, req, inc, d, name, bot.Channel{}); err != nil {
+	ch, err := s.whenRoom(ctx, req.Platform, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
+	if err == nil {
+		if err := s.store.SetPendingChannel(ctx, inc.ID, ch); err != nil {
+			req.Log.Warn("remember the new channel", zap.Int64("incident", inc.ID), zap.Error(err))
+		}
+		_, err = s.channelFor(ctx, req, inc, d, name, ch)
+	}
+	if err != nil {
 		req.Log.Warn("create the channel of an alert's incident; left to the reconciler", zap.Int64("incident", inc.ID), zap.Error(err))
 		hctx, hcancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer hcancel()
@@ -194,6 +201,30 @@ func (s *Service) channelLater(req *bot.Request, inc *bot.Incident, d declaratio
 		return
 	}
 	s.endDeclare(ctx, inc.ID)
+}
+
+// roomPoll is how often the incidents waiting for a channel ask whether
+// the platform's rate limit has room.
+const roomPoll = 250 * time.Millisecond
+
+// whenRoom creates a channel once the platform's rate limit has room. The
+// incidents waiting for one take turns, oldest first (roughly: a mutex),
+// and none holds a place in the limit's queue, so a person declaring an
+// incident during a storm is not put behind the storm's backlog.
+func (s *Service) whenRoom(ctx context.Context, p bot.Platform, spec bot.ChannelSpec) (bot.Channel, error) {
+	s.later.Lock()
+	defer s.later.Unlock()
+	for {
+		ch, err := p.CreateChannel(bot.NoWait(ctx), spec)
+		if !errors.Is(err, bot.ErrPaced) {
+			return ch, err
+		}
+		select {
+		case <-ctx.Done():
+			return bot.Channel{}, fmt.Errorf("create channel %q: %w", spec.Name, ctx.Err())
+		case <-time.After(roomPoll):
+		}
+	}
 }
 
 // channelFor gives a recorded incident without a channel its channel: known

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"text/template"
 	"time"
 
@@ -109,6 +110,8 @@ type Service struct {
 	// instance names this process in the declarations it starts, and in
 	// its heartbeat (reconcile.go).
 	instance string
+	// later gives the incidents waiting for a channel (openLater) turns.
+	later sync.Mutex
 }
 
 // New returns the handlers' service; Register wires it into a router.

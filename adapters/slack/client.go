@@ -1,7 +1,9 @@
 package slack
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -35,16 +37,19 @@ var tiers = map[string]int{
 
 // limitedTransport waits for the method's rate limiter before each call;
 // under a bot.NoWait context it fails at once with bot.ErrPaced instead of
-// waiting.
+// waiting. The wait is bounded by the caller's context only: the call's
+// own timeout (the HTTP client's, moved here) starts once it is sent, so a
+// call that waits its turn behind many others is not cut short.
 type limitedTransport struct {
 	next     http.RoundTripper
 	scale    float64
+	timeout  time.Duration
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 }
 
-func newLimitedTransport(next http.RoundTripper, scale float64) *limitedTransport {
-	return &limitedTransport{next: next, scale: scale, limiters: map[string]*rate.Limiter{}}
+func newLimitedTransport(next http.RoundTripper, scale float64, timeout time.Duration) *limitedTransport {
+	return &limitedTransport{next: next, scale: scale, timeout: timeout, limiters: map[string]*rate.Limiter{}}
 }
 
 func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -59,7 +64,29 @@ func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 			return nil, err
 		}
 	}
-	return t.next.RoundTrip(req)
+	if t.timeout <= 0 {
+		return t.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	res, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	res.Body = &cancelBody{ReadCloser: res.Body, cancel: cancel}
+	return res, nil
+}
+
+// cancelBody ends its call's timeout when the body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 func (t *limitedTransport) limiter(path string) *rate.Limiter {
@@ -92,7 +119,9 @@ func newClient(opts Options) *slack.Client {
 	if hc.Transport == nil {
 		hc.Transport = http.DefaultTransport
 	}
-	hc.Transport = newLimitedTransport(hc.Transport, opts.RateScale)
+	// The client's timeout moves into the transport, after the rate limit.
+	hc.Transport = newLimitedTransport(hc.Transport, opts.RateScale, hc.Timeout)
+	hc.Timeout = 0
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = opts.Retries
 	retry.BackoffInitial = opts.Backoff

@@ -32,7 +32,8 @@ unit:
 
 # bench: Go benchmarks, then the load benchmark of bench/ (Warroom against
 # a floor, over HTTP, on the real Redis at REDIS_URL or 127.0.0.1:6379;
-# about 6 minutes, most of it the alert storm paced by Slack's rate tiers;
+# the load benchmark takes about 2½ minutes, most of it the storm's channels
+# waiting for Slack's rate tiers;
 # BENCHFLAGS=-storm=false skips it). The figures go in the README, never
 # into assertions; `make test` does not run bench/.
 BENCHFLAGS    ?=

@@ -522,6 +522,20 @@ func (b *bench) storm(ctx context.Context) error {
 		target: "< 3 s", met: ok(w.failed == 0 && answered < 3*time.Second)})
 	b.add(row{measure: "Alert storm: all alerts on timelines", warroom: timelines, floor: secs(f.elapsed),
 		ratio: ratio(onTimelines.Seconds(), f.elapsed.Seconds()), target: "< 3 s", met: ok(onTimelines > 0 && onTimelines < 3*time.Second)})
+
+	// The channels follow at Slack's pace: wait for every one.
+	progress("  waiting for the %d incidents' channels (conversations.create is paced to Slack's tier 2)", incidents)
+	all := waitUntil(ctx, b.cfg.stormTimeout, func() bool {
+		_, created = b.slack.snapshot()
+		return int64(len(created)-len(createdBefore)) >= incidents
+	})
+	created = created[len(createdBefore):]
+	channels := fmt.Sprintf("not all: %d of %d after %s", len(created), incidents, b.cfg.stormTimeout)
+	if all && len(created) > 0 {
+		channels = secs(created[len(created)-1].Sub(t0))
+	}
+	b.add(row{measure: fmt.Sprintf("Alert storm: all %d incidents' channels created", incidents), warroom: channels,
+		floor: "—", ratio: "—", target: "— (Slack: 20/min)"})
 	return nil
 }
 

@@ -59,52 +59,79 @@ func (s *Service) record(ctx context.Context, reqs []*bot.Request) error {
 type recorded struct {
 	req *bot.Request
 	rec store.SpoolRecord
+	inc *bot.Incident // once looked up
 }
 
-// recordChannel records the events of one channel, in order.
+// recordChannel records the events of one channel, in order: what has an
+// incident is collected and appended together, one append per incident.
+// Before an entry goes to the spool, the entries collected ahead of it are
+// appended (or spooled, ahead of it), so that a spooled entry never
+// overtakes an earlier one of its timeline.
 func (s *Service) recordChannel(ctx context.Context, reqs []*bot.Request) error {
-	var items []recorded
-	for _, req := range reqs {
-		ev := req.Event
-		if e, ok := recordedEntry(ev); ok {
-			items = append(items, recorded{req, store.SpoolRecord{Platform: ev.Platform, Channel: ev.Channel, Thread: ev.Thread, Entry: e}})
+	sp := s.opts.Spool
+	var errs []error
+	var pending []recorded
+	flush := func() {
+		if err := s.appendAll(ctx, pending); err != nil {
+			errs = append(errs, err)
+		}
+		pending = nil
+	}
+	toSpool := func(it recorded) {
+		flush()
+		if err := s.spool(it); err != nil {
+			errs = append(errs, err)
 		}
 	}
-	if len(items) == 0 {
-		return nil
-	}
-	sp := s.opts.Spool
-	if first := items[0].rec; sp != nil && sp.Diverting(first.Platform, first.Channel) {
-		// Redis just failed, or older entries of this channel wait in the
-		// spool: these go behind them, or they would overtake them.
-		return s.spool(items...)
-	}
-	// Each incident's entries, in order. A Teams channel may hold several
-	// incidents, one per thread.
-	var incidents []*bot.Incident
-	runs := map[int64][]recorded{}
 	found := map[string]*bot.Incident{}
-	var errs []error
-	for _, it := range items {
-		inc, err := s.recordedIn(ctx, found, it.req.Event)
+	for _, req := range reqs {
+		ev := req.Event
+		e, ok := recordedEntry(ev)
+		if !ok {
+			continue
+		}
+		it := recorded{req: req, rec: store.SpoolRecord{Platform: ev.Platform, Channel: ev.Channel, Thread: ev.Thread, Entry: e}}
+		if sp != nil && sp.Diverting(ev.Platform, ev.Channel) {
+			// Redis just failed, or older entries of this channel wait in
+			// the spool: this one goes behind them, or it would overtake
+			// them.
+			toSpool(it)
+			continue
+		}
+		inc, err := s.recordedIn(ctx, found, ev)
 		switch {
 		case errors.Is(err, bot.ErrNotFound):
 			continue
 		case err != nil && sp != nil && errors.Is(err, bot.ErrUnavailable):
 			sp.Outage()
-			errs = append(errs, s.spool(it))
+			toSpool(it)
 			continue
 		case err != nil:
-			s.lost(it.req, err)
+			s.lost(req, err)
 			errs = append(errs, err)
 			continue
 		}
-		if runs[inc.ID] == nil {
-			incidents = append(incidents, inc)
-		}
-		runs[inc.ID] = append(runs[inc.ID], it)
+		it.inc = inc
+		pending = append(pending, it)
 	}
-	for _, inc := range incidents {
+	flush()
+	return errors.Join(errs...)
+}
+
+// appendAll appends items (each with its incident) to their timelines,
+// one append per incident, each incident's in order. A Teams channel may
+// hold several incidents, one per thread.
+func (s *Service) appendAll(ctx context.Context, items []recorded) error {
+	var order []*bot.Incident
+	runs := map[int64][]recorded{}
+	for _, it := range items {
+		if runs[it.inc.ID] == nil {
+			order = append(order, it.inc)
+		}
+		runs[it.inc.ID] = append(runs[it.inc.ID], it)
+	}
+	var errs []error
+	for _, inc := range order {
 		if err := s.appendRecorded(ctx, inc, runs[inc.ID]); err != nil {
 			errs = append(errs, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -331,4 +332,73 @@ func freePort(t *testing.T) int {
 	require.NoError(t, err)
 	defer func() { _ = ln.Close() }()
 	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// outageHook makes every command fail as if Redis were gone while down is
+// set, and calls afterRead (once) when the first read of an incident's
+// record has answered.
+type outageHook struct {
+	down      *atomic.Bool
+	afterRead func()
+	once      sync.Once
+}
+
+func (h *outageHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *outageHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if h.down.Load() {
+			return &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+		}
+		err := next(ctx, cmd)
+		if args := cmd.Args(); len(args) > 1 && strings.HasSuffix(fmt.Sprint(args[1]), "}") &&
+			strings.Contains(fmt.Sprint(args[1]), ":inc:{") {
+			h.once.Do(h.afterRead)
+		}
+		return err
+	}
+}
+
+func (h *outageHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if h.down.Load() {
+			return &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+		}
+		return next(ctx, cmds)
+	}
+}
+
+// Redis goes away in the middle of a batch, right after the batch looked
+// its incident up, and another worker notices first: the entry collected
+// before the outage was noticed goes to the spool (its append fails) ahead
+// of the later ones, so the replay puts the batch on the timeline in the
+// order it was said.
+func TestBatchSpoolKeepsOrder(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
+	t.Cleanup(func() { _ = rdb.Close() })
+	e := newOutageEnv(t, rdb, filepath.Join(t.TempDir(), "spool.jsonl"), 64<<20)
+	inc := e.declare()
+	ctx := context.Background()
+	e.stopReplayer() // replayed by hand below
+	down := &atomic.Bool{}
+	rdb.AddHook(&outageHook{down: down, afterRead: func() {
+		down.Store(true)
+		e.sp.Outage() // as the router's Observe would on another worker's failure
+	}})
+	base := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	var reqs []*bot.Request
+	for i := range 5 {
+		ev := message(inc.Channel.ID, i, base.Add(time.Duration(i)*time.Second))
+		reqs = append(reqs, &bot.Request{Event: &ev, Platform: e.p, Lang: bot.English, Log: zap.NewNop()})
+	}
+	require.NoError(t, e.svc.record(ctx, reqs))
+	require.Equal(t, 5, e.sp.Len(), "all spooled: the first one's append failed too")
+
+	down.Store(false)
+	e.sp.Recovered()
+	e.svc.replay(ctx, e.sp, true)
+	require.Zero(t, e.sp.Len())
+	texts, _ := e.messages(inc.ID)
+	require.Equal(t, []string{"msg 0", "msg 1", "msg 2", "msg 3", "msg 4"}, texts)
 }

@@ -19,81 +19,11 @@ DATA_PORTS=(7111 7112)
 SENTINEL_PORTS=(26391 26392 26393)
 HOST=127.0.0.1
 MASTER=warroom
+NAME=redis-sentinel
 STATE=${REDIS_SENTINEL_STATE:-${TMPDIR:-/tmp}/warroom-redis-sentinel.dir}
-
-die() {
-  echo "redis-sentinel: $*" >&2
-  exit 1
-}
-
-need() {
-  command -v "$1" >/dev/null 2>&1 || die "$1 not found (apt-get install redis-server)"
-}
-
-cli() { # cli PORT ARGS...
-  local port=$1
-  shift
-  timeout 5 redis-cli -h "$HOST" -p "$port" "$@"
-}
-
-up() { cli "$1" ping 2>/dev/null | grep -q PONG; }
-
-# wait_for SECONDS DESCRIPTION COMMAND...: poll COMMAND every 0.2s.
-wait_for() {
-  local secs=$1 what=$2
-  shift 2
-  local deadline=$((SECONDS + secs))
-  until "$@"; do
-    if ((SECONDS >= deadline)); then
-      echo "redis-sentinel: timed out after ${secs}s waiting for $what" >&2
-      return 1
-    fi
-    sleep 0.2
-  done
-}
-
-port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
 all_ports() { echo "${DATA_PORTS[@]}" "${SENTINEL_PORTS[@]}"; }
-
-logs() {
-  local dir port
-  dir=$(cat "$STATE" 2>/dev/null) || return 0
-  for port in $(all_ports); do
-    if [ -f "$dir/redis-$port.log" ]; then
-      echo "--- $dir/redis-$port.log (tail)" >&2
-      tail -n 20 "$dir/redis-$port.log" >&2
-    fi
-  done
-}
-
-# abort MESSAGE: show the logs, take down what started, and fail.
-abort() {
-  logs
-  (stop) >/dev/null 2>&1 || true
-  die "$*"
-}
-
-stop() {
-  local port
-  for port in $(all_ports); do
-    if up "$port"; then
-      cli "$port" shutdown nosave >/dev/null 2>&1 || true
-    fi
-  done
-  for port in $(all_ports); do
-    wait_for 10 "127.0.0.1:$port to shut down" port_free "$port" ||
-      die "something still listens on 127.0.0.1:$port; stop it by hand"
-  done
-  if [ -f "$STATE" ]; then
-    local dir
-    dir=$(cat "$STATE")
-    case "$dir" in
-    */warroom-redis-sentinel.*) rm -rf -- "$dir" ;;
-    esac
-    rm -f -- "$STATE"
-  fi
-}
+# shellcheck source=.ci/redis-lib.sh
+. "$(dirname "$0")/redis-lib.sh"
 
 replica_synced() {
   cli "${DATA_PORTS[1]}" info replication 2>/dev/null | grep -q '^master_link_status:up'
@@ -115,8 +45,7 @@ start() {
   need redis-cli
   stop
   local dir port
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/warroom-redis-sentinel.XXXXXX")
-  echo "$dir" >"$STATE"
+  dir=$(new_dir)
   for port in "${DATA_PORTS[@]}"; do
     local args=(--port "$port" --bind "$HOST" --save '' --appendonly no --daemonize yes
       --dir "$dir" --logfile "$dir/redis-$port.log")
@@ -154,15 +83,4 @@ EOF
   echo "redis-sentinel: REDIS_URL='redis://$HOST:${SENTINEL_PORTS[0]}?master_name=$MASTER&addr=$HOST:${SENTINEL_PORTS[1]}&addr=$HOST:${SENTINEL_PORTS[2]}'"
 }
 
-case "${1:-}" in
-start) start ;;
-stop)
-  need redis-cli
-  stop
-  echo "redis-sentinel: stopped"
-  ;;
-*)
-  echo "usage: $0 start|stop" >&2
-  exit 2
-  ;;
-esac
+main "$@"

@@ -186,9 +186,6 @@ func (s *Service) channelLater(req *bot.Request, inc *bot.Incident, d declaratio
 	defer cancel()
 	ch, err := s.whenRoom(ctx, req.Platform, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
 	if err == nil {
-		if err := s.store.SetPendingChannel(ctx, inc.ID, ch); err != nil {
-			req.Log.Warn("remember the new channel", zap.Int64("incident", inc.ID), zap.Error(err))
-		}
 		_, err = s.channelFor(ctx, req, inc, d, name, ch)
 	}
 	if err != nil {
@@ -228,9 +225,9 @@ func (s *Service) whenRoom(ctx context.Context, p bot.Platform, spec bot.Channel
 }
 
 // channelFor gives a recorded incident without a channel its channel: known
-// (created before a crash, not yet saved in the record) or a new one; it
-// saves it in the record and furnishes it (card, topic, greetings,
-// announcement).
+// (just created, or created before a crash and not yet saved in the
+// record) or a new one; it saves it in the declaration and the record and
+// furnishes it (card, topic, greetings, announcement).
 func (s *Service) channelFor(ctx context.Context, req *bot.Request, inc *bot.Incident, d declaration, name string, known bot.Channel) (*bot.Incident, error) {
 	ch := known
 	if ch.ID == "" {
@@ -239,9 +236,9 @@ func (s *Service) channelFor(ctx context.Context, req *bot.Request, inc *bot.Inc
 		if err != nil {
 			return nil, bot.Wrap(bot.CodeChannelFailed, err, "id", inc.Key())
 		}
-		if err := s.store.SetPendingChannel(ctx, inc.ID, ch); err != nil {
-			req.Log.Warn("remember the new channel", zap.Int64("incident", inc.ID), zap.Error(err))
-		}
+	}
+	if err := s.store.SetPendingChannel(ctx, inc.ID, ch); err != nil {
+		req.Log.Warn("remember the new channel", zap.Int64("incident", inc.ID), zap.Error(err))
 	}
 	updated, err := s.store.Update(ctx, inc.ID, func(i *bot.Incident) ([]bot.TimelineEntry, error) {
 		if i.Channel.ID == "" {

@@ -384,6 +384,15 @@ func (s *Service) postQuiet(ctx context.Context, p bot.Platform, channel string,
 	}
 }
 
+// channelOf names inc's channel for people, or says it is on its way (an
+// alert's incident recorded before its channel, openLater).
+func channelOf(lang bot.Lang, inc *bot.Incident) string {
+	if inc.Channel.ID == "" {
+		return bot.T(lang, "channel.pending")
+	}
+	return channelRef(inc.Channel)
+}
+
 func channelRef(ch bot.Channel) string {
 	if ch.Name != "" {
 		return "#" + ch.Name

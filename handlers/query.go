@@ -99,9 +99,7 @@ func (s *Service) summary(ctx context.Context, req *bot.Request) error {
 	if !inc.AckedAt.IsZero() {
 		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.tta"), Value: since(inc.AckedAt.Sub(inc.CreatedAt))})
 	}
-	if inc.Channel.ID != "" {
-		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.channel"), Value: channelRef(inc.Channel)})
-	}
+	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.channel"), Value: channelOf(req.Lang, inc)})
 	if !inc.LastUpdate.IsZero() {
 		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.last_update"), Value: s.clock(inc.LastUpdate)})
 	}
@@ -130,7 +128,7 @@ func (s *Service) list(ctx context.Context, req *bot.Request) error {
 		}
 		lines = append(lines, req.T("list.line", "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority),
 			"status", statusLabel(req.Lang, inc.Status), "title", title, "commander", holder(req.Lang, inc, bot.RoleCommander),
-			"channel", channelRef(inc.Channel), "age", since(s.opts.Now().Sub(inc.CreatedAt))))
+			"channel", channelOf(req.Lang, inc), "age", since(s.opts.Now().Sub(inc.CreatedAt))))
 	}
 	return req.Reply(ctx, bot.Message{Title: req.T(key), Text: strings.Join(lines, "\n")})
 }

@@ -7,33 +7,18 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/internal/inbound"
+	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
 )
 
-// recorder is a Dispatcher that records what it is given, or refuses
-// everything with err (a full router).
-type recorder struct {
-	mu     sync.Mutex
-	events []bot.Event
-	err    error
-}
-
-func (r *recorder) Dispatch(ev bot.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	r.events = append(r.events, ev)
-	return nil
-}
+// recorder keeps what is dispatched (inboundtest.Recorder).
+type recorder = inboundtest.Recorder
 
 var now = time.Date(2026, 5, 11, 8, 15, 0, 0, time.UTC)
 
@@ -90,7 +75,7 @@ func TestHandle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
 			if tc.busy {
-				rec.err = bot.Errorf(bot.CodeBusy)
+				rec.Err = bot.Errorf(bot.CodeBusy)
 			}
 			w, err := post(newAdapter(t, tc.perAlert, rec), tc.body, tc.header...)
 			if tc.status != http.StatusOK {
@@ -98,7 +83,7 @@ func TestHandle(t *testing.T) {
 				require.True(t, errors.As(err, &rerr), "want a *bot.RequestError, got %v", err)
 				require.Equal(t, tc.status, rerr.HTTPStatus())
 				require.Equal(t, tc.code, rerr.ErrorCode())
-				require.Empty(t, rec.events, "nothing is dispatched")
+				require.Empty(t, rec.Events(), "nothing is dispatched")
 				require.Zero(t, w.Body.Len(), "main writes the error")
 				if tc.busy {
 					require.Same(t, inbound.ErrBusy, err)
@@ -110,18 +95,18 @@ func TestHandle(t *testing.T) {
 			}
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, w.Code)
-			require.JSONEq(t, fmt.Sprintf(`{"status":"accepted","alerts":%d}`, len(rec.events)), w.Body.String())
+			require.JSONEq(t, fmt.Sprintf(`{"status":"accepted","alerts":%d}`, len(rec.Events())), w.Body.String())
 			if tc.perAlert {
-				require.Len(t, rec.events, 2)
-				require.Equal(t, "5a2e4c0b9d1f7e38", rec.events[0].Alert.DedupKey)
-				require.Equal(t, "c81f3b2d6e0a9457", rec.events[1].Alert.DedupKey)
+				require.Len(t, rec.Events(), 2)
+				require.Equal(t, "5a2e4c0b9d1f7e38", rec.Events()[0].Alert.DedupKey)
+				require.Equal(t, "c81f3b2d6e0a9457", rec.Events()[1].Alert.DedupKey)
 				return
 			}
 			want := make([]bot.Event, len(tc.want))
 			for i := range tc.want {
 				want[i] = bot.Event{Kind: bot.EventAlert, Alert: &tc.want[i], At: now}
 			}
-			require.Equal(t, want, rec.events)
+			require.Equal(t, want, rec.Events())
 		})
 	}
 }

@@ -3,31 +3,18 @@ package alertmanager
 import (
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
 )
 
-func fixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(tb, err)
-	return b
-}
+var fixture = inboundtest.Fixture
 
-func ts(s string) time.Time {
-	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		panic(err)
-	}
-	return t.UTC()
-}
+var ts = inboundtest.Time
 
 const (
 	groupKey  = `{}/{severity="critical"}:{alertname="HighErrorRate", env="prod", service="checkout"}`

@@ -57,7 +57,7 @@ func TestNotificationAlarm(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, w.Code)
 			require.JSONEq(t, `{"status":"accepted","alerts":1}`, w.Body.String())
-			got := h.router.got()
+			got := h.router.Events()
 			require.Len(t, got, 1)
 			require.Equal(t, want, got[0])
 		})
@@ -122,7 +122,7 @@ func TestNotificationStates(t *testing.T) {
 			w, err := h.post(t, msg)
 			require.NoError(t, err)
 			require.Equal(t, http.StatusOK, w.Code)
-			got := h.router.got()
+			got := h.router.Events()
 			require.Len(t, got, 1)
 			ev := got[0]
 			require.Equal(t, "sns:"+msg["MessageId"].(string), ev.ID)
@@ -154,7 +154,7 @@ func TestMetricMathCondition(t *testing.T) {
 	sign(msg, "1", h.pki.leafKey)
 	_, err := h.post(t, msg)
 	require.NoError(t, err)
-	require.Equal(t, "m1/m2*100 GreaterThanThreshold 5.0 for 3 × 60s", h.router.got()[0].Alert.Annotations["condition"])
+	require.Equal(t, "m1/m2*100 GreaterThanThreshold 5.0 for 3 × 60s", h.router.Events()[0].Alert.Annotations["condition"])
 }
 
 func TestSubscriptionConfirmation(t *testing.T) {
@@ -171,7 +171,7 @@ func TestSubscriptionConfirmation(t *testing.T) {
 			require.Len(t, confirms, 1)
 			require.Equal(t, msg["Token"], confirms[0].Get("Token"))
 			require.Equal(t, testTopic, confirms[0].Get("TopicArn"))
-			require.Empty(t, h.router.got())
+			require.Empty(t, h.router.Events())
 		})
 	}
 }
@@ -241,7 +241,7 @@ func TestUnsubscribeConfirmation(t *testing.T) {
 	require.Equal(t, http.StatusOK, w.Code)
 	require.JSONEq(t, `{"status":"ok"}`, w.Body.String())
 	require.Empty(t, h.sns.confirmed(), "an unsubscription must not resubscribe")
-	require.Empty(t, h.router.got())
+	require.Empty(t, h.router.Events())
 
 	// Still verified.
 	sign(msg, "2", h.pki.otherKey)
@@ -421,7 +421,7 @@ func TestRefused(t *testing.T) {
 			requireRefused(t, err, http.StatusForbidden, "forbidden", tc.want)
 			require.Equal(t, "SNS message refused: "+tc.want, err.Error())
 			require.Empty(t, w.Body.String(), "main writes the error")
-			require.Empty(t, h.router.got())
+			require.Empty(t, h.router.Events())
 			require.Equal(t, tc.fetches, h.sns.certGets.Load(), "certificate fetches")
 		})
 	}
@@ -484,7 +484,7 @@ func TestMalformed(t *testing.T) {
 				_, err = h.postRaw(b, header)
 			}
 			requireRefused(t, err, http.StatusBadRequest, "bad_request", tc.want)
-			require.Empty(t, h.router.got())
+			require.Empty(t, h.router.Events())
 		})
 	}
 }
@@ -502,7 +502,7 @@ func TestCertificateUnavailable(t *testing.T) {
 				// A failure is not cached: SNS's retry fetches again.
 				require.Equal(t, int32(i+1), h.sns.certGets.Load())
 			}
-			require.Empty(t, h.router.got())
+			require.Empty(t, h.router.Events())
 		})
 	}
 }
@@ -530,7 +530,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 		requireRefused(t, err, http.StatusServiceUnavailable, "unavailable", "could not be fetched")
 	}
 	require.Zero(t, evilGets.Load())
-	require.Empty(t, h.router.got())
+	require.Empty(t, h.router.Events())
 }
 
 func TestCertificateFetchedOnce(t *testing.T) {
@@ -555,7 +555,7 @@ func TestCertificateFetchedOnce(t *testing.T) {
 		require.NoError(t, err)
 	}
 	require.Equal(t, int32(1), h.sns.certGets.Load())
-	got := h.router.got()
+	got := h.router.Events()
 	require.Len(t, got, n)
 	ids := map[string]bool{}
 	for _, ev := range got {
@@ -585,7 +585,7 @@ func TestExpiredCachedCertificateFetchedAgain(t *testing.T) {
 
 func TestBusy(t *testing.T) {
 	h := newHarness(t)
-	h.router.busy = true
+	h.router.Err = bot.Errorf(bot.CodeBusy)
 	msg := h.load(t, "alarm.json")
 	sign(msg, "2", h.pki.leafKey)
 	_, err := h.post(t, msg)
@@ -603,7 +603,7 @@ func TestRetryKeepsEventID(t *testing.T) {
 		_, err := h.post(t, msg)
 		require.NoError(t, err)
 	}
-	got := h.router.got()
+	got := h.router.Events()
 	require.Len(t, got, 2)
 	require.Equal(t, "sns:95df01b4-ee98-5cb9-9903-4c221d41eb5e", got[0].ID)
 	require.Equal(t, got[0].ID, got[1].ID)

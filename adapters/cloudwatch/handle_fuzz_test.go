@@ -57,9 +57,9 @@ func FuzzHandle(f *testing.F) {
 		req := httptest.NewRequest(http.MethodPost, "/alerts/cloudwatch", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "text/plain; charset=UTF-8")
 		w := httptest.NewRecorder()
-		before := len(router.got())
+		before := len(router.Events())
 		err := a.Handle(w, req)
-		queued := router.got()[before:]
+		queued := router.Events()[before:]
 		if err != nil {
 			var rerr *bot.RequestError
 			require.True(t, errors.As(err, &rerr), "refusal %v is not a *bot.RequestError", err)

@@ -26,6 +26,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
 )
 
@@ -165,28 +166,8 @@ func (f *fakeSNS) confirmed() []url.Values {
 	return append([]url.Values(nil), f.confirms...)
 }
 
-// recorder is a Dispatcher that keeps what it is given, or is busy.
-type recorder struct {
-	mu     sync.Mutex
-	events []bot.Event
-	busy   bool
-}
-
-func (r *recorder) Dispatch(ev bot.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.busy {
-		return bot.Errorf(bot.CodeBusy)
-	}
-	r.events = append(r.events, ev)
-	return nil
-}
-
-func (r *recorder) got() []bot.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]bot.Event(nil), r.events...)
-}
+// recorder keeps what is dispatched (inboundtest.Recorder).
+type recorder = inboundtest.Recorder
 
 // harness is one adapter wired to its own fake SNS and recorder.
 type harness struct {

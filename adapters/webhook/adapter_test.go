@@ -8,33 +8,18 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/internal/inbound"
+	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
 )
 
-// recorder is a Dispatcher that records what it is given, or refuses
-// everything with err (a full router).
-type recorder struct {
-	mu     sync.Mutex
-	events []bot.Event
-	err    error
-}
-
-func (r *recorder) Dispatch(ev bot.Event) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err != nil {
-		return r.err
-	}
-	r.events = append(r.events, ev)
-	return nil
-}
+// recorder keeps what is dispatched (inboundtest.Recorder).
+type recorder = inboundtest.Recorder
 
 var now = time.Date(2026, 5, 11, 8, 16, 0, 0, time.UTC)
 
@@ -83,7 +68,7 @@ func TestHandle(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := &recorder{}
 			if tc.busy {
-				rec.err = errors.New("queue full")
+				rec.Err = errors.New("queue full")
 			}
 			a, err := New(Options{Token: tc.token, Secret: tc.secret, Router: rec, Now: func() time.Time { return now }})
 			require.NoError(t, err)
@@ -98,7 +83,7 @@ func TestHandle(t *testing.T) {
 				require.True(t, errors.As(err, &rerr), "want a *bot.RequestError, got %v", err)
 				require.Equal(t, tc.status, rerr.HTTPStatus())
 				require.Equal(t, tc.code, rerr.ErrorCode())
-				require.Empty(t, rec.events, "nothing is dispatched")
+				require.Empty(t, rec.Events(), "nothing is dispatched")
 				switch tc.status {
 				case 401:
 					require.Same(t, inbound.ErrUnauthorized, err)
@@ -111,7 +96,7 @@ func TestHandle(t *testing.T) {
 			require.Equal(t, http.StatusOK, w.Code)
 			require.JSONEq(t, `{"status":"accepted","alerts":1}`, w.Body.String())
 			want := full
-			require.Equal(t, []bot.Event{{Kind: bot.EventAlert, Alert: &want, At: now}}, rec.events)
+			require.Equal(t, []bot.Event{{Kind: bot.EventAlert, Alert: &want, At: now}}, rec.Events())
 		})
 	}
 }

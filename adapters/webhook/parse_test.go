@@ -3,22 +3,16 @@ package webhook
 import (
 	"errors"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
 )
 
-func fixture(tb testing.TB, name string) []byte {
-	tb.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	require.NoError(tb, err)
-	return b
-}
+var fixture = inboundtest.Fixture
 
 var (
 	minimal = bot.Alert{

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -40,15 +41,31 @@ func TestSentinelFailover(t *testing.T) {
 	require.NoError(t, s.Create(ctx, inc, bot.TimelineEntry{Kind: bot.KindDeclared, Text: inc.Title}))
 	_, err = s.Append(ctx, 1, bot.TimelineEntry{Kind: bot.KindMessage, Text: "before the failover"})
 	require.NoError(t, err)
-	// The replica must have it before it is promoted: WAIT for one replica.
-	require.NoError(t, s.Client().Do(ctx, "WAIT", 1, 5000).Err())
+	// The replica must have it before it is promoted (WAIT for one
+	// replica), and Sentinel must see a replica it could promote; without
+	// either there is no failover to test.
+	if !poll(30*time.Second, func() bool {
+		n, err := s.Client().Do(ctx, "WAIT", 1, 1000).Int()
+		return err == nil && n >= 1
+	}) {
+		t.Skip("no replica acknowledged the writes within 30s (WAIT 1)")
+	}
+	if !poll(30*time.Second, func() bool { return promotable(ctx, sentinel, master) }) {
+		t.Skipf("Sentinel %s sees no healthy replica of %s: %s", u.Host, master, sentinelView(ctx, sentinel, master))
+	}
 
 	require.NoError(t, sentinel.Failover(ctx, master).Err())
 	var after []string
-	require.Eventually(t, func() bool {
-		after, err = sentinel.GetMasterAddrByName(ctx, master).Result()
-		return err == nil && after[1] != before[1]
-	}, 30*time.Second, 200*time.Millisecond, "Sentinel promoted the replica")
+	if !poll(30*time.Second, func() bool {
+		a, err := sentinel.GetMasterAddrByName(ctx, master).Result()
+		if err != nil || len(a) != 2 || a[1] == before[1] {
+			return false
+		}
+		after = a
+		return true
+	}) {
+		t.Fatalf("Sentinel did not promote the replica within 30s: %s", sentinelView(ctx, sentinel, master))
+	}
 	// Until the old master is turned into a replica it still takes writes
 	// that would be lost: wait for that before writing again.
 	old := redis.NewClient(&redis.Options{Addr: before[0] + ":" + before[1]})
@@ -87,4 +104,54 @@ func timelineTexts(t *testing.T, s *store.Store) []string {
 		texts = append(texts, e.Text)
 	}
 	return texts
+}
+
+// poll calls cond every 200ms until it is true or d has passed, and says
+// whether it became true. Unlike require.Eventually it runs cond on the
+// test's goroutine, so cond may set the test's variables.
+func poll(d time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// promotable says whether the Sentinel knows a replica of master that it
+// would pick for a failover: flagged only "slave" (not down or
+// disconnected), with its link to the master up.
+func promotable(ctx context.Context, sentinel *redis.SentinelClient, master string) bool {
+	replicas, err := sentinel.Replicas(ctx, master).Result()
+	if err != nil {
+		return false
+	}
+	for _, r := range replicas {
+		if r["flags"] == "slave" && r["master-link-status"] == "ok" {
+			return true
+		}
+	}
+	return false
+}
+
+// sentinelView describes what the Sentinel thinks of master and its
+// replicas, for a skip or failure message.
+func sentinelView(ctx context.Context, sentinel *redis.SentinelClient, master string) string {
+	m, err := sentinel.Master(ctx, master).Result()
+	if err != nil {
+		return "SENTINEL MASTER: " + err.Error()
+	}
+	view := fmt.Sprintf("master %s:%s flags=%s failover-state=%s;", m["ip"], m["port"], m["flags"], m["failover-state"])
+	replicas, err := sentinel.Replicas(ctx, master).Result()
+	if err != nil {
+		return view + " SENTINEL REPLICAS: " + err.Error()
+	}
+	for _, r := range replicas {
+		view += fmt.Sprintf(" replica %s flags=%s link=%s offset=%s;", r["name"], r["flags"], r["master-link-status"], r["slave-repl-offset"])
+	}
+	return view
 }

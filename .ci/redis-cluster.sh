@@ -28,11 +28,8 @@ cluster_ok() {
 }
 
 start() {
-  need redis-server
-  need redis-cli
-  stop
   local dir port
-  dir=$(new_dir)
+  dir=$(fresh_dir)
   for port in "${PORTS[@]}"; do
     redis-server --port "$port" --bind "$HOST" \
       --cluster-enabled yes --cluster-config-file "$dir/nodes-$port.conf" \

@@ -39,8 +39,12 @@ wait_for() {
 
 port_free() { ! (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
-# new_dir: make the temporary directory, remember it in $STATE, print it.
-new_dir() {
+# fresh_dir: check the tools, stop any leftover servers, then make the
+# temporary directory, remember it in $STATE and print it.
+fresh_dir() {
+  need redis-server
+  need redis-cli
+  stop
   local dir
   dir=$(mktemp -d "${TMPDIR:-/tmp}/warroom-$NAME.XXXXXX")
   echo "$dir" >"$STATE"

@@ -41,11 +41,8 @@ sentinels_ready() {
 }
 
 start() {
-  need redis-server
-  need redis-cli
-  stop
   local dir port
-  dir=$(new_dir)
+  dir=$(fresh_dir)
   for port in "${DATA_PORTS[@]}"; do
     local args=(--port "$port" --bind "$HOST" --save '' --appendonly no --daemonize yes
       --dir "$dir" --logfile "$dir/redis-$port.log")

@@ -310,6 +310,16 @@ var catalogEN = map[string]string{
 	"reason.late":        "it was too long ago to finish",
 	"reason.drill":       "a drill cannot resume",
 
+	// Private incidents: who is in their audience (handlers/audience.go).
+	"usage.add":           "add @person [@person ...]",
+	"help.add":            "Invite people to the incident channel; in a private incident they become members and may see it from anywhere.",
+	"err.already_members": "Everyone named is already in {id}.",
+	"announce.added":      "➕ {users} added to {id} by {by}.",
+	"kind.member":         "member",
+	"kind.access":         "admin access",
+	"access.entry":        "opened it as an admin with `{command}`",
+	"member.entry":        "added {user}",
+
 	// Slack.
 	"slack.ack.declare": "⏳ Declaring the incident… its channel follows in a moment.",
 

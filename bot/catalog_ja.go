@@ -310,6 +310,16 @@ var catalogJA = map[string]string{
 	"reason.late":        "時間が経ちすぎて完了できません",
 	"reason.drill":       "訓練は再開できません",
 
+	// Private incidents: who is in their audience (handlers/audience.go).
+	"usage.add":           "add @ユーザー [@ユーザー ...]",
+	"help.add":            "インシデントチャンネルに人を招待します。プライベートなインシデントでは招待した人がメンバーになり、どこからでも見られるようになります。",
+	"err.already_members": "指定した人はすでに全員 {id} に参加しています。",
+	"announce.added":      "➕ {by} さんが {users} さんを {id} に追加しました。",
+	"kind.member":         "メンバー",
+	"kind.access":         "管理者アクセス",
+	"access.entry":        "管理者として `{command}` で開きました",
+	"member.entry":        "{user} さんを追加",
+
 	// Slack.
 	"slack.ack.declare": "⏳ インシデントを宣言しています… まもなくチャンネルが作成されます。",
 

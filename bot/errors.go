@@ -44,6 +44,8 @@ const (
 	CodeFollowUpNotDone = "followup_not_done"
 	// CodeBadDate refuses a date that is not YYYY-MM-DD.
 	CodeBadDate = "bad_date"
+	// CodeAlreadyMembers refuses an add that would add nobody.
+	CodeAlreadyMembers = "already_members"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

@@ -18,13 +18,16 @@ const (
 	EventPin           EventKind = "pin"            // a message was pinned
 	EventUnpin         EventKind = "unpin"          // a message was unpinned
 	EventAlert         EventKind = "alert"          // a monitoring alert arrived
+	EventJoin          EventKind = "join"           // a person joined a channel (or was added to it)
+	EventLeave         EventKind = "leave"          // a person left a channel (or was removed from it)
 )
 
 // channelEvent reports whether events of kind k are recorded on the
 // timeline of the channel they happened in (and kept in its order).
 func (k EventKind) channelEvent() bool {
 	switch k {
-	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventUnreact, EventPin, EventUnpin:
+	case EventMessage, EventMessageEdit, EventMessageDelete, EventReaction, EventUnreact, EventPin, EventUnpin,
+		EventJoin, EventLeave:
 		return true
 	}
 	return false

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -238,6 +239,63 @@ type Incident struct {
 	// Drill marks a practice incident: it is left out of stats, metrics
 	// and search unless asked for.
 	Drill bool `json:"drill,omitempty"`
+	// Private incidents exist only for their audience (Admits, and the
+	// handlers' audience rule): for everyone else they are not found.
+	// Privacy is chosen at declaration and never changes.
+	Private bool `json:"private,omitempty"`
+	// Members are the user IDs, on the incident's platform, of the people
+	// of a private incident: those Warroom invited or saw join its
+	// channel (and not leave), and those who spoke there. Role holders
+	// belong to the audience whether or not they are listed. Public
+	// incidents keep no members.
+	Members []string `json:"members,omitempty"`
+}
+
+// Admits reports whether the person with userID on platform belongs to the
+// incident's audience as its record knows it: anyone for a public incident;
+// for a private one, its members and role holders on its own platform.
+// Admins, and people the platform itself vouches for, are the handlers'
+// business.
+func (i *Incident) Admits(platform, userID string) bool {
+	if !i.Private {
+		return true
+	}
+	if userID == "" || platform != i.Platform {
+		return false
+	}
+	if slices.Contains(i.Members, userID) {
+		return true
+	}
+	for _, u := range i.Roles {
+		if u.ID == userID {
+			return true
+		}
+	}
+	return false
+}
+
+// AddMembers lists userIDs among a private incident's members and reports
+// whether any was new; a public incident keeps no members.
+func (i *Incident) AddMembers(userIDs ...string) bool {
+	if !i.Private {
+		return false
+	}
+	changed := false
+	for _, id := range userIDs {
+		if id != "" && !slices.Contains(i.Members, id) {
+			i.Members = append(i.Members, id)
+			changed = true
+		}
+	}
+	return changed
+}
+
+// RemoveMember takes userID off the members and reports whether it was
+// there.
+func (i *Incident) RemoveMember(userID string) bool {
+	n := len(i.Members)
+	i.Members = slices.DeleteFunc(i.Members, func(id string) bool { return id == userID })
+	return len(i.Members) != n
 }
 
 // Key is the incident's human identifier, "INC-42".

@@ -48,3 +48,15 @@ type ChannelSpec struct {
 type Enricher interface {
 	Enrich(ctx context.Context, ev *Event)
 }
+
+// Roster is implemented by platforms on which the people of an incident's
+// conversation are not something Warroom can follow through events, and
+// must be asked of the platform (Teams: every member of the restricted
+// channel whose threads hold private incidents). Implementations cache
+// their answers briefly: the audience rule asks for every private
+// incident it shows.
+type Roster interface {
+	// InConversation reports whether the user with userID may read the
+	// conversation channelID (a channel, or a thread of one).
+	InConversation(ctx context.Context, channelID, userID string) (bool, error)
+}

@@ -20,6 +20,8 @@ const (
 	KindChannel  EntryKind = "channel"  // the incident channel was created or bound
 	KindFlag     EntryKind = "flag"     // a message was pinned or marked; RefersTo names it
 	KindFollowup EntryKind = "followup" // a follow-up was added or changed state; Data holds "n", "action", "state"
+	KindMember   EntryKind = "member"   // a person was added to a private incident; Data holds "user_id", "user_name"
+	KindAccess   EntryKind = "access"   // an admin outside a private incident's audience saw or changed it; Data holds "command"
 )
 
 // TimelineEntry is one append-only record in an incident's timeline. Nothing

@@ -141,7 +141,7 @@ func (a *apiHandler) listIncidents(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	incs, err := a.store.List(r.Context(), store.ListQuery{Open: open, Limit: limit})
+	incs, err := a.store.List(r.Context(), store.ListQuery{Open: open, Limit: limit, Keep: public})
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -160,13 +160,30 @@ func (a *apiHandler) getIncident(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	inc, err := a.store.Get(r.Context(), id)
+	inc, err := a.incident(r.Context(), id)
 	if err != nil {
 		a.writeError(w, r, incidentError(id, err))
 		return
 	}
 	WriteJSON(w, http.StatusOK, newAPIIncident(inc))
 }
+
+// incident reads incident id for the API. The API's token stands for no
+// person, so a private incident is not found (the audience rule, as for
+// anyone outside its audience).
+func (a *apiHandler) incident(ctx context.Context, id int64) (*bot.Incident, error) {
+	inc, err := a.store.Get(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !public(inc) {
+		return nil, fmt.Errorf("incident %d is private: %w", id, bot.ErrNotFound)
+	}
+	return inc, nil
+}
+
+// public keeps the incidents nobody in particular may see.
+func public(inc *bot.Incident) bool { return !inc.Private }
 
 // getTimeline serves GET /api/incidents/{id}/timeline.
 func (a *apiHandler) getTimeline(w http.ResponseWriter, r *http.Request) {
@@ -189,6 +206,10 @@ func (a *apiHandler) getTimeline(w http.ResponseWriter, r *http.Request) {
 	tq := store.TimelineQuery{After: after, Last: limit}
 	if after != "" {
 		tq = store.TimelineQuery{After: after, Limit: limit}
+	}
+	if _, err := a.incident(r.Context(), id); err != nil {
+		a.writeError(w, r, incidentError(id, err))
+		return
 	}
 	entries, err := a.store.Timeline(r.Context(), id, tq)
 	if err != nil {
@@ -219,6 +240,10 @@ func (a *apiHandler) getPostmortem(s *Service) http.HandlerFunc {
 				return
 			}
 			lang = l
+		}
+		if _, err := a.incident(r.Context(), id); err != nil {
+			a.writeError(w, r, incidentError(id, err))
+			return
 		}
 		md, err := s.Postmortem(r.Context(), id, lang)
 		if err != nil {

@@ -59,17 +59,21 @@ func (s *Service) declare(ctx context.Context, req *bot.Request) error {
 	if utf8.RuneCountInString(d.Title) > maxTitle {
 		return bot.Errorf(bot.CodeTooLong, "field", req.T("form.title"), "max", fmt.Sprint(maxTitle))
 	}
-	d.Private = s.opts.PrivateChannels
+	d.Private = d.Private || s.opts.PrivateChannels
 	_, err := s.open(ctx, req, d)
 	return err
 }
 
-// parseDeclaration reads "Checkout is failing P1 @bob": the first P1..P4 or
-// SEV1..SEV4 word is the priority, mentions are responders, the rest is the
-// title.
+// parseDeclaration reads "Checkout is failing P1 @bob private": the first
+// P1..P4 or SEV1..SEV4 word is the priority, mentions are responders, a
+// last word "private" (or "--private" anywhere) makes it private, the rest
+// is the title.
 func parseDeclaration(c bot.Command) declaration {
 	var d declaration
 	words := c.Args
+	if n := len(words); n > 1 && privateWord(words[n-1], false) {
+		d.Private, words = true, words[:n-1]
+	}
 	var title []string
 	for _, w := range words {
 		if u, ok := bot.ParseMention(w); ok {
@@ -80,10 +84,24 @@ func parseDeclaration(c bot.Command) declaration {
 			d.Priority = p
 			continue
 		}
+		if privateWord(w, true) {
+			d.Private = true
+			continue
+		}
 		title = append(title, w)
 	}
 	d.Title = strings.Trim(strings.Join(title, " "), `"'“”「」 `)
 	return d
+}
+
+// privateWord reports whether w asks for a private incident: "--private"
+// anywhere, and, unless flagOnly (for the last word), also "private" or
+// "非公開", so that a title such as "Private key leaked" stays whole.
+func privateWord(w string, flagOnly bool) bool {
+	if strings.EqualFold(w, "--private") {
+		return true
+	}
+	return !flagOnly && (strings.EqualFold(w, "private") || w == "非公開")
 }
 
 // strictPriorityWord keeps words like "high" or "1" inside titles ("High
@@ -281,6 +299,15 @@ func (s *Service) newIncident(req *bot.Request, d declaration, id int64, ch bot.
 		ID: id, Title: d.Title, Description: d.Description, Status: bot.StatusInvestigating,
 		Priority: d.Priority, Platform: req.Platform.Name(), Channel: ch,
 		DeclaredBy: req.Event.User, Source: "manual", CreatedAt: now, AckedAt: now, Announce: d.Announce,
+		Private: d.Private,
+	}
+	// The people Warroom puts in a private incident's channel are its
+	// first members (furnish invites the same people).
+	if d.Alert == nil {
+		inc.AddMembers(req.Event.User.ID)
+	}
+	for _, u := range d.Responders {
+		inc.AddMembers(u.ID)
 	}
 	declared := s.entry(req, bot.KindDeclared, d.Title)
 	declared.Data = map[string]string{"priority": d.Priority.String(), "channel": ch.Name}
@@ -303,6 +330,7 @@ func (s *Service) newIncident(req *bot.Request, d declaration, id int64, ch bot.
 	if !d.Commander.IsZero() {
 		commander = d.Commander
 	}
+	inc.AddMembers(commander.ID)
 	inc.Roles = map[bot.Role]bot.User{bot.RoleCommander: commander}
 	role := s.entry(req, bot.KindRole, "")
 	role.Data = map[string]string{"role": string(bot.RoleCommander), "user_id": commander.ID, "user_name": commander.Name}

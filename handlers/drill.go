@@ -679,8 +679,8 @@ func drillRoleTakes(entries []bot.TimelineEntry, inc *bot.Incident) []roleTake {
 // searchDrills finds the drills among the drillScan most recent incidents
 // whose title, description or summary holds every word of q, newest first;
 // drills are not in the search index.
-func (s *Service) searchDrills(ctx context.Context, q string, limit int) ([]*bot.Incident, error) {
-	recent, err := s.store.List(ctx, store.ListQuery{Limit: drillScan})
+func (s *Service) searchDrills(ctx context.Context, req *bot.Request, q string, limit int) ([]*bot.Incident, error) {
+	recent, err := s.store.List(ctx, store.ListQuery{Limit: drillScan, Keep: s.seesFunc(ctx, req)})
 	if err != nil {
 		return nil, err
 	}

@@ -258,6 +258,7 @@ func (s *Service) incidentFollowUps(ctx context.Context, req *bot.Request) error
 
 func (s *Service) openFollowUps(ctx context.Context, req *bot.Request, key string, q store.FollowUpQuery) error {
 	q.Limit = followUpsShown + 1
+	q.Keep = s.followUpsSeen(ctx, req)
 	fs, err := s.store.OpenFollowUps(ctx, q)
 	if err != nil {
 		return err
@@ -276,6 +277,22 @@ func (s *Service) openFollowUps(ctx context.Context, req *bot.Request, key strin
 	}
 	msg.Text = strings.Join(lines, "\n")
 	return req.Reply(ctx, msg)
+}
+
+// followUpsSeen keeps the follow-ups of the incidents req's person sees
+// (the audience rule), looking each incident up once.
+func (s *Service) followUpsSeen(ctx context.Context, req *bot.Request) func(*bot.FollowUp) bool {
+	sees := s.seesFunc(ctx, req)
+	seen := map[int64]bool{}
+	return func(f *bot.FollowUp) bool {
+		ok, known := seen[f.Incident]
+		if !known {
+			inc, err := s.store.Get(ctx, f.Incident)
+			ok = err == nil && sees(inc)
+			seen[f.Incident] = ok
+		}
+		return ok
+	}
 }
 
 // followUpLine renders f with the catalog's line key.

@@ -77,6 +77,14 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 		what = roleLabel(lang, bot.Role(d["role"])) + ": " + who
 	case bot.KindEdit, bot.KindDelete, bot.KindFlag:
 		what = "(" + e.RefersTo + ")"
+	case bot.KindMember:
+		who := d["user_name"]
+		if who == "" {
+			who = d["user_id"]
+		}
+		what = bot.T(lang, "member.entry", "user", who)
+	case bot.KindAccess:
+		what = bot.T(lang, "access.entry", "command", d["command"])
 	}
 	switch {
 	case what == "":
@@ -109,7 +117,7 @@ func (s *Service) summary(ctx context.Context, req *bot.Request) error {
 // list handles "list [all]": open incidents, or the most recent ones.
 func (s *Service) list(ctx context.Context, req *bot.Request) error {
 	all := strings.EqualFold(req.Command.Arg(0), "all")
-	incs, err := s.store.List(ctx, store.ListQuery{Open: !all, Limit: 25})
+	incs, err := s.store.List(ctx, store.ListQuery{Open: !all, Limit: 25, Keep: s.seesFunc(ctx, req)})
 	if err != nil {
 		return err
 	}

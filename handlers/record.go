@@ -48,9 +48,11 @@ func (s *Service) record(ctx context.Context, reqs []*bot.Request) error {
 	}
 	var errs []error
 	for _, k := range order {
-		if err := s.recordChannel(ctx, channels[k]); err != nil {
+		found := map[string]*bot.Incident{}
+		if err := s.recordChannel(ctx, channels[k], found); err != nil {
 			errs = append(errs, err)
 		}
+		s.membership(ctx, channels[k], found)
 	}
 	return errors.Join(errs...)
 }
@@ -67,7 +69,7 @@ type recorded struct {
 // Before an entry goes to the spool, the entries collected ahead of it are
 // appended (or spooled, ahead of it), so that a spooled entry never
 // overtakes an earlier one of its timeline.
-func (s *Service) recordChannel(ctx context.Context, reqs []*bot.Request) error {
+func (s *Service) recordChannel(ctx context.Context, reqs []*bot.Request, found map[string]*bot.Incident) error {
 	sp := s.opts.Spool
 	var errs []error
 	var pending []recorded
@@ -83,7 +85,6 @@ func (s *Service) recordChannel(ctx context.Context, reqs []*bot.Request) error 
 			errs = append(errs, err)
 		}
 	}
-	found := map[string]*bot.Incident{}
 	for _, req := range reqs {
 		ev := req.Event
 		e, ok := recordedEntry(ev)

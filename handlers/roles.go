@@ -29,6 +29,9 @@ func (s *Service) role(ctx context.Context, req *bot.Request) error {
 			return nil, bot.Errorf(bot.CodeAlreadyHolds, "user", user.Display(), "role", roleLabel(req.Lang, r), "id", inc.Key())
 		}
 		inc.Roles = withRole(inc.Roles, r, user)
+		// A role holder of a private incident is one of its members, and
+		// stays one after handing the role on.
+		inc.AddMembers(user.ID)
 		e := s.entry(req, bot.KindRole, "")
 		e.Data = map[string]string{"role": string(r), "user_id": user.ID, "user_name": user.Name, "previous": previous.Display()}
 		return []bot.TimelineEntry{e}, nil

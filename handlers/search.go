@@ -46,11 +46,12 @@ func (s *Service) search(ctx context.Context, req *bot.Request) error {
 	var incs []*bot.Incident
 	var err error
 	if drills {
-		incs, err = s.searchDrills(ctx, q, searchResults)
+		incs, err = s.searchDrills(ctx, req, q, searchResults)
 	} else {
 		var hits []store.SearchHit
 		if hits, err = s.store.Search(ctx, q, 2*searchResults); err == nil {
-			incs, err = s.incidents(ctx, hits, searchResults, func(inc *bot.Incident) bool { return !inc.Drill })
+			sees := s.seesFunc(ctx, req)
+			incs, err = s.incidents(ctx, hits, searchResults, func(inc *bot.Incident) bool { return !inc.Drill && sees(inc) })
 		}
 	}
 	if err != nil {
@@ -127,7 +128,9 @@ func (s *Service) similar(ctx context.Context, inc *bot.Incident, limit int) []*
 	var out []*bot.Incident
 	seen := map[int64]bool{inc.ID: true}
 	keep := func(c *bot.Incident) bool {
-		ok := !seen[c.ID] && !c.Drill && (c.Status == bot.StatusResolved || c.Status == bot.StatusClosed)
+		// A hint is posted in a channel whose people may change: it never
+		// names a private incident.
+		ok := !seen[c.ID] && !c.Drill && !c.Private && (c.Status == bot.StatusResolved || c.Status == bot.StatusClosed)
 		seen[c.ID] = true
 		return ok
 	}

@@ -173,6 +173,7 @@ func (s *Service) routes() []bot.Route {
 		{Name: "priority", Aliases: []string{"sev", "severity"}, Scope: bot.NeedsIncident, Permission: "priority", Handler: s.priority},
 		{Name: "role", Aliases: []string{"assign"}, Scope: bot.NeedsIncident, Permission: "role", Handler: s.role},
 		{Name: "roles", Scope: bot.NeedsIncident, Handler: s.roles},
+		{Name: "add", Aliases: []string{"invite"}, Scope: bot.NeedsIncident, Permission: "add", Handler: s.add},
 		{Name: "note", Scope: bot.NeedsIncident, Permission: "note", Handler: s.note},
 		{Name: "update", Scope: bot.NeedsIncident, Permission: "update", Handler: s.update},
 		{Name: "resolve", Scope: bot.NeedsIncident, Permission: "resolve", Handler: s.resolve},
@@ -193,12 +194,24 @@ func (s *Service) routes() []bot.Route {
 }
 
 // ResolveIncident implements bot.Resolver: the incident named with INC-n,
-// else the one whose channel the event came from.
+// else the one whose channel the event came from, if the requester is in
+// its audience (audience.go); a private incident is not found by anyone
+// else.
 func (s *Service) ResolveIncident(ctx context.Context, req *bot.Request) (*bot.Incident, error) {
+	var inc *bot.Incident
+	var err error
 	if id := req.Command.Incident; id != 0 {
-		return s.store.Get(ctx, id)
+		inc, err = s.store.Get(ctx, id)
+	} else {
+		inc, err = s.incidentIn(ctx, req.Event)
 	}
-	return s.incidentIn(ctx, req.Event)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.admit(ctx, req, inc); err != nil {
+		return nil, err
+	}
+	return inc, nil
 }
 
 // incidentIn finds the incident of the conversation ev happened in: its
@@ -237,8 +250,8 @@ func (s *Service) announce(ctx context.Context, p bot.Platform, inc *bot.Inciden
 	if inc.Announce != "" {
 		channel = inc.Announce
 	}
-	if channel == "" || inc.Platform != p.Name() || inc.Drill {
-		return // a drill never reaches the people following real incidents
+	if channel == "" || inc.Platform != p.Name() || inc.Drill || inc.Private {
+		return // a drill never reaches the people following real incidents, nor a private one anybody else
 	}
 	msg := bot.Message{Text: text}
 	if inc.Channel.URL != "" {

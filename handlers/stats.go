@@ -69,14 +69,21 @@ type Percentiles struct {
 }
 
 // Stats computes the response metrics of the incidents created in the
-// last days days (1 to 366) up to now. Drills are left out.
+// last days days (1 to 366) up to now, as nobody in particular sees them:
+// drills and private incidents are left out.
 func (s *Service) Stats(ctx context.Context, days int) (*Stats, error) {
+	return s.stats(ctx, days, nil)
+}
+
+// stats is Stats for req's person: the private incidents in their
+// audience count too (a nil req is nobody).
+func (s *Service) stats(ctx context.Context, days int, req *bot.Request) (*Stats, error) {
 	if days < 1 || days > statsMaxDays {
 		return nil, fmt.Errorf("stats: days must be from 1 to %d, not %d", statsMaxDays, days)
 	}
 	to := s.opts.Now().UTC()
 	from := to.Add(-time.Duration(days) * 24 * time.Hour)
-	incs, err := s.store.List(ctx, store.ListQuery{Since: from, Limit: statsMaxIncidents})
+	incs, err := s.store.List(ctx, store.ListQuery{Since: from, Limit: statsMaxIncidents, Keep: s.seesFunc(ctx, req)})
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +166,7 @@ func (s *Service) statsCommand(ctx context.Context, req *bot.Request) error {
 		}
 		days = d
 	}
-	st, err := s.Stats(ctx, days)
+	st, err := s.stats(ctx, days, req)
 	if err != nil {
 		return err
 	}

@@ -38,6 +38,9 @@ type FollowUpQuery struct {
 	DueBy time.Time
 	// Limit caps the result; 0 means DefaultFollowUpLimit.
 	Limit int
+	// Keep, when set, leaves out the follow-ups it rejects (the handlers'
+	// audience rule); the result still holds up to Limit.
+	Keep func(*bot.FollowUp) bool
 }
 
 // AddFollowUp stores f as the next follow-up of incident f.Incident and, in
@@ -224,7 +227,7 @@ func (s *Store) OpenFollowUps(ctx context.Context, q FollowUpQuery) ([]bot.Follo
 					continue
 				}
 			}
-			if (q.Owner == "" || f.Owner.ID == q.Owner) && len(out) < limit {
+			if (q.Owner == "" || f.Owner.ID == q.Owner) && len(out) < limit && (q.Keep == nil || q.Keep(f)) {
 				out = append(out, *f)
 			}
 		}

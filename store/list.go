@@ -30,6 +30,10 @@ type ListQuery struct {
 	// if a whole page of older ones is numbered after it, which replicas'
 	// clocks a little apart cannot cause.)
 	Since time.Time
+	// Keep, when set, leaves out the incidents it rejects (the handlers'
+	// audience rule); List still returns up to Limit incidents, reading on
+	// past the rejected ones.
+	Keep func(*bot.Incident) bool
 }
 
 // sincePage is List's page size with ListQuery.Since.
@@ -75,6 +79,7 @@ func (s *Store) List(ctx context.Context, q ListQuery) ([]*bot.Incident, error) 
 			case inc == nil || (q.Open && !inc.Status.Open()):
 				stale = append(stale, members[i])
 			case inc.CreatedAt.Before(q.Since):
+			case q.Keep != nil && !q.Keep(inc):
 			case len(out) < limit:
 				out = append(out, inc)
 			}

@@ -270,6 +270,17 @@ func (a *Adapter) toEvent(in innerEvent) (bot.Event, bool) {
 			kind = bot.EventUnpin
 		}
 		return bot.Event{Kind: kind, User: bot.User{ID: in.User}, Channel: in.ChannelID, Ref: in.Item.Message.TS}, true
+	case "member_joined_channel", "member_left_channel":
+		// {"type": "member_joined_channel", "user": "U2", "channel": "C1",
+		//  "channel_type": "G", "team": "T1", "inviter": "U1"}
+		if in.User == "" || in.Channel == "" || mine(in.User, "") {
+			return bot.Event{}, false
+		}
+		kind := bot.EventJoin
+		if in.Type == "member_left_channel" {
+			kind = bot.EventLeave
+		}
+		return bot.Event{Kind: kind, User: bot.User{ID: in.User}, Channel: in.Channel}, true
 	}
 	return bot.Event{}, false
 }

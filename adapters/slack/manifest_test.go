@@ -30,14 +30,18 @@ var methodScopes = map[string][]string{
 	"apps.connections.open":  nil, // app-level token, connections:write
 }
 
-// eventScopes is every event the adapter reads, with its scope.
-var eventScopes = map[string]string{
-	"message.channels": "channels:history",
-	"message.groups":   "groups:history",
-	"reaction_added":   "reactions:read",
-	"reaction_removed": "reactions:read",
-	"pin_added":        "pins:read",
-	"pin_removed":      "pins:read",
+// eventScopes is every event the adapter reads, with its scopes (the
+// membership events need one scope for public and one for private
+// channels).
+var eventScopes = map[string][]string{
+	"message.channels":      {"channels:history"},
+	"message.groups":        {"groups:history"},
+	"reaction_added":        {"reactions:read"},
+	"reaction_removed":      {"reactions:read"},
+	"pin_added":             {"pins:read"},
+	"pin_removed":           {"pins:read"},
+	"member_joined_channel": {"channels:read", "groups:read"},
+	"member_left_channel":   {"channels:read", "groups:read"},
 }
 
 type manifest struct {
@@ -79,8 +83,10 @@ func TestManifestScopes(t *testing.T) {
 		}
 	}
 	var events []string
-	for ev, s := range eventScopes {
-		need[s] = true
+	for ev, scopes := range eventScopes {
+		for _, s := range scopes {
+			need[s] = true
+		}
 		events = append(events, ev)
 	}
 	want := make([]string, 0, len(need))

@@ -1,0 +1,252 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/bot/bottest"
+)
+
+// privateEnv is a world with one private incident (INC-1, alice leads,
+// bob responds, a password pasted in its channel) and one public one
+// (INC-2); carol is in neither.
+type privateEnv struct {
+	*env
+	priv, pub *bot.Incident
+	carol     bot.User
+}
+
+func newPrivateEnv(t *testing.T, opts Options) *privateEnv {
+	t.Helper()
+	if opts.Announce == nil {
+		opts.Announce = map[string]string{"test": "CANN"}
+	}
+	e := &privateEnv{env: newEnv(t, opts), carol: bot.User{ID: "U3", Name: "carol"}}
+	e.priv = e.declare("Payroll data exposed P1 <@U2|bob> private")
+	require.True(t, e.priv.Private)
+	require.Equal(t, []string{"U1", "U2"}, e.priv.Members, "the declarer and the responder")
+	e.send(e.priv.Channel.ID, bot.Event{Kind: bot.EventMessage, User: e.bob, Text: "the password was hunter2zebra", Ref: "m1"})
+	e.pub = e.declare("Search is slow P3")
+	require.False(t, e.pub.Private)
+	return e
+}
+
+func (e *privateEnv) send(channel string, ev bot.Event) {
+	e.t.Helper()
+	ev.Platform, ev.Channel = "test", channel
+	require.NoError(e.t, e.r.Serve(context.Background(), ev))
+}
+
+// reply runs line as user in channel and returns what they were told.
+func (e *privateEnv) reply(user bot.User, channel, line string) (string, error) {
+	e.t.Helper()
+	e.p.Reset()
+	err := e.run(user, channel, line)
+	var out []string
+	for _, c := range e.p.Calls("Reply", "Post") {
+		out = append(out, bottest.Text(c.Msg))
+	}
+	return strings.Join(out, "\n"), err
+}
+
+func TestPrivateIncidentIsNotFoundByOutsiders(t *testing.T) {
+	e := newPrivateEnv(t, Options{})
+	before := e.timeline(e.priv.ID)
+	never, neverErr := e.reply(e.carol, "CGEN", "INC-99 timeline")
+	require.Equal(t, bot.CodeNotFound, bot.CodeOf(neverErr))
+
+	for _, line := range []string{
+		"timeline", "summary", "postmortem", "note I was here", "role commander me", "roles",
+		"resolve", "close --force", "ack", "status identified", "priority P2", "update all fine",
+		"add <@U3|carol>", "followup add rotate keys", "followups", "reopen",
+	} {
+		t.Run(line, func(t *testing.T) {
+			got, err := e.reply(e.carol, "CGEN", "INC-1 "+line)
+			require.Equal(t, bot.CodeNotFound, bot.CodeOf(err))
+			// Word for word what a number never used gets.
+			require.Equal(t, strings.ReplaceAll(never, "INC-99", "INC-1"), got)
+			require.Empty(t, e.p.Calls("Invite", "Post", "Update", "SetTopic"), "nothing said or changed anywhere")
+		})
+	}
+	require.Equal(t, before, e.timeline(e.priv.ID), "the timeline is untouched")
+	inc := e.get(e.priv.ID)
+	require.Equal(t, e.alice, inc.Roles[bot.RoleCommander])
+	require.Equal(t, bot.StatusInvestigating, inc.Status)
+	require.Equal(t, bot.P1, inc.Priority)
+}
+
+func TestPrivateIncidentLeftOutOfListsForOutsiders(t *testing.T) {
+	e := newPrivateEnv(t, Options{})
+	e.must(e.alice, e.priv.Channel.ID, "followup add rotate the leaked keys")
+	e.must(e.alice, e.pub.Channel.ID, "followup add add an index")
+	e.must(e.alice, e.priv.Channel.ID, "resolve contained")
+	leaks := []string{"INC-1", "Payroll", e.priv.Channel.Name, "hunter2zebra", "rotate the leaked keys"}
+	for _, line := range []string{"list", "list all", "search payroll", "search hunter2zebra", "search --drills payroll", "followups open", "stats 30"} {
+		t.Run(line, func(t *testing.T) {
+			got, _ := e.reply(e.carol, "CGEN", line)
+			for _, leak := range leaks {
+				if !strings.Contains(line, strings.ToLower(leak)) { // the echoed query is no leak
+					require.NotContains(t, got, leak)
+				}
+			}
+			require.NotContains(t, got, "INC-1")
+			seen, _ := e.reply(e.bob, "CGEN", line)
+			switch line {
+			case "list all", "search payroll", "search hunter2zebra":
+				require.Contains(t, seen, "INC-1", "a member sees it from anywhere")
+			case "followups open":
+				require.Contains(t, seen, "rotate the leaked keys")
+			}
+		})
+	}
+	list, _ := e.reply(e.carol, "CGEN", "list all")
+	require.Contains(t, list, "INC-2", "public incidents stay listed")
+
+	st, err := e.svc.stats(context.Background(), 30, &bot.Request{Event: &bot.Event{Platform: "test", User: e.carol}, Platform: e.p})
+	require.NoError(t, err)
+	require.Equal(t, 1, st.Overall.Declared, "carol counts only the public incident")
+	st, err = e.svc.stats(context.Background(), 30, &bot.Request{Event: &bot.Event{Platform: "test", User: e.bob}, Platform: e.p})
+	require.NoError(t, err)
+	require.Equal(t, 2, st.Overall.Declared)
+	st, err = e.svc.Stats(context.Background(), 30)
+	require.NoError(t, err)
+	require.Equal(t, 1, st.Overall.Declared, "nobody in particular counts public incidents only")
+}
+
+func TestPrivateIncidentNeverAnnouncedNorHinted(t *testing.T) {
+	e := newPrivateEnv(t, Options{})
+	for _, c := range e.p.Calls("Post") {
+		if c.Channel == "CANN" {
+			require.NotContains(t, bottest.Text(c.Msg), "Payroll")
+		}
+	}
+	e.must(e.alice, e.priv.Channel.ID, "resolve contained")
+	e.p.Reset()
+	next := e.declare("Payroll data exposed again")
+	for _, c := range e.p.Calls("Post") {
+		require.NotContains(t, bottest.Text(c.Msg), "INC-1", "no similar-incident hint names the private one (in %s)", c.Channel)
+	}
+	require.NotZero(t, next.ID)
+}
+
+func TestPrivateIncidentMembers(t *testing.T) {
+	e := newPrivateEnv(t, Options{Admins: []string{"UADM"}})
+	dave, eve := bot.User{ID: "U4", Name: "dave"}, bot.User{ID: "U5", Name: "eve"}
+	ch := e.priv.Channel.ID
+
+	// The declarer, the responder and whoever acts inside the channel see it.
+	for _, u := range []bot.User{e.alice, e.bob} {
+		_, err := e.reply(u, "CGEN", "INC-1 summary")
+		require.NoError(t, err, u.Name)
+	}
+	_, err := e.reply(e.carol, ch, "summary")
+	require.NoError(t, err, "acting inside the channel is being in it")
+
+	// add makes a member and invites them.
+	_, err = e.reply(e.bob, "CGEN", "INC-1 add <@U3|carol>")
+	require.NoError(t, err)
+	inv, ok := e.p.Last("Invite")
+	require.True(t, ok)
+	require.Equal(t, ch, inv.Channel)
+	require.Equal(t, []string{"U3"}, inv.Users)
+	require.Contains(t, e.get(e.priv.ID).Members, "U3")
+	tl := e.timeline(e.priv.ID)
+	require.Equal(t, bot.KindMember, tl[len(tl)-1].Kind)
+	require.Equal(t, "U3", tl[len(tl)-1].Data["user_id"])
+	_, err = e.reply(e.carol, "CGEN", "INC-1 timeline")
+	require.NoError(t, err)
+	_, err = e.reply(e.bob, "CGEN", "INC-1 add <@U3|carol>")
+	require.Equal(t, bot.CodeAlreadyMembers, bot.CodeOf(err))
+
+	// A role given by a member to an outsider makes them a member, invited.
+	_, err = e.reply(e.alice, "CGEN", "INC-1 role scribe <@U4|dave>")
+	require.NoError(t, err)
+	inv, _ = e.p.Last("Invite")
+	require.Equal(t, []string{"U4"}, inv.Users)
+	require.Contains(t, e.get(e.priv.ID).Members, "U4")
+	_, err = e.reply(dave, "CGEN", "INC-1 summary")
+	require.NoError(t, err)
+
+	// Joining and leaving the channel follow the platform's events.
+	_, err = e.reply(eve, "CGEN", "INC-1 summary")
+	require.Equal(t, bot.CodeNotFound, bot.CodeOf(err))
+	e.send(ch, bot.Event{Kind: bot.EventJoin, User: eve})
+	_, err = e.reply(eve, "CGEN", "INC-1 summary")
+	require.NoError(t, err, "eve joined")
+	e.send(ch, bot.Event{Kind: bot.EventLeave, User: eve})
+	_, err = e.reply(eve, "CGEN", "INC-1 summary")
+	require.Equal(t, bot.CodeNotFound, bot.CodeOf(err), "eve left")
+	e.send(ch, bot.Event{Kind: bot.EventLeave, User: e.alice})
+	_, err = e.reply(e.alice, "CGEN", "INC-1 summary")
+	require.NoError(t, err, "the commander stays in the audience through the role")
+
+	// Someone Warroom saw speak in the channel is a member (a missed join).
+	frank := bot.User{ID: "U6", Name: "frank"}
+	e.send(ch, bot.Event{Kind: bot.EventMessage, User: frank, Text: "I am on it", Ref: "m9"})
+	_, err = e.reply(frank, "CGEN", "INC-1 summary")
+	require.NoError(t, err)
+
+	// Events in a public incident's channel keep no members.
+	e.send(e.pub.Channel.ID, bot.Event{Kind: bot.EventJoin, User: eve})
+	require.Empty(t, e.get(e.pub.ID).Members)
+
+	// An admin may do anything, and it is written on the timeline.
+	admin := bot.User{ID: "UADM", Name: "root"}
+	before := len(e.timeline(e.priv.ID))
+	_, err = e.reply(admin, "CGEN", "INC-1 timeline")
+	require.NoError(t, err)
+	tl = e.timeline(e.priv.ID)
+	require.Len(t, tl, before+1)
+	require.Equal(t, bot.KindAccess, tl[before].Kind)
+	require.Equal(t, "timeline", tl[before].Data["command"])
+	require.Equal(t, admin, tl[before].Author)
+	list, _ := e.reply(admin, "CGEN", "list")
+	require.Contains(t, list, "INC-1")
+}
+
+func TestPrivateWordInDeclare(t *testing.T) {
+	for line, want := range map[string]struct {
+		title   string
+		private bool
+	}{
+		"Payroll leak P1 @bob private": {"Payroll leak", true},
+		"Payroll leak 非公開":             {"Payroll leak", true},
+		"--private Payroll leak":       {"Payroll leak", true},
+		"Private key leaked":           {"Private key leaked", false},
+		"private":                      {"private", false},
+	} {
+		d := parseDeclaration(bot.Parse("declare " + line))
+		require.Equal(t, want.title, d.Title, line)
+		require.Equal(t, want.private, d.Private, line)
+	}
+}
+
+func TestAPIHidesPrivateIncidents(t *testing.T) {
+	e := newPrivateEnv(t, Options{})
+	api := e.svc.API("")
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	code, body := get("/api/incidents")
+	require.Equal(t, http.StatusOK, code)
+	require.NotContains(t, body, "Payroll")
+	require.Contains(t, body, "Search is slow")
+	_, never := get("/api/incidents/99")
+	for _, path := range []string{"/api/incidents/1", "/api/incidents/INC-1/timeline", "/api/incidents/1/postmortem.md", "/api/incidents/1/timeline?limit=5"} {
+		code, body := get(path)
+		require.Equal(t, http.StatusNotFound, code, path)
+		require.Equal(t, strings.ReplaceAll(never, "INC-99", "INC-1"), body, path)
+	}
+	_, body = get("/api/stats?days=30")
+	require.Contains(t, body, `"declared":1`)
+	code, _ = get("/api/incidents/2/timeline")
+	require.Equal(t, http.StatusOK, code)
+}

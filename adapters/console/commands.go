@@ -148,7 +148,9 @@ func (s *session) join(args string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ch := c.channelByName(name)
-	if ch == nil {
+	if ch == nil || !c.visible(ch) {
+		// A private channel is no channel to someone outside it, as in
+		// Slack: the same answer as for a name never used.
 		c.println(c.t("console.unknown_channel", "channel", strings.TrimPrefix(name, "#")))
 		return
 	}
@@ -165,6 +167,9 @@ func (s *session) list() {
 	defer c.mu.Unlock()
 	lines := []string{c.t("console.channels")}
 	for _, ch := range c.channels {
+		if !c.visible(ch) {
+			continue
+		}
 		l := indent + "  #" + ch.name
 		if ch == c.current {
 			l = indent + "→ #" + ch.name + " " + c.t("console.channel.current")
@@ -183,6 +188,10 @@ func (s *session) list() {
 	c.println(lines...)
 }
 
+// visible reports whether the current user may see ch: a private channel
+// only shows to its members.
+func (c *Console) visible(ch *channel) bool { return !ch.private || ch.members[c.user] }
+
 // switchUser handles "/user <name>".
 func (s *session) switchUser(args string) {
 	if strings.TrimSpace(args) == "" {
@@ -199,4 +208,9 @@ func (s *session) switchUser(args string) {
 	defer c.mu.Unlock()
 	c.user = name
 	c.println(c.t("console.user", "user", name))
+	if !c.visible(c.current) {
+		// Someone else cannot stay in a private channel they are not in.
+		c.current = c.channelByName(general)
+		c.println(c.t("console.joined", "channel", c.current.name))
+	}
 }

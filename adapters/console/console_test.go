@@ -24,6 +24,7 @@ import (
 var day = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
 const incChannel = "inc-20261125-1-checkout-is-failing"
+const incChannelPrivate = "inc-20261125-1-payroll-data-exposed"
 
 // harness is a real router with the real handlers on a real store (REDIS_URL
 // or miniredis); each run pipes a script through a fresh console on it.
@@ -569,4 +570,45 @@ func TestPlatform(t *testing.T) {
 	wg.Wait()
 	require.Len(t, refs, 200)
 	require.Equal(t, 200, strings.Count(out.String(), "Warroom (updated): again"))
+}
+
+// TestPrivateIncident plays an outsider in the console: a private
+// incident's channel is neither listed nor joinable for them, and naming
+// the incident answers as for a number never used.
+func TestPrivateIncident(t *testing.T) {
+	h := newHarness(t, handlers.Options{})
+	out := h.run(bot.English, "alice",
+		"/incident declare Payroll data exposed P1 private",
+		"the password was hunter2zebra",
+		"/user carol",
+		"/channels",
+		"/join #"+incChannelPrivate,
+		"/incident INC-1 timeline",
+		"/incident INC-9 timeline",
+		"/incident list",
+		"/incident search hunter2zebra",
+		"/incident INC-1 role commander me",
+		"/user alice",
+		"/join #"+incChannelPrivate,
+		"/incident add @carol",
+		"/user carol",
+		"/channels",
+		"/incident INC-1 summary",
+	)
+	i := strings.Index(out, "> /user carol")
+	j := strings.Index(out, "> /user alice")
+	require.True(t, i >= 0 && j > i, out)
+	carol := out[i:j]
+	require.Contains(t, carol, "You are now in #general.", "carol is moved out of the private channel")
+	require.NotContains(t, carol, incChannelPrivate+" (private)")
+	require.Contains(t, carol, "There is no channel #"+incChannelPrivate+".")
+	require.Contains(t, carol, "There is no incident INC-1")
+	require.Contains(t, carol, "There is no incident INC-9")
+	require.NotContains(t, carol, "password")
+	require.NotContains(t, carol, "Payroll")
+	require.NotContains(t, carol, "carol is now")
+
+	after := out[strings.LastIndex(out, "> /user carol"):]
+	require.Contains(t, after, "#"+incChannelPrivate+" (you are here) (private)", "added, carol is in the channel")
+	require.Contains(t, after, "INC-1: Payroll data exposed")
 }

@@ -334,3 +334,28 @@ func PinAddedEvent(user, channel string, pinned Message) map[string]any {
 func PinRemovedEvent(user, channel string, pinned Message) map[string]any {
 	return pinEvent("pin_removed", user, channel, pinned, false)
 }
+
+// MemberJoinedEvent is the "member_joined_channel" event Slack sends when
+// user joins channel (inviter, when set, added them); private channels are
+// channel_type "G", public ones "C".
+func MemberJoinedEvent(user, channel string, private bool, inviter string) map[string]any {
+	ev := memberEvent("member_joined_channel", user, channel, private)
+	if inviter != "" {
+		ev["inviter"] = inviter
+	}
+	return ev
+}
+
+// MemberLeftEvent is the "member_left_channel" event Slack sends when user
+// leaves channel, or is removed from it.
+func MemberLeftEvent(user, channel string, private bool) map[string]any {
+	return memberEvent("member_left_channel", user, channel, private)
+}
+
+func memberEvent(typ, user, channel string, private bool) map[string]any {
+	kind := "C"
+	if private {
+		kind = "G"
+	}
+	return map[string]any{"type": typ, "user": user, "channel": channel, "channel_type": kind, "team": TeamID, "event_ts": NewTS()}
+}

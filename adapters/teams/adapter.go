@@ -64,6 +64,8 @@ type Adapter struct {
 	mu        sync.RWMutex
 	service   string              // current Bot Connector base URL
 	names     map[string]string   // user ID → display name, from activities
+	aad       map[string]string   // user ID → AAD object ID, from activities (roster.go)
+	rosters   map[string]roster   // channel ID → its members, read from Graph (roster.go)
 	forms     map[string]bot.Form // form card activity ID → form, to show errors on it
 	captures  sync.Map            // card activity ID → *capture, during a click
 }
@@ -121,7 +123,8 @@ func New(opts Options) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Adapter{opts: opts, log: log, validator: v, tokens: t, service: opts.ServiceURL, names: map[string]string{}, forms: map[string]bot.Form{}}
+	a := &Adapter{opts: opts, log: log, validator: v, tokens: t, service: opts.ServiceURL, names: map[string]string{}, forms: map[string]bot.Form{},
+		aad: map[string]string{}, rosters: map[string]roster{}}
 	a.api = newCaller(opts.HTTPClient, t.Token, opts.Retries, opts.Backoff)
 	// msbotbuilder-go parses and authenticates requests with our
 	// validator; it never sends anything for us.

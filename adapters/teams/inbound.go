@@ -173,6 +173,7 @@ func (a *Adapter) base(act schema.Activity, raw rawActivity) bot.Event {
 	if name == "" {
 		name = a.nameOf(act.From.ID) // deletions carry no name
 	}
+	a.learnAAD(act.From.ID, act.From.AadObjectID)
 	return bot.Event{
 		Platform: Name, At: at, User: bot.User{ID: act.From.ID, Name: name},
 		Channel: channel, Thread: thread, Locale: act.Locale,

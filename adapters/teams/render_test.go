@@ -600,6 +600,7 @@ func TestManifest(t *testing.T) {
 	require.ElementsMatch(t, []rsc{
 		{"ChannelMessage.Read.Group", "Application"}, // every message of incident channels, without @mention
 		{"Channel.Create.Group", "Application"},      // a channel per incident through Graph
+		{"ChannelMember.Read.Group", "Application"},  // who may see private incidents: the restricted channel's members
 		{"ChatMessage.Read.Chat", "Application"},     // the same in group chats
 	}, perms)
 

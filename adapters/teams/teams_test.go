@@ -34,7 +34,9 @@ type world struct {
 	bob       string
 }
 
-func newWorld(t *testing.T) *world {
+// newWorld builds the world; opts, when given, change the adapter's
+// options once the fake team exists.
+func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 	t.Helper()
 	w := &world{t: t, fake: faketeams.New(t, faketeams.WithoutRateLimits()), st: storetest.New(t)}
 	w.general = faketeams.TeamThreadID
@@ -49,12 +51,16 @@ func newWorld(t *testing.T) *world {
 			return w.st.MarkSeenAll(ctx, keys, time.Hour)
 		}})
 	t.Cleanup(func() { _ = r.Close(context.Background()) })
-	a, err := teams.New(teams.Options{
+	o := teams.Options{
 		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
 		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
 		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, IncidentsChannel: w.incidents,
 		Router: r, Backoff: 5 * time.Millisecond, Log: log,
-	})
+	}
+	for _, f := range opts {
+		f(w, &o)
+	}
+	a, err := teams.New(o)
 	require.NoError(t, err)
 	r.Register(a)
 	svc.Register(r)

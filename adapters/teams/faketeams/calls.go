@@ -16,7 +16,8 @@ type Call struct {
 	// Route names the endpoint: "login", "openid.metadata", "openid.keys",
 	// "connector.createConversation", "connector.send", "connector.reply",
 	// "connector.update", "connector.delete", "connector.team",
-	// "connector.teamChannels" or "graph.channels".
+	// "connector.teamChannels", "connector.member", "graph.channels" or
+	// "graph.channelMembers".
 	Route string
 	// Method is the HTTP method.
 	Method string

@@ -14,8 +14,10 @@ import (
 type graphHandler func(s *Server, r *http.Request, raw []byte, body map[string]any, isJSON bool) answer
 
 // graph wraps a Graph route under "graph.channels".
-func (s *Server) graph(h graphHandler) http.HandlerFunc {
-	const route = "graph.channels"
+func (s *Server) graph(h graphHandler) http.HandlerFunc { return s.graphRoute("graph.channels", h) }
+
+// graphRoute is graph for the endpoint named route (in Calls and FailNext).
+func (s *Server) graphRoute(route string, h graphHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		raw, body, isJSON := readBody(r)
 		s.mu.Lock()

@@ -110,6 +110,8 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("GET /connector/v3/teams/{team}/conversations", s.connector("connector.teamChannels", (*Server).teamChannels))
 	mux.HandleFunc("POST /graph/v1.0/teams/{team}/channels", s.graph((*Server).createChannel))
 	mux.HandleFunc("GET /graph/v1.0/teams/{team}/channels", s.graph((*Server).listChannels))
+	mux.HandleFunc("GET /graph/v1.0/teams/{team}/channels/{channel}/members", s.graphRoute("graph.channelMembers", (*Server).listMembers))
+	mux.HandleFunc("GET /connector/v3/conversations/{conversation}/members/{member}", s.connector("connector.member", (*Server).getMember))
 	s.srv = httptest.NewServer(collapseSlashes(mux))
 	t.Cleanup(s.srv.Close)
 	return s

@@ -18,6 +18,7 @@ type channel struct {
 	viaGraph                                     bool
 	created                                      time.Time
 	threads                                      []string // root message ids, oldest first
+	members                                      []member // SetMembers
 }
 
 func (c *channel) webURL() string {

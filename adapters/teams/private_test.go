@@ -1,0 +1,98 @@
+package teams_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/warroomhq/warroom/adapters/teams"
+	"github.com/warroomhq/warroom/adapters/teams/faketeams"
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
+)
+
+// TestPrivateIncidentOnTeams: a private incident lives in a thread of the
+// restricted channel, and its audience is that channel's members as Graph
+// lists them (plus role holders). carol, outside the channel, gets "not
+// found" wherever she names it and never sees it listed; dave, a member
+// of the channel who never spoke in the thread, sees it from anywhere.
+func TestPrivateIncidentOnTeams(t *testing.T) {
+	carol, dave := faketeams.UserID("carol"), faketeams.UserID("dave")
+	var restricted string
+	w := newWorld(t, func(w *world, o *teams.Options) {
+		restricted = w.fake.Channel("restricted")
+		w.fake.SetMembers(restricted, w.alice, "Alice", w.bob, "Bob", faketeams.UserID("erin"), "Erin", dave, "Dave")
+		o.PrivateChannel = restricted
+	})
+	inc := w.declare("declare Payroll data exposed P1 private")
+	require.True(t, inc.Private)
+	require.True(t, strings.HasPrefix(inc.Channel.ID, restricted+";messageid="), inc.Channel.ID)
+	root := inc.Channel.ID[strings.Index(inc.Channel.ID, "=")+1:]
+	require.Equal(t, http.StatusOK, w.deliver(w.fake.ReplyActivity(restricted, root, w.bob, "Bob", "the password was hunter2zebra")).Status)
+	require.Eventually(t, func() bool { return len(w.timelineOf(1)) == 3 }, wait, 10*time.Millisecond)
+
+	// said sends text as who in #General and returns everything Warroom
+	// sent in answer.
+	said := func(who, name, text string) string {
+		t.Helper()
+		before := len(w.fake.Calls("connector."))
+		msg := w.fake.MessageActivity(w.general, who, name, faketeams.BotMention().Markup()+" "+text, faketeams.BotMention())
+		require.Equal(t, http.StatusOK, w.deliver(msg).Status)
+		var out []string
+		require.Eventually(t, func() bool {
+			out = out[:0]
+			for _, c := range w.fake.Calls("connector.")[before:] {
+				if c.Route == "connector.send" || c.Route == "connector.reply" || c.Route == "connector.createConversation" {
+					b, _ := json.Marshal(c.Body)
+					out = append(out, string(b))
+				}
+			}
+			return len(out) > 0
+		}, wait, 10*time.Millisecond)
+		return strings.Join(out, "\n")
+	}
+	never := said(carol, "Carol", "INC-9 timeline")
+	require.Contains(t, never, "There is no incident INC-9")
+	for _, text := range []string{"INC-1 timeline", "INC-1 summary", "INC-1 note I was here", "INC-1 role commander me"} {
+		got := said(carol, "Carol", text)
+		require.Contains(t, got, "There is no incident INC-1", text)
+		require.NotContains(t, got, "hunter2zebra", text)
+		require.NotContains(t, got, "Payroll", text)
+	}
+	for _, text := range []string{"list all", "search hunter2zebra"} {
+		require.NotContains(t, said(carol, "Carol", text), "INC-1", text)
+	}
+	require.Len(t, w.timelineOf(1), 3, "carol changed nothing")
+	require.Equal(t, "Alice", w.incidentNow(1).Roles[bot.RoleCommander].Name)
+
+	// dave is in the restricted channel: Graph says so.
+	require.Contains(t, said(dave, "Dave", "INC-1 timeline"), "hunter2zebra")
+	require.Contains(t, said(dave, "Dave", "list all"), "INC-1")
+	pages := w.fake.Calls("graph.channelMembers")
+	require.NotEmpty(t, pages)
+	require.Contains(t, pages[0].Path, "/channels/"+restricted+"/members")
+
+	// The API stands for nobody: 404.
+	rec := httptest.NewRecorder()
+	w.svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
+	require.Equal(t, http.StatusNotFound, rec.Code)
+}
+
+func (w *world) timelineOf(id int64) []bot.TimelineEntry {
+	w.t.Helper()
+	tl, err := w.st.Timeline(w.t.Context(), id, store.TimelineQuery{})
+	require.NoError(w.t, err)
+	return tl
+}
+
+func (w *world) incidentNow(id int64) *bot.Incident {
+	w.t.Helper()
+	inc, err := w.st.Get(w.t.Context(), id)
+	require.NoError(w.t, err)
+	return inc
+}

@@ -485,6 +485,39 @@ func TestRefusedRequests(t *testing.T) {
 	require.Equal(t, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", got)
 }
 
+// A title typed to mention everyone, forge a link and reverse its text
+// reaches the topic, the card and the announcement escaped and without
+// the override; the timeline keeps what was typed.
+func TestHostileTitleShownSafely(t *testing.T) {
+	w := newWorld(t, false)
+	title := "<!channel> <https://evil.example|click> pay\u202Egpj.exe"
+	w.command(alice, w.general, "declare "+title)
+	inc := w.incident(1)
+	require.Equal(t, title, inc.Title, "stored as typed")
+
+	w.fake.WaitCalls("conversations.setTopic", 1, wait)
+	ch, _ := w.fake.Channel(inc.Channel.ID)
+	require.Equal(t, "INC-1 | not set | investigating | Commander: Alice | &lt;!channel&gt; &lt;https://evil.example|click&gt; paygpj.exe", ch.Topic)
+	for _, c := range w.fake.Calls("conversations.setTopic") {
+		require.NotContains(t, c.Params["topic"], "<")
+		require.NotContains(t, c.Params["topic"], "\u202E")
+	}
+	card, _ := ch.Message(inc.Card.ID)
+	require.NotContains(t, card.Blocks, "\u202E")
+	require.NotContains(t, strings.ToLower(card.Blocks), `\u202e`)
+	require.Contains(t, card.Blocks, "paygpj.exe")
+	ann, _ := w.fake.ChannelByName("incidents")
+	require.Len(t, ann.Messages, 1)
+	require.Contains(t, ann.Messages[0].Text, "&lt;!channel&gt; &lt;https://evil.example|click&gt; paygpj.exe")
+	require.NotContains(t, ann.Messages[0].Text+ann.Messages[0].Blocks, "<!channel>")
+
+	var declared []string
+	for _, e := range w.timeline(inc.ID) {
+		declared = append(declared, e.Text)
+	}
+	require.Contains(t, strings.Join(declared, "\n"), "pay\u202Egpj.exe", "the timeline keeps the original bytes")
+}
+
 // A captured request is one request whichever way its signature is
 // spelt: the hex in upper or mixed case decodes to the same MAC, and the
 // version prefix is taken only as Slack sends it. Every re-spelling is

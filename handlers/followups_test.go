@@ -417,7 +417,7 @@ func TestPostmortemFollowUps(t *testing.T) {
 	require.Contains(t, md, "| 1 | Add a canary stage to deploys | carol | 2026-12-31 | open |")
 	require.Contains(t, md, "| 2 | Alert on the checkout 5xx rate \\| not the latency | bob | 2026-11-20 (overdue) | open |")
 	require.Contains(t, md, "| 3 | Write the rollback runbook | alice | — | verified |")
-	require.Contains(t, md, "· bob · follow-up · #2 Alert on the checkout 5xx rate | not the latency (owner: bob, due 2026-11-20)")
+	require.Contains(t, md, "· bob · follow-up · #2 Alert on the checkout 5xx rate \\| not the latency (owner: bob, due 2026-11-20)")
 
 	d, err := e.svc.PostmortemData(ctx, inc.ID)
 	require.NoError(t, err)

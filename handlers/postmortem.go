@@ -14,6 +14,7 @@ import (
 	"strings"
 	"text/template"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/warroomhq/warroom/bot"
@@ -349,9 +350,16 @@ func (s *Service) renderPostmortem(data *PostmortemData, lang bot.Lang) (string,
 //	clock T                "15:04:05" in the configured zone; "—" if zero
 //	duration SECONDS       "1h 05m", "4m", "12s" (in lang: "1時間05分")
 //	status S, priority P, role R, kind K   their labels
-//	describe ENTRY         what a timeline entry records, in words, on one line
-//	oneline TEXT           TEXT with its line breaks and runs of spaces as one space
-//	cell TEXT              oneline, with "|" escaped for a Markdown table
+//	describe ENTRY         what a timeline entry records, in words, on one line, escaped
+//	md TEXT                TEXT escaped for Markdown (mdEscape), its line breaks kept
+//	oneline TEXT           TEXT escaped, its line breaks and runs of spaces as one space
+//	cell TEXT              oneline; fit for a Markdown table cell
+//
+// The template is Markdown source and text/template escapes nothing, so
+// every value that came from people (titles, descriptions, summaries,
+// messages, names, channel names) must pass through md, oneline or cell:
+// printed as it is, it could add HTML, links, images or headings to the
+// draft. The default templates do so.
 func (s *Service) postmortemFuncs(lang bot.Lang) template.FuncMap {
 	return template.FuncMap{
 		"t":        func(key string, args ...string) string { return bot.T(lang, key, args...) },
@@ -360,11 +368,12 @@ func (s *Service) postmortemFuncs(lang bot.Lang) template.FuncMap {
 		"duration": func(sec int64) string { return pmDuration(lang, sec) },
 		"status":   func(st bot.Status) string { return statusLabel(lang, st) },
 		"priority": func(p string) string { return s.pmPriority(lang, p) },
-		"role":     func(r bot.Role) string { return roleLabel(lang, r) },
+		"role":     func(r bot.Role) string { return mdLine(roleLabel(lang, r)) },
 		"kind":     func(k bot.EntryKind) string { return bot.T(lang, "kind."+string(k)) },
 		"describe": func(e PostmortemEntry) string { return s.pmDescribe(lang, e) },
-		"oneline":  oneline,
-		"cell":     func(text string) string { return strings.ReplaceAll(oneline(text), "|", `\|`) },
+		"md":       mdEscape,
+		"oneline":  mdLine,
+		"cell":     mdLine, // mdEscape escapes every |
 	}
 }
 
@@ -393,14 +402,129 @@ func pmDuration(lang bot.Lang, sec int64) string {
 	return bot.T(lang, "postmortem.seconds", "s", strconv.FormatInt(sec, 10))
 }
 
+// oneline is text with its line breaks and runs of spaces as one space.
 func oneline(text string) string { return strings.Join(strings.Fields(text), " ") }
 
-// pmDescribe says what a timeline entry records, on one line.
+// mdLine is text on one line (oneline), escaped for Markdown (mdEscape).
+func mdLine(text string) string { return mdEscape(oneline(text)) }
+
+// mdEscape makes text from chat show in Markdown as the text it is, never
+// as structure: the draft is pasted into wikis that render Markdown, and
+// many of them render HTML in it too. In every line, invisible characters
+// dropped (bot.Visible) and blanks around it trimmed (no indented code,
+// no hard line break):
+//
+//   - <, > and & become &lt;, &gt; and &amp;: no HTML element, no comment,
+//     no autolink <…>, no entity, no block quote;
+//   - \ ` * [ ] | ~ are escaped with a backslash: no code span or fence,
+//     no emphasis, no link or image ("[x](javascript:…)" and
+//     "![](http://host/pixel.png)" show as typed, their URL in view), no
+//     footnote, no table cell, no strikethrough;
+//   - _ likewise, except between two letters or digits, where CommonMark
+//     never reads it as emphasis (snake_case stays readable);
+//   - at the line's start, the marker that would open a block is escaped
+//     (blockMarker): no heading, list item, thematic break or setext
+//     underline; and so is a run of # ending the line after a blank, which
+//     would close an ATX heading.
+//
+// A bare http(s) URL stays as it is: GitHub-flavoured Markdown links it,
+// and the link then shows its own URL. Line breaks are kept: lines of one
+// paragraph stay one paragraph, and a blank line still separates two.
+func mdEscape(text string) string {
+	lines := strings.Split(bot.Visible(text), "\n")
+	for i, l := range lines {
+		lines[i] = mdEscapeLine(strings.Trim(l, " \t"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// mdEscapeLine escapes one trimmed line; see mdEscape.
+func mdEscapeLine(l string) string {
+	var b strings.Builder
+	b.Grow(len(l) + len(l)/8)
+	marker, closing := blockMarker(l), closingHashes(l)
+	for i, r := range l {
+		switch {
+		case r == '<':
+			b.WriteString("&lt;")
+			continue
+		case r == '>':
+			b.WriteString("&gt;")
+			continue
+		case r == '&':
+			b.WriteString("&amp;")
+			continue
+		case strings.ContainsRune("\\`*[]|~", r),
+			r == '_' && !intraword(l, i),
+			i == marker, i == closing:
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// blockMarker is the offset of the character that makes the trimmed line
+// l open a block, or -1: the # of "# heading", the - or + of "- item", the
+// . or ) of "1. item", the : of ": definition", and the first character
+// of a line of only - or = (a thematic break or a setext underline, blanks
+// between them allowed).
+// The other block openers (* _ > ` ~ < and |) are escaped wherever they are.
+func blockMarker(l string) int {
+	if l == "" {
+		return -1
+	}
+	blankOrEnd := func(rest string) bool { return rest == "" || rest[0] == ' ' || rest[0] == '\t' }
+	switch c := l[0]; {
+	case c == '#':
+		if blankOrEnd(strings.TrimLeft(l, "#")) {
+			return 0
+		}
+	case c == '-' || c == '+' || c == '=':
+		if blankOrEnd(l[1:]) || strings.Trim(l, string(c)+" \t") == "" {
+			return 0
+		}
+	case c == ':': // a definition, where definition lists are read
+		if blankOrEnd(l[1:]) {
+			return 0
+		}
+	case c >= '0' && c <= '9':
+		rest := strings.TrimLeft(l, "0123456789")
+		if rest != "" && (rest[0] == '.' || rest[0] == ')') && blankOrEnd(rest[1:]) {
+			return len(l) - len(rest)
+		}
+	}
+	return -1
+}
+
+// closingHashes is the offset of the run of # ending l after a space or a
+// tab, which closes an ATX heading; -1 when there is none.
+func closingHashes(l string) int {
+	i := len(strings.TrimRight(l, "#"))
+	if i == len(l) || i == 0 || (l[i-1] != ' ' && l[i-1] != '\t') {
+		return -1
+	}
+	return i
+}
+
+// intraword reports whether the byte at i sits between two letters or
+// digits.
+func intraword(l string, i int) bool {
+	prev, _ := utf8.DecodeLastRuneInString(l[:i])
+	next, size := utf8.DecodeRuneInString(l[i+1:])
+	return i > 0 && size > 0 && isAlnum(prev) && isAlnum(next)
+}
+
+func isAlnum(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// pmDescribe says what a timeline entry records, on one line, escaped for
+// Markdown: what came from people or from an alert passes mdLine, the
+// catalog's words do not need to.
 func (s *Service) pmDescribe(lang bot.Lang, e PostmortemEntry) string {
 	t := bot.Translator(lang)
 	d := e.Data
 	withText := func(what string) string {
-		if text := oneline(e.Text); text != "" {
+		if text := mdLine(e.Text); text != "" {
 			return what + ": " + text
 		}
 		return what
@@ -415,18 +539,19 @@ func (s *Service) pmDescribe(lang bot.Lang, e PostmortemEntry) string {
 		if who == "" {
 			who = d["user_id"]
 		}
+		role := mdLine(roleLabel(lang, bot.Role(d["role"])))
 		if prev := d["previous"]; prev != "" {
-			return t.T("postmortem.handover", "role", roleLabel(lang, bot.Role(d["role"])), "user", who, "previous", prev)
+			return t.T("postmortem.handover", "role", role, "user", mdLine(who), "previous", mdLine(prev))
 		}
-		return roleLabel(lang, bot.Role(d["role"])) + ": " + who
+		return role + ": " + mdLine(who)
 	case bot.KindAlert:
-		status := d["status"]
-		if bot.Has("postmortem.alert." + status) {
-			status = t.T("postmortem.alert." + status)
+		status := mdLine(d["status"])
+		if bot.Has("postmortem.alert." + d["status"]) {
+			status = t.T("postmortem.alert." + d["status"])
 		}
 		return withText(status)
 	case bot.KindEdit:
-		text := t.T("postmortem.quote", "text", oneline(e.Text))
+		text := t.T("postmortem.quote", "text", mdLine(e.Text))
 		if e.Deleted {
 			text = t.T("postmortem.deleted")
 		}
@@ -443,16 +568,16 @@ func (s *Service) pmDescribe(lang bot.Lang, e PostmortemEntry) string {
 		case e.Refers.Deleted:
 			return what + ": " + t.T("postmortem.deleted")
 		}
-		return what + ": " + t.T("postmortem.quote", "text", oneline(e.Refers.Text))
+		return what + ": " + t.T("postmortem.quote", "text", mdLine(e.Refers.Text))
 	case bot.KindMessage, bot.KindNote, bot.KindUpdate:
 		if e.Deleted {
 			return t.T("postmortem.deleted")
 		}
 		if e.Edited {
-			return oneline(e.Text) + t.T("postmortem.edited")
+			return mdLine(e.Text) + t.T("postmortem.edited")
 		}
 	}
-	return oneline(e.Text)
+	return mdLine(e.Text)
 }
 
 // pmMessage names the message an entry refers to by when it was posted.

@@ -269,13 +269,16 @@ func (c *Console) newRef() string {
 	return "M" + strconv.Itoa(c.nextMsg)
 }
 
-// println writes lines to out. Callers hold mu.
+// println writes lines to out, without their invisible characters
+// (bot.Visible): no escape sequence reaches the terminal and no bidi
+// override reorders a title, topic or message. Everything the console
+// shows passes here. Callers hold mu.
 func (c *Console) println(lines ...string) {
 	if c.werr != nil {
 		return
 	}
 	for _, l := range lines {
-		if _, err := io.WriteString(c.out, l+"\n"); err != nil {
+		if _, err := io.WriteString(c.out, bot.Visible(l)+"\n"); err != nil {
 			c.werr = fmt.Errorf("write console output: %w", err)
 			return
 		}

@@ -612,3 +612,27 @@ func TestPrivateIncident(t *testing.T) {
 	require.Contains(t, after, "#"+incChannelPrivate+" (you are here) (private)", "added, carol is in the channel")
 	require.Contains(t, after, "INC-1: Payroll data exposed")
 }
+
+// A title with a right-to-left override, a zero-width space and a line
+// separator shows in the card, the topic, the channel list, the timeline
+// and the summary as the text it reads, with none of them.
+func TestHostileTitleShownSafely(t *testing.T) {
+	h := newHarness(t, handlers.Options{})
+	out := h.run(bot.English, "alice",
+		"/incident declare pay\u202Egpj.exe \u200Bnow\u2028P2",
+		"said \u2066inside\u2069 the channel",
+		"/channels",
+		"/incident timeline",
+		"/incident summary",
+	)
+	for _, r := range []rune{'\u202E', '\u200B', '\u2028', '\u2066', '\u2069'} {
+		require.NotContains(t, out, string(r), "%U shown", r)
+	}
+	inOrder(t, out,
+		"[M2] Warroom: 🚨 INC-1: paygpj.exe now",
+		"| paygpj.exe now\n", // the topic's end
+		"alice: said inside the channel",
+		"— INC-1 | P2 (high) | investigating | Commander: alice | paygpj.exe now", // /channels
+	)
+	require.GreaterOrEqual(t, strings.Count(out, "paygpj.exe now"), 5, "card, topic, announcement, list, summary:\n%s", out)
+}

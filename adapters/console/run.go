@@ -191,7 +191,7 @@ func (s *session) prompt() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.werr == nil {
-		_, _ = fmt.Fprintf(c.out, "%s #%s> ", c.user, c.current.name)
+		_, _ = fmt.Fprintf(c.out, "%s #%s> ", bot.Visible(c.user), bot.Visible(c.current.name))
 	}
 }
 

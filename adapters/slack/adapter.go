@@ -58,9 +58,10 @@ type Options struct {
 	// Users caches display names (optional; without it every event asks
 	// users.info).
 	Users UserCache
-	// Replays remembers the signatures of accepted HTTP requests for the
-	// five minutes they stay valid, so a captured request replayed within
-	// the window is refused too (optional; *store.Store implements it).
+	// Replays remembers the signatures (the verified MACs, whatever case
+	// their hex came in) of accepted HTTP requests for the five minutes
+	// they stay valid, so a captured request replayed within the window is
+	// refused too (optional; *store.Store implements it).
 	Replays ReplayGuard
 	// RateScale multiplies Slack's per-method rate tiers; 1 (the default)
 	// keeps Warroom inside Slack's limits. Tests raise it.

@@ -24,9 +24,10 @@ var (
 // body reads and verifies a request. The body is read once, whole (main
 // caps it at 1 MiB), and checked against the signature before anything
 // parses it. Commands and interactions are also refused when replayed
-// within the signature's window; events need not be, as their event_id
-// already makes a second delivery harmless (and Slack's own quick retries
-// could share a signature).
+// within the signature's window, known by their verified MAC, so the same
+// signature re-spelt in upper or mixed case is a replay too. Events need
+// not be, as their event_id already makes a second delivery harmless (and
+// Slack's own quick retries could share a signature).
 func (a *Adapter) body(r *http.Request, guardReplay bool) ([]byte, error) {
 	if a.opts.SigningSecret == "" {
 		return nil, errNotEnabled
@@ -39,12 +40,13 @@ func (a *Adapter) body(r *http.Request, guardReplay bool) ([]byte, error) {
 		}
 		return nil, errBadRequest
 	}
-	if err := verify(r.Header, b, a.opts.SigningSecret, a.opts.Now()); err != nil {
+	mac, err := verify(r.Header, b, a.opts.SigningSecret, a.opts.Now())
+	if err != nil {
 		a.log.Warn("refused unverified request", zap.String("path", r.URL.Path), zap.String("check", err.Error()))
 		return nil, errUnauthorized
 	}
 	if guardReplay && a.opts.Replays != nil {
-		first, err := a.opts.Replays.MarkSeen(r.Context(), "slack-sig:"+r.Header.Get("X-Slack-Signature"), 2*maxSkew)
+		first, err := a.opts.Replays.MarkSeen(r.Context(), replayKey(mac), 2*maxSkew)
 		if err != nil {
 			// Without Redis the signature window still bounds replays.
 			a.log.Warn("replay check unavailable", zap.Error(err))

@@ -178,9 +178,13 @@ func (a *Adapter) Update(ctx context.Context, ref bot.MessageRef, msg bot.Messag
 // maxTopic is Slack's limit on a channel topic.
 const maxTopic = 250
 
-// SetTopic implements bot.Platform.
+// SetTopic implements bot.Platform. The topic is escaped like every other
+// text Warroom sends (escapeMrkdwn): a title cannot mention the channel or
+// forge a link in it, nor carry a bidi override. It is cut to Slack's
+// limit with … and never inside an entity.
 func (a *Adapter) SetTopic(ctx context.Context, channelID, topic string) error {
-	if _, err := a.api.SetTopicOfConversationContext(ctx, channelID, truncate(topic, maxTopic)); err != nil {
+	topic = cutMrkdwn(escapeMrkdwn(strings.TrimSpace(topic)), maxTopic)
+	if _, err := a.api.SetTopicOfConversationContext(ctx, channelID, topic); err != nil {
 		a.log.Warn("conversations.setTopic", zap.String("channel_id", channelID), zap.Error(err))
 		return fmt.Errorf("set topic of %s: %w", channelID, err)
 	}

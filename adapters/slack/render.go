@@ -65,7 +65,9 @@ const actionPrefix = "wr."
 // and cut to 3000 characters.
 //
 // All text is escaped for mrkdwn (&, <, >), so text that came from people
-// can neither mention (<!channel>) nor forge links; the *bold*, _italic_ and
+// can neither mention (<!channel>) nor forge links, and every shown text
+// (mrkdwn or plain_text) loses its invisible characters (bot.Visible), so
+// no bidi override reorders it; the *bold*, _italic_ and
 // `code` the core writes pass through. Empty parts are left out, since Slack
 // rejects empty text objects. The result never has more than 50 blocks: a
 // text too long for the room left is cut with ….
@@ -449,16 +451,20 @@ func fieldErrors(errs map[string]string) *slack.ViewSubmissionResponse {
 // characters in mrkdwn and must be sent as entities.
 var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-func escapeMrkdwn(s string) string { return mrkdwnEscaper.Replace(s) }
+// escapeMrkdwn makes text safe to show as mrkdwn: its invisible characters
+// (bidi overrides, zero-width and control characters) dropped by
+// bot.Visible, and &, < and > sent as entities.
+func escapeMrkdwn(s string) string { return mrkdwnEscaper.Replace(bot.Visible(s)) }
 
 // mrkdwnText makes a mrkdwn text object of already escaped text.
 func mrkdwnText(escaped string) *slack.TextBlockObject {
 	return slack.NewTextBlockObject(slack.MarkdownType, escaped, false, false)
 }
 
-// plainText makes a plain_text object; Slack shows its text literally.
+// plainText makes a plain_text object; Slack shows its text literally,
+// so only its invisible characters are dropped (bot.Visible).
 func plainText(s string) *slack.TextBlockObject {
-	return slack.NewTextBlockObject(slack.PlainTextType, s, true, false)
+	return slack.NewTextBlockObject(slack.PlainTextType, bot.Visible(s), true, false)
 }
 
 // optionalText is plainText(s), or nil for an empty s, which Slack rejects.

@@ -696,3 +696,53 @@ func TestLinkButton(t *testing.T) {
 	_, _, ok = actionCommand(&slack.BlockAction{ActionID: btn.ActionID, Value: btn.Value, Type: "button"})
 	require.False(t, ok, "a link click runs no command")
 }
+
+// spoof is text from people carrying the invisible characters that
+// reorder or hide what is shown: a right-to-left override, an isolate,
+// a zero-width space, a byte order mark, a terminal escape and a line
+// separator.
+const spoof = "pay\u202Eslip\u2066 ok\u200B\uFEFF\x1b[1m\u2028done"
+
+// spoofRunes are the invisible characters in spoof.
+var spoofRunes = []rune{'\u202E', '\u2066', '\u200B', '\uFEFF', '\x1b', '\u2028'}
+
+// requireNoSpoof fails when a rendered payload carries any of spoof's
+// invisible characters, raw or escaped as JSON writes them.
+func requireNoSpoof(t *testing.T, payload []byte) {
+	t.Helper()
+	s := string(payload)
+	for _, r := range spoofRunes {
+		require.NotContains(t, s, string(r), "%U shown", r)
+		require.NotContains(t, strings.ToLower(s), fmt.Sprintf(`\u%04x`, r), "%U shown", r)
+	}
+	require.Contains(t, s, "payslip ok[1m done", "the visible text stays")
+}
+
+// Every text Slack shows, in a message and in a modal, loses the invisible
+// characters; what a click sends back (button and option values) is left
+// as the core gave it, since it must run the same command.
+func TestRenderDropsInvisible(t *testing.T) {
+	msg := bot.Message{
+		Title: spoof, Text: spoof, Context: spoof,
+		Fields: []bot.Field{{Label: spoof, Value: spoof}},
+		Buttons: []bot.Button{
+			{Label: spoof, Command: "note", Args: "INC-1"},
+			{Label: spoof, Command: "priority", Args: "INC-1", Options: []bot.Option{{Label: spoof, Value: "P1", Hint: spoof}}},
+			{Label: spoof, URL: "https://example.com/runbook"},
+		},
+	}
+	fallback, blocks := renderMessage(msg)
+	b, err := json.Marshal(map[string]any{"text": fallback, "blocks": blocks})
+	require.NoError(t, err)
+	requireNoSpoof(t, b)
+	require.Equal(t, 11, strings.Count(string(b), "payslip ok"), "every part is there: %s", b)
+
+	form := bot.Form{ID: "update", Title: spoof, Submit: spoof, Inputs: []bot.Input{
+		{ID: "text", Label: spoof, Hint: spoof, Placeholder: spoof, Kind: bot.InputTextarea},
+		{ID: "pick", Label: spoof, Kind: bot.InputSelect, Options: []bot.Option{{Label: spoof, Value: "x", Hint: spoof}}},
+		{ID: "check", Label: spoof, Kind: bot.InputCheckbox},
+	}}
+	b, err = json.Marshal(renderModal(form, spoof))
+	require.NoError(t, err)
+	requireNoSpoof(t, b)
+}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -482,6 +483,112 @@ func TestRefusedRequests(t *testing.T) {
 	status, got := w.post("/slack/events", []byte(`{"token":"x","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"}`), "application/json")
 	require.Equal(t, http.StatusOK, status)
 	require.Equal(t, "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P", got)
+}
+
+// A title typed to mention everyone, forge a link and reverse its text
+// reaches the topic, the card and the announcement escaped and without
+// the override; the timeline keeps what was typed.
+func TestHostileTitleShownSafely(t *testing.T) {
+	w := newWorld(t, false)
+	title := "<!channel> <https://evil.example|click> pay\u202Egpj.exe"
+	w.command(alice, w.general, "declare "+title)
+	inc := w.incident(1)
+	require.Equal(t, title, inc.Title, "stored as typed")
+
+	w.fake.WaitCalls("conversations.setTopic", 1, wait)
+	ch, _ := w.fake.Channel(inc.Channel.ID)
+	require.Equal(t, "INC-1 | not set | investigating | Commander: Alice | &lt;!channel&gt; &lt;https://evil.example|click&gt; paygpj.exe", ch.Topic)
+	for _, c := range w.fake.Calls("conversations.setTopic") {
+		require.NotContains(t, c.Params["topic"], "<")
+		require.NotContains(t, c.Params["topic"], "\u202E")
+	}
+	card, _ := ch.Message(inc.Card.ID)
+	require.NotContains(t, card.Blocks, "\u202E")
+	require.NotContains(t, strings.ToLower(card.Blocks), `\u202e`)
+	require.Contains(t, card.Blocks, "paygpj.exe")
+	ann, _ := w.fake.ChannelByName("incidents")
+	require.Len(t, ann.Messages, 1)
+	require.Contains(t, ann.Messages[0].Text, "&lt;!channel&gt; &lt;https://evil.example|click&gt; paygpj.exe")
+	require.NotContains(t, ann.Messages[0].Text+ann.Messages[0].Blocks, "<!channel>")
+
+	var declared []string
+	for _, e := range w.timeline(inc.ID) {
+		declared = append(declared, e.Text)
+	}
+	require.Contains(t, strings.Join(declared, "\n"), "pay\u202Egpj.exe", "the timeline keeps the original bytes")
+}
+
+// A captured request is one request whichever way its signature is
+// spelt: the hex in upper or mixed case decodes to the same MAC, and the
+// version prefix is taken only as Slack sends it. Every re-spelling is
+// refused, and the command and the click each have one effect.
+func TestReplayRespelt(t *testing.T) {
+	w := newWorld(t, false)
+	w.command(alice, w.general, "declare Replays are refused")
+	inc := w.incident(1)
+
+	// respell writes a MAC's hex as the header would carry it.
+	respell := map[string]func(hexMAC string) string{
+		"as captured": func(h string) string { return "v0=" + h },
+		"upper case":  func(h string) string { return "v0=" + strings.ToUpper(h) },
+		"mixed case": func(h string) string {
+			b := []byte(h)
+			for i := range b {
+				if i%2 == 0 && b[i] >= 'a' && b[i] <= 'f' {
+					b[i] -= 'a' - 'A'
+				}
+			}
+			return "v0=" + string(b)
+		},
+		"V0= prefix":          func(h string) string { return "V0=" + h },
+		"V0= prefix, upper":   func(h string) string { return "V0=" + strings.ToUpper(h) },
+		"prefix repeated":     func(h string) string { return "v0=v0=" + h },
+		"upper-case hex only": func(h string) string { return strings.ToUpper(h) },
+	}
+	replay := func(path string, body []byte) {
+		t.Helper()
+		ts := strconv.FormatInt(time.Now().Unix(), 10)
+		sig := fakeslack.Signature(fakeslack.SigningSecret, ts, body)
+		send := func(sig string) int {
+			req, err := http.NewRequest(http.MethodPost, w.srv.URL+path, strings.NewReader(string(body)))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("X-Slack-Request-Timestamp", ts)
+			req.Header.Set("X-Slack-Signature", sig)
+			status, _ := w.do(req)
+			return status
+		}
+		require.Equal(t, http.StatusOK, send(sig), "the first delivery")
+		for name, f := range respell {
+			require.Equal(t, http.StatusUnauthorized, send(f(strings.TrimPrefix(sig, "v0="))), name)
+		}
+	}
+
+	// A command typed in the incident channel.
+	form := w.fake.SlashCommandForm(bob, inc.Channel.ID, "note replayed note")
+	replay("/slack/commands", []byte(form.Encode()))
+	// A click on the card.
+	ch, _ := w.fake.Channel(inc.Channel.ID)
+	card, _ := ch.Message(inc.Card.ID)
+	click := fakeslack.InteractionForm(w.fake.BlockActionsPayload(alice, inc.Channel.ID, inc.Card.ID, actionOf(t, card.Blocks, "resolve")))
+	replay("/slack/interactions", []byte(click.Encode()))
+
+	count := func() (notes, resolves int) {
+		for _, e := range w.timeline(inc.ID) {
+			switch {
+			case e.Kind == bot.KindNote && e.Text == "replayed note":
+				notes++
+			case e.Kind == bot.KindStatus && e.Data["to"] == string(bot.StatusResolved):
+				resolves++
+			}
+		}
+		return notes, resolves
+	}
+	require.Eventually(t, func() bool { n, r := count(); return n == 1 && r == 1 }, wait, 10*time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+	notes, resolves := count()
+	require.Equal(t, 1, notes, "one note on the timeline")
+	require.Equal(t, 1, resolves, "one resolve on the timeline")
 }
 
 func TestRateLimitsNameTakenAndABurst(t *testing.T) {

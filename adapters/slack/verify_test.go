@@ -2,6 +2,7 @@ package slack
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,13 +48,19 @@ func TestVerify(t *testing.T) {
 		{"v1 prefix", header("v1="+docSig[3:], docTS), docBody, docSecret, docNow, errBadSignature},
 		{"not hex", header("v0=zz", docTS), docBody, docSecret, docNow, errBadSignature},
 		{"truncated", header(docSig[:20], docTS), docBody, docSecret, docNow, errBadSignature},
+		{"upper-case prefix", header("V0="+docSig[3:], docTS), docBody, docSecret, docNow, errBadSignature},
+		{"upper-case hex", header("v0="+strings.ToUpper(docSig[3:]), docTS), docBody, docSecret, docNow, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := verify(tc.h, []byte(tc.body), tc.secret, tc.now)
+			mac, err := verify(tc.h, []byte(tc.body), tc.secret, tc.now)
 			require.ErrorIs(t, err, tc.want)
 			if err != nil {
+				require.Nil(t, mac)
 				require.NotContains(t, err.Error(), tc.secret)
+				return
 			}
+			// Every accepted spelling names the one MAC, in lower case.
+			require.Equal(t, "slack-sig:"+docSig[3:], replayKey(mac))
 		})
 	}
 }

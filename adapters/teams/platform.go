@@ -58,7 +58,7 @@ func (a *Adapter) graphChannel(ctx context.Context, name, description string) (b
 			Name   string `json:"displayName"`
 			WebURL string `json:"webUrl"`
 		}
-		body := map[string]string{"displayName": display, "description": truncate(description, 1024), "membershipType": "standard"}
+		body := map[string]string{"displayName": display, "description": truncate(bot.Visible(description), 1024), "membershipType": "standard"}
 		u := strings.TrimSuffix(a.opts.GraphURL, "/") + "/v1.0/teams/" + url.PathEscape(a.opts.TeamID) + "/channels"
 		err := a.api.call(ctx, ScopeGraph, http.MethodPost, u, "graph.createChannel", "", body, &out)
 		var ae *apiError
@@ -88,7 +88,8 @@ func (a *Adapter) threadChannel(ctx context.Context, channelID, name, note strin
 }
 
 // channelDisplayName fits "INC-42 Checkout is failing" to Teams' rules:
-// at most 50 characters, none of ~ # % & * { } + / \ : < > ? | ' ".
+// at most 50 characters, none of ~ # % & * { } + / \ : < > ? | ' ", and
+// no invisible character (bot.Visible).
 func channelDisplayName(spec bot.ChannelSpec) string {
 	title := spec.Topic
 	if title == "" {
@@ -107,7 +108,7 @@ func channelDisplayName(spec bot.ChannelSpec) string {
 			return ' '
 		}
 		return r
-	}, id+title)
+	}, bot.Visible(id+title))
 	name = strings.Join(strings.Fields(name), " ")
 	name = strings.Trim(truncate(name, maxChannelName), " .")
 	if name == "" {
@@ -154,7 +155,7 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, userIDs []string
 	act := outActivity{Type: "message", TextFormat: "xml"}
 	var names []string
 	for _, id := range userIDs {
-		name := a.nameOf(id)
+		name := bot.Visible(a.nameOf(id))
 		tag := "<at>" + name + "</at>"
 		names = append(names, tag)
 		act.Entities = append(act.Entities, mention{Type: "mention", Mentioned: mentionedParty{ID: id, Name: name}, Text: tag})

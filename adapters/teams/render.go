@@ -99,6 +99,8 @@ func isReservedKey(k string) bool {
 // other than <at>…</at> with a matching entity, and this package never adds
 // entities to a card; still, every <at> and </at> in the message is
 // defused, so no text that came from people can ever become a mention.
+// Every shown text also loses its invisible characters (bot.Visible), so
+// no bidi override reorders it.
 // Empty parts are left out, and a button that could not run what it
 // says (no command, a link that is not http(s)) is left out.
 func renderCard(msg bot.Message) map[string]any {
@@ -544,10 +546,13 @@ func inputValue(v any) string {
 // spacing Teams might still read as one.
 var mentionTag = regexp.MustCompile(`(?i)<(\s*/?\s*at\b)`)
 
-// defuseMentions puts a word joiner (U+2060, invisible) after the < of
-// every <at> and </at>, so the text reads the same but is no tag.
+// defuseMentions makes text safe to show on a card: its invisible
+// characters (bidi overrides, zero-width and control characters) are
+// dropped (bot.Visible), then a word joiner (U+2060, invisible) goes after
+// the < of every <at> and </at>, so the text reads the same but is no tag.
+// Every text a card shows passes here.
 func defuseMentions(s string) string {
-	return mentionTag.ReplaceAllString(s, "<\u2060$1")
+	return mentionTag.ReplaceAllString(bot.Visible(s), "<\u2060$1")
 }
 
 // teamsMarkdown converts the core's markdown to Teams': *bold* becomes

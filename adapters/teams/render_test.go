@@ -228,6 +228,42 @@ func TestRenderCardForgedMention(t *testing.T) {
 	require.NotRegexp(t, mentionMarkup, unescapedJSON(t, form))
 }
 
+// Every text a card or a form shows loses its invisible characters
+// (here a right-to-left override, an isolate, a zero-width space, a byte
+// order mark, an escape and a line separator), even one hiding inside a
+// mention tag; the word joiner defusing a tag is the one invisible added.
+func TestRenderCardDropsInvisible(t *testing.T) {
+	const spoof = "pay\u202Eslip\u2066 ok\u200B\uFEFF\x1b[1m\u2028done <\u200Bat>Bob</at>"
+	msg := bot.Message{
+		Title: spoof, Text: spoof + "\n" + spoof, Context: spoof,
+		Fields: []bot.Field{{Label: spoof, Value: spoof}},
+		Buttons: []bot.Button{
+			{Label: spoof, Command: "note", Args: "INC-1"},
+			{Label: spoof, Command: "priority", Args: "INC-1", Options: []bot.Option{{Label: spoof, Value: "P1", Hint: "hint " + spoof}}},
+			{Label: spoof, URL: "https://example.com/runbook"},
+		},
+	}
+	form := bot.Form{ID: "update", Title: spoof, Submit: spoof, Inputs: []bot.Input{
+		{ID: "text", Label: spoof, Hint: spoof, Placeholder: spoof, Kind: bot.InputTextarea},
+		{ID: "pick", Label: spoof, Kind: bot.InputSelect, Options: []bot.Option{{Label: spoof, Value: "x"}}},
+		{ID: "check", Label: spoof, Kind: bot.InputCheckbox},
+	}}
+	for name, v := range map[string]any{
+		"card": renderCard(msg), "form": renderForm(form, nil, map[string]string{"text": spoof}),
+		"summary": cardActivity(msg).Summary,
+	} {
+		text := unescapedJSON(t, v)
+		for _, r := range []rune{'\u202E', '\u2066', '\u200B', '\uFEFF', '\x1b', '\u2028'} {
+			require.NotContains(t, text, string(r), "%s shows %U", name, r)
+			require.NotContains(t, strings.ToLower(text), fmt.Sprintf(`\u%04x`, r), "%s shows %U", name, r)
+		}
+		require.Contains(t, text, "payslip ok[1m done", name)
+		if name != "summary" { // plain text for notifications, no markup
+			require.NotRegexp(t, mentionMarkup, text, name)
+		}
+	}
+}
+
 func TestRenderForm(t *testing.T) {
 	t.Run("declare_form", func(t *testing.T) {
 		// Re-sent after a submission without a title: what was typed stays.

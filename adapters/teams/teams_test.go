@@ -320,3 +320,31 @@ func TestPrivateIncidentNeverGoesPublic(t *testing.T) {
 	require.True(t, strings.HasPrefix(ch.ID, private+";messageid="), "a thread in the restricted channel")
 	require.Empty(t, w.fake.Calls("graph"))
 }
+
+// A title carrying a right-to-left override and a zero-width space leaves
+// Warroom without them, in every request made to Teams (the Graph
+// channel, the card, the notification summary, the announcement); the
+// timeline keeps the title as typed.
+func TestHostileTitleShownSafely(t *testing.T) {
+	w := newWorld(t)
+	title := "pay\u202Egpj.exe \u200Bnow"
+	inc := w.declare("declare " + title + " P2")
+	require.Equal(t, title, inc.Title, "stored as typed")
+	_, ok := w.fake.ChannelByName("INC-1 paygpj.exe now")
+	require.True(t, ok, "the channel's name is visible text: %+v", w.fake.Channels())
+
+	var sent strings.Builder
+	for _, c := range append(w.fake.Calls("connector."), w.fake.Calls("graph.")...) {
+		b, err := json.Marshal(c.Body)
+		require.NoError(t, err)
+		sent.Write(b)
+	}
+	require.Contains(t, sent.String(), "paygpj.exe now")
+	for _, r := range []rune{'\u202E', '\u200B'} {
+		require.NotContains(t, sent.String(), string(r), "%U sent to Teams", r)
+	}
+
+	tl, err := w.st.Timeline(context.Background(), inc.ID, store.TimelineQuery{})
+	require.NoError(t, err)
+	require.Equal(t, title, tl[0].Text, "the timeline keeps the original bytes")
+}

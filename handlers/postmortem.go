@@ -187,14 +187,15 @@ func (s *Service) Postmortem(ctx context.Context, id int64, lang bot.Lang) (stri
 }
 
 // PostmortemData gathers the postmortem of an incident from its record and
-// its whole timeline. An unknown incident is an error wrapping
+// its whole timeline, in reading order (bot.InOrder: an edit or a deletion
+// that arrived before its message counts, and is listed, after it). An unknown incident is an error wrapping
 // bot.ErrNotFound.
 func (s *Service) PostmortemData(ctx context.Context, id int64) (*PostmortemData, error) {
 	inc, err := s.store.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
-	entries, err := s.store.Timeline(ctx, id, store.TimelineQuery{})
+	entries, err := s.store.Timeline(ctx, id, store.TimelineQuery{InOrder: true})
 	if err != nil {
 		return nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}

@@ -15,7 +15,8 @@ const (
 	maxTimeline     = 200
 )
 
-// timeline handles "timeline [n]": the last n entries, oldest first.
+// timeline handles "timeline [n]": the last n entries in reading order
+// (an edit that overtook its message shown after it), oldest first.
 func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
 	n := defaultTimeline
 	if a := req.Command.Arg(0); a != "" {
@@ -26,7 +27,7 @@ func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
 		n = v
 	}
 	inc := req.Incident
-	entries, err := s.store.Timeline(ctx, inc.ID, store.TimelineQuery{Last: n})
+	entries, err := s.store.Timeline(ctx, inc.ID, store.TimelineQuery{Last: n, InOrder: true})
 	if err != nil {
 		return err
 	}

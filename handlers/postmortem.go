@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -358,7 +357,7 @@ func (s *Service) postmortemFuncs(lang bot.Lang) template.FuncMap {
 		"t":        func(key string, args ...string) string { return bot.T(lang, key, args...) },
 		"time":     func(t time.Time) string { return s.stamp(t, "2006-01-02 15:04:05 MST") },
 		"clock":    func(t time.Time) string { return s.stamp(t, "15:04:05") },
-		"duration": func(sec int64) string { return pmDuration(lang, sec) },
+		"duration": func(sec int64) string { return since(lang, time.Duration(sec)*time.Second) },
 		"status":   func(st bot.Status) string { return statusLabel(lang, st) },
 		"priority": func(p string) string { return s.pmPriority(lang, p) },
 		"role":     func(r bot.Role) string { return roleLabel(lang, r) },
@@ -379,19 +378,6 @@ func (s *Service) stamp(t time.Time, layout string) string {
 func (s *Service) pmPriority(lang bot.Lang, v string) string {
 	p, _ := bot.ParsePriority(v)
 	return s.priorityLabel(lang, p)
-}
-
-// pmDuration says how long sec seconds are, to the minute past an hour:
-// "1h 05m", "4m", "12s".
-func pmDuration(lang bot.Lang, sec int64) string {
-	sec = max(sec, 0)
-	switch {
-	case sec >= 3600:
-		return bot.T(lang, "postmortem.hours", "h", strconv.FormatInt(sec/3600, 10), "m", fmt.Sprintf("%02d", sec/60%60))
-	case sec >= 60:
-		return bot.T(lang, "postmortem.minutes", "m", strconv.FormatInt(sec/60, 10))
-	}
-	return bot.T(lang, "postmortem.seconds", "s", strconv.FormatInt(sec, 10))
 }
 
 func oneline(text string) string { return strings.Join(strings.Fields(text), " ") }

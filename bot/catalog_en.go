@@ -199,8 +199,6 @@ var catalogEN = map[string]string{
 	"postmortem.quote":           "“{text}”",
 	"postmortem.unflagged":       "no longer a key event",
 	"postmortem.handover":        "{role}: {user}, taking over from {previous}",
-	"postmortem.alert.firing":    "firing",
-	"postmortem.alert.resolved":  "recovered",
 
 	// Search over past incidents.
 	"usage.search":      "search <words>",
@@ -364,8 +362,10 @@ var catalogEN = map[string]string{
 	"console.form.abandoned":   "Form abandoned; nothing was submitted.",
 
 	// Durations and lists inside sentences (handlers.since, Error.Text).
-	"duration.hours":   "{h}h {m}m",
-	"duration.minutes": "{m}m",
-	"duration.seconds": "{s}s",
-	"list.sep":         ", ",
+	"duration.hours":       "{h}h {m}m",
+	"duration.minutes":     "{m}m",
+	"duration.seconds":     "{s}s",
+	"alert.state.firing":   "firing",
+	"alert.state.resolved": "recovered",
+	"list.sep":             ", ",
 }

@@ -199,8 +199,6 @@ var catalogJA = map[string]string{
 	"postmortem.quote":           "「{text}」",
 	"postmortem.unflagged":       "重要イベントの指定を解除",
 	"postmortem.handover":        "{role}: {user}（{previous} さんから引き継ぎ）",
-	"postmortem.alert.firing":    "発生",
-	"postmortem.alert.resolved":  "回復",
 
 	// Search over past incidents.
 	"usage.search":      "search <キーワード>",
@@ -364,8 +362,10 @@ var catalogJA = map[string]string{
 	"console.form.abandoned":   "フォームを中止しました。何も送信していません。",
 
 	// Durations and lists inside sentences (handlers.since, Error.Text).
-	"duration.hours":   "{h}時間{m}分",
-	"duration.minutes": "{m}分",
-	"duration.seconds": "{s}秒",
-	"list.sep":         "、",
+	"duration.hours":       "{h}時間{m}分",
+	"duration.minutes":     "{m}分",
+	"duration.seconds":     "{s}秒",
+	"alert.state.firing":   "発生",
+	"alert.state.resolved": "回復",
+	"list.sep":             "、",
 }

@@ -144,3 +144,12 @@ func TestSharedTextInTheWorkspaceLanguage(t *testing.T) {
 	card, _ = e.p.Last("Update")
 	require.Contains(t, bottest.Text(card.Msg), "Status: monitoring")
 }
+
+func TestJapaneseDefaultsToTokyo(t *testing.T) {
+	e := newEnv(t, Options{Lang: bot.Japanese})
+	require.Equal(t, "Asia/Tokyo", e.svc.opts.Location.String())
+	inc := e.declare("決済が失敗している P1")
+	e.must(e.alice, inc.Channel.ID, "summary")
+	require.Contains(t, e.lastReply(), "2026-11-25 19:00 JST")
+	require.Equal(t, time.UTC, newEnv(t, Options{}).svc.opts.Location)
+}

@@ -407,11 +407,7 @@ func (s *Service) pmDescribe(lang bot.Lang, e PostmortemEntry) string {
 		}
 		return roleLabel(lang, bot.Role(d["role"])) + ": " + who
 	case bot.KindAlert:
-		status := d["status"]
-		if bot.Has("postmortem.alert." + status) {
-			status = t.T("postmortem.alert." + status)
-		}
-		return withText(status)
+		return withText(alertState(lang, d["status"]))
 	case bot.KindEdit:
 		text := t.T("postmortem.quote", "text", oneline(e.Text))
 		if e.Deleted {

@@ -78,6 +78,8 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 		what = roleLabel(lang, bot.Role(d["role"])) + ": " + who
 	case bot.KindEdit, bot.KindDelete, bot.KindFlag:
 		what = "(" + e.RefersTo + ")"
+	case bot.KindAlert:
+		what = alertState(lang, d["status"])
 	}
 	switch {
 	case what == "":

@@ -65,7 +65,8 @@ type Options struct {
 	// Lang is the language of messages nobody in particular asked for
 	// (reminders).
 	Lang bot.Lang
-	// Location is the time zone times are shown in (default UTC).
+	// Location is the time zone times are shown in (default Asia/Tokyo
+	// when Lang is Japanese, else UTC).
 	Location *time.Location
 	Now      func() time.Time
 	Log      *zap.Logger
@@ -125,6 +126,9 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	}
 	if opts.ChannelPrefix == "" {
 		opts.ChannelPrefix = "inc"
+	}
+	if opts.Location == nil && opts.Lang == bot.Japanese {
+		opts.Location, _ = time.LoadLocation("Asia/Tokyo") // nil if the zone database is missing
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC

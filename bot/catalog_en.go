@@ -45,9 +45,9 @@ var catalogEN = map[string]string{
 	"usage.help":     "help [command]",
 	"help.declare":   "Declare an incident: opens a dedicated channel with you as commander. Without a title, opens a form.",
 	"help.ack":       "Acknowledge an incident opened by an alert: someone is on it.",
-	"help.status":    "Move the incident along: investigating → identified → monitoring, with an optional update.",
+	"help.status":    "Move the incident along: `investigating` → `identified` → `monitoring`, with an optional update.",
 	"help.priority":  "Set the priority. Without an argument, shows what each priority means.",
-	"help.role":      "Give a role (commander, communications, scribe, operations) to someone, handing it over.",
+	"help.role":      "Give a role (`commander`, `communications`, `scribe`, `operations`) to someone, handing it over.",
 	"help.roles":     "Show who holds which role.",
 	"help.note":      "Record a key fact on the timeline; notes lead the postmortem.",
 	"help.update":    "Post a status update for everyone following the incident.",
@@ -199,11 +199,6 @@ var catalogEN = map[string]string{
 	"postmortem.quote":           "“{text}”",
 	"postmortem.unflagged":       "no longer a key event",
 	"postmortem.handover":        "{role}: {user}, taking over from {previous}",
-	"postmortem.alert.firing":    "firing",
-	"postmortem.alert.resolved":  "recovered",
-	"postmortem.hours":           "{h}h {m}m",
-	"postmortem.minutes":         "{m}m",
-	"postmortem.seconds":         "{s}s",
 
 	// Search over past incidents.
 	"usage.search":      "search <words>",
@@ -375,4 +370,12 @@ var catalogEN = map[string]string{
 	"console.form.yes_no":      "Answer yes or no.",
 	"console.form.cancel":      "(/cancel abandons it)",
 	"console.form.abandoned":   "Form abandoned; nothing was submitted.",
+
+	// Durations and lists inside sentences (handlers.since, Error.Text).
+	"duration.hours":       "{h}h {m}m",
+	"duration.minutes":     "{m}m",
+	"duration.seconds":     "{s}s",
+	"alert.state.firing":   "firing",
+	"alert.state.resolved": "recovered",
+	"list.sep":             ", ",
 }

@@ -45,9 +45,9 @@ var catalogJA = map[string]string{
 	"usage.help":     "help [コマンド]",
 	"help.declare":   "インシデントを宣言します。専用チャンネルを作成し、あなたが指揮者になります。タイトルを省略するとフォームを開きます。",
 	"help.ack":       "アラートで起票されたインシデントを確認済みにします（誰かが対応を始めた）。",
-	"help.status":    "状況を進めます: investigating（調査中）→ identified（原因特定）→ monitoring（経過観察）。内容を添えると状況報告にもなります。",
+	"help.status":    "状況を進めます: `investigating`（調査中）→ `identified`（原因特定）→ `monitoring`（経過観察）。内容を添えると状況報告にもなります。",
 	"help.priority":  "優先度を設定します。引数なしで各優先度の基準を表示します。",
-	"help.role":      "ロール（commander・communications・scribe・operations）を誰かに割り当て、引き継ぎます。",
+	"help.role":      "ロール（`commander`（指揮者）・`communications`（広報）・`scribe`（記録係）・`operations`（作業担当））を誰かに割り当て、引き継ぎます。",
 	"help.roles":     "誰がどのロールを担当しているかを表示します。",
 	"help.note":      "重要な事実をタイムラインに記録します。ノートはポストモーテムの冒頭に載ります。",
 	"help.update":    "関係者向けに状況報告を投稿します。",
@@ -199,11 +199,6 @@ var catalogJA = map[string]string{
 	"postmortem.quote":           "「{text}」",
 	"postmortem.unflagged":       "重要イベントの指定を解除",
 	"postmortem.handover":        "{role}: {user}（{previous} さんから引き継ぎ）",
-	"postmortem.alert.firing":    "発生",
-	"postmortem.alert.resolved":  "回復",
-	"postmortem.hours":           "{h}時間{m}分",
-	"postmortem.minutes":         "{m}分",
-	"postmortem.seconds":         "{s}秒",
 
 	// Search over past incidents.
 	"usage.search":      "search <キーワード>",
@@ -375,4 +370,12 @@ var catalogJA = map[string]string{
 	"console.form.yes_no":      "yes か no で答えてください。",
 	"console.form.cancel":      "（/cancel で中止）",
 	"console.form.abandoned":   "フォームを中止しました。何も送信していません。",
+
+	// Durations and lists inside sentences (handlers.since, Error.Text).
+	"duration.hours":       "{h}時間{m}分",
+	"duration.minutes":     "{m}分",
+	"duration.seconds":     "{s}秒",
+	"alert.state.firing":   "発生",
+	"alert.state.resolved": "回復",
+	"list.sep":             "、",
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Error codes users may see. Each code names a catalog key "err.<code>"
@@ -56,6 +58,30 @@ type Error struct {
 	Args []string
 	// Err is the underlying cause, for logs only.
 	Err error
+	// Statuses names the Args whose values are statuses (several joined by
+	// ", "): Text shows them by their labels in the reader's language, so
+	// that no English status word sits inside a Japanese sentence.
+	Statuses []string
+}
+
+// Text is what the user reads: the catalog's "err."+Code in lang, filled
+// from Args, with the statuses of Statuses by their labels.
+func (e *Error) Text(lang Lang) string {
+	args := slices.Clone(e.Args)
+	for i := 0; i+1 < len(args); i += 2 {
+		if !slices.Contains(e.Statuses, args[i]) {
+			continue
+		}
+		var labels []string
+		for _, st := range strings.Split(args[i+1], ", ") {
+			if key := "status." + st; Has(key) {
+				st = T(lang, key)
+			}
+			labels = append(labels, st)
+		}
+		args[i+1] = strings.Join(labels, T(lang, "list.sep"))
+	}
+	return T(lang, "err."+e.Code, args...)
 }
 
 // Errorf returns a coded error with placeholder name/value pairs.

@@ -65,7 +65,9 @@ func (s Status) Next() []Status { return transitions[s] }
 // change) that names the allowed next statuses.
 func (s Status) CanMove(to Status) error {
 	if s == to {
-		return Errorf(CodeSameStatus, "status", string(to))
+		e := Errorf(CodeSameStatus, "status", string(to))
+		e.Statuses = []string{"status"}
+		return e
 	}
 	for _, n := range transitions[s] {
 		if n == to {
@@ -76,7 +78,9 @@ func (s Status) CanMove(to Status) error {
 	for _, n := range transitions[s] {
 		next = append(next, string(n))
 	}
-	return Errorf(CodeBadTransition, "from", string(s), "to", string(to), "allowed", strings.Join(next, ", "))
+	e := Errorf(CodeBadTransition, "from", string(s), "to", string(to), "allowed", strings.Join(next, ", "))
+	e.Statuses = []string{"from", "to", "allowed"}
+	return e
 }
 
 // ParseStatus accepts a status name in any case.

@@ -707,7 +707,7 @@ func (r *Router) report(ctx context.Context, req *Request, name string, err erro
 	default:
 		return // nobody asked; nobody to tell
 	}
-	msg := Message{Text: req.T("err."+coded.Code, coded.Args...)}
+	msg := Message{Text: coded.Text(req.Lang)}
 	// The handler may have used up ctx; the answer still deserves a try.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

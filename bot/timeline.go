@@ -1,6 +1,11 @@
 package bot
 
-import "time"
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // EntryKind says what a timeline entry records.
 type EntryKind string
@@ -38,4 +43,89 @@ type TimelineEntry struct {
 	RefersTo string            `json:"refers_to,omitempty"` // for edits and deletions
 	Key      bool              `json:"key,omitempty"`       // flagged for the postmortem
 	Data     map[string]string `json:"data,omitempty"`
+}
+
+// HoldBack is how long an edit, a deletion or a flag that arrived before
+// the message it refers to waits for that message in the reading order
+// (see InOrder). It covers a platform's retries of a delivery that failed
+// the first time (Slack retries for about five minutes), which is how an
+// edit overtakes its original.
+const HoldBack = 15 * time.Minute
+
+// RefersBack reports whether e records something that happened to another
+// entry (an edit, a deletion, a flag) and so belongs after it.
+func (e TimelineEntry) RefersBack() bool {
+	switch e.Kind {
+	case KindEdit, KindDelete, KindFlag:
+		return e.RefersTo != ""
+	}
+	return false
+}
+
+// Arrived is when the entry reached the timeline: the time in its stream ID
+// ("<ms>-<seq>"), else At.
+func (e TimelineEntry) Arrived() time.Time {
+	ms, _, _ := strings.Cut(e.ID, "-")
+	if v, err := strconv.ParseInt(ms, 10, 64); err == nil && e.ID != "" {
+		return time.UnixMilli(v).UTC()
+	}
+	return e.At
+}
+
+// InOrder returns entries, a stretch of one timeline in stream order, in
+// reading order: the one ordering rule of every timeline shown (the
+// timeline command, the API, the postmortem). The stream itself is never
+// rewritten.
+//
+// The rule: an edit, a deletion or a flag (RefersBack) whose original
+// message comes later in the stream, at most HoldBack after it, is moved
+// to right after that message (several of them in stream order). One whose
+// original came earlier, never comes, or comes later than HoldBack stays
+// at its own place. Everything else keeps its stream order.
+//
+// With open, the stream goes on after entries: an entry whose original has
+// not come yet but still may (its HoldBack has not run out by the last
+// entry) is left out, since it belongs after every entry given; waiting
+// says how many were.
+func InOrder(entries []TimelineEntry, open bool) (out []TimelineEntry, waiting int) {
+	if len(entries) == 0 {
+		return entries, 0
+	}
+	byRef := map[string][]int{} // a Ref → the indexes of the originals with it
+	for i, e := range entries {
+		if e.Ref != "" && !e.RefersBack() {
+			byRef[e.Ref] = append(byRef[e.Ref], i)
+		}
+	}
+	last := entries[len(entries)-1].Arrived()
+	moved := make([]bool, len(entries))
+	behind := map[int][]int{} // an original's index → the entries moved behind it
+	for i, e := range entries {
+		if !e.RefersBack() {
+			continue
+		}
+		j := slices.IndexFunc(byRef[e.RefersTo], func(j int) bool { return j > i })
+		switch {
+		case j >= 0:
+			j = byRef[e.RefersTo][j]
+			if entries[j].Arrived().Sub(e.Arrived()) <= HoldBack {
+				moved[i] = true
+				behind[j] = append(behind[j], i)
+			}
+		case open && last.Sub(e.Arrived()) < HoldBack:
+			moved[i] = true
+			waiting++
+		}
+	}
+	out = make([]TimelineEntry, 0, len(entries)-waiting)
+	for i, e := range entries {
+		if moved[i] {
+			continue
+		}
+		out = append(out, e)
+		for _, k := range behind[i] {
+			out = append(out, entries[k])
+		}
+	}
+	return out, waiting
 }

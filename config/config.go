@@ -337,7 +337,7 @@ var defaults = []struct {
 	apply func(*Config)
 }{
 	{"lang", func(c *Config) { c.Lang = DefaultLang }},
-	{"timezone", func(c *Config) { c.Timezone = DefaultTimezone }},
+	{"timezone", func(c *Config) { c.Timezone = defaultTimezone(c.Lang) }}, // after lang
 	{"addr", func(c *Config) { c.Addr = DefaultAddr }},
 	{"log_level", func(c *Config) { c.LogLevel = DefaultLogLevel }},
 	{"workers", func(c *Config) { c.Workers = DefaultWorkers }},
@@ -354,6 +354,18 @@ var defaults = []struct {
 	{"reminders.triage_ack_after", func(c *Config) { c.Reminders.TriageAckAfter = Duration(DefaultTriageAckAfter) }},
 	{"reminders.every", func(c *Config) { c.Reminders.Every = Duration(DefaultRemindersEvery) }},
 	{"spool.max_bytes", func(c *Config) { c.Spool.MaxBytes = DefaultSpoolMaxBytes }},
+}
+
+// JapanTimezone is the time zone of a Japanese deployment that sets none.
+const JapanTimezone = "Asia/Tokyo"
+
+// defaultTimezone is the time zone for a deployment speaking lang that
+// sets none: Japan's for Japanese, else DefaultTimezone.
+func defaultTimezone(lang string) string {
+	if l, ok := bot.ParseLang(lang); ok && l == bot.Japanese {
+		return JapanTimezone
+	}
+	return DefaultTimezone
 }
 
 // AllRoles returns the built-in roles followed by the configured ones, as a

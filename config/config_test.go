@@ -591,3 +591,31 @@ func TestNameLengths(t *testing.T) {
 	require.NoError(t, load("roles:\n  - name: "+strings.Repeat("d", 32)+"\n"))
 	require.ErrorContains(t, load("roles:\n  - name: "+strings.Repeat("d", 33)+"\n"), "at most 32 characters")
 }
+
+// TestJapaneseDefaultsToTokyo: a Japanese deployment that names no time
+// zone shows Japan's time; one that names a zone keeps it.
+func TestJapaneseDefaultsToTokyo(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		file string
+		env  map[string]string
+		want string
+	}{
+		{"ja in the environment", "", map[string]string{"WARROOM_LANG": "ja"}, "Asia/Tokyo"},
+		{"ja in the file", "lang: ja\n", nil, "Asia/Tokyo"},
+		{"ja with a zone", "lang: ja\ntimezone: UTC\n", nil, "UTC"},
+		{"ja with a zone in the environment", "lang: ja\n", map[string]string{"WARROOM_TIMEZONE": "Europe/Paris"}, "Europe/Paris"},
+		{"en", "", map[string]string{"WARROOM_LANG": "en"}, "UTC"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := ""
+			if tc.file != "" {
+				path = writeFile(t, tc.file)
+			}
+			c, err := Load(path, env(tc.env))
+			require.NoError(t, err)
+			require.Equal(t, tc.want, c.Timezone)
+			require.Equal(t, tc.want, c.Location().String())
+		})
+	}
+}

@@ -39,7 +39,7 @@ var Env = []EnvVar{
 	{Name: EnvConfig, Help: "Path of the YAML config file, used when --config is not given."},
 	{Name: "WARROOM_LANG", Field: "lang", Help: `Language of the bot's messages: "ja" or "en" (default "en").`,
 		set: setString(func(c *Config) *string { return &c.Lang })},
-	{Name: "WARROOM_TIMEZONE", Field: "timezone", Help: `IANA time zone for times shown to people, e.g. "Asia/Tokyo" (default "UTC").`,
+	{Name: "WARROOM_TIMEZONE", Field: "timezone", Help: `IANA time zone for times shown to people, e.g. "Asia/Tokyo" (default "UTC", or "Asia/Tokyo" when the language is "ja").`,
 		set: setString(func(c *Config) *string { return &c.Timezone })},
 	{Name: "WARROOM_ADDR", Field: "addr", Help: `HTTP listen address, host:port (default ":8080").`,
 		set: setString(func(c *Config) *string { return &c.Addr })},

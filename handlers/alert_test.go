@@ -395,3 +395,35 @@ func TestAlertIncidentRecordedBeforeItsChannel(t *testing.T) {
 	require.Len(t, e.incidents(), 3, "three problems, three incidents, each with one channel")
 	require.Len(t, e.p.Calls("CreateChannel"), 3)
 }
+
+// TestAlertRecoveryEntrySaysSo: on the timeline and in the postmortem, in
+// both languages, a recovered alert reads as a recovery, not as the alarm.
+func TestAlertRecoveryEntrySaysSo(t *testing.T) {
+	e := newEnv(t, Options{AlertPlatform: "test"})
+	e.alert(firing("g1", "a"))
+	inc := e.incidents()[0]
+	done := firing("g1", "a")
+	done.Status, done.Items[0].Status = bot.AlertResolved, bot.AlertResolved
+	e.alert(done)
+	for _, tc := range []struct {
+		lang          bot.Lang
+		fired, recovr string
+	}{
+		{bot.English, "[alert] firing: 5xx > 5% on a", "[alert] recovered: 5xx > 5% on a"},
+		{bot.Japanese, "[アラート] 発生: 5xx > 5% on a", "[アラート] 回復: 5xx > 5% on a"},
+	} {
+		require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.alice,
+			Channel: inc.Channel.ID, Text: "timeline", Locale: string(tc.lang)}))
+		tl := e.lastReply()
+		fired, recovered := strings.Index(tl, tc.fired), strings.Index(tl, tc.recovr)
+		require.True(t, fired >= 0 && recovered > fired, "%s: %s", tc.lang, tl)
+
+		md, err := e.svc.Postmortem(context.Background(), inc.ID, tc.lang)
+		require.NoError(t, err)
+		// The postmortem escapes chat text for Markdown (">" is "&gt;").
+		pmFired := strings.ReplaceAll(strings.Replace(strings.TrimPrefix(tc.fired, "["), "] ", " · ", 1), ">", "&gt;")
+		pmRecovered := strings.ReplaceAll(strings.Replace(strings.TrimPrefix(tc.recovr, "["), "] ", " · ", 1), ">", "&gt;")
+		fired, recovered = strings.Index(md, pmFired), strings.Index(md, pmRecovered)
+		require.True(t, fired >= 0 && recovered > fired, "%s: %s", tc.lang, md)
+	}
+}

@@ -43,11 +43,16 @@ const apiTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 //	                                     ?limit=1..500 (default 100)
 //	GET /api/incidents/{id}              the incident; id is INC-42, inc-42 or 42
 //	GET /api/incidents/{id}/timeline     {"incident": "INC-42", "entries": [...]}
-//	                                     oldest first; ?after=<entry id> starts
-//	                                     after that entry; ?limit=1..10000 keeps
-//	                                     the newest N entries, or with after the
-//	                                     first N after it (so a client paging
-//	                                     forward never skips one); default all
+//	                                     oldest first, in reading order (an edit,
+//	                                     deletion or flag that arrived before its
+//	                                     message comes right after it, see
+//	                                     bot.InOrder); ?after=<entry id> starts
+//	                                     after that entry in that order;
+//	                                     ?limit=1..10000 keeps the newest N
+//	                                     entries, or with after the first N after
+//	                                     it (so a client paging forward with the
+//	                                     last id it got never skips or repeats
+//	                                     one); default all
 //	GET /api/incidents/{id}/postmortem.md  the postmortem draft as Markdown
 //	                                     (text/markdown); ?lang=en|ja, default
 //	                                     the service's language
@@ -203,9 +208,9 @@ func (a *apiHandler) getTimeline(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, err)
 		return
 	}
-	tq := store.TimelineQuery{After: after, Last: limit}
+	tq := store.TimelineQuery{After: after, Last: limit, InOrder: true}
 	if after != "" {
-		tq = store.TimelineQuery{After: after, Limit: limit}
+		tq = store.TimelineQuery{After: after, Limit: limit, InOrder: true}
 	}
 	if _, err := a.incident(r.Context(), id); err != nil {
 		a.writeError(w, r, incidentError(id, err))

@@ -145,12 +145,12 @@ func (s *Service) add(ctx context.Context, req *bot.Request) error {
 			return nil, bot.Errorf(bot.CodeAlreadyMembers, "id", inc.Key())
 		}
 		return entries, nil
-	}, func(inc *bot.Incident) string {
+	}, func(inc *bot.Incident, lang bot.Lang) string {
 		names := make([]string, len(added))
 		for i, u := range added {
 			names[i] = u.Display()
 		}
-		return req.T("announce.added", "id", inc.Key(), "users", strings.Join(names, ", "), "by", req.Event.User.Display())
+		return bot.T(lang, "announce.added", "id", inc.Key(), "users", strings.Join(names, ", "), "by", req.Event.User.Display())
 	})
 	if err != nil {
 		return err

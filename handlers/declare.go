@@ -353,7 +353,7 @@ func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incide
 			log.Warn("invite responders", zap.Error(err))
 		}
 	}
-	ref, err := p.Post(ctx, inc.Channel.ID, s.card(ctx, inc, req.Lang))
+	ref, err := p.Post(ctx, inc.Channel.ID, s.card(ctx, inc, s.lang()))
 	if err != nil {
 		log.Warn("post card", zap.Error(err))
 	} else {
@@ -367,7 +367,7 @@ func (s *Service) furnish(ctx context.Context, req *bot.Request, inc *bot.Incide
 			*inc = *updated
 		}
 	}
-	if err := p.SetTopic(ctx, inc.Channel.ID, s.topic(inc, req.Lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+	if err := p.SetTopic(ctx, inc.Channel.ID, s.topic(inc, s.lang())); err != nil && !errors.Is(err, bot.ErrUnsupported) {
 		log.Warn("set topic", zap.Error(err))
 	}
 	s.welcome(ctx, req, inc, d)
@@ -384,13 +384,16 @@ func (s *Service) welcome(ctx context.Context, req *bot.Request, inc *bot.Incide
 		s.drillWelcome(ctx, req, inc, d.Drill)
 		return
 	}
+	lang := s.lang() // the channel and the announcements are everybody's
+	shared := []string{"id", inc.Key(), "title", inc.Title, "priority", s.priorityLabel(lang, inc.Priority),
+		"commander", holder(lang, inc, bot.RoleCommander), "user", inc.DeclaredBy.Display(), "channel", channelRef(inc.Channel)}
 	if d.Alert != nil {
-		s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("alert.welcome", args...)})
-		s.announce(ctx, p, inc, req.Lang, req.T("announce.alert", args...))
+		s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: bot.T(lang, "alert.welcome", shared...)})
+		s.announce(ctx, p, inc, lang, bot.T(lang, "announce.alert", shared...))
 		return
 	}
-	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: req.T("declare.welcome", args...)})
-	s.announce(ctx, p, inc, req.Lang, req.T("announce.declared", args...))
+	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{Text: bot.T(lang, "declare.welcome", shared...)})
+	s.announce(ctx, p, inc, lang, bot.T(lang, "announce.declared", shared...))
 	switch {
 	case d.recovered:
 		if err := req.Reply(ctx, bot.Message{Text: req.T("declare.recovered", args...)}); err != nil {

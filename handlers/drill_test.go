@@ -307,9 +307,10 @@ func TestDrillLeftOutOfStats(t *testing.T) {
 }
 
 // TestDrillJapanese: a drill started in Japanese speaks Japanese to the
-// end, whoever resolves it.
+// end, whoever resolves it. (Its card, shared by everybody, is in the
+// workspace's language, Japanese here.)
 func TestDrillJapanese(t *testing.T) {
-	e := newEnv(t, Options{DrillSpeed: fastDrills})
+	e := newEnv(t, Options{DrillSpeed: fastDrills, Lang: bot.Japanese})
 	require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.alice,
 		Channel: "CGEN", Text: "drill tls-expired", Locale: "ja"}))
 	inc := e.incidents()[0]
@@ -326,8 +327,8 @@ func TestDrillJapanese(t *testing.T) {
 	require.Equal(t, "🧪 訓練レポート — INC-1: API の TLS 証明書の期限切れ", last.Msg.Title)
 	report := bottest.Text(last.Msg)
 	require.Contains(t, report, "訓練「tls-expired」が終了しました（却下）")
-	require.Contains(t, report, "確認応答までの時間: 未実施（目標 5m）⚠️")
-	require.Contains(t, report, "解決までの時間: 未実施（目標 30m）⚠️")
+	require.Contains(t, report, "確認応答までの時間: 未実施（目標 5分）⚠️")
+	require.Contains(t, report, "解決までの時間: 未実施（目標 30分）⚠️")
 	require.Contains(t, report, "• 役割を引き受けた人はいません。")
 }
 

@@ -134,7 +134,7 @@ func (s *Service) addFollowUp(ctx context.Context, req *bot.Request, line string
 		text += " " + req.T("followup.added_past", "date", s.date(f.Due))
 	}
 	s.tell(ctx, req, inc, bot.Message{Text: text})
-	s.refreshCard(ctx, req.Platform, inc, req.Lang)
+	s.refreshCard(ctx, req.Platform, inc)
 	return nil
 }
 
@@ -169,7 +169,7 @@ func (s *Service) moveFollowUp(ctx context.Context, req *bot.Request, action, ar
 	key := map[string]string{"done": "followup.done", "verify": "followup.verified", "reopen": "followup.reopened"}[action]
 	s.tell(ctx, req, inc, bot.Message{Text: req.T(key, "user", req.Event.User.Display(), "n", strconv.Itoa(f.N),
 		"id", inc.Key(), "text", f.Text)})
-	s.refreshCard(ctx, req.Platform, inc, req.Lang)
+	s.refreshCard(ctx, req.Platform, inc)
 	return nil
 }
 
@@ -318,12 +318,13 @@ func (s *Service) dueText(lang bot.Lang, f *bot.FollowUp) string {
 func (s *Service) date(t time.Time) string { return t.In(s.opts.Location).Format("2006-01-02") }
 
 // refreshCard brings the pinned card up to date after a follow-up changed
-// (the topic does not show follow-ups, so it is left alone).
-func (s *Service) refreshCard(ctx context.Context, p bot.Platform, inc *bot.Incident, lang bot.Lang) {
+// (the topic does not show follow-ups, so it is left alone), in the
+// workspace's language, as refresh.
+func (s *Service) refreshCard(ctx context.Context, p bot.Platform, inc *bot.Incident) {
 	if inc.Platform != p.Name() || inc.Card.IsZero() {
 		return
 	}
-	if err := p.Update(ctx, inc.Card, s.card(ctx, inc, lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+	if err := p.Update(ctx, inc.Card, s.card(ctx, inc, s.lang())); err != nil && !errors.Is(err, bot.ErrUnsupported) {
 		s.log.Warn("update card", zap.Int64("incident", inc.ID), zap.Error(err))
 	}
 }

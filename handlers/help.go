@@ -23,7 +23,7 @@ func (s *Service) help(ctx context.Context, req *bot.Request) error {
 	}
 	var lines []string
 	for _, rt := range s.router.Routes() {
-		lines = append(lines, "• "+req.T("usage."+rt.Name)+" — "+req.T("help."+rt.Name))
+		lines = append(lines, "• `"+req.T("usage."+rt.Name)+"` — "+req.T("help."+rt.Name))
 	}
 	return req.Reply(ctx, bot.Message{Title: req.T("help.title"), Text: strings.Join(lines, "\n"), Context: req.T("help.footer")})
 }

@@ -28,17 +28,20 @@ func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Statu
 		e := s.entry(req, bot.KindStatus, text)
 		e.Data = map[string]string{"from": string(from), "to": string(to)}
 		return []bot.TimelineEntry{e}, nil
-	}, func(inc *bot.Incident) string {
+	}, func(inc *bot.Incident, lang bot.Lang) string {
 		key := "announce.status"
 		if text != "" {
 			key = "announce.status_text"
 		}
-		said = req.T(key, "id", inc.Key(), "user", req.Event.User.Display(),
-			"status", statusLabel(req.Lang, to), "text", text)
-		return said
+		t := bot.T(lang, key, "id", inc.Key(), "user", req.Event.User.Display(),
+			"status", statusLabel(lang, to), "text", text)
+		if lang == s.lang() {
+			said = t
+		}
+		return t
 	})
 	if err == nil {
-		s.announce(ctx, req.Platform, inc, req.Lang, said)
+		s.announce(ctx, req.Platform, inc, s.lang(), said)
 		s.indexTransition(ctx, req, inc, to, text)
 		s.drillTransition(ctx, inc, to)
 	}
@@ -66,7 +69,7 @@ func (s *Service) status(ctx context.Context, req *bot.Request) error {
 		if want == "" {
 			return req.Usage()
 		}
-		return bot.Errorf(bot.CodeBadStatus, "value", want, "allowed", "investigating, identified, monitoring")
+		return bot.Errorf(bot.CodeBadStatus, "value", want, "allowed", "`investigating`, `identified`, `monitoring`")
 	}
 	text := strings.TrimSpace(strings.TrimPrefix(req.Command.Text, want))
 	return s.transition(ctx, req, st, text, func(inc *bot.Incident) {

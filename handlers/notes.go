@@ -52,13 +52,16 @@ func (s *Service) postUpdate(ctx context.Context, req *bot.Request, text string)
 	inc, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
 		inc.LastUpdate = s.opts.Now()
 		return []bot.TimelineEntry{s.entry(req, bot.KindUpdate, text)}, nil
-	}, func(inc *bot.Incident) string {
-		said = req.T("announce.update", "id", inc.Key(), "user", req.Event.User.Display(),
-			"status", statusLabel(req.Lang, inc.Status), "priority", s.priorityLabel(req.Lang, inc.Priority), "text", text)
-		return said
+	}, func(inc *bot.Incident, lang bot.Lang) string {
+		t := bot.T(lang, "announce.update", "id", inc.Key(), "user", req.Event.User.Display(),
+			"status", statusLabel(lang, inc.Status), "priority", s.priorityLabel(lang, inc.Priority), "text", text)
+		if lang == s.lang() {
+			said = t
+		}
+		return t
 	})
 	if err == nil {
-		s.announce(ctx, req.Platform, inc, req.Lang, said)
+		s.announce(ctx, req.Platform, inc, s.lang(), said)
 		s.indexKind(ctx, inc.ID, bot.KindUpdate, text)
 	}
 	return err

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -188,14 +187,15 @@ func (s *Service) Postmortem(ctx context.Context, id int64, lang bot.Lang) (stri
 }
 
 // PostmortemData gathers the postmortem of an incident from its record and
-// its whole timeline. An unknown incident is an error wrapping
+// its whole timeline, in reading order (bot.InOrder: an edit or a deletion
+// that arrived before its message counts, and is listed, after it). An unknown incident is an error wrapping
 // bot.ErrNotFound.
 func (s *Service) PostmortemData(ctx context.Context, id int64) (*PostmortemData, error) {
 	inc, err := s.store.Get(ctx, id)
 	if err != nil {
 		return nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
-	entries, err := s.store.Timeline(ctx, id, store.TimelineQuery{})
+	entries, err := s.store.Timeline(ctx, id, store.TimelineQuery{InOrder: true})
 	if err != nil {
 		return nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
@@ -365,7 +365,7 @@ func (s *Service) postmortemFuncs(lang bot.Lang) template.FuncMap {
 		"t":        func(key string, args ...string) string { return bot.T(lang, key, args...) },
 		"time":     func(t time.Time) string { return s.stamp(t, "2006-01-02 15:04:05 MST") },
 		"clock":    func(t time.Time) string { return s.stamp(t, "15:04:05") },
-		"duration": func(sec int64) string { return pmDuration(lang, sec) },
+		"duration": func(sec int64) string { return since(lang, time.Duration(sec)*time.Second) },
 		"status":   func(st bot.Status) string { return statusLabel(lang, st) },
 		"priority": func(p string) string { return s.pmPriority(lang, p) },
 		"role":     func(r bot.Role) string { return mdLine(roleLabel(lang, r)) },
@@ -387,19 +387,6 @@ func (s *Service) stamp(t time.Time, layout string) string {
 func (s *Service) pmPriority(lang bot.Lang, v string) string {
 	p, _ := bot.ParsePriority(v)
 	return s.priorityLabel(lang, p)
-}
-
-// pmDuration says how long sec seconds are, to the minute past an hour:
-// "1h 05m", "4m", "12s".
-func pmDuration(lang bot.Lang, sec int64) string {
-	sec = max(sec, 0)
-	switch {
-	case sec >= 3600:
-		return bot.T(lang, "postmortem.hours", "h", strconv.FormatInt(sec/3600, 10), "m", fmt.Sprintf("%02d", sec/60%60))
-	case sec >= 60:
-		return bot.T(lang, "postmortem.minutes", "m", strconv.FormatInt(sec/60, 10))
-	}
-	return bot.T(lang, "postmortem.seconds", "s", strconv.FormatInt(sec, 10))
 }
 
 // oneline is text with its line breaks and runs of spaces as one space.
@@ -467,12 +454,17 @@ func mdEscapeLine(l string) string {
 // blockMarker is the offset of the character that makes the trimmed line
 // l open a block, or -1: the # of "# heading", the - or + of "- item", the
 // . or ) of "1. item", the : of ": definition", and the first character
-// of a line of only - or = (a thematic break or a setext underline, blanks
-// between them allowed).
+// of a line of only -, = and : (a thematic break, a setext underline or a
+// table's delimiter row, blanks between them allowed).
 // The other block openers (* _ > ` ~ < and |) are escaped wherever they are.
 func blockMarker(l string) int {
 	if l == "" {
 		return -1
+	}
+	if strings.Trim(l, "-:= \t") == "" {
+		// A thematic break, a setext underline, or a table's delimiter
+		// row ("---:", ":-:"), which turns the line above into a table.
+		return 0
 	}
 	blankOrEnd := func(rest string) bool { return rest == "" || rest[0] == ' ' || rest[0] == '\t' }
 	switch c := l[0]; {
@@ -545,11 +537,7 @@ func (s *Service) pmDescribe(lang bot.Lang, e PostmortemEntry) string {
 		}
 		return role + ": " + mdLine(who)
 	case bot.KindAlert:
-		status := mdLine(d["status"])
-		if bot.Has("postmortem.alert." + d["status"]) {
-			status = t.T("postmortem.alert." + d["status"])
-		}
-		return withText(status)
+		return withText(mdLine(alertState(lang, d["status"])))
 	case bot.KindEdit:
 		text := t.T("postmortem.quote", "text", mdLine(e.Text))
 		if e.Deleted {

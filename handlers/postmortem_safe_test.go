@@ -41,6 +41,9 @@ func TestMDEscape(t *testing.T) {
 		{"+ item", `\+ item`},
 		{"-1 is a number", "-1 is a number"},
 		{"---", `\---`},
+		{"---:", `\---:`},
+		{":-:", `\:-:`},
+		{"heading\n---:", "heading\n\\---:"},
 		{"- - -", `\- - -`},
 		{"===", `\===`},
 		{"1. first", `1\. first`},
@@ -289,7 +292,7 @@ var pmTokens = []string{
 	"<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "<a href=\"javascript:alert(1)\">x</a>", "<!--", "-->",
 	"<http://evil.example>", "<mailto:a@evil.example>", "[x](javascript:alert(1))", "![](http://host/pixel.png)",
 	"[x]: http://evil.example", "[x]", "[^1]", "[^1]: note", "[ ] ", "[x] ", "# ", "## ", "#", "- ", "+ ", "* ", "1. ", "2) ",
-	"---", "***", "___", "===", "> ", ": ", "```", "~~~", "`", "~~", "*", "**", "_", "__", "|", "| --- |", "\\", "&", "&lt;",
+	"---", "---:", ":-:", "***", "___", "===", "> ", ": ", "```", "~~~", "`", "~~", "*", "**", "_", "__", "|", "| --- |", "\\", "&", "&lt;",
 	"&#106;avascript:", "javascript:", "data:text/html,<b>x</b>", "www.evil.example", "http://evil.example/a_b_c", "a@b.example",
 	"    ", "\t", "  \n", "\n", "\n\n", " ", "a", "b", "x_y", "漢字", "(", ")", "!", "<", ">", "\u202E", "\u200B", "\u2028", "\r\n",
 }

@@ -25,9 +25,9 @@ func (s *Service) priority(ctx context.Context, req *bot.Request) error {
 		e.Data = map[string]string{"from": inc.Priority.String(), "to": p.String()}
 		inc.Priority = p
 		return []bot.TimelineEntry{e}, nil
-	}, func(inc *bot.Incident) string {
-		return req.T("announce.priority", "id", inc.Key(), "user", req.Event.User.Display(),
-			"priority", s.priorityLabel(req.Lang, p), "criteria", s.criteria(req.Lang, p))
+	}, func(inc *bot.Incident, lang bot.Lang) string {
+		return bot.T(lang, "announce.priority", "id", inc.Key(), "user", req.Event.User.Display(),
+			"priority", s.priorityLabel(lang, p), "criteria", s.criteria(lang, p))
 	})
 	return err
 }

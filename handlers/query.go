@@ -15,7 +15,8 @@ const (
 	maxTimeline     = 200
 )
 
-// timeline handles "timeline [n]": the last n entries, oldest first.
+// timeline handles "timeline [n]": the last n entries in reading order
+// (an edit that overtook its message shown after it), oldest first.
 func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
 	n := defaultTimeline
 	if a := req.Command.Arg(0); a != "" {
@@ -26,7 +27,7 @@ func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
 		n = v
 	}
 	inc := req.Incident
-	entries, err := s.store.Timeline(ctx, inc.ID, store.TimelineQuery{Last: n})
+	entries, err := s.store.Timeline(ctx, inc.ID, store.TimelineQuery{Last: n, InOrder: true})
 	if err != nil {
 		return err
 	}
@@ -85,6 +86,8 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 		what = bot.T(lang, "member.entry", "user", who)
 	case bot.KindAccess:
 		what = bot.T(lang, "access.entry", "command", d["command"])
+	case bot.KindAlert:
+		what = alertState(lang, d["status"])
 	}
 	switch {
 	case what == "":
@@ -103,9 +106,9 @@ func (s *Service) summary(ctx context.Context, req *bot.Request) error {
 	if !inc.ResolvedAt.IsZero() {
 		end = inc.ResolvedAt
 	}
-	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.duration"), Value: since(end.Sub(inc.CreatedAt))})
+	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.duration"), Value: since(req.Lang, end.Sub(inc.CreatedAt))})
 	if !inc.AckedAt.IsZero() {
-		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.tta"), Value: since(inc.AckedAt.Sub(inc.CreatedAt))})
+		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.tta"), Value: since(req.Lang, inc.AckedAt.Sub(inc.CreatedAt))})
 	}
 	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.channel"), Value: channelOf(req.Lang, inc)})
 	if !inc.LastUpdate.IsZero() {
@@ -136,7 +139,7 @@ func (s *Service) list(ctx context.Context, req *bot.Request) error {
 		}
 		lines = append(lines, req.T("list.line", "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority),
 			"status", statusLabel(req.Lang, inc.Status), "title", title, "commander", holder(req.Lang, inc, bot.RoleCommander),
-			"channel", channelOf(req.Lang, inc), "age", since(s.opts.Now().Sub(inc.CreatedAt))))
+			"channel", channelOf(req.Lang, inc), "age", since(req.Lang, s.opts.Now().Sub(inc.CreatedAt))))
 	}
 	return req.Reply(ctx, bot.Message{Title: req.T(key), Text: strings.Join(lines, "\n")})
 }

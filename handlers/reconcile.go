@@ -209,7 +209,7 @@ func (s *Service) completeRecorded(ctx context.Context, req *bot.Request, p stor
 		// The card comes before the greetings: none of it was done.
 		s.furnish(ctx, req, inc, d)
 	} else {
-		s.refresh(ctx, req.Platform, inc, req.Lang)
+		s.refresh(ctx, req.Platform, inc)
 		if d.Alert == nil && d.Drill == "" {
 			// The declarer may or may not have been told; twice is better
 			// than never.

@@ -68,14 +68,14 @@ func (s *Service) remindOnce(ctx context.Context) error {
 		}
 		age := now.Sub(inc.CreatedAt)
 		if d := s.opts.TriageAckAfter; d > 0 && inc.Status == bot.StatusTriage && inc.Priority.Valid() && inc.Priority <= bot.P2 && age >= d {
-			s.remind(ctx, p, inc, "triage", d, bot.Message{Text: bot.T(s.lang(), "remind.triage", "id", inc.Key(), "age", since(age),
+			s.remind(ctx, p, inc, "triage", d, bot.Message{Text: bot.T(s.lang(), "remind.triage", "id", inc.Key(), "age", since(s.lang(), age),
 				"priority", s.priorityLabel(s.lang(), inc.Priority), "title", inc.Title),
 				Buttons: []bot.Button{{Label: bot.T(s.lang(), "button.ack"), Command: "ack", Args: inc.Key(), Style: bot.StylePrimary}}}, true)
 		}
 		s.remindUpdate(ctx, p, inc, now)
 		if _, led := inc.Holder(bot.RoleCommander); !led && inc.Status != bot.StatusTriage {
 			if d := s.opts.NoCommanderAfter; d > 0 && age >= d {
-				s.remind(ctx, p, inc, "commander", d, bot.Message{Text: bot.T(s.lang(), "remind.commander", "id", inc.Key(), "age", since(age)),
+				s.remind(ctx, p, inc, "commander", d, bot.Message{Text: bot.T(s.lang(), "remind.commander", "id", inc.Key(), "age", since(s.lang(), age)),
 					Buttons: []bot.Button{{Label: bot.T(s.lang(), "button.commander"), Command: "role", Args: inc.Key() + " commander me", Style: bot.StylePrimary}}}, false)
 			}
 		}
@@ -108,8 +108,8 @@ func (s *Service) remindUpdate(ctx context.Context, p bot.Platform, inc *bot.Inc
 		return
 	}
 	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{
-		Text: bot.T(s.lang(), "remind.update", "id", inc.Key(), "age", since(quiet),
-			"priority", inc.Priority.String(), "every", since(every)),
+		Text: bot.T(s.lang(), "remind.update", "id", inc.Key(), "age", since(s.lang(), quiet),
+			"priority", inc.Priority.String(), "every", since(s.lang(), every)),
 		Buttons: []bot.Button{{Label: bot.T(s.lang(), "button.update"), Command: "update", Args: inc.Key(), Style: bot.StylePrimary}},
 	})
 }

@@ -35,11 +35,11 @@ func (s *Service) role(ctx context.Context, req *bot.Request) error {
 		e := s.entry(req, bot.KindRole, "")
 		e.Data = map[string]string{"role": string(r), "user_id": user.ID, "user_name": user.Name, "previous": previous.Display()}
 		return []bot.TimelineEntry{e}, nil
-	}, func(inc *bot.Incident) string {
+	}, func(inc *bot.Incident, lang bot.Lang) string {
 		if previous.IsZero() {
-			return req.T("announce.role", "id", inc.Key(), "user", user.Display(), "role", roleLabel(req.Lang, r), "by", req.Event.User.Display())
+			return bot.T(lang, "announce.role", "id", inc.Key(), "user", user.Display(), "role", roleLabel(lang, r), "by", req.Event.User.Display())
 		}
-		return req.T("announce.role_handover", "id", inc.Key(), "user", user.Display(), "role", roleLabel(req.Lang, r), "previous", previous.Display(), "by", req.Event.User.Display())
+		return bot.T(lang, "announce.role_handover", "id", inc.Key(), "user", user.Display(), "role", roleLabel(lang, r), "previous", previous.Display(), "by", req.Event.User.Display())
 	})
 	if err == nil && req.Incident.Platform == req.Platform.Name() {
 		_ = req.Platform.Invite(ctx, req.Incident.Channel.ID, []string{user.ID})
@@ -84,7 +84,7 @@ func (s *Service) roleHelp(lang bot.Lang, r bot.Role) string {
 func (s *Service) roleNames() string {
 	names := make([]string, len(s.opts.Roles))
 	for i, r := range s.opts.Roles {
-		names[i] = string(r)
+		names[i] = "`" + string(r) + "`" // typed as is: command syntax
 	}
 	return strings.Join(names, ", ")
 }

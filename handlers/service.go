@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"sync"
 	"text/template"
 	"time"
@@ -64,7 +65,8 @@ type Options struct {
 	// Lang is the language of messages nobody in particular asked for
 	// (reminders).
 	Lang bot.Lang
-	// Location is the time zone times are shown in (default UTC).
+	// Location is the time zone times are shown in (default Asia/Tokyo
+	// when Lang is Japanese, else UTC).
 	Location *time.Location
 	Now      func() time.Time
 	Log      *zap.Logger
@@ -124,6 +126,9 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	}
 	if opts.ChannelPrefix == "" {
 		opts.ChannelPrefix = "inc"
+	}
+	if opts.Location == nil && opts.Lang == bot.Japanese {
+		opts.Location, _ = time.LoadLocation("Asia/Tokyo") // nil if the zone database is missing
 	}
 	if opts.Location == nil {
 		opts.Location = time.UTC
@@ -230,16 +235,22 @@ func (s *Service) incidentIn(ctx context.Context, ev *bot.Event) (*bot.Incident,
 
 // change applies fn to the request's incident atomically, then tells the
 // channel (and the requester, when they acted from elsewhere) and brings
-// the card and topic up to date. fn returns the timeline entries to record
-// and the key and arguments of the announcement.
-func (s *Service) change(ctx context.Context, req *bot.Request, fn func(inc *bot.Incident) ([]bot.TimelineEntry, error), announce func(inc *bot.Incident) string) (*bot.Incident, error) {
+// the card and topic up to date. fn returns the timeline entries to record;
+// announce says what changed in a language: the workspace's (Options.Lang)
+// in the channel, which everybody reads, the requester's in a private answer.
+func (s *Service) change(ctx context.Context, req *bot.Request, fn func(inc *bot.Incident) ([]bot.TimelineEntry, error), announce func(inc *bot.Incident, lang bot.Lang) string) (*bot.Incident, error) {
 	inc, err := s.store.Update(ctx, req.Incident.ID, fn)
 	if err != nil {
 		return nil, err
 	}
 	req.Incident = inc
-	s.tell(ctx, req, inc, bot.Message{Text: announce(inc)})
-	s.refresh(ctx, req.Platform, inc, req.Lang)
+	shared := bot.Message{Text: announce(inc, s.lang())}
+	private := shared
+	if req.Lang != s.lang() {
+		private = bot.Message{Text: announce(inc, req.Lang)}
+	}
+	s.tellEach(ctx, req, inc, shared, private)
+	s.refresh(ctx, req.Platform, inc)
 	return inc, nil
 }
 
@@ -265,8 +276,15 @@ func (s *Service) announce(ctx context.Context, p bot.Platform, inc *bot.Inciden
 // tell posts msg in the incident channel and, when the person acted from
 // another channel, answers them privately too.
 func (s *Service) tell(ctx context.Context, req *bot.Request, inc *bot.Incident, msg bot.Message) {
+	s.tellEach(ctx, req, inc, msg, msg)
+}
+
+// tellEach is tell with the channel's message and the private answer
+// apart (they differ in language).
+func (s *Service) tellEach(ctx context.Context, req *bot.Request, inc *bot.Incident, msg, private bot.Message) {
 	if inc.Drill {
-		msg.Text = req.T("drill.marker") + " · " + msg.Text
+		msg.Text = bot.T(s.lang(), "drill.marker") + " · " + msg.Text
+		private.Text = req.T("drill.marker") + " · " + private.Text
 	}
 	posted := false
 	if inc.Channel.ID != "" && inc.Platform == req.Platform.Name() {
@@ -277,18 +295,21 @@ func (s *Service) tell(ctx context.Context, req *bot.Request, inc *bot.Incident,
 		}
 	}
 	if !posted {
-		if err := req.Reply(ctx, msg); err != nil {
+		if err := req.Reply(ctx, private); err != nil {
 			req.Log.Warn("reply", zap.Error(err))
 		}
 	}
 }
 
-// refresh brings the pinned card and the channel topic up to date. Failures
-// are logged, not returned: the change itself is already recorded.
-func (s *Service) refresh(ctx context.Context, p bot.Platform, inc *bot.Incident, lang bot.Lang) {
+// refresh brings the pinned card and the channel topic up to date, in the
+// workspace's language (Options.Lang): everybody sees them, so they do not
+// follow whoever acted last. Failures are logged, not returned: the change
+// itself is already recorded.
+func (s *Service) refresh(ctx context.Context, p bot.Platform, inc *bot.Incident) {
 	if inc.Platform != p.Name() || inc.Channel.ID == "" {
 		return
 	}
+	lang := s.lang()
 	if !inc.Card.IsZero() {
 		if err := p.Update(ctx, inc.Card, s.card(ctx, inc, lang)); err != nil && !errors.Is(err, bot.ErrUnsupported) {
 			s.log.Warn("update card", zap.Int64("incident", inc.ID), zap.Error(err))
@@ -312,15 +333,17 @@ func (s *Service) clock(t time.Time) string {
 	return t.In(s.opts.Location).Format("2006-01-02 15:04 MST")
 }
 
-// since formats a duration for people: "1h 05m", "4m", "12s".
-func since(d time.Duration) string {
-	d = d.Round(time.Second)
+// since formats a duration for people in lang, to the minute past an
+// hour: "1h 05m", "4m", "12s" ("1時間05分", "4分", "12秒"). It is the one
+// duration format of chat and of the postmortem; a negative duration
+// (replicas' clocks disagree) is 0.
+func since(lang bot.Lang, d time.Duration) string {
+	sec := int64(max(d, 0).Round(time.Second) / time.Second)
 	switch {
-	case d >= time.Hour:
-		return fmt.Sprintf("%dh %02dm", int(d.Hours()), int(d.Minutes())%60)
-	case d >= time.Minute:
-		return fmt.Sprintf("%dm", int(d.Minutes()))
-	default:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case sec >= 3600:
+		return bot.T(lang, "duration.hours", "h", strconv.FormatInt(sec/3600, 10), "m", fmt.Sprintf("%02d", sec/60%60))
+	case sec >= 60:
+		return bot.T(lang, "duration.minutes", "m", strconv.FormatInt(sec/60, 10))
 	}
+	return bot.T(lang, "duration.seconds", "s", strconv.FormatInt(sec, 10))
 }

@@ -57,7 +57,9 @@
 //	data         JSON object of string values, absent when empty
 //
 // Nothing in a timeline is rewritten: an edit or a deletion is a new entry
-// whose refers_to names the original.
+// whose refers_to names the original. One that arrived before its original
+// stays before it in the stream; readers asking for TimelineQuery.InOrder
+// see it after (bot.InOrder).
 //
 // <p>incidents:all holds every incident ID and <p>incidents:open the IDs of
 // incidents whose status is open (bot.Status.Open); both are scored by the

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,6 +39,14 @@ type TimelineQuery struct {
 	// Limit, when > 0, returns at most Limit entries: the oldest ones of
 	// the selection, or with Last the newest min(Last, Limit).
 	Limit int
+	// InOrder selects in the timeline's reading order (bot.InOrder), in
+	// which an edit, a deletion or a flag that arrived before its original
+	// comes right after it, instead of in stream order. Last, Limit and
+	// After then count in that order: After names a position in it (an
+	// entry ID, or a time "<ms>" between entries), so that a client paging
+	// forward with the last ID it got neither skips nor repeats an entry,
+	// and no page parts an edit from the message it follows.
+	InOrder bool
 }
 
 // Append adds entries to the incident's timeline, in order, in one
@@ -80,11 +89,14 @@ const maxStreamID = "18446744073709551615-18446744073709551615"
 // Timeline returns the incident's entries selected by q, oldest first, or
 // an error wrapping bot.ErrNotFound when the incident does not exist.
 func (s *Store) Timeline(ctx context.Context, id int64, q TimelineQuery) ([]bot.TimelineEntry, error) {
+	if q.After != "" && !validStreamID(q.After) {
+		return nil, fmt.Errorf("timeline of incident %d: bad entry id %q", id, q.After)
+	}
+	if q.InOrder {
+		return s.timelineInOrder(ctx, id, q)
+	}
 	start := "-"
 	if q.After != "" {
-		if !validStreamID(q.After) {
-			return nil, fmt.Errorf("timeline of incident %d: bad entry id %q", id, q.After)
-		}
 		start = "(" + q.After
 		if q.After == maxStreamID {
 			start = "+" // nothing can follow the greatest ID; Redis refuses "(" of it
@@ -125,6 +137,157 @@ func (s *Store) Timeline(ctx context.Context, id int64, q TimelineQuery) ([]bot.
 	}
 	return out, nil
 }
+
+// timelineInOrder is Timeline with q.InOrder. An edit moves at most
+// bot.HoldBack later in the reading order, so the stream is read from
+// HoldBack before where the selection starts: the newest entries are read
+// with those that arrived up to HoldBack before them, and a page after an
+// entry is read from HoldBack before it on, in batches, until the page
+// holds as many entries as asked whose place can no longer change.
+func (s *Store) timelineInOrder(ctx context.Context, id int64, q TimelineQuery) ([]bot.TimelineEntry, error) {
+	if q.After == "" && q.Last > 0 {
+		return s.lastInOrder(ctx, id, min0(q.Last, q.Limit))
+	}
+	start, batch := "-", int64(0) // 0: all at once
+	if q.After != "" {
+		ms, _ := streamID(q.After)
+		start = strconv.FormatUint(ms-min(ms, uint64(bot.HoldBack.Milliseconds())), 10)
+	}
+	if q.Last == 0 && q.Limit > 0 {
+		batch = int64(q.Limit) + 256
+	}
+	var chunk []bot.TimelineEntry
+	for {
+		got, err := s.timelineRange(ctx, id, start, batch, false)
+		if err != nil {
+			return nil, err
+		}
+		chunk = append(chunk, got...)
+		done := batch == 0 || int64(len(got)) < batch
+		if !done {
+			start = "(" + got[len(got)-1].ID
+		}
+		out, _ := bot.InOrder(withMark(chunk, q.After), !done)
+		if q.After != "" {
+			i := slices.IndexFunc(out, func(e bot.TimelineEntry) bool { return sameStreamID(e.ID, q.After) })
+			if i < 0 { // After is an edit still waiting for its original
+				if done {
+					return []bot.TimelineEntry{}, nil // cannot be: nothing waits at the end
+				}
+				continue
+			}
+			out = out[i+1:]
+		}
+		switch {
+		case q.Last > 0 && done:
+			return out[len(out)-min(len(out), min0(q.Last, q.Limit)):], nil
+		case q.Last == 0 && q.Limit > 0 && len(out) >= q.Limit:
+			return out[:q.Limit], nil
+		case done:
+			return out, nil
+		}
+	}
+}
+
+// lastInOrder is the newest n entries in reading order. They are among
+// the newest n of the stream and those that arrived up to bot.HoldBack
+// before them: only these may be moved behind one of them.
+func (s *Store) lastInOrder(ctx context.Context, id int64, n int) ([]bot.TimelineEntry, error) {
+	last, err := s.timelineRange(ctx, id, "+", int64(n), true)
+	if err != nil || len(last) == 0 {
+		return last, err
+	}
+	first := last[0]
+	from := max(first.Arrived().Add(-bot.HoldBack).UnixMilli(), 0)
+	before, err := s.timelineRange(ctx, id, "("+first.ID, 0, true, strconv.FormatInt(from, 10))
+	if err != nil {
+		return nil, err
+	}
+	out, _ := bot.InOrder(append(before, last...), false)
+	return out[len(out)-min(len(out), n):], nil
+}
+
+// withMark returns entries with, when after is not the ID of one of them,
+// a mark entry with that ID at its place in the stream, for the reading
+// order to place it: what follows it there is what follows after.
+func withMark(entries []bot.TimelineEntry, after string) []bot.TimelineEntry {
+	if after == "" {
+		return entries
+	}
+	i, found := slices.BinarySearchFunc(entries, after, func(e bot.TimelineEntry, id string) int {
+		return compareStreamIDs(e.ID, id)
+	})
+	if found {
+		return entries
+	}
+	return slices.Insert(slices.Clone(entries), i, bot.TimelineEntry{ID: after, Kind: "mark"})
+}
+
+// timelineRange reads entries of the timeline in stream order, oldest
+// first: with rev, the newest count (0: all) from start ("+" or "(<id>")
+// down to stop (default "-"), else the oldest count from start up to "+".
+func (s *Store) timelineRange(ctx context.Context, id int64, start string, count int64, rev bool, stop ...string) ([]bot.TimelineEntry, error) {
+	key := s.timelineKey(id)
+	var exists *redis.IntCmd
+	var rng *redis.XMessageSliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, s.recordKey(id))
+		end := "-"
+		if len(stop) > 0 {
+			end = stop[0]
+		}
+		switch {
+		case rev && count > 0:
+			rng = p.XRevRangeN(ctx, key, start, end, count)
+		case rev:
+			rng = p.XRevRange(ctx, key, start, end)
+		case count > 0:
+			rng = p.XRangeN(ctx, key, start, "+", count)
+		default:
+			rng = p.XRange(ctx, key, start, "+")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("timeline of incident %d: %w", id, unavailable(err))
+	}
+	if exists.Val() == 0 {
+		return nil, fmt.Errorf("timeline of incident %d: %w", id, bot.ErrNotFound)
+	}
+	msgs := rng.Val()
+	if rev {
+		slices.Reverse(msgs)
+	}
+	out := make([]bot.TimelineEntry, 0, len(msgs))
+	for _, m := range msgs {
+		e, err := decodeEntry(m)
+		if err != nil {
+			return nil, fmt.Errorf("timeline of incident %d: entry %s: %w", id, m.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// streamID splits a valid stream ID ("<ms>" or "<ms>-<seq>") in two.
+func streamID(id string) (ms, seq uint64) {
+	a, b, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(a, 10, 64)
+	seq, _ = strconv.ParseUint(b, 10, 64)
+	return ms, seq
+}
+
+// compareStreamIDs orders stream IDs as Redis does ("<ms>" is "<ms>-0").
+func compareStreamIDs(a, b string) int {
+	ams, aseq := streamID(a)
+	bms, bseq := streamID(b)
+	if c := cmp.Compare(ams, bms); c != 0 {
+		return c
+	}
+	return cmp.Compare(aseq, bseq)
+}
+
+func sameStreamID(a, b string) bool { return compareStreamIDs(a, b) == 0 }
 
 // TimelineLen returns how many entries the incident's timeline holds, or an
 // error wrapping bot.ErrNotFound when the incident does not exist.

@@ -3,7 +3,13 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/stretchr/testify/require"
 
@@ -170,4 +176,99 @@ func TestRedisRepliesAreNotOutages(t *testing.T) {
 	_, err := s.NextID(ctx)
 	require.Error(t, err)
 	require.NotErrorIs(t, err, bot.ErrUnavailable)
+}
+
+// addAt writes an entry with the stream ID "<ms>-0" straight into the
+// timeline, as if it had arrived at ms.
+func addAt(t testing.TB, s *store.Store, id int64, ms int64, kind bot.EntryKind, ref, refersTo string) {
+	t.Helper()
+	v := map[string]any{"kind": string(kind), "at": ms, "text": fmt.Sprintf("%s %s%s @%d", kind, ref, refersTo, ms)}
+	if ref != "" {
+		v["ref"] = ref
+	}
+	if refersTo != "" {
+		v["refers_to"] = refersTo
+	}
+	require.NoError(t, s.Client().XAdd(context.Background(), &redis.XAddArgs{
+		Stream: store.TimelineKey(s, id), ID: fmt.Sprintf("%d-0", ms), Values: v}).Err())
+}
+
+// TestTimelineInOrderPages checks that, on random timelines where edits,
+// deletions and flags often arrive before their messages (within the hold
+// and beyond it), every way of reading in order (all, the newest n, pages
+// forward of every size) gives the same reading order as bot.InOrder of
+// the whole stream, and that the stream itself stays as it arrived.
+func TestTimelineInOrderPages(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	rnd := rand.New(rand.NewPCG(11, 12))
+	for round := range 4 {
+		inc := create(t, s, bot.StatusInvestigating, bot.P2)
+		ms := timeline(t, s, inc.ID)[0].Arrived().UnixMilli()
+		for i := range 70 {
+			ms += rnd.Int64N(int64(bot.HoldBack/time.Millisecond) / 3)
+			ref := fmt.Sprintf("r%d", rnd.IntN(12))
+			switch rnd.IntN(5) {
+			case 0, 1:
+				addAt(t, s, inc.ID, ms, bot.KindMessage, ref, "")
+			case 2:
+				addAt(t, s, inc.ID, ms, bot.KindEdit, "", ref)
+			case 3:
+				addAt(t, s, inc.ID, ms, bot.KindDelete, "", ref)
+			default:
+				if i%2 == 0 {
+					addAt(t, s, inc.ID, ms, bot.KindFlag, "", ref)
+				} else {
+					addAt(t, s, inc.ID, ms, bot.KindStatus, "", "")
+				}
+			}
+		}
+		stream := timeline(t, s, inc.ID)
+		want, _ := bot.InOrder(stream, false)
+		require.NotEqual(t, stream, want, "round %d: the random timeline has entries out of order", round)
+
+		all, err := s.Timeline(ctx, inc.ID, store.TimelineQuery{InOrder: true})
+		require.NoError(t, err)
+		require.Equal(t, want, all)
+		require.Equal(t, stream, timeline(t, s, inc.ID), "the stream is not rewritten")
+
+		for n := 1; n <= len(want)+2; n++ {
+			got, err := s.Timeline(ctx, inc.ID, store.TimelineQuery{Last: n, InOrder: true})
+			require.NoError(t, err)
+			require.Equal(t, want[max(len(want)-n, 0):], got, "last %d", n)
+		}
+		for _, size := range []int{1, 2, 3, 7, 50, 500} {
+			var paged []bot.TimelineEntry
+			q := store.TimelineQuery{Limit: size, InOrder: true}
+			for {
+				page, err := s.Timeline(ctx, inc.ID, q)
+				require.NoError(t, err)
+				require.LessOrEqual(t, len(page), size)
+				paged = append(paged, page...)
+				if len(page) < size {
+					break
+				}
+				q.After = page[len(page)-1].ID
+			}
+			require.Equal(t, want, paged, "pages of %d", size)
+		}
+		// After a time between entries: what follows it in the stream, in
+		// reading order, plus what was moved behind those.
+		mid := stream[len(stream)/2]
+		after := strconv.FormatInt(mid.Arrived().UnixMilli()+1, 10)
+		got, err := s.Timeline(ctx, inc.ID, store.TimelineQuery{After: after, InOrder: true})
+		require.NoError(t, err)
+		marked := slices.Insert(slices.Clone(stream), len(stream)/2+1, bot.TimelineEntry{ID: after, Kind: "mark"})
+		wantAfter, _ := bot.InOrder(marked, false)
+		i := slices.IndexFunc(wantAfter, func(e bot.TimelineEntry) bool { return e.Kind == "mark" })
+		require.Equal(t, wantAfter[i+1:], got)
+	}
+}
+
+func TestTimelineInOrderNotFound(t *testing.T) {
+	s := newStore(t)
+	for _, q := range []store.TimelineQuery{{InOrder: true}, {InOrder: true, Last: 3}, {InOrder: true, After: "1-0", Limit: 2}} {
+		_, err := s.Timeline(context.Background(), 99, q)
+		requireNotFound(t, err)
+	}
 }

@@ -393,7 +393,7 @@ func TestOddInput(t *testing.T) {
 }
 
 func TestJapanese(t *testing.T) {
-	h := newHarness(t, handlers.Options{})
+	h := newHarness(t, handlers.Options{Lang: bot.Japanese}) // the card is in the workspace's language
 	out := h.run(bot.Japanese, "alice",
 		"/incident declare 決済が失敗している P2",
 		"決済代行が 502 を返している",

@@ -146,9 +146,9 @@ func TestDrillInConsole(t *testing.T) {
 	tl := block(t, out, "> /incident timeline", "Warroom (only you can see this): Timeline of INC-1")
 	inOrder(t, tl,
 		"alice  [declared] Database primary unreachable",
-		"drill  [alert] PostgreSQL primary db-main-1 is unreachable",
+		"drill  [alert] firing: PostgreSQL primary db-main-1 is unreachable",
 		"db-bot  [message] Health check failed",
-		"drill  [alert] Checkout API 5xx rate above 20%",
+		"drill  [alert] firing: Checkout API 5xx rate above 20%",
 		"support-desk  [message] Customers report",
 		"db-bot  [message] Automatic failover did not start",
 		"alice  [status] triage → investigating",

@@ -682,3 +682,135 @@ func TestSocketMode(t *testing.T) {
 	resp := w.fake.WaitResponses(2, wait)
 	require.Contains(t, resp[len(resp)-1].Body["text"], "No open incidents")
 }
+
+// An edit and a deletion that Slack delivers before the message they
+// concern (its first delivery failed and was retried) are kept, and shown
+// right after that message once it comes: by the timeline command, the
+// API and the postmortem. A deletion whose message never comes stays at
+// its own place. The stream keeps the order of arrival.
+func TestOutOfOrderEditAndDelete(t *testing.T) {
+	w := newWorld(t, false)
+	w.command(alice, w.general, "declare Cache is cold")
+	inc := w.incident(1)
+	ch := inc.Channel.ID
+
+	first := fakeslack.Message{Channel: ch, User: bob, Text: "alpha cache misses at 80", TS: fakeslack.NewTS()}
+	second := fakeslack.Message{Channel: ch, User: bob, Text: "bravo paste with a secret", TS: fakeslack.NewTS()}
+	between := fakeslack.Message{Channel: ch, User: alice, Text: "charlie warming it up", TS: fakeslack.NewTS()}
+	edited := first
+	edited.Text = "alpha cache misses at 90"
+	never := fakeslack.Message{Channel: ch, User: alice, Text: "delta never recorded", TS: fakeslack.NewTS()}
+	base := len(w.timeline(inc.ID))
+	for _, inner := range []map[string]any{
+		fakeslack.MessageChangedEvent(edited, first.Text),
+		fakeslack.MessageDeletedEvent(second),
+		fakeslack.MessageEvent(between),
+		fakeslack.MessageEvent(first),
+		fakeslack.MessageEvent(second),
+		fakeslack.MessageDeletedEvent(never),
+	} {
+		status, _ := w.event(fakeslack.NewEventID(), inner)
+		require.Equal(t, http.StatusOK, status)
+	}
+	require.Eventually(t, func() bool { return len(w.timeline(inc.ID)) >= base+6 }, wait, 20*time.Millisecond)
+	var stream []string
+	for _, e := range w.timeline(inc.ID)[base:] {
+		stream = append(stream, string(e.Kind)+"|"+e.Ref+e.RefersTo)
+	}
+	require.Equal(t, []string{"edit|" + first.TS, "delete|" + second.TS, "message|" + between.TS,
+		"message|" + first.TS, "message|" + second.TS, "delete|" + never.TS}, stream,
+		"the stream keeps the order of arrival: nothing is rewritten")
+	want := []string{"message|" + between.TS, "message|" + first.TS, "edit|" + first.TS,
+		"message|" + second.TS, "delete|" + second.TS, "delete|" + never.TS}
+
+	svc, err := handlers.New(w.st, handlers.Options{Lang: bot.English})
+	require.NoError(t, err)
+	apiTimeline := func(query string) []string {
+		rec := httptest.NewRecorder()
+		svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline"+query, nil))
+		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
+		var api struct {
+			Entries []struct {
+				ID, Kind, Ref string
+				RefersTo      string `json:"refers_to"`
+			} `json:"entries"`
+		}
+		require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &api))
+		var out []string
+		for _, e := range api.Entries {
+			out = append(out, e.Kind+"|"+e.Ref+e.RefersTo+"|"+e.ID)
+		}
+		return out
+	}
+	strip := func(rows []string) []string {
+		out := make([]string, len(rows))
+		for i, r := range rows {
+			out[i] = r[:strings.LastIndexByte(r, '|')]
+		}
+		return out
+	}
+	all := apiTimeline("")
+	require.Equal(t, want, strip(all[base:]), "the API in reading order")
+	require.Equal(t, want[3:], strip(apiTimeline("?limit=3")), "the newest three in reading order")
+	// Paging forward two at a time from the last entry before the messages.
+	var paged []string
+	after := all[base-1][strings.LastIndexByte(all[base-1], '|')+1:]
+	for {
+		page := apiTimeline("?limit=2&after=" + after)
+		paged = append(paged, page...)
+		if len(page) < 2 {
+			break
+		}
+		after = page[len(page)-1][strings.LastIndexByte(page[len(page)-1], '|')+1:]
+	}
+	require.Equal(t, want, strip(paged), "pages follow the reading order, none skipped or repeated")
+
+	// The timeline command.
+	status, body := w.command(alice, ch, "timeline")
+	require.Equal(t, http.StatusOK, status)
+	if !strings.Contains(body, "charlie") {
+		resp := w.fake.WaitResponses(2, wait)
+		b, _ := json.Marshal(resp[len(resp)-1].Body)
+		body = string(b)
+	}
+	at := func(s string) int {
+		i := strings.Index(body, s)
+		require.GreaterOrEqual(t, i, 0, "%q missing from %s", s, body)
+		return i
+	}
+	require.Less(t, at("charlie warming"), at("alpha cache misses at 80"))
+	require.Less(t, at("alpha cache misses at 80"), at("("+first.TS+"): alpha cache misses at 90"))
+	require.Less(t, at("("+first.TS+"): alpha cache misses at 90"), at("bravo paste"))
+	require.Less(t, at("bravo paste"), at("("+second.TS+")"))
+	require.Less(t, at("("+second.TS+")"), at("("+never.TS+")"))
+
+	// The postmortem applies the edit and the deletion to their messages
+	// and lists them after them.
+	rec := httptest.NewRecorder()
+	svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/postmortem.md?lang=en", nil))
+	require.Equal(t, http.StatusOK, rec.Code)
+	md := rec.Body.String()
+	require.NotContains(t, md, "bravo paste", "the deleted message's text is left out")
+	_, tl, ok := strings.Cut(md, "## Timeline")
+	require.True(t, ok)
+	tl, _, _ = strings.Cut(tl, "## Follow-ups")
+	var lines []string
+	for _, l := range strings.Split(tl, "\n") {
+		if strings.HasPrefix(l, "- ") {
+			lines = append(lines, l)
+		}
+	}
+	require.GreaterOrEqual(t, len(lines), 6)
+	lines = lines[len(lines)-6:]
+	for i, want := range []string{
+		"· Alice · message · charlie warming it up",
+		"· ボブ · message · alpha cache misses at 80 (edited)",
+		"· ボブ · edited · message of ",
+		"· ボブ · message · (deleted)",
+		"· ボブ · deleted · message of ",
+		"· Alice · deleted · a message not on the timeline",
+	} {
+		require.Contains(t, lines[i], want, "postmortem timeline:\n%s", strings.Join(lines, "\n"))
+	}
+	require.True(t, strings.HasSuffix(lines[2], "→ “alpha cache misses at 90”"), lines[2])
+}

@@ -138,6 +138,13 @@ func TestDeclareClickAndTimeline(t *testing.T) {
 	require.Equal(t, http.StatusOK, w.deliver(w.fake.DeleteActivity(ch.ID, replyID.ID, w.alice)).Status)
 	require.Equal(t, http.StatusOK, w.deliver(root).Status, "a re-delivery")
 
+	// The messages are queued; the click below is answered at once, so it
+	// waits for them to be recorded first to keep the order asserted.
+	require.Eventually(t, func() bool {
+		tl, err := w.st.Timeline(context.Background(), 1, store.TimelineQuery{})
+		return err == nil && len(tl) >= 6
+	}, wait, 10*time.Millisecond)
+
 	// Resolve from the card: the answer is the refreshed card.
 	d := w.deliver(w.fake.Click(cardActivityID(inc), w.alice, "Alice", "Resolve", nil))
 	require.Equal(t, http.StatusOK, d.Status)

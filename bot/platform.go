@@ -48,3 +48,17 @@ type ChannelSpec struct {
 type Enricher interface {
 	Enrich(ctx context.Context, ev *Event)
 }
+
+// Directory is implemented by platforms that can look people up, so that
+// handlers accept a person by name and refuse one who does not exist. A
+// platform without a directory (or one whose lookup is not allowed)
+// returns ErrUnsupported, and handlers take mentions as they come.
+type Directory interface {
+	// FindUsers returns the people whose display name or real name is
+	// name, compared case-insensitively and in full (no prefixes), at
+	// most a few dozen. None is an empty list, not an error.
+	FindUsers(ctx context.Context, name string) ([]User, error)
+	// LookupUser returns the person with platform user ID id, with their
+	// display name, or an error wrapping ErrNotFound when there is none.
+	LookupUser(ctx context.Context, id string) (User, error)
+}

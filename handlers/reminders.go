@@ -53,6 +53,37 @@ func (s *Service) Remind(ctx context.Context, holder string, every time.Duration
 	}
 }
 
+// RemindLocal sends reminders like Remind, every `every`, for a process
+// that alone serves its platform's incidents (the console): it takes no
+// lease, sends no heartbeat and finishes no other replica's declarations,
+// so a console pointed at a shared Redis never holds up the reminders of
+// the replicas serving Slack or Teams (it reminds only incidents on the
+// platforms registered with its router).
+func (s *Service) RemindLocal(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.remindOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("reminders", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// seenFor is how long a reminder's once-per-interval mark lasts in
+// Redis: the interval on the clock's scale (Options.ClockSpeed), at least
+// a millisecond (Redis's finest TTL).
+func (s *Service) seenFor(interval time.Duration) time.Duration {
+	if sp := s.opts.ClockSpeed; sp > 1 {
+		interval = time.Duration(float64(interval) / sp)
+	}
+	return max(interval, time.Millisecond)
+}
+
 // remindOnce looks at every open incident once, then at the overdue
 // follow-ups of every incident.
 func (s *Service) remindOnce(ctx context.Context) error {
@@ -104,7 +135,7 @@ func (s *Service) remindUpdate(ctx context.Context, p bot.Platform, inc *bot.Inc
 		return
 	}
 	key := fmt.Sprintf("remind:update:%s:%d:%d", inc.Key(), last.UnixMilli(), quiet/every)
-	if first, err := s.store.MarkSeen(ctx, key, every); err != nil || !first {
+	if first, err := s.store.MarkSeen(ctx, key, s.seenFor(every)); err != nil || !first {
 		return
 	}
 	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{
@@ -117,7 +148,7 @@ func (s *Service) remindUpdate(ctx context.Context, p bot.Platform, inc *bot.Inc
 // remind posts msg once per interval per incident and kind, across
 // replicas, and also announces it when asked.
 func (s *Service) remind(ctx context.Context, p bot.Platform, inc *bot.Incident, kind string, interval time.Duration, msg bot.Message, announce bool) {
-	first, err := s.store.MarkSeen(ctx, "remind:"+kind+":"+inc.Key(), interval)
+	first, err := s.store.MarkSeen(ctx, "remind:"+kind+":"+inc.Key(), s.seenFor(interval))
 	if err != nil || !first {
 		return
 	}

@@ -83,6 +83,18 @@ type Options struct {
 	// real time, 60 makes a scripted minute a second. The times in a
 	// drill's report are measured unscaled.
 	DrillSpeed float64
+	// ClockSpeed is how much faster than real time Now runs (the console's
+	// --speed; 0 or 1: real time). The marks that keep a reminder from
+	// repeating within its interval last the interval divided by it, so a
+	// sped-up clock repeats reminders at the pace it shows.
+	ClockSpeed float64
+	// VerifyByOther makes verifying a follow-up as effective need someone
+	// other than the person who marked it done.
+	VerifyByOther bool
+	// VerifyAfter, when positive, is how long after a follow-up was marked
+	// done its owner (or the incident's commander) is asked, once, whether
+	// the fix worked.
+	VerifyAfter time.Duration
 	// Spool, when set, keeps the channel messages (and edits, deletions,
 	// pins and marking reactions) that cannot be recorded while Redis is
 	// unavailable; ReplaySpool puts them on their timelines, in order,

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -34,6 +35,8 @@ func (s *session) command(ctx context.Context, text string) error {
 		s.list()
 	case "/user":
 		s.switchUser(rest)
+	case "/wait", "/sleep":
+		s.wait(ctx, rest)
 	case "/help":
 		s.c.say(s.c.t("console.help"), s.c.t("console.help.drill"))
 	case "/quit", "/exit":
@@ -197,6 +200,32 @@ func (s *session) switchUser(args string) {
 	c := s.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if known, ok := c.people[strings.ToLower(name)]; ok {
+		name = known
+	}
 	c.user = name
+	c.people[strings.ToLower(name)] = name
 	c.println(c.t("console.user", "user", name))
+}
+
+// maxWait bounds "/wait", on the console's clock.
+const maxWait = 24 * time.Hour
+
+// wait handles "/wait 10m": nothing happens at the terminal for that long
+// on the console's clock (Options.Speed times faster than real time),
+// while reminders and drill steps arrive; a piped script uses it to let
+// time pass.
+func (s *session) wait(ctx context.Context, args string) {
+	d, err := time.ParseDuration(strings.TrimSpace(args))
+	if err != nil || d <= 0 || d > maxWait {
+		s.usage("/wait 10m")
+		return
+	}
+	s.c.say(s.c.t("console.wait", "duration", d.String()))
+	t := time.NewTimer(time.Duration(float64(d) / s.c.speed))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }

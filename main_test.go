@@ -74,6 +74,8 @@ rolling back 4f2a now
 /incident followup add Add a canary step to every deploy @alice due 2026-12-31
 /incident postmortem
 /incident close
+/incident postmortem reviewed
+/incident close
 /incident status monitoring
 /incident INC-999 resolve
 /incident frobnicate
@@ -121,8 +123,10 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 	// Bad input: clear answers, nothing changed.
 	inOrder(t, got,
 		"`P9` is not a priority",
-		"so it needs a postmortem before it closes",
+		"so it needs a reviewed postmortem before it closes",
 		"Postmortem",
+		"its postmortem draft has not been reviewed yet",
+		"bob marked the postmortem of INC-1 reviewed",
 		"bob set INC-1 to *closed*",
 		"An incident that is closed cannot become monitoring",
 		"There is no incident INC-999",
@@ -155,7 +159,7 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 		"role:bob:", "priority:bob:", "role:bob:", "status:bob:bad deploy 4f2a", "message:bob:rolling back 4f2a now",
 		"update:bob:Rollback in progress; errors dropping", "status:bob:rolled back 4f2a",
 		"note:bob:the 4f2a deploy skipped the canary",
-		"followup:bob:#1 Add a canary step to every deploy (owner: alice, due 2026-12-31)", "status:bob:",
+		"followup:bob:#1 Add a canary step to every deploy (owner: alice, due 2026-12-31)", "postmortem:bob:Postmortem draft reviewed", "status:bob:",
 	}, kinds, "the timeline with the close at the end")
 
 	var inc map[string]any

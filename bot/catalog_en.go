@@ -52,7 +52,7 @@ var catalogEN = map[string]string{
 	"help.note":      "Record a key fact on the timeline; notes lead the postmortem.",
 	"help.update":    "Post a status update for everyone following the incident.",
 	"help.resolve":   "Mark the incident resolved, with a summary of what fixed it.",
-	"help.close":     "Close a resolved incident once its postmortem is done (`--force` closes a P1/P2 without one).",
+	"help.close":     "Close a resolved incident once its postmortem is reviewed (`--force` closes a P1/P2 without one).",
 	"help.reopen":    "Reopen a resolved, closed or declined incident.",
 	"help.decline":   "Decline an alert-opened incident that was a false alarm.",
 	"help.timeline":  "Show the last n timeline entries (default 20).",
@@ -186,9 +186,9 @@ var catalogEN = map[string]string{
 	"remind.commander": "⏰ {id} has had no commander for {age}. Who leads? Take it with the button or `role commander me`.",
 
 	// Postmortem drafts.
-	"err.needs_postmortem":       "{id} is {priority}, so it needs a postmortem before it closes. Run `postmortem` to draft one from the timeline, or `close --force` to close it without one.",
-	"usage.postmortem":           "postmortem",
-	"help.postmortem":            "Draft a blameless postmortem from the incident's record and post it here. P1 and P2 incidents need one before `close`.",
+	"err.needs_postmortem":       "{id} is {priority}, so it needs a reviewed postmortem before it closes. Run `postmortem` to draft one from the timeline, review it together, then say `postmortem reviewed`; or `close --force` to close it without one.",
+	"usage.postmortem":           "postmortem [reviewed]",
+	"help.postmortem":            "Draft a blameless postmortem from the incident's record and post it here; `postmortem reviewed` once the team has read and completed it. P1 and P2 incidents need a reviewed one before `close`.",
 	"postmortem.context":         "Draft postmortem of {id}, made from its timeline: review and complete it together. Full text: {url} or `warroom export {id}`",
 	"postmortem.truncated":       "… (shortened for chat; the full draft is at {url} and from `warroom export {id}`)",
 	"postmortem.followups_none":  "_No follow-up actions are recorded yet. List the changes that would make this less likely, or less harmful, next time, each with an owner and a due date._",
@@ -373,4 +373,20 @@ var catalogEN = map[string]string{
 	"console.form.blank_kept":  "(empty line: keeps {value})",
 	"console.form.no":          "no",
 	"console.wait":             "⏳ Waiting {duration} on the console's clock…",
+
+	// Reviewed postmortems, follow-ups verified by someone else, people by
+	// name (issue 12).
+	"err.needs_review":          "{id} is {priority}, and its postmortem draft has not been reviewed yet. Read and complete it together, then say `postmortem reviewed`; or `close --force` to close it anyway.",
+	"err.no_draft":              "{id} has no postmortem draft to review yet. Run `postmortem` first.",
+	"err.already_reviewed":      "The postmortem of {id} was already marked reviewed by {user} ({time}).",
+	"postmortem.posted":         "The postmortem draft of {id} is posted in {channel}. Full text: {url}",
+	"postmortem.reviewed":       "✅ {user} marked the postmortem of {id} reviewed.",
+	"postmortem.entry.reviewed": "Postmortem draft reviewed",
+	"kind.postmortem":           "postmortem",
+	"err.verify_by_self":        "{user} marked follow-up #{n} of {id} done, so someone else has to verify that the fix works.",
+	"remind.verify":             "🔎 Follow-up #{n} of {id} was marked done on {date}: {text}. Did the fix work? If it did: `{id} followup verify {n}`; if not: `{id} followup reopen {n}`.",
+	"button.followup_verify":    "It works: verify",
+	"button.followup_reopen":    "It did not: reopen",
+	"err.no_such_user":          "Nobody here is called `{value}`. Mention someone (@name) or say `me`.",
+	"err.ambiguous_user":        "Several people are called `{value}`: {matches}. Mention the one you mean (@name).",
 }

@@ -52,7 +52,7 @@ var catalogJA = map[string]string{
 	"help.note":      "重要な事実をタイムラインに記録します。ノートはポストモーテムの冒頭に載ります。",
 	"help.update":    "関係者向けに状況報告を投稿します。",
 	"help.resolve":   "インシデントを解決済みにします。何で直ったかの概要を添えてください。",
-	"help.close":     "ポストモーテムが終わった解決済みインシデントをクローズします（`--force` で P1/P2 をポストモーテムなしでクローズ）。",
+	"help.close":     "ポストモーテムのレビューが終わった解決済みインシデントをクローズします（`--force` で P1/P2 をレビュー済みのポストモーテムなしでクローズ）。",
 	"help.reopen":    "解決済み・クローズ済み・却下済みのインシデントを再開します。",
 	"help.decline":   "誤検知だったアラート起票のインシデントを却下します。",
 	"help.timeline":  "タイムラインの最新 n 件を表示します（既定は 20 件）。",
@@ -186,9 +186,9 @@ var catalogJA = map[string]string{
 	"remind.commander": "⏰ {id} には {age} のあいだ指揮者がいません。誰が指揮しますか？ ボタンか `role commander me` で引き受けてください。",
 
 	// Postmortem drafts.
-	"err.needs_postmortem":       "{id} は {priority} のため、クローズする前にポストモーテムが必要です。`postmortem` でタイムラインから下書きを作成するか、`close --force` でポストモーテムなしでクローズしてください。",
-	"usage.postmortem":           "postmortem",
-	"help.postmortem":            "インシデントの記録から、個人を責めない（ブレームレスな）ポストモーテムの下書きを作成してここに投稿します。P1・P2 は `close` の前に必要です。",
+	"err.needs_postmortem":       "{id} は {priority} のため、クローズする前にレビュー済みのポストモーテムが必要です。`postmortem` でタイムラインから下書きを作成し、皆でレビューしてから `postmortem reviewed` と入力してください。ポストモーテムなしでクローズするなら `close --force` です。",
+	"usage.postmortem":           "postmortem [reviewed]",
+	"help.postmortem":            "インシデントの記録から、個人を責めない（ブレームレスな）ポストモーテムの下書きを作成してここに投稿します。皆で読んで仕上げたら `postmortem reviewed` でレビュー済みにします。P1・P2 は `close` の前にレビュー済みのものが必要です。",
 	"postmortem.context":         "{id} のポストモーテム下書きです（タイムラインから自動作成）。チームで見直して仕上げてください。全文: {url} または `warroom export {id}`",
 	"postmortem.truncated":       "…（チャット用に省略しました。全文は {url} または `warroom export {id}` で取得できます）",
 	"postmortem.followups_none":  "_フォローアップはまだ記録されていません。次に同じことが起きにくく、起きても影響が小さくなるような改善を、担当者と期限を付けて書き出してください。_",
@@ -373,4 +373,20 @@ var catalogJA = map[string]string{
 	"console.form.blank_kept":  "（空行: {value} のまま）",
 	"console.form.no":          "いいえ",
 	"console.wait":             "⏳ コンソールの時計で {duration} 待ちます…",
+
+	// Reviewed postmortems, follow-ups verified by someone else, people by
+	// name (issue 12).
+	"err.needs_review":          "{id} は {priority} ですが、ポストモーテムの下書きがまだレビューされていません。皆で読んで仕上げてから `postmortem reviewed` と入力してください。それでもクローズするなら `close --force` です。",
+	"err.no_draft":              "{id} にはレビューするポストモーテムの下書きがまだありません。先に `postmortem` を実行してください。",
+	"err.already_reviewed":      "{id} のポストモーテムは {user} さんがすでにレビュー済みにしています（{time}）。",
+	"postmortem.posted":         "{id} のポストモーテムの下書きを {channel} に投稿しました。全文: {url}",
+	"postmortem.reviewed":       "✅ {user} さんが {id} のポストモーテムをレビュー済みにしました。",
+	"postmortem.entry.reviewed": "ポストモーテムの下書きをレビュー済みにしました",
+	"kind.postmortem":           "ポストモーテム",
+	"err.verify_by_self":        "{id} のフォローアップ #{n} を完了にしたのは {user} さんなので、修正が効いていることの検証は別の人が行ってください。",
+	"remind.verify":             "🔎 {id} のフォローアップ #{n} は {date} に完了になりました: {text}。修正は効きましたか？ 効いていれば `{id} followup verify {n}`、効いていなければ `{id} followup reopen {n}` にしてください。",
+	"button.followup_verify":    "効いた: 検証済みにする",
+	"button.followup_reopen":    "効かなかった: 未完了に戻す",
+	"err.no_such_user":          "`{value}` という人はいません。@名前 でメンションするか `me` と指定してください。",
+	"err.ambiguous_user":        "`{value}` という名前の人が複数います: {matches}。どの人か @名前 でメンションしてください。",
 }

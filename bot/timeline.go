@@ -20,6 +20,9 @@ const (
 	KindChannel  EntryKind = "channel"  // the incident channel was created or bound
 	KindFlag     EntryKind = "flag"     // a message was pinned or marked; RefersTo names it
 	KindFollowup EntryKind = "followup" // a follow-up was added or changed state; Data holds "n", "action", "state"
+	// KindPostmortem records a step of the postmortem; Data holds
+	// "action" ("reviewed").
+	KindPostmortem EntryKind = "postmortem"
 )
 
 // TimelineEntry is one append-only record in an incident's timeline. Nothing

@@ -174,7 +174,9 @@ func (s *Service) moveFollowUp(ctx context.Context, req *bot.Request, action, ar
 }
 
 // applyFollowUp moves f by action, or refuses with a coded error: done
-// needs an open follow-up, verify a done one, reopen one that is not open.
+// needs an open follow-up, verify a done one (and, with
+// Options.VerifyByOther, someone other than who marked it done), reopen
+// one that is not open.
 func (s *Service) applyFollowUp(req *bot.Request, f *bot.FollowUp, action string) error {
 	same := func() error {
 		return bot.Errorf(bot.CodeFollowUpSame, "id", req.Incident.Key(), "n", strconv.Itoa(f.N),
@@ -186,7 +188,7 @@ func (s *Service) applyFollowUp(req *bot.Request, f *bot.FollowUp, action string
 		if f.State != bot.FollowUpOpen {
 			return same()
 		}
-		f.State, f.DoneAt = bot.FollowUpDone, now
+		f.State, f.DoneAt, f.DoneBy = bot.FollowUpDone, now, req.Event.User
 	case "verify":
 		switch f.State {
 		case bot.FollowUpOpen:
@@ -194,12 +196,16 @@ func (s *Service) applyFollowUp(req *bot.Request, f *bot.FollowUp, action string
 		case bot.FollowUpVerified:
 			return same()
 		}
+		if s.opts.VerifyByOther && !f.DoneBy.IsZero() && f.DoneBy.ID == req.Event.User.ID {
+			return bot.Errorf(bot.CodeVerifyBySelf, "id", req.Incident.Key(), "n", strconv.Itoa(f.N), "user", f.DoneBy.Display())
+		}
 		f.State, f.VerifiedAt = bot.FollowUpVerified, now
 	case "reopen":
 		if f.State == bot.FollowUpOpen {
 			return same()
 		}
 		f.State, f.DoneAt, f.VerifiedAt = bot.FollowUpOpen, time.Time{}, time.Time{}
+		f.DoneBy, f.VerifyAskedAt = bot.User{}, time.Time{}
 	}
 	return nil
 }
@@ -406,5 +412,82 @@ func (s *Service) remindFollowUp(ctx context.Context, inc *bot.Incident, f *bot.
 	ev := &bot.Event{Kind: bot.EventCommand, Platform: inc.Platform, User: f.Owner, Channel: inc.Channel.ID, Locale: string(lang)}
 	if err := p.Reply(ctx, ev, msg); err != nil {
 		s.log.Warn("remind follow-up owner", zap.Int64("incident", inc.ID), zap.Int("followup", f.N), zap.Error(err))
+	}
+}
+
+// errAsked ends a claim on a follow-up someone was already asked about.
+var errAsked = errors.New("already asked")
+
+// remindVerify asks, once per follow-up, whether a fix worked: every
+// follow-up done at least Options.VerifyAfter ago whose owner was not asked
+// yet. The claim (VerifyAskedAt) is written in the store's transaction
+// before the question is sent, so two replicas never both ask; a question
+// that then fails to send is logged, not repeated.
+func (s *Service) remindVerify(ctx context.Context, now time.Time) error {
+	if s.opts.VerifyAfter <= 0 {
+		return nil
+	}
+	fs, err := s.store.DoneFollowUps(ctx, now.Add(-s.opts.VerifyAfter), followUpReminders)
+	if err != nil {
+		return err
+	}
+	for i := range fs {
+		f := &fs[i]
+		_, err := s.store.UpdateFollowUp(ctx, f.Incident, f.N, func(cur *bot.FollowUp) ([]bot.TimelineEntry, error) {
+			if !cur.AwaitsVerifyQuestion() {
+				return nil, errAsked
+			}
+			cur.VerifyAskedAt = now
+			*f = *cur
+			return nil, nil
+		})
+		if errors.Is(err, errAsked) || errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		inc, err := s.store.Get(ctx, f.Incident)
+		if err != nil {
+			s.log.Warn("ask whether a follow-up worked", zap.Int64("incident", f.Incident), zap.Error(err))
+			continue
+		}
+		s.askVerify(ctx, inc, f)
+	}
+	return nil
+}
+
+// askVerify asks the owner of done follow-up f, privately, whether the fix
+// worked, with buttons to verify or reopen it. When someone else must
+// verify (Options.VerifyByOther) and the owner marked it done, the
+// incident's commander is asked instead, if there is another one.
+func (s *Service) askVerify(ctx context.Context, inc *bot.Incident, f *bot.FollowUp) {
+	p, ok := s.router.Platform(inc.Platform)
+	if !ok {
+		return
+	}
+	who := f.Owner
+	if s.opts.VerifyByOther && f.DoneBy.ID == f.Owner.ID {
+		if c, ok := inc.Holder(bot.RoleCommander); ok && c.ID != f.DoneBy.ID {
+			who = c
+		}
+	}
+	lang := s.lang()
+	if _, locale, ok, err := s.store.CachedUser(ctx, inc.Platform, who.ID); err == nil && ok {
+		if l, ok := bot.ParseLang(locale); ok {
+			lang = l
+		}
+	}
+	n := strconv.Itoa(f.N)
+	msg := bot.Message{
+		Text: bot.T(lang, "remind.verify", "n", n, "id", inc.Key(), "date", s.date(f.DoneAt), "text", oneline(f.Text)),
+		Buttons: []bot.Button{
+			{Label: bot.T(lang, "button.followup_verify"), Command: "followup", Args: inc.Key() + " verify " + n, Style: bot.StylePrimary},
+			{Label: bot.T(lang, "button.followup_reopen"), Command: "followup", Args: inc.Key() + " reopen " + n},
+		},
+	}
+	ev := &bot.Event{Kind: bot.EventCommand, Platform: inc.Platform, User: who, Channel: inc.Channel.ID, Locale: string(lang)}
+	if err := p.Reply(ctx, ev, msg); err != nil {
+		s.log.Warn("ask whether a follow-up worked", zap.Int64("incident", inc.ID), zap.Int("followup", f.N), zap.Error(err))
 	}
 }

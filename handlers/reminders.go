@@ -23,7 +23,8 @@ const reminderLease = "reminders"
 // most once per its interval, whichever replica sends it; reminders stop
 // once an incident is resolved. The owner of an overdue open follow-up is
 // reminded privately once a day, until it is done, whatever became of the
-// incident.
+// incident; with Options.VerifyAfter, the owner of a follow-up done that
+// long ago is asked once whether it worked.
 //
 // Every replica also sends its heartbeat here, and the lease holder
 // finishes the declarations that a replica which died left half done
@@ -111,7 +112,10 @@ func (s *Service) remindOnce(ctx context.Context) error {
 			}
 		}
 	}
-	return s.remindFollowUps(ctx, now)
+	if err := s.remindFollowUps(ctx, now); err != nil {
+		return err
+	}
+	return s.remindVerify(ctx, now)
 }
 
 // remindUpdate asks an open incident past triage for a status update when

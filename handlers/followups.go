@@ -50,25 +50,36 @@ func (s *Service) followup(ctx context.Context, req *bot.Request) error {
 
 // followUpSpec is what "followup add" was given.
 type followUpSpec struct {
-	text  string
-	owner bot.User
-	due   time.Time
+	text string
+	// who names the owner as typed: a mention, or the name after "owner";
+	// "" for the person adding it.
+	who string
+	due time.Time
 }
 
-// parseFollowUp reads "<text> [@owner] [due YYYY-MM-DD]" (owner and due in
-// either order) from the end of line: the words before are the text. A
-// "due" followed by something that is not a date is refused with
-// CodeBadDate, so a mistyped date never ends up in the text unnoticed.
+// ownerWords introduce an owner given by name: "owner carol".
+var ownerWords = map[string]bool{"owner": true, "担当": true, "担当者": true}
+
+// parseFollowUp reads "<text> [@owner | owner <name>] [due YYYY-MM-DD]"
+// (owner and due in either order) from the end of line: the words before
+// are the text. A bare name needs "owner" in front, or it could not be
+// told from the text's last word. A "due" followed by something that is
+// not a date is refused with CodeBadDate, so a mistyped date never ends up
+// in the text unnoticed.
 func parseFollowUp(line string, loc *time.Location) (followUpSpec, error) {
 	var spec followUpSpec
 	rest := line
 	for range 2 {
 		before, w := lastWord(rest)
-		if u, ok := bot.ParseMention(w); ok && spec.owner.IsZero() {
-			spec.owner, rest = u, before
+		if _, ok := bot.ParseMention(w); ok && spec.who == "" {
+			spec.who, rest = w, before
 			continue
 		}
 		before2, w2 := lastWord(before)
+		if ownerWords[strings.ToLower(w2)] && spec.who == "" && w != "" {
+			spec.who, rest = w, before2
+			continue
+		}
 		if !strings.EqualFold(w2, "due") || !spec.due.IsZero() {
 			break
 		}
@@ -115,12 +126,15 @@ func (s *Service) addFollowUp(ctx context.Context, req *bot.Request, line string
 	if utf8.RuneCountInString(spec.text) > maxFollowUpText {
 		return bot.Errorf(bot.CodeTooLong, "field", req.T("followup.text"), "max", strconv.Itoa(maxFollowUpText))
 	}
-	if spec.owner.IsZero() {
-		spec.owner = req.Event.User
+	owner := req.Event.User
+	if spec.who != "" {
+		if owner, err = s.person(ctx, req, spec.who); err != nil {
+			return err
+		}
 	}
 	inc := req.Incident
 	f, err := s.store.AddFollowUp(ctx, bot.FollowUp{
-		Incident: inc.ID, Text: spec.text, Owner: spec.owner, Due: spec.due,
+		Incident: inc.ID, Text: spec.text, Owner: owner, Due: spec.due,
 		CreatedAt: s.opts.Now(), CreatedBy: req.Event.User,
 	}, func(f *bot.FollowUp) []bot.TimelineEntry {
 		return []bot.TimelineEntry{s.followUpEntry(req, f, "add")}

@@ -180,23 +180,26 @@ func TestFollowUpRefusals(t *testing.T) {
 func TestParseFollowUp(t *testing.T) {
 	tokyo := tokyo(t)
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, tokyo) }
-	bob := bot.User{ID: "U2", Name: "bob"}
+	bob := "<@U2|bob>"
 	for _, tc := range []struct {
 		line string
 		want followUpSpec
 	}{
 		{"Add a canary stage", followUpSpec{text: "Add a canary stage"}},
-		{"Add a canary stage <@U2|bob> due 2026-12-31", followUpSpec{text: "Add a canary stage", owner: bob, due: day(2026, 12, 31)}},
-		{"Add a canary stage due 2026/12/31 <@U2|bob>", followUpSpec{text: "Add a canary stage", owner: bob, due: day(2026, 12, 31)}},
+		{"Add a canary stage <@U2|bob> due 2026-12-31", followUpSpec{text: "Add a canary stage", who: bob, due: day(2026, 12, 31)}},
+		{"Add a canary stage due 2026/12/31 <@U2|bob>", followUpSpec{text: "Add a canary stage", who: bob, due: day(2026, 12, 31)}},
 		{"Ask <@U2|bob> about the pool", followUpSpec{text: "Ask <@U2|bob> about the pool"}},
-		{"カナリアリリースを導入する @bob DUE 2027-01-05", followUpSpec{text: "カナリアリリースを導入する", owner: bot.User{ID: "bob", Name: "bob"}, due: day(2027, 1, 5)}},
+		{"カナリアリリースを導入する @bob DUE 2027-01-05", followUpSpec{text: "カナリアリリースを導入する", who: "@bob", due: day(2027, 1, 5)}},
+		{"Write a runbook owner carol due 2027-01-05", followUpSpec{text: "Write a runbook", who: "carol", due: day(2027, 1, 5)}},
+		{"Runbook を書く 担当 山田 due 2027-01-05", followUpSpec{text: "Runbook を書く", who: "山田", due: day(2027, 1, 5)}},
+		{"Find the owner", followUpSpec{text: "Find the owner"}},
 		{"  spaced   text  ", followUpSpec{text: "spaced   text"}},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			got, err := parseFollowUp(tc.line, tokyo)
 			require.NoError(t, err)
 			require.Equal(t, tc.want.text, got.text)
-			require.Equal(t, tc.want.owner, got.owner)
+			require.Equal(t, tc.want.who, got.who)
 			require.True(t, tc.want.due.Equal(got.due), "due %v, want %v", got.due, tc.want.due)
 		})
 	}

@@ -25,6 +25,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"syscall"
 	"time"
 	_ "time/tzdata" // time zones in a scratch image
@@ -73,7 +74,9 @@ const usage = `usage: warroom <command> [--config file.yml]
 
 commands:
   serve          run the bot and its HTTP server (WARROOM_ADDR, default :8080)
-  console        try Warroom in a terminal chat (--user name)
+  console        try Warroom in a terminal chat (--user name, --people a,b,
+                 --lang ja|en, --speed 60: the console's clock runs 60 times
+                 faster, for drills and reminders)
   config check   validate the configuration and print it, secrets redacted
   export INC-42  write an incident's postmortem draft (--format md|json, --lang ja|en)
   healthcheck    exit 0 when the local server's /healthz answers
@@ -100,7 +103,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	cfgPath := fs.String("config", "", "YAML configuration file (or WARROOM_CONFIG)")
 	userName := fs.String("user", defaultUser(), "console: who you are")
 	format := fs.String("format", "md", "export: md or json")
-	lang := fs.String("lang", "", "export: ja or en (default: the configured language)")
+	lang := fs.String("lang", "", "console, export: ja or en (default: the configured language)")
+	people := fs.String("people", "", "console: the workspace's people, comma-separated (default alice,bob,carol,dave)")
+	speed := fs.Float64("speed", 1, "console: how many times faster than real time the console's clock runs (1-3600)")
 	var positional []string
 	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
@@ -132,7 +137,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "serve":
 		return exit(serve(ctx, cfg, newLogger(stderr, cfg.LogLevel, true)), stderr)
 	case "console":
-		return exit(runConsole(ctx, cfg, *userName, stdin, stdout, newLogger(stderr, "warn", false)), stderr)
+		co := consoleOptions{user: *userName, lang: *lang, people: *people, speed: *speed}
+		return exit(runConsole(ctx, cfg, co, stdin, stdout, newLogger(stderr, "warn", false)), stderr)
 	case "export":
 		if len(positional) != 1 {
 			fmt.Fprint(stderr, "usage: warroom export INC-42 [--format md|json] [--lang ja|en]\n")
@@ -191,7 +197,7 @@ type core struct {
 // spool (with REDIS_URL, unless spool.path is "off"), wires the store, the
 // handlers and the router, and starts the spool's replayer; close stops
 // the replayer and closes the spool and Redis (after the router's Close).
-func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, log *zap.Logger) (*core, error) {
+func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune func(*handlers.Options), log *zap.Logger) (*core, error) {
 	rdb, closeRedis, err := openRedis(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -211,6 +217,9 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, log 
 	opts := handlerOptions(cfg, log)
 	opts.AlertPlatform = alertPlatform
 	opts.Spool = sp
+	if tune != nil {
+		tune(&opts)
+	}
 	svc, err := handlers.New(st, opts)
 	if err != nil {
 		if sp != nil {
@@ -317,6 +326,7 @@ func handlerOptions(cfg *config.Config, log *zap.Logger) handlers.Options {
 	opts.Lang = bot.Lang(cfg.Lang)
 	opts.PostmortemTemplate, opts.PostmortemOptional = cfg.Postmortem.Template, cfg.Postmortem.Optional
 	opts.PublicURL = cfg.PublicURL
+	opts.VerifyByOther, opts.VerifyAfter = cfg.Followups.VerifyByOther, time.Duration(cfg.Followups.VerifyAfter)
 	opts.UpdateEvery = map[bot.Priority]time.Duration{}
 	for _, p := range bot.Priorities {
 		opts.UpdateEvery[p] = time.Duration(cfg.Level(p).UpdateEvery)
@@ -371,16 +381,48 @@ func (l redisLog) Printf(_ context.Context, format string, v ...any) {
 	l.log.Warn(fmt.Sprintf(format, v...))
 }
 
-// runConsole runs the terminal chat until its input ends. It also listens
-// on WARROOM_ADDR, so alerts posted with curl open incidents in the
+// consoleOptions are the console subcommand's flags.
+type consoleOptions struct {
+	user, lang, people string
+	speed              float64
+}
+
+// maxSpeed bounds --speed: an hour a second.
+const maxSpeed = 3600
+
+// runConsole runs the terminal chat until its input ends, with reminders
+// on the console's clock (--speed times real time). It also listens on
+// WARROOM_ADDR, so alerts posted with curl open incidents in the
 // console's workspace.
-func runConsole(ctx context.Context, cfg *config.Config, name string, in io.Reader, out io.Writer, log *zap.Logger) error {
-	c, err := newCore(ctx, cfg, alertPlatform(cfg, console.Name), log)
+func runConsole(ctx context.Context, cfg *config.Config, o consoleOptions, in io.Reader, out io.Writer, log *zap.Logger) error {
+	if o.lang != "" {
+		l, ok := bot.ParseLang(o.lang)
+		if !ok {
+			return fmt.Errorf("--lang must be ja or en, got %q", o.lang)
+		}
+		ccfg := *cfg
+		ccfg.Lang = string(l)
+		cfg = &ccfg
+	}
+	if !(o.speed >= 1 && o.speed <= maxSpeed) { // also refuses NaN
+		return fmt.Errorf("--speed must be between 1 and %d, got %v", maxSpeed, o.speed)
+	}
+	var people []string
+	for _, p := range strings.Split(o.people, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			people = append(people, p)
+		}
+	}
+	c, err := newCore(ctx, cfg, alertPlatform(cfg, console.Name), func(opts *handlers.Options) {
+		opts.Now = scaledClock(time.Now(), o.speed)
+		opts.ClockSpeed, opts.DrillSpeed = o.speed, o.speed
+	}, log)
 	if err != nil {
 		return err
 	}
 	defer c.close()
-	con, err := console.New(console.Options{In: in, Out: out, User: name, Lang: bot.Lang(cfg.Lang), Log: log})
+	con, err := console.New(console.Options{In: in, Out: out, User: o.user, People: people, Speed: o.speed,
+		Lang: bot.Lang(cfg.Lang), Log: log})
 	if err != nil {
 		return err
 	}
@@ -399,7 +441,22 @@ func runConsole(ctx context.Context, cfg *config.Config, name string, in io.Read
 		go func() { _ = serveHTTP(hctx, ln, routes(c, cfg, platforms{}, alerts, log), log) }()
 	}
 	defer func() { _ = c.router.Close(context.Background()) }()
+	reminded := make(chan struct{})
+	go func() {
+		defer close(reminded)
+		every := max(time.Duration(float64(cfg.Reminders.Every)/o.speed), 10*time.Millisecond)
+		c.svc.RemindLocal(hctx, every)
+	}()
+	defer func() { stop(); <-reminded }()
 	return con.Run(ctx, c.router)
+}
+
+// scaledClock is a clock that reads start when made and then runs speed
+// times faster than real time.
+func scaledClock(start time.Time, speed float64) func() time.Time {
+	return func() time.Time {
+		return start.Add(time.Duration(float64(time.Since(start)) * speed))
+	}
 }
 
 // export writes an incident's postmortem draft from the configured Redis.
@@ -420,7 +477,7 @@ func export(ctx context.Context, cfg *config.Config, ref, format, lang string, o
 	}
 	ecfg := *cfg
 	ecfg.Spool.Path = config.SpoolOff // a one-off read records nothing
-	c, err := newCore(ctx, &ecfg, "", log)
+	c, err := newCore(ctx, &ecfg, "", nil, log)
 	if err != nil {
 		return err
 	}
@@ -453,7 +510,7 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	if cfg.Slack.Enabled() {
 		platform = slackadapter.Name
 	}
-	c, err := newCore(ctx, cfg, alertPlatform(cfg, platform), log)
+	c, err := newCore(ctx, cfg, alertPlatform(cfg, platform), nil, log)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -73,6 +74,8 @@ rolling back 4f2a now
 /incident followup add Add a canary step to every deploy @alice due 2026-12-31
 /incident postmortem
 /incident close
+/incident postmortem reviewed
+/incident close
 /incident status monitoring
 /incident INC-999 resolve
 /incident frobnicate
@@ -120,8 +123,10 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 	// Bad input: clear answers, nothing changed.
 	inOrder(t, got,
 		"`P9` is not a priority",
-		"so it needs a postmortem before it closes",
+		"so it needs a reviewed postmortem before it closes",
 		"Postmortem",
+		"its postmortem draft has not been reviewed yet",
+		"bob marked the postmortem of INC-1 reviewed",
 		"bob set INC-1 to *closed*",
 		"An incident that is closed cannot become monitoring",
 		"There is no incident INC-999",
@@ -154,7 +159,7 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 		"role:bob:", "priority:bob:", "role:bob:", "status:bob:bad deploy 4f2a", "message:bob:rolling back 4f2a now",
 		"update:bob:Rollback in progress; errors dropping", "status:bob:rolled back 4f2a",
 		"note:bob:the 4f2a deploy skipped the canary",
-		"followup:bob:#1 Add a canary step to every deploy (owner: alice, due 2026-12-31)", "status:bob:",
+		"followup:bob:#1 Add a canary step to every deploy (owner: alice, due 2026-12-31)", "postmortem:bob:Postmortem draft reviewed", "status:bob:",
 	}, kinds, "the timeline with the close at the end")
 
 	var inc map[string]any
@@ -469,4 +474,38 @@ func TestServeSlackAndTeams(t *testing.T) {
 	}
 	require.Equal(t, map[string]string{"Slack side": "slack", "Teams side": "teams"}, got)
 	require.Equal(t, http.StatusUnauthorized, tm.Deliver(base+"/teams/messages", msg, faketeams.WithOtherKey()).Status)
+}
+
+// TestConsoleReminders: the console runs the reminders on its own clock,
+// --speed times faster than real time, so a P2 asking for an update every
+// 2s (console time) is reminded while the script waits 5s of console time
+// (half a real second at --speed 10), and --lang ja speaks Japanese.
+func TestConsoleReminders(t *testing.T) {
+	cfgFile := filepath.Join(t.TempDir(), "warroom.yml")
+	require.NoError(t, os.WriteFile(cfgFile, []byte("priorities:\n  P2: {update_every: 2s}\nreminders:\n  every: 1s\n"), 0o600))
+	script := "/incident declare Checkout is failing P2\n/wait 5s\n"
+	for _, tc := range []struct{ lang, want, wait string }{
+		{"en", "no status update for", "Waiting 5s on the console's clock"},
+		{"ja", "のあいだ状況報告がありません", "コンソールの時計で 5秒 待ちます"},
+	} {
+		t.Run(tc.lang, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			start := time.Now()
+			code := run(context.Background(), []string{"console", "--user", "alice", "--config", cfgFile, "--speed", "10", "--lang", tc.lang},
+				strings.NewReader(script), &out, &errOut, testEnv(t, map[string]string{"WARROOM_ADDR": "127.0.0.1:0"}))
+			require.Equal(t, 0, code, errOut.String())
+			require.Less(t, time.Since(start), 5*time.Second, "5s of console time is half a second")
+			inOrder(t, out.String(), tc.wait, "⏰ INC-1", tc.want)
+		})
+	}
+}
+
+// TestConsoleBadFlags: --speed and --lang are checked.
+func TestConsoleBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"--speed", "0"}, {"--speed", "NaN"}, {"--speed", "100000"}, {"--lang", "fr"}} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), append([]string{"console"}, args...), strings.NewReader(""), &out, &errOut, testEnv(t, nil))
+		require.Equal(t, 1, code, "%v", args)
+		require.Contains(t, errOut.String(), args[0]+" must be")
+	}
 }

@@ -1,8 +1,11 @@
 package bot
 
 import (
+	"fmt"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Lang is a language Warroom speaks to people in.
@@ -80,3 +83,17 @@ type Translator Lang
 
 // T is bot.T in the translator's language.
 func (l Translator) T(key string, args ...string) string { return T(Lang(l), key, args...) }
+
+// Duration says how long d is for people in lang, rounded to the second
+// and to the minute past an hour: "1h 05m", "4m", "12s"; "1時間05分",
+// "4分", "12秒". A negative d is 0.
+func Duration(lang Lang, d time.Duration) string {
+	sec := int64(max(d, 0).Round(time.Second) / time.Second)
+	switch {
+	case sec >= 3600:
+		return T(lang, "duration.hours", "h", strconv.FormatInt(sec/3600, 10), "m", fmt.Sprintf("%02d", sec/60%60))
+	case sec >= 60:
+		return T(lang, "duration.minutes", "m", strconv.FormatInt(sec/60, 10))
+	}
+	return T(lang, "duration.seconds", "s", strconv.FormatInt(sec, 10))
+}

@@ -52,7 +52,7 @@ var catalogEN = map[string]string{
 	"help.note":      "Record a key fact on the timeline; notes lead the postmortem.",
 	"help.update":    "Post a status update for everyone following the incident.",
 	"help.resolve":   "Mark the incident resolved, with a summary of what fixed it.",
-	"help.close":     "Close a resolved incident once its postmortem is done (`--force` closes a P1/P2 without one).",
+	"help.close":     "Close a resolved incident once its postmortem is reviewed (`--force` closes a P1/P2 without one).",
 	"help.reopen":    "Reopen a resolved, closed or declined incident.",
 	"help.decline":   "Decline an alert-opened incident that was a false alarm.",
 	"help.timeline":  "Show the last n timeline entries (default 20).",
@@ -186,9 +186,9 @@ var catalogEN = map[string]string{
 	"remind.commander": "⏰ {id} has had no commander for {age}. Who leads? Take it with the button or `role commander me`.",
 
 	// Postmortem drafts.
-	"err.needs_postmortem":       "{id} is {priority}, so it needs a postmortem before it closes. Run `postmortem` to draft one from the timeline, or `close --force` to close it without one.",
-	"usage.postmortem":           "postmortem",
-	"help.postmortem":            "Draft a blameless postmortem from the incident's record and post it here. P1 and P2 incidents need one before `close`.",
+	"err.needs_postmortem":       "{id} is {priority}, so it needs a reviewed postmortem before it closes. Run `postmortem` to draft one from the timeline, review it together, then say `postmortem reviewed`; or `close --force` to close it without one.",
+	"usage.postmortem":           "postmortem [reviewed]",
+	"help.postmortem":            "Draft a blameless postmortem from the incident's record and post it here; `postmortem reviewed` once the team has read and completed it. P1 and P2 incidents need a reviewed one before `close`.",
 	"postmortem.context":         "Draft postmortem of {id}, made from its timeline: review and complete it together. Full text: {url} or `warroom export {id}`",
 	"postmortem.truncated":       "… (shortened for chat; the full draft is at {url} and from `warroom export {id}`)",
 	"postmortem.followups_none":  "_No follow-up actions are recorded yet. List the changes that would make this less likely, or less harmful, next time, each with an owner and a due date._",
@@ -325,7 +325,7 @@ var catalogEN = map[string]string{
 
 	// The terminal console.
 	"console.welcome":         "Warroom console — you are {user} in #{channel}. Type `/incident help` for commands, `/help` for the console.",
-	"console.help":            "Console: /incident <command> runs a command · plain text is a message in this channel · !N clicks button N · /join #name · /channels · /user <name> switches who you are · /quit",
+	"console.help":            "Console: /incident <command> runs a command · plain text is a message in this channel · !N clicks button N · /join #name · /channels · /user <name> switches who you are · /wait 10m lets time pass on the console's clock · /quit",
 	"console.joined":          "You are now in #{channel}.",
 	"console.moved":           "Warroom created #{channel}; you are now in it.",
 	"console.channels":        "Channels:",
@@ -334,9 +334,9 @@ var catalogEN = map[string]string{
 	"console.unknown":         "Unknown console command `{command}`. `/help` lists them.",
 	"console.no_button":       "There is no button {n}.",
 	"console.private":         "(only you can see this)",
-	"console.form":            "Form: {title} — answer each field; an empty line keeps it empty.",
+	"console.form":            "Form: {title} — answer each field on its own line; an empty line keeps an optional field's default (or leaves it empty), a required one is asked again.",
 	"console.form.options":    "choose one: {options}",
-	"console.form.users":      "mention people: @alice @bob",
+	"console.form.users":      "people, by @mention or name: {people}",
 	"console.form.checkbox":   "yes or no",
 	"console.form.invalid":    "{field}: {error}",
 	"console.choose":          "choose with !{n}",
@@ -361,14 +361,14 @@ var catalogEN = map[string]string{
 	"console.usage":            "Usage: `{usage}`",
 	"console.bad_user":         "`{name}` cannot be a user name: use letters, digits, “.”, “_” or “-” (at most 40).",
 	"console.too_long":         "That line is too long (at most {max} bytes); it was ignored.",
-	"console.help.drill":       "Drills: /edit M3 <text> · /delete M3 · /pin M3 · /react M3 pushpin · in a form, /cancel abandons it",
+	"console.help.drill":       "Drills: /edit M3 <text> · /delete M3 · /pin M3 · /react M3 pushpin · in a form, /cancel abandons it, /quit quits, /incident <command> leaves it and runs the command",
 	"console.form.required":    "(required)",
 	"console.form.default":     "an empty line keeps {value}",
 	"console.form.yes":         "yes",
 	"console.form.bad_option":  "`{value}` is not one of the choices; give its number or value.",
-	"console.form.bad_user":    "`{value}` is not a mention; write @name.",
+	"console.form.bad_user":    "`{value}` is not someone in this workspace. People: {people}",
 	"console.form.yes_no":      "Answer yes or no.",
-	"console.form.cancel":      "(/cancel abandons it)",
+	"console.form.cancel":      "(/cancel abandons it, /quit quits, /incident <command> leaves it and runs the command)",
 	"console.form.abandoned":   "Form abandoned; nothing was submitted.",
 
 	// Durations and lists inside sentences (handlers.since, Error.Text).
@@ -378,4 +378,27 @@ var catalogEN = map[string]string{
 	"alert.state.firing":   "firing",
 	"alert.state.resolved": "recovered",
 	"list.sep":             ", ",
+	// The console's forms, clock and people (issue 12).
+	"console.form.left":        "Form left; nothing was submitted. Running the command instead.",
+	"console.form.busy":        "`{command}` cannot be used inside a form: answer the field, or leave the form with /cancel, /quit or /incident <command>.",
+	"console.form.blank_empty": "(empty line: left empty)",
+	"console.form.blank_kept":  "(empty line: keeps {value})",
+	"console.form.no":          "no",
+	"console.wait":             "⏳ Waiting {duration} on the console's clock…",
+
+	// Reviewed postmortems, follow-ups verified by someone else, people by
+	// name (issue 12).
+	"err.needs_review":          "{id} is {priority}, and its postmortem draft has not been reviewed yet. Read and complete it together, then say `postmortem reviewed`; or `close --force` to close it anyway.",
+	"err.no_draft":              "{id} has no postmortem draft to review yet. Run `postmortem` first.",
+	"err.already_reviewed":      "The postmortem of {id} was already marked reviewed by {user} ({time}).",
+	"postmortem.posted":         "The postmortem draft of {id} is posted in {channel}. Full text: {url}",
+	"postmortem.reviewed":       "✅ {user} marked the postmortem of {id} reviewed.",
+	"postmortem.entry.reviewed": "Postmortem draft reviewed",
+	"kind.postmortem":           "postmortem",
+	"err.verify_by_self":        "{user} marked follow-up #{n} of {id} done, so someone else has to verify that the fix works.",
+	"remind.verify":             "🔎 Follow-up #{n} of {id} was marked done on {date}: {text}. Did the fix work? If it did: `{id} followup verify {n}`; if not: `{id} followup reopen {n}`.",
+	"button.followup_verify":    "It works: verify",
+	"button.followup_reopen":    "It did not: reopen",
+	"err.no_such_user":          "Nobody here is called `{value}`. Mention someone (@name) or say `me`.",
+	"err.ambiguous_user":        "Several people are called `{value}`: {matches}. Mention the one you mean (@name).",
 }

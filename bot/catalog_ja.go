@@ -52,7 +52,7 @@ var catalogJA = map[string]string{
 	"help.note":      "重要な事実をタイムラインに記録します。ノートはポストモーテムの冒頭に載ります。",
 	"help.update":    "関係者向けに状況報告を投稿します。",
 	"help.resolve":   "インシデントを解決済みにします。何で直ったかの概要を添えてください。",
-	"help.close":     "ポストモーテムが終わった解決済みインシデントをクローズします（`--force` で P1/P2 をポストモーテムなしでクローズ）。",
+	"help.close":     "ポストモーテムのレビューが終わった解決済みインシデントをクローズします（`--force` で P1/P2 をレビュー済みのポストモーテムなしでクローズ）。",
 	"help.reopen":    "解決済み・クローズ済み・却下済みのインシデントを再開します。",
 	"help.decline":   "誤検知だったアラート起票のインシデントを却下します。",
 	"help.timeline":  "タイムラインの最新 n 件を表示します（既定は 20 件）。",
@@ -186,9 +186,9 @@ var catalogJA = map[string]string{
 	"remind.commander": "⏰ {id} には {age} のあいだ指揮者がいません。誰が指揮しますか？ ボタンか `role commander me` で引き受けてください。",
 
 	// Postmortem drafts.
-	"err.needs_postmortem":       "{id} は {priority} のため、クローズする前にポストモーテムが必要です。`postmortem` でタイムラインから下書きを作成するか、`close --force` でポストモーテムなしでクローズしてください。",
-	"usage.postmortem":           "postmortem",
-	"help.postmortem":            "インシデントの記録から、個人を責めない（ブレームレスな）ポストモーテムの下書きを作成してここに投稿します。P1・P2 は `close` の前に必要です。",
+	"err.needs_postmortem":       "{id} は {priority} のため、クローズする前にレビュー済みのポストモーテムが必要です。`postmortem` でタイムラインから下書きを作成し、皆でレビューしてから `postmortem reviewed` と入力してください。ポストモーテムなしでクローズするなら `close --force` です。",
+	"usage.postmortem":           "postmortem [reviewed]",
+	"help.postmortem":            "インシデントの記録から、個人を責めない（ブレームレスな）ポストモーテムの下書きを作成してここに投稿します。皆で読んで仕上げたら `postmortem reviewed` でレビュー済みにします。P1・P2 は `close` の前にレビュー済みのものが必要です。",
 	"postmortem.context":         "{id} のポストモーテム下書きです（タイムラインから自動作成）。チームで見直して仕上げてください。全文: {url} または `warroom export {id}`",
 	"postmortem.truncated":       "…（チャット用に省略しました。全文は {url} または `warroom export {id}` で取得できます）",
 	"postmortem.followups_none":  "_フォローアップはまだ記録されていません。次に同じことが起きにくく、起きても影響が小さくなるような改善を、担当者と期限を付けて書き出してください。_",
@@ -325,7 +325,7 @@ var catalogJA = map[string]string{
 
 	// The terminal console.
 	"console.welcome":         "Warroom コンソール — あなたは #{channel} にいる {user} です。コマンドは `/incident help`、コンソールの使い方は `/help`。",
-	"console.help":            "コンソール: /incident <コマンド> でコマンド実行 · 普通の文はこのチャンネルへの発言 · !N で N 番のボタンを押す · /join #名前 · /channels · /user <名前> で別の人になる · /quit",
+	"console.help":            "コンソール: /incident <コマンド> でコマンド実行 · 普通の文はこのチャンネルへの発言 · !N で N 番のボタンを押す · /join #名前 · /channels · /user <名前> で別の人になる · `/wait 10m` でコンソールの時計を進めて待つ · /quit",
 	"console.joined":          "#{channel} に移動しました。",
 	"console.moved":           "Warroom が #{channel} を作成しました。移動しました。",
 	"console.channels":        "チャンネル:",
@@ -334,9 +334,9 @@ var catalogJA = map[string]string{
 	"console.unknown":         "`{command}` というコンソールコマンドはありません。`/help` で一覧を表示します。",
 	"console.no_button":       "{n} 番のボタンはありません。",
 	"console.private":         "（あなただけに表示されています）",
-	"console.form":            "フォーム: {title} — 各項目に答えてください。空行で空欄のままにします。",
+	"console.form":            "フォーム: {title} — 各項目に 1 行ずつ答えてください。空行は、任意の項目なら既定値のまま（または空欄）、必須の項目ならもう一度尋ねます。",
 	"console.form.options":    "次から選択: {options}",
-	"console.form.users":      "メンションで指定: @alice @bob",
+	"console.form.users":      "メンションか名前で指定: {people}",
 	"console.form.checkbox":   "yes か no",
 	"console.form.invalid":    "{field}: {error}",
 	"console.choose":          "!{n} で選択",
@@ -361,14 +361,14 @@ var catalogJA = map[string]string{
 	"console.usage":            "使い方: `{usage}`",
 	"console.bad_user":         "`{name}` はユーザー名に使えません。英数字と「.」「_」「-」で 40 文字以内にしてください。",
 	"console.too_long":         "行が長すぎるため無視しました（最大 {max} バイト）。",
-	"console.help.drill":       "訓練用: /edit M3 <文> · /delete M3 · /pin M3 · /react M3 pushpin · フォーム入力中は /cancel で中止",
+	"console.help.drill":       "訓練用: /edit M3 <文> · /delete M3 · /pin M3 · /react M3 pushpin · フォーム入力中は /cancel で中止、/quit で終了、/incident <コマンド> でフォームを抜けてコマンドを実行",
 	"console.form.required":    "（必須）",
 	"console.form.default":     "空行なら {value} のまま",
 	"console.form.yes":         "はい",
 	"console.form.bad_option":  "`{value}` は選択肢にありません。番号か値で答えてください。",
-	"console.form.bad_user":    "`{value}` はメンションではありません。@名前 の形で書いてください。",
+	"console.form.bad_user":    "`{value}` はこのワークスペースにいる人ではありません。いる人: {people}",
 	"console.form.yes_no":      "yes か no で答えてください。",
-	"console.form.cancel":      "（/cancel で中止）",
+	"console.form.cancel":      "（/cancel で中止、/quit で終了、/incident <コマンド> でフォームを抜けてコマンドを実行）",
 	"console.form.abandoned":   "フォームを中止しました。何も送信していません。",
 
 	// Durations and lists inside sentences (handlers.since, Error.Text).
@@ -378,4 +378,27 @@ var catalogJA = map[string]string{
 	"alert.state.firing":   "発生",
 	"alert.state.resolved": "回復",
 	"list.sep":             "、",
+	// The console's forms, clock and people (issue 12).
+	"console.form.left":        "フォームを抜けました。何も送信していません。代わりにコマンドを実行します。",
+	"console.form.busy":        "`{command}` はフォーム入力中には使えません。項目に答えるか、/cancel、/quit、/incident <コマンド> でフォームを抜けてください。",
+	"console.form.blank_empty": "（空行: 空欄のまま）",
+	"console.form.blank_kept":  "（空行: {value} のまま）",
+	"console.form.no":          "いいえ",
+	"console.wait":             "⏳ コンソールの時計で {duration} 待ちます…",
+
+	// Reviewed postmortems, follow-ups verified by someone else, people by
+	// name (issue 12).
+	"err.needs_review":          "{id} は {priority} ですが、ポストモーテムの下書きがまだレビューされていません。皆で読んで仕上げてから `postmortem reviewed` と入力してください。それでもクローズするなら `close --force` です。",
+	"err.no_draft":              "{id} にはレビューするポストモーテムの下書きがまだありません。先に `postmortem` を実行してください。",
+	"err.already_reviewed":      "{id} のポストモーテムは {user} さんがすでにレビュー済みにしています（{time}）。",
+	"postmortem.posted":         "{id} のポストモーテムの下書きを {channel} に投稿しました。全文: {url}",
+	"postmortem.reviewed":       "✅ {user} さんが {id} のポストモーテムをレビュー済みにしました。",
+	"postmortem.entry.reviewed": "ポストモーテムの下書きをレビュー済みにしました",
+	"kind.postmortem":           "ポストモーテム",
+	"err.verify_by_self":        "{id} のフォローアップ #{n} を完了にしたのは {user} さんなので、修正が効いていることの検証は別の人が行ってください。",
+	"remind.verify":             "🔎 {id} のフォローアップ #{n} は {date} に完了になりました: {text}。修正は効きましたか？ 効いていれば `{id} followup verify {n}`、効いていなければ `{id} followup reopen {n}` にしてください。",
+	"button.followup_verify":    "効いた: 検証済みにする",
+	"button.followup_reopen":    "効かなかった: 未完了に戻す",
+	"err.no_such_user":          "`{value}` という人はいません。@名前 でメンションするか `me` と指定してください。",
+	"err.ambiguous_user":        "`{value}` という名前の人が複数います: {matches}。どの人か @名前 でメンションしてください。",
 }

@@ -48,6 +48,21 @@ const (
 	CodeBadDate = "bad_date"
 	// CodeAlreadyMembers refuses an add that would add nobody.
 	CodeAlreadyMembers = "already_members"
+	// CodeNeedsReview refuses to close a P1 or P2 incident whose
+	// postmortem draft nobody marked reviewed.
+	CodeNeedsReview = "needs_review"
+	// CodeNoDraft refuses `postmortem reviewed` before any draft exists.
+	CodeNoDraft = "no_draft"
+	// CodeAlreadyReviewed refuses to mark a reviewed postmortem again.
+	CodeAlreadyReviewed = "already_reviewed"
+	// CodeVerifyBySelf refuses to verify a follow-up the same person
+	// marked done (followups.verify_by_other).
+	CodeVerifyBySelf = "verify_by_self"
+	// CodeNoSuchUser names a person the platform's directory does not
+	// know.
+	CodeNoSuchUser = "no_such_user"
+	// CodeAmbiguousUser names a person by a name several people have.
+	CodeAmbiguousUser = "ambiguous_user"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

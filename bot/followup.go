@@ -28,6 +28,19 @@ type FollowUp struct {
 	DoneAt     time.Time `json:"done_at,omitzero"`
 	VerifiedAt time.Time `json:"verified_at,omitzero"`
 	CreatedBy  User      `json:"created_by"`
+	// DoneBy is who marked it done (zero for follow-ups done before it was
+	// recorded).
+	DoneBy User `json:"done_by,omitzero"`
+	// VerifyAskedAt is when someone was asked whether the done follow-up
+	// worked (handlers' verify_after); zero until then, and again after a
+	// reopen.
+	VerifyAskedAt time.Time `json:"verify_asked_at,omitzero"`
+}
+
+// AwaitsVerifyQuestion reports whether f is done and nobody was asked yet
+// whether it worked.
+func (f *FollowUp) AwaitsVerifyQuestion() bool {
+	return f.State == FollowUpDone && f.VerifyAskedAt.IsZero() && !f.DoneAt.IsZero()
 }
 
 // Open reports whether the follow-up still needs doing.

@@ -240,6 +240,11 @@ type Incident struct {
 	// PostmortemAt is when the last postmortem draft was made; close
 	// requires one for P1 and P2 unless forced.
 	PostmortemAt time.Time `json:"postmortem_at,omitzero"`
+	// PostmortemReviewedAt is when someone (PostmortemReviewedBy) said the
+	// team reviewed the draft (`postmortem reviewed`); close requires it
+	// for P1 and P2 unless forced.
+	PostmortemReviewedAt time.Time `json:"postmortem_reviewed_at,omitzero"`
+	PostmortemReviewedBy User      `json:"postmortem_reviewed_by,omitzero"`
 	// Drill marks a practice incident: it is left out of stats, metrics
 	// and search unless asked for.
 	Drill bool `json:"drill,omitempty"`

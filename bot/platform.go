@@ -60,3 +60,17 @@ type Roster interface {
 	// conversation channelID (a channel, or a thread of one).
 	InConversation(ctx context.Context, channelID, userID string) (bool, error)
 }
+
+// Directory is implemented by platforms that can look people up, so that
+// handlers accept a person by name and refuse one who does not exist. A
+// platform without a directory (or one whose lookup is not allowed)
+// returns ErrUnsupported, and handlers take mentions as they come.
+type Directory interface {
+	// FindUsers returns the people whose display name or real name is
+	// name, compared case-insensitively and in full (no prefixes), at
+	// most a few dozen. None is an empty list, not an error.
+	FindUsers(ctx context.Context, name string) ([]User, error)
+	// LookupUser returns the person with platform user ID id, with their
+	// display name, or an error wrapping ErrNotFound when there is none.
+	LookupUser(ctx context.Context, id string) (User, error)
+}

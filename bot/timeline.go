@@ -27,6 +27,9 @@ const (
 	KindFollowup EntryKind = "followup" // a follow-up was added or changed state; Data holds "n", "action", "state"
 	KindMember   EntryKind = "member"   // a person was added to a private incident; Data holds "user_id", "user_name"
 	KindAccess   EntryKind = "access"   // an admin outside a private incident's audience saw or changed it; Data holds "command"
+	// KindPostmortem records a step of the postmortem; Data holds
+	// "action" ("reviewed").
+	KindPostmortem EntryKind = "postmortem"
 )
 
 // TimelineEntry is one append-only record in an incident's timeline. Nothing

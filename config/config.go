@@ -86,6 +86,18 @@ type Config struct {
 	PublicURL  string     `yaml:"public_url"`
 	Postmortem Postmortem `yaml:"postmortem"`
 	Spool      Spool      `yaml:"spool"`
+	Followups  Followups  `yaml:"followups"`
+}
+
+// Followups configures how follow-up actions are checked.
+type Followups struct {
+	// VerifyByOther makes verifying a follow-up as effective need a
+	// different person from the one who marked it done (default true).
+	VerifyByOther bool `yaml:"verify_by_other"`
+	// VerifyAfter, when set (e.g. 14d), is how long after a follow-up was
+	// marked done its owner, or the incident's commander, is asked once
+	// whether the fix worked. 0 (the default) never asks.
+	VerifyAfter Duration `yaml:"verify_after"`
 }
 
 // Spool is the file that keeps channel messages (timeline entries) while
@@ -354,6 +366,7 @@ var defaults = []struct {
 	{"reminders.triage_ack_after", func(c *Config) { c.Reminders.TriageAckAfter = Duration(DefaultTriageAckAfter) }},
 	{"reminders.every", func(c *Config) { c.Reminders.Every = Duration(DefaultRemindersEvery) }},
 	{"spool.max_bytes", func(c *Config) { c.Spool.MaxBytes = DefaultSpoolMaxBytes }},
+	{"followups.verify_by_other", func(c *Config) { c.Followups.VerifyByOther = true }},
 }
 
 // JapanTimezone is the time zone of a Japanese deployment that sets none.

@@ -121,7 +121,7 @@ func TestFileProblems(t *testing.T) {
 		want []string
 	}{
 		{"bad_lang.yml", []string{`lang: must be "ja" or "en", got "fr"`}},
-		{"bad_duration.yml", []string{`priorities.P2.update_every: must be a duration such as 90s, 10m or 4h, got "1 hour" (line 3)`}},
+		{"bad_duration.yml", []string{`priorities.P2.update_every: must be a duration such as 90s, 10m, 4h or 14d, got "1 hour" (line 3)`}},
 		{"zero_duration.yml", []string{
 			`reminders.no_commander_after: must be more than 0s, got 0s`,
 			`reminders.triage_ack_after: must be more than 0s, got -5m`,
@@ -163,7 +163,7 @@ func TestFileProblems(t *testing.T) {
 		{"multiple.yml", []string{
 			// The decoder's problems come first, in file order...
 			`channels.colour: unknown field (line 12); known fields: prefix, private, archive_on_close`,
-			`reminders.triage_ack_after: must be a duration such as 90s, 10m or 4h, got "15" (line 25)`,
+			`reminders.triage_ack_after: must be a duration such as 90s, 10m, 4h or 14d, got "15" (line 25)`,
 			// ...then validation, in field order.
 			`lang: must be "ja" or "en", got "fr"`,
 			`addr: must be host:port such as ":8080" or "127.0.0.1:8080", got "localhost"`,
@@ -192,42 +192,44 @@ func TestEnvProblems(t *testing.T) {
 	// One invalid value per variable: each problem must name the variable,
 	// not the YAML field it overrides. Every row of Env must be covered.
 	bad := map[string]string{
-		"WARROOM_LANG":               "fr",
-		"WARROOM_TIMEZONE":           "Mars/Olympus",
-		"SLACK_BOT_TOKEN":            "xoxp-user-token",
-		"SLACK_SIGNING_SECRET":       "has space",
-		"SLACK_APP_TOKEN":            "abc",
-		"SLACK_API_URL":              "ftp://slack",
-		"SLACK_TEAM_ID":              "acme",
-		"SLACK_ANNOUNCE_CHANNEL":     "#incidents",
-		"MICROSOFT_APP_ID":           "not-a-guid",
-		"MICROSOFT_APP_PASSWORD":     "pw",
-		"MICROSOFT_APP_TENANT_ID":    "contoso",
-		"MICROSOFT_LOGIN_URL":        "login",
-		"MICROSOFT_GRAPH_URL":        "ftp://graph",
-		"TEAMS_OPENID_METADATA_URL":  "metadata",
-		"TEAMS_SERVICE_URL":          "smba",
-		"TEAMS_TEAM_ID":              "my team",
-		"TEAMS_INCIDENTS_CHANNEL":    "#incidents",
-		"TEAMS_ANNOUNCE_CHANNEL":     "general",
-		"TEAMS_PRIVATE_CHANNEL":      "19:x@thread.tacv2;messageid=1",
-		"WARROOM_ALERT_PLATFORM":     "pagerduty",
-		"WARROOM_PUBLIC_URL":         "warroom.example.com",
-		"WARROOM_ALERTMANAGER_TOKEN": "a b",
-		"WARROOM_GRAFANA_TOKEN":      "g h",
-		"WARROOM_GRAFANA_SECRET":     "s t",
-		"WARROOM_WEBHOOK_TOKEN":      "w x",
-		"WARROOM_WEBHOOK_SECRET":     "y z",
-		"WARROOM_SNS_TOPIC_ARNS":     "arn:aws:sns:ap-northeast-1:123456789012:alarms,alarms",
-		"WARROOM_ADDR":               "8080",
-		"WARROOM_LOG_LEVEL":          "loud",
-		"WARROOM_WORKERS":            "abc",
-		"WARROOM_QUEUE":              "0",
-		"REDIS_URL":                  "http://:hunter2@redis:6379",
-		"WARROOM_REDIS_PREFIX":       "{x}",
-		"WARROOM_SPOOL_PATH":         "/var/lib/warroom/",
-		"WARROOM_API_TOKEN":          "tok xyz",
-		"WARROOM_ADMINS":             "U1,U 2",
+		"WARROOM_LANG":                      "fr",
+		"WARROOM_TIMEZONE":                  "Mars/Olympus",
+		"SLACK_BOT_TOKEN":                   "xoxp-user-token",
+		"SLACK_SIGNING_SECRET":              "has space",
+		"SLACK_APP_TOKEN":                   "abc",
+		"SLACK_API_URL":                     "ftp://slack",
+		"SLACK_TEAM_ID":                     "acme",
+		"SLACK_ANNOUNCE_CHANNEL":            "#incidents",
+		"MICROSOFT_APP_ID":                  "not-a-guid",
+		"MICROSOFT_APP_PASSWORD":            "pw",
+		"MICROSOFT_APP_TENANT_ID":           "contoso",
+		"MICROSOFT_LOGIN_URL":               "login",
+		"MICROSOFT_GRAPH_URL":               "ftp://graph",
+		"TEAMS_OPENID_METADATA_URL":         "metadata",
+		"TEAMS_SERVICE_URL":                 "smba",
+		"TEAMS_TEAM_ID":                     "my team",
+		"TEAMS_INCIDENTS_CHANNEL":           "#incidents",
+		"TEAMS_ANNOUNCE_CHANNEL":            "general",
+		"TEAMS_PRIVATE_CHANNEL":             "19:x@thread.tacv2;messageid=1",
+		"WARROOM_ALERT_PLATFORM":            "pagerduty",
+		"WARROOM_PUBLIC_URL":                "warroom.example.com",
+		"WARROOM_ALERTMANAGER_TOKEN":        "a b",
+		"WARROOM_GRAFANA_TOKEN":             "g h",
+		"WARROOM_GRAFANA_SECRET":            "s t",
+		"WARROOM_WEBHOOK_TOKEN":             "w x",
+		"WARROOM_WEBHOOK_SECRET":            "y z",
+		"WARROOM_SNS_TOPIC_ARNS":            "arn:aws:sns:ap-northeast-1:123456789012:alarms,alarms",
+		"WARROOM_ADDR":                      "8080",
+		"WARROOM_LOG_LEVEL":                 "loud",
+		"WARROOM_WORKERS":                   "abc",
+		"WARROOM_QUEUE":                     "0",
+		"REDIS_URL":                         "http://:hunter2@redis:6379",
+		"WARROOM_REDIS_PREFIX":              "{x}",
+		"WARROOM_SPOOL_PATH":                "/var/lib/warroom/",
+		"WARROOM_API_TOKEN":                 "tok xyz",
+		"WARROOM_ADMINS":                    "U1,U 2",
+		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER": "maybe",
+		"WARROOM_FOLLOWUPS_VERIFY_AFTER":    "two weeks",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -238,6 +240,8 @@ func TestEnvProblems(t *testing.T) {
 	path := writeFile(t, "lang: de\nworkers: 4\n")
 	require.Equal(t, []string{
 		`WARROOM_WORKERS: must be an integer, got "abc"`,
+		`WARROOM_FOLLOWUPS_VERIFY_BY_OTHER: must be true or false, got "maybe"`,
+		`WARROOM_FOLLOWUPS_VERIFY_AFTER: must be a duration such as 90s, 10m, 4h or 14d, got "two weeks"`,
 		`WARROOM_LANG: must be "ja" or "en", got "fr"`,
 		`WARROOM_TIMEZONE: must be an IANA time zone such as "Asia/Tokyo" or "UTC", got "Mars/Olympus"`,
 		`WARROOM_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`,
@@ -284,7 +288,8 @@ func TestEnvTable(t *testing.T) {
 		"TEAMS_SERVICE_URL", "TEAMS_TEAM_ID", "TEAMS_INCIDENTS_CHANNEL", "TEAMS_ANNOUNCE_CHANNEL",
 		"TEAMS_PRIVATE_CHANNEL", "WARROOM_ALERT_PLATFORM", "WARROOM_ALERTMANAGER_TOKEN",
 		"WARROOM_GRAFANA_TOKEN", "WARROOM_GRAFANA_SECRET", "WARROOM_WEBHOOK_TOKEN", "WARROOM_WEBHOOK_SECRET",
-		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_PUBLIC_URL", "WARROOM_ADMINS"}
+		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_PUBLIC_URL", "WARROOM_ADMINS",
+		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", "WARROOM_FOLLOWUPS_VERIFY_AFTER"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -423,7 +428,7 @@ func TestDuration(t *testing.T) {
 	var d Duration
 	require.NoError(t, d.UnmarshalText([]byte("4h")))
 	require.Equal(t, Duration(4*time.Hour), d)
-	require.EqualError(t, d.UnmarshalText([]byte("4")), `must be a duration such as 90s, 10m or 4h, got "4"`)
+	require.EqualError(t, d.UnmarshalText([]byte("4")), `must be a duration such as 90s, 10m, 4h or 14d, got "4"`)
 }
 
 func TestPriorityAliases(t *testing.T) {
@@ -500,6 +505,33 @@ func TestExample(t *testing.T) {
 	require.Equal(t, c, again)
 }
 
+func TestFollowups(t *testing.T) {
+	c, err := Load("", env(nil))
+	require.NoError(t, err)
+	require.True(t, c.Followups.VerifyByOther, "on by default")
+	require.Zero(t, c.Followups.VerifyAfter, "never asks by default")
+
+	c, err = Load(writeFile(t, "followups:\n  verify_by_other: false\n  verify_after: 14d\n"), env(nil))
+	require.NoError(t, err)
+	require.False(t, c.Followups.VerifyByOther, "false given explicitly is kept")
+	require.Equal(t, Duration(14*24*time.Hour), c.Followups.VerifyAfter)
+	require.Contains(t, c.Redacted(), "verify_after: 14d")
+
+	c, err = Load("", env(map[string]string{"WARROOM_FOLLOWUPS_VERIFY_AFTER": "1d12h", "WARROOM_FOLLOWUPS_VERIFY_BY_OTHER": "false"}))
+	require.NoError(t, err)
+	require.Equal(t, Duration(36*time.Hour), c.Followups.VerifyAfter)
+	require.False(t, c.Followups.VerifyByOther)
+
+	for _, tc := range []struct{ yml, want string }{
+		{"followups:\n  verify_after: -1d\n", "followups.verify_after: must be 0 (never ask) or more, such as 14d, got -24h"},
+		{"followups:\n  verify_after: 2dd\n", `followups.verify_after: must be a duration such as 90s, 10m, 4h or 14d, got "2dd" (line 2)`},
+		{"followups:\n  verify_after: 1d-2h\n", `followups.verify_after: must be a duration such as 90s, 10m, 4h or 14d, got "1d-2h" (line 2)`},
+	} {
+		_, err := Load(writeFile(t, tc.yml), env(nil))
+		require.EqualError(t, err, tc.want)
+	}
+}
+
 func TestMergeKeysAndAliases(t *testing.T) {
 	// Fields reached through an anchor are present, so defaults do not
 	// replace them; mistakes in them are still named by field.
@@ -508,7 +540,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups")
 
 	c, err = Load(writeFile(t, `
 priorities:

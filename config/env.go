@@ -121,6 +121,10 @@ var Env = []EnvVar{
 		set: setString(func(c *Config) *string { return &c.PublicURL })},
 	{Name: "WARROOM_ADMINS", Field: "admins", Help: "Comma-separated platform user IDs that may do anything.",
 		set: setList(func(c *Config) *[]string { return &c.Admins })},
+	{Name: "WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", Field: "followups.verify_by_other", Help: "true or false: verifying a follow-up needs someone other than who marked it done (default true).",
+		set: setBool(func(c *Config) *bool { return &c.Followups.VerifyByOther })},
+	{Name: "WARROOM_FOLLOWUPS_VERIFY_AFTER", Field: "followups.verify_after", Help: "How long after a follow-up is done its owner is asked whether the fix worked, e.g. 14d (default 0: never).",
+		set: setDuration(func(c *Config) *Duration { return &c.Followups.VerifyAfter })},
 }
 
 // overlayEnv applies every set variable in Env to c, recording which YAML
@@ -163,6 +167,23 @@ func setInt(field func(*Config) *int) func(*Config, string) error {
 		}
 		*field(c) = n
 		return nil
+	}
+}
+
+func setBool(field func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("must be true or false, got %q", v)
+		}
+		*field(c) = b
+		return nil
+	}
+}
+
+func setDuration(field func(*Config) *Duration) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		return field(c).UnmarshalText([]byte(v))
 	}
 }
 

@@ -74,6 +74,9 @@ func (d Duration) String() string {
 	if strings.HasSuffix(s, "h0m") {
 		s = strings.TrimSuffix(s, "0m")
 	}
+	if d >= Duration(24*time.Hour) && d%Duration(24*time.Hour) == 0 {
+		s = strconv.FormatInt(int64(d/Duration(24*time.Hour)), 10) + "d"
+	}
 	return s
 }
 
@@ -82,7 +85,7 @@ func (d Duration) String() string {
 // report it with the others.
 func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind == yaml.ScalarNode {
-		if v, err := time.ParseDuration(n.Value); err == nil {
+		if v, err := parseDuration(n.Value); err == nil {
 			*d = Duration(v)
 			return nil
 		}
@@ -91,7 +94,35 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s into config.Duration", n.Line, n.ShortTag())}}
 }
 
-const durationWant = "must be a duration such as 90s, 10m or 4h"
+const durationWant = "must be a duration such as 90s, 10m, 4h or 14d"
+
+// parseDuration reads Go's duration text, with whole days in front:
+// "14d", "1d12h", "-2d".
+func parseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	body := strings.TrimPrefix(s, "-")
+	i := strings.IndexByte(body, 'd')
+	if i <= 0 {
+		return time.ParseDuration(s)
+	}
+	days, err := strconv.Atoi(body[:i])
+	if err != nil || days > 100000 {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	d := time.Duration(days) * 24 * time.Hour
+	if rest := body[i+1:]; rest != "" {
+		r, err := time.ParseDuration(rest)
+		if err != nil || strings.HasPrefix(rest, "-") || strings.HasPrefix(rest, "+") {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		d += r
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
+}
 
 // MarshalYAML writes d as duration text.
 func (d Duration) MarshalYAML() (any, error) { return d.String(), nil }
@@ -102,7 +133,7 @@ func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil
 
 // UnmarshalText parses duration text.
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(string(b))
+	v, err := parseDuration(string(b))
 	if err != nil {
 		return fmt.Errorf("%s, got %q", durationWant, b)
 	}

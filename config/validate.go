@@ -81,6 +81,9 @@ func (l *loader) validate(c *Config) {
 	l.checkPositive("reminders.no_commander_after", c.Reminders.NoCommanderAfter)
 	l.checkPositive("reminders.triage_ack_after", c.Reminders.TriageAckAfter)
 	l.checkPositive("reminders.every", c.Reminders.Every)
+	if c.Followups.VerifyAfter < 0 {
+		l.addf("followups.verify_after", "must be 0 (never ask) or more, such as 14d, got %s", c.Followups.VerifyAfter)
+	}
 }
 
 func (l *loader) checkAddr(addr string) {

@@ -119,9 +119,9 @@ func (s *Service) add(ctx context.Context, req *bot.Request) error {
 	}
 	var users []bot.User
 	for _, w := range req.Command.Args {
-		u, ok := s.target(req, w)
-		if !ok {
-			return bot.Errorf(bot.CodeUnknownUser, "value", w)
+		u, err := s.person(ctx, req, w)
+		if err != nil {
+			return err
 		}
 		if !slices.ContainsFunc(users, func(v bot.User) bool { return v.ID == u.ID }) {
 			users = append(users, u)

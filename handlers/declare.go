@@ -60,7 +60,12 @@ func (s *Service) declare(ctx context.Context, req *bot.Request) error {
 		return bot.Errorf(bot.CodeTooLong, "field", req.T("form.title"), "max", fmt.Sprint(maxTitle))
 	}
 	d.Private = d.Private || s.opts.PrivateChannels
-	_, err := s.open(ctx, req, d)
+	responders, err := s.mentioned(ctx, req, req.Command.Args)
+	if err != nil {
+		return err
+	}
+	d.Responders = responders
+	_, err = s.open(ctx, req, d)
 	return err
 }
 

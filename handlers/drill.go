@@ -307,7 +307,7 @@ func (s *Service) drillList(ctx context.Context, req *bot.Request) error {
 	for _, sc := range all {
 		lines = append(lines, req.T("drill.list.line", "name", sc.Name, "title", sc.Title.in(req.Lang),
 			"priority", s.priorityLabel(req.Lang, sc.priority), "steps", strconv.Itoa(len(sc.Script)),
-			"ack", since(req.Lang, sc.Targets.Acknowledge), "update", since(req.Lang, sc.Targets.FirstUpdate), "resolve", since(req.Lang, sc.Targets.Resolve)))
+			"ack", bot.Duration(req.Lang, sc.Targets.Acknowledge), "update", bot.Duration(req.Lang, sc.Targets.FirstUpdate), "resolve", bot.Duration(req.Lang, sc.Targets.Resolve)))
 	}
 	return req.Reply(ctx, bot.Message{Title: req.T("drill.list.title"), Text: strings.Join(lines, "\n"), Context: req.T("drill.list.footer")})
 }
@@ -362,7 +362,7 @@ func (s *Service) drillWelcome(ctx context.Context, req *bot.Request, inc *bot.I
 	t := bot.Translator(req.Lang)
 	text := t.T("drill.welcome", "user", req.Event.User.Display(), "scenario", sc.Name, "id", inc.Key(),
 		"title", inc.Title, "priority", s.priorityLabel(req.Lang, inc.Priority),
-		"ack", since(req.Lang, sc.Targets.Acknowledge), "update", since(req.Lang, sc.Targets.FirstUpdate), "resolve", since(req.Lang, sc.Targets.Resolve))
+		"ack", bot.Duration(req.Lang, sc.Targets.Acknowledge), "update", bot.Duration(req.Lang, sc.Targets.FirstUpdate), "resolve", bot.Duration(req.Lang, sc.Targets.Resolve))
 	s.postQuiet(ctx, req.Platform, inc.Channel.ID, bot.Message{Text: text})
 	if req.Event.Channel != inc.Channel.ID {
 		_ = req.Reply(ctx, bot.Message{Text: t.T("drill.started", "id", inc.Key(), "title", inc.Title, "channel", channelRef(inc.Channel))})
@@ -595,17 +595,17 @@ func (s *Service) drillReport(ctx context.Context, inc *bot.Incident) (bot.Messa
 	measure := func(at time.Time, target time.Duration) string {
 		switch {
 		case at.IsZero() && target > 0:
-			return t.T("drill.report.missing", "target", since(lang, target))
+			return t.T("drill.report.missing", "target", bot.Duration(lang, target))
 		case at.IsZero():
 			return t.T("drill.report.none")
 		case target <= 0:
-			return t.T("drill.report.untimed", "took", since(lang, at.Sub(start)))
+			return t.T("drill.report.untimed", "took", bot.Duration(lang, at.Sub(start)))
 		}
 		mark := "✅"
 		if at.Sub(start) > target {
 			mark = "⚠️"
 		}
-		return t.T("drill.report.value", "took", since(lang, at.Sub(start)), "target", since(lang, target), "mark", mark)
+		return t.T("drill.report.value", "took", bot.Duration(lang, at.Sub(start)), "target", bot.Duration(lang, target), "mark", mark)
 	}
 	resolvedAt := inc.ResolvedAt
 	if inc.Status != bot.StatusResolved {
@@ -614,7 +614,7 @@ func (s *Service) drillReport(ctx context.Context, inc *bot.Incident) (bot.Messa
 	lines := []string{t.T("drill.report.intro", "scenario", name, "status", statusLabel(lang, inc.Status)), "", t.T("drill.report.roles")}
 	for _, tk := range takes {
 		lines = append(lines, t.T("drill.report.role", "role", roleLabel(lang, tk.role), "user", tk.user,
-			"after", since(lang, tk.at.Sub(start)), "time", s.clock(tk.at)))
+			"after", bot.Duration(lang, tk.at.Sub(start)), "time", s.clock(tk.at)))
 	}
 	if len(takes) == 0 {
 		lines = append(lines, t.T("drill.report.no_roles"))

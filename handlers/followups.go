@@ -50,25 +50,36 @@ func (s *Service) followup(ctx context.Context, req *bot.Request) error {
 
 // followUpSpec is what "followup add" was given.
 type followUpSpec struct {
-	text  string
-	owner bot.User
-	due   time.Time
+	text string
+	// who names the owner as typed: a mention, or the name after "owner";
+	// "" for the person adding it.
+	who string
+	due time.Time
 }
 
-// parseFollowUp reads "<text> [@owner] [due YYYY-MM-DD]" (owner and due in
-// either order) from the end of line: the words before are the text. A
-// "due" followed by something that is not a date is refused with
-// CodeBadDate, so a mistyped date never ends up in the text unnoticed.
+// ownerWords introduce an owner given by name: "owner carol".
+var ownerWords = map[string]bool{"owner": true, "担当": true, "担当者": true}
+
+// parseFollowUp reads "<text> [@owner | owner <name>] [due YYYY-MM-DD]"
+// (owner and due in either order) from the end of line: the words before
+// are the text. A bare name needs "owner" in front, or it could not be
+// told from the text's last word. A "due" followed by something that is
+// not a date is refused with CodeBadDate, so a mistyped date never ends up
+// in the text unnoticed.
 func parseFollowUp(line string, loc *time.Location) (followUpSpec, error) {
 	var spec followUpSpec
 	rest := line
 	for range 2 {
 		before, w := lastWord(rest)
-		if u, ok := bot.ParseMention(w); ok && spec.owner.IsZero() {
-			spec.owner, rest = u, before
+		if _, ok := bot.ParseMention(w); ok && spec.who == "" {
+			spec.who, rest = w, before
 			continue
 		}
 		before2, w2 := lastWord(before)
+		if ownerWords[strings.ToLower(w2)] && spec.who == "" && w != "" {
+			spec.who, rest = w, before2
+			continue
+		}
 		if !strings.EqualFold(w2, "due") || !spec.due.IsZero() {
 			break
 		}
@@ -115,12 +126,15 @@ func (s *Service) addFollowUp(ctx context.Context, req *bot.Request, line string
 	if utf8.RuneCountInString(spec.text) > maxFollowUpText {
 		return bot.Errorf(bot.CodeTooLong, "field", req.T("followup.text"), "max", strconv.Itoa(maxFollowUpText))
 	}
-	if spec.owner.IsZero() {
-		spec.owner = req.Event.User
+	owner := req.Event.User
+	if spec.who != "" {
+		if owner, err = s.person(ctx, req, spec.who); err != nil {
+			return err
+		}
 	}
 	inc := req.Incident
 	f, err := s.store.AddFollowUp(ctx, bot.FollowUp{
-		Incident: inc.ID, Text: spec.text, Owner: spec.owner, Due: spec.due,
+		Incident: inc.ID, Text: spec.text, Owner: owner, Due: spec.due,
 		CreatedAt: s.opts.Now(), CreatedBy: req.Event.User,
 	}, func(f *bot.FollowUp) []bot.TimelineEntry {
 		return []bot.TimelineEntry{s.followUpEntry(req, f, "add")}
@@ -174,7 +188,9 @@ func (s *Service) moveFollowUp(ctx context.Context, req *bot.Request, action, ar
 }
 
 // applyFollowUp moves f by action, or refuses with a coded error: done
-// needs an open follow-up, verify a done one, reopen one that is not open.
+// needs an open follow-up, verify a done one (and, with
+// Options.VerifyByOther, someone other than who marked it done), reopen
+// one that is not open.
 func (s *Service) applyFollowUp(req *bot.Request, f *bot.FollowUp, action string) error {
 	same := func() error {
 		return bot.Errorf(bot.CodeFollowUpSame, "id", req.Incident.Key(), "n", strconv.Itoa(f.N),
@@ -186,7 +202,7 @@ func (s *Service) applyFollowUp(req *bot.Request, f *bot.FollowUp, action string
 		if f.State != bot.FollowUpOpen {
 			return same()
 		}
-		f.State, f.DoneAt = bot.FollowUpDone, now
+		f.State, f.DoneAt, f.DoneBy = bot.FollowUpDone, now, req.Event.User
 	case "verify":
 		switch f.State {
 		case bot.FollowUpOpen:
@@ -194,12 +210,16 @@ func (s *Service) applyFollowUp(req *bot.Request, f *bot.FollowUp, action string
 		case bot.FollowUpVerified:
 			return same()
 		}
+		if s.opts.VerifyByOther && !f.DoneBy.IsZero() && f.DoneBy.ID == req.Event.User.ID {
+			return bot.Errorf(bot.CodeVerifyBySelf, "id", req.Incident.Key(), "n", strconv.Itoa(f.N), "user", f.DoneBy.Display())
+		}
 		f.State, f.VerifiedAt = bot.FollowUpVerified, now
 	case "reopen":
 		if f.State == bot.FollowUpOpen {
 			return same()
 		}
 		f.State, f.DoneAt, f.VerifiedAt = bot.FollowUpOpen, time.Time{}, time.Time{}
+		f.DoneBy, f.VerifyAskedAt = bot.User{}, time.Time{}
 	}
 	return nil
 }
@@ -424,5 +444,82 @@ func (s *Service) remindFollowUp(ctx context.Context, inc *bot.Incident, f *bot.
 	ev := &bot.Event{Kind: bot.EventCommand, Platform: inc.Platform, User: f.Owner, Channel: inc.Channel.ID, Locale: string(lang)}
 	if err := p.Reply(ctx, ev, msg); err != nil {
 		s.log.Warn("remind follow-up owner", zap.Int64("incident", inc.ID), zap.Int("followup", f.N), zap.Error(err))
+	}
+}
+
+// errAsked ends a claim on a follow-up someone was already asked about.
+var errAsked = errors.New("already asked")
+
+// remindVerify asks, once per follow-up, whether a fix worked: every
+// follow-up done at least Options.VerifyAfter ago whose owner was not asked
+// yet. The claim (VerifyAskedAt) is written in the store's transaction
+// before the question is sent, so two replicas never both ask; a question
+// that then fails to send is logged, not repeated.
+func (s *Service) remindVerify(ctx context.Context, now time.Time) error {
+	if s.opts.VerifyAfter <= 0 {
+		return nil
+	}
+	fs, err := s.store.DoneFollowUps(ctx, now.Add(-s.opts.VerifyAfter), followUpReminders)
+	if err != nil {
+		return err
+	}
+	for i := range fs {
+		f := &fs[i]
+		_, err := s.store.UpdateFollowUp(ctx, f.Incident, f.N, func(cur *bot.FollowUp) ([]bot.TimelineEntry, error) {
+			if !cur.AwaitsVerifyQuestion() {
+				return nil, errAsked
+			}
+			cur.VerifyAskedAt = now
+			*f = *cur
+			return nil, nil
+		})
+		if errors.Is(err, errAsked) || errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		inc, err := s.store.Get(ctx, f.Incident)
+		if err != nil {
+			s.log.Warn("ask whether a follow-up worked", zap.Int64("incident", f.Incident), zap.Error(err))
+			continue
+		}
+		s.askVerify(ctx, inc, f)
+	}
+	return nil
+}
+
+// askVerify asks the owner of done follow-up f, privately, whether the fix
+// worked, with buttons to verify or reopen it. When someone else must
+// verify (Options.VerifyByOther) and the owner marked it done, the
+// incident's commander is asked instead, if there is another one.
+func (s *Service) askVerify(ctx context.Context, inc *bot.Incident, f *bot.FollowUp) {
+	p, ok := s.router.Platform(inc.Platform)
+	if !ok {
+		return
+	}
+	who := f.Owner
+	if s.opts.VerifyByOther && f.DoneBy.ID == f.Owner.ID {
+		if c, ok := inc.Holder(bot.RoleCommander); ok && c.ID != f.DoneBy.ID {
+			who = c
+		}
+	}
+	lang := s.lang()
+	if _, locale, ok, err := s.store.CachedUser(ctx, inc.Platform, who.ID); err == nil && ok {
+		if l, ok := bot.ParseLang(locale); ok {
+			lang = l
+		}
+	}
+	n := strconv.Itoa(f.N)
+	msg := bot.Message{
+		Text: bot.T(lang, "remind.verify", "n", n, "id", inc.Key(), "date", s.date(f.DoneAt), "text", oneline(f.Text)),
+		Buttons: []bot.Button{
+			{Label: bot.T(lang, "button.followup_verify"), Command: "followup", Args: inc.Key() + " verify " + n, Style: bot.StylePrimary},
+			{Label: bot.T(lang, "button.followup_reopen"), Command: "followup", Args: inc.Key() + " reopen " + n},
+		},
+	}
+	ev := &bot.Event{Kind: bot.EventCommand, Platform: inc.Platform, User: who, Channel: inc.Channel.ID, Locale: string(lang)}
+	if err := p.Reply(ctx, ev, msg); err != nil {
+		s.log.Warn("ask whether a follow-up worked", zap.Int64("incident", inc.ID), zap.Int("followup", f.N), zap.Error(err))
 	}
 }

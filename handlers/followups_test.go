@@ -180,23 +180,26 @@ func TestFollowUpRefusals(t *testing.T) {
 func TestParseFollowUp(t *testing.T) {
 	tokyo := tokyo(t)
 	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, tokyo) }
-	bob := bot.User{ID: "U2", Name: "bob"}
+	bob := "<@U2|bob>"
 	for _, tc := range []struct {
 		line string
 		want followUpSpec
 	}{
 		{"Add a canary stage", followUpSpec{text: "Add a canary stage"}},
-		{"Add a canary stage <@U2|bob> due 2026-12-31", followUpSpec{text: "Add a canary stage", owner: bob, due: day(2026, 12, 31)}},
-		{"Add a canary stage due 2026/12/31 <@U2|bob>", followUpSpec{text: "Add a canary stage", owner: bob, due: day(2026, 12, 31)}},
+		{"Add a canary stage <@U2|bob> due 2026-12-31", followUpSpec{text: "Add a canary stage", who: bob, due: day(2026, 12, 31)}},
+		{"Add a canary stage due 2026/12/31 <@U2|bob>", followUpSpec{text: "Add a canary stage", who: bob, due: day(2026, 12, 31)}},
 		{"Ask <@U2|bob> about the pool", followUpSpec{text: "Ask <@U2|bob> about the pool"}},
-		{"カナリアリリースを導入する @bob DUE 2027-01-05", followUpSpec{text: "カナリアリリースを導入する", owner: bot.User{ID: "bob", Name: "bob"}, due: day(2027, 1, 5)}},
+		{"カナリアリリースを導入する @bob DUE 2027-01-05", followUpSpec{text: "カナリアリリースを導入する", who: "@bob", due: day(2027, 1, 5)}},
+		{"Write a runbook owner carol due 2027-01-05", followUpSpec{text: "Write a runbook", who: "carol", due: day(2027, 1, 5)}},
+		{"Runbook を書く 担当 山田 due 2027-01-05", followUpSpec{text: "Runbook を書く", who: "山田", due: day(2027, 1, 5)}},
+		{"Find the owner", followUpSpec{text: "Find the owner"}},
 		{"  spaced   text  ", followUpSpec{text: "spaced   text"}},
 	} {
 		t.Run(tc.line, func(t *testing.T) {
 			got, err := parseFollowUp(tc.line, tokyo)
 			require.NoError(t, err)
 			require.Equal(t, tc.want.text, got.text)
-			require.Equal(t, tc.want.owner, got.owner)
+			require.Equal(t, tc.want.who, got.who)
 			require.True(t, tc.want.due.Equal(got.due), "due %v, want %v", got.due, tc.want.due)
 		})
 	}
@@ -460,4 +463,111 @@ func draftWithout(t *testing.T, md string, drop ...int) string {
 		parts[i] = "(left out)"
 	}
 	return strings.Join(parts, "\n## ")
+}
+
+// TestVerifyByOther: with Options.VerifyByOther, whoever marked a
+// follow-up done cannot also verify it; someone else can. Reopening
+// forgets who marked it done.
+func TestVerifyByOther(t *testing.T) {
+	e := newEnv(t, Options{VerifyByOther: true})
+	inc := e.declare("Checkout is failing P2")
+	ch := inc.Channel.ID
+	e.must(e.alice, ch, "followup add Add a canary stage <@U2|bob>")
+	e.must(e.bob, ch, "followup done 1")
+	require.Equal(t, e.bob, e.followUp(inc.ID, 1).DoneBy)
+	before := e.timeline(inc.ID)
+
+	err := e.run(e.bob, ch, "followup verify 1")
+	require.Equal(t, bot.CodeVerifyBySelf, bot.CodeOf(err))
+	require.Contains(t, e.lastReply(), "bob marked follow-up #1 of INC-1 done, so someone else has to verify that the fix works.")
+	require.Equal(t, bot.FollowUpDone, e.followUp(inc.ID, 1).State, "nothing changed")
+	require.Equal(t, before, e.timeline(inc.ID))
+	err = e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.bob,
+		Channel: ch, Text: "followup verify 1", Locale: "ja"})
+	require.Equal(t, bot.CodeVerifyBySelf, bot.CodeOf(err))
+	require.Contains(t, e.lastReply(), "検証は別の人が行ってください")
+
+	e.must(e.alice, ch, "followup verify 1")
+	f := e.followUp(inc.ID, 1)
+	require.Equal(t, bot.FollowUpVerified, f.State)
+	tl := e.timeline(inc.ID)
+	require.Equal(t, e.alice, tl[len(tl)-1].Author, "the verifier is on the timeline")
+
+	e.must(e.alice, ch, "followup reopen 1")
+	require.True(t, e.followUp(inc.ID, 1).DoneBy.IsZero())
+	e.must(e.alice, ch, "followup done 1")
+	require.Equal(t, bot.CodeVerifyBySelf, bot.CodeOf(e.run(e.alice, ch, "followup verify 1")))
+
+	off := newEnv(t, Options{})
+	inc = off.declare("Checkout is failing P2")
+	off.must(off.alice, inc.Channel.ID, "followup add Add a canary stage")
+	off.must(off.alice, inc.Channel.ID, "followup done 1")
+	off.must(off.alice, inc.Channel.ID, "followup verify 1")
+	require.Equal(t, bot.FollowUpVerified, off.followUp(inc.ID, 1).State, "allowed when verify_by_other is off")
+}
+
+// TestVerifyAfter: that long after a follow-up was marked done, its owner
+// is asked once, privately, whether the fix worked; when the owner marked
+// it done and someone else must verify, the commander is asked. The
+// question's buttons verify or reopen it.
+func TestVerifyAfter(t *testing.T) {
+	e := newEnv(t, Options{VerifyByOther: true, VerifyAfter: 14 * 24 * time.Hour})
+	ctx := context.Background()
+	inc := e.declare("Checkout is failing P2") // alice leads
+	ch := inc.Channel.ID
+	carol := bot.User{ID: "U3", Name: "carol"}
+	e.must(e.alice, ch, "followup add Add a canary stage <@U2|bob>")
+	e.must(e.alice, ch, "followup add Write a runbook <@U3|carol>")
+	e.must(e.bob, ch, "followup done 1")   // by its owner: the commander is asked
+	e.must(e.alice, ch, "followup done 2") // by someone else: the owner is asked
+	e.p.Reset()
+	questions := func() []bottest.Call {
+		var out []bottest.Call
+		for _, c := range e.p.Calls("Reply", "Post") {
+			if strings.HasPrefix(c.Msg.Text, "🔎") {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+
+	e.now = e.now.Add(13 * 24 * time.Hour)
+	require.NoError(t, e.svc.remindOnce(ctx))
+	require.Empty(t, questions(), "not yet")
+
+	e.now = e.now.Add(24 * time.Hour)
+	require.NoError(t, e.svc.remindOnce(ctx))
+	require.NoError(t, e.svc.remindOnce(ctx))
+	got := questions()
+	require.Len(t, got, 2, "once each")
+	byUser := map[string]bottest.Call{}
+	for _, c := range got {
+		require.Equal(t, "Reply", c.Method, "privately")
+		require.Equal(t, ch, c.Channel)
+		byUser[c.User.ID] = c
+	}
+	q1, ok := byUser[e.alice.ID]
+	require.True(t, ok, "the commander is asked about what its owner marked done")
+	require.Equal(t, "🔎 Follow-up #1 of INC-1 was marked done on 2026-11-25: Add a canary stage. Did the fix work? If it did: `INC-1 followup verify 1`; if not: `INC-1 followup reopen 1`.", q1.Msg.Text)
+	q2, ok := byUser[carol.ID]
+	require.True(t, ok, "the owner is asked about what someone else marked done")
+	require.Contains(t, q2.Msg.Text, "Follow-up #2 of INC-1")
+	require.False(t, e.followUp(inc.ID, 1).VerifyAskedAt.IsZero())
+
+	// The buttons: alice verifies #1; carol reopens #2.
+	b := q1.Msg.Buttons[0]
+	require.Equal(t, "It works: verify", b.Label)
+	require.NoError(t, e.r.Serve(ctx, bot.Event{Kind: bot.EventAction, Platform: "test", User: e.alice, Channel: ch, Action: b.Command, Value: b.Args}))
+	require.Equal(t, bot.FollowUpVerified, e.followUp(inc.ID, 1).State)
+	b = q2.Msg.Buttons[1]
+	require.NoError(t, e.r.Serve(ctx, bot.Event{Kind: bot.EventAction, Platform: "test", User: carol, Channel: ch, Action: b.Command, Value: b.Args}))
+	require.Equal(t, bot.FollowUpOpen, e.followUp(inc.ID, 2).State)
+
+	// Done again later: asked again, once, that long after the new done.
+	e.must(e.alice, ch, "followup done 2")
+	e.p.Reset()
+	e.now = e.now.Add(15 * 24 * time.Hour)
+	require.NoError(t, e.svc.remindOnce(ctx))
+	require.NoError(t, e.svc.remindOnce(ctx))
+	require.Len(t, questions(), 1)
 }

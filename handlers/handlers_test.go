@@ -190,6 +190,7 @@ func TestLifecycleStory(t *testing.T) {
 
 	e.must(e.alice, ch, "resolve rolled back 4f2a")
 	e.must(e.alice, ch, "postmortem")
+	e.must(e.bob, ch, "postmortem reviewed")
 	e.must(e.alice, ch, "close")
 	err = e.run(e.alice, ch, "status monitoring")
 	require.Equal(t, bot.CodeBadTransition, bot.CodeOf(err))
@@ -206,7 +207,7 @@ func TestLifecycleStory(t *testing.T) {
 		kinds = append(kinds, string(en.Kind)+":"+en.Author.ID)
 	}
 	require.Equal(t, []string{"declared:U1", "role:U1", "priority:U1", "role:U1", "status:U1", "message:U2", "note:U2",
-		"update:U1", "status:U1", "status:U1"}, kinds)
+		"update:U1", "status:U1", "postmortem:U2", "status:U1"}, kinds)
 
 	card, _ := e.p.Last("Update")
 	require.Equal(t, inc.Card, card.Ref, "the card is updated in place")
@@ -430,7 +431,8 @@ func TestCatalogCoversHandlers(t *testing.T) {
 		require.True(t, bot.Has("help."+rt.Name), "help.%s", rt.Name)
 	}
 	for _, k := range []bot.EntryKind{bot.KindDeclared, bot.KindMessage, bot.KindEdit, bot.KindDelete, bot.KindStatus,
-		bot.KindPriority, bot.KindRole, bot.KindNote, bot.KindUpdate, bot.KindAlert, bot.KindChannel, bot.KindFlag} {
+		bot.KindPriority, bot.KindRole, bot.KindNote, bot.KindUpdate, bot.KindAlert, bot.KindChannel, bot.KindFlag,
+		bot.KindFollowup, bot.KindPostmortem} {
 		require.True(t, bot.Has("kind."+string(k)), "kind.%s", k)
 	}
 	for _, st := range bot.Statuses {

@@ -49,7 +49,7 @@ func TestJapaneseCatalogHoldsNoEnglish(t *testing.T) {
 		values = append(values, s.priorityLabel(ja, p))
 	}
 	for _, d := range []time.Duration{0, 3 * time.Second, 5 * time.Minute, time.Hour + 5*time.Minute, 26 * time.Hour} {
-		values = append(values, since(ja, d))
+		values = append(values, bot.Duration(ja, d))
 	}
 	placeholder := regexp.MustCompile(`\{([a-z_]+)\}`)
 	for _, key := range bot.CatalogKeys(ja) {

@@ -98,12 +98,14 @@ func (s *Service) resolve(ctx context.Context, req *bot.Request) error {
 }
 
 // close handles "close [--force]": the postmortem is done; the channel may
-// be archived. A P1 or P2 without a postmortem draft is refused unless
-// forced (or Options.PostmortemOptional).
+// be archived. A P1 or P2 without a reviewed postmortem draft is refused
+// unless forced (or Options.PostmortemOptional).
 func (s *Service) close(ctx context.Context, req *bot.Request) error {
 	text, force := closeForce(req.Command.Text)
-	if inc := req.Incident; !force && s.needsPostmortem(inc) {
-		return bot.Errorf(bot.CodeNeedsPostmortem, "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority))
+	if inc := req.Incident; !force {
+		if code := s.needsPostmortem(inc); code != "" {
+			return bot.Errorf(code, "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority))
+		}
 	}
 	err := s.transition(ctx, req, bot.StatusClosed, text, func(inc *bot.Incident) {
 		inc.ClosedAt = s.opts.Now()

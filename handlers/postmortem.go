@@ -16,6 +16,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"go.uber.org/zap"
+
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/store"
 )
@@ -227,8 +229,21 @@ func (s *Service) pmFollowUps(fs []bot.FollowUp, now time.Time) []PostmortemFoll
 
 // postmortemCommand handles "postmortem": it posts the draft in the
 // incident channel (cut to fit chat, with where the full text is) and
-// notes on the incident that a postmortem was made, which close asks for.
+// notes on the incident that a postmortem was made. Run from another
+// channel, the draft is posted in the incident channel only and the
+// requester is told where it is. "postmortem reviewed" marks the draft
+// reviewed, which close asks of a P1 or P2.
 func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error {
+	switch strings.ToLower(req.Command.Arg(0)) {
+	case "":
+	case "reviewed", "review", "done", "レビュー済み":
+		if len(req.Command.Args) != 1 {
+			return req.Usage()
+		}
+		return s.postmortemReviewed(ctx, req)
+	default:
+		return req.Usage()
+	}
 	md, err := s.Postmortem(ctx, req.Incident.ID, req.Lang)
 	if err != nil {
 		return err
@@ -243,11 +258,49 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	req.Incident = inc
 	link := s.postmortemURL(inc.ID, req.Lang)
 	notice := "\n\n" + req.T("postmortem.truncated", "url", link, "id", inc.Key())
-	s.tell(ctx, req, inc, bot.Message{
+	msg := bot.Message{
 		Text:    capRunes(md, notice, postmortemChatMax),
 		Context: req.T("postmortem.context", "id", inc.Key(), "url", link),
-	})
+	}
+	if inc.Channel.ID != "" && inc.Platform == req.Platform.Name() && req.Event.Channel != inc.Channel.ID {
+		// From elsewhere: the draft goes where the team works on it, and
+		// the requester gets a pointer rather than a second copy.
+		posted := msg
+		if inc.Drill {
+			posted.Text = req.T("drill.marker") + " · " + posted.Text
+		}
+		_, err := req.Platform.Post(ctx, inc.Channel.ID, posted)
+		if err == nil {
+			return req.Reply(ctx, bot.Message{Text: req.T("postmortem.posted", "id", inc.Key(),
+				"channel", channelOf(req.Lang, inc), "url", link)})
+		}
+		req.Log.Warn("post postmortem to incident channel", zap.Int64("incident", inc.ID), zap.Error(err))
+		return req.Reply(ctx, msg)
+	}
+	s.tell(ctx, req, inc, msg)
 	return nil
+}
+
+// postmortemReviewed handles "postmortem reviewed": the draft was read and
+// completed together. Who and when go on the incident and its timeline;
+// it needs a draft, and is said once.
+func (s *Service) postmortemReviewed(ctx context.Context, req *bot.Request) error {
+	_, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
+		switch {
+		case inc.PostmortemAt.IsZero():
+			return nil, bot.Errorf(bot.CodeNoDraft, "id", inc.Key())
+		case !inc.PostmortemReviewedAt.IsZero():
+			return nil, bot.Errorf(bot.CodeAlreadyReviewed, "id", inc.Key(),
+				"user", inc.PostmortemReviewedBy.Display(), "time", s.clock(inc.PostmortemReviewedAt))
+		}
+		inc.PostmortemReviewedAt, inc.PostmortemReviewedBy = s.opts.Now(), req.Event.User
+		e := s.entry(req, bot.KindPostmortem, bot.T(s.lang(), "postmortem.entry.reviewed"))
+		e.Data = map[string]string{"action": "reviewed"}
+		return []bot.TimelineEntry{e}, nil
+	}, func(inc *bot.Incident, lang bot.Lang) string {
+		return bot.T(lang, "postmortem.reviewed", "id", inc.Key(), "user", req.Event.User.Display())
+	})
+	return err
 }
 
 // postmortemURL is where the API serves the draft in lang.
@@ -271,11 +324,22 @@ func capRunes(text, notice string, limit int) string {
 	return strings.TrimRight(cut, "\n ") + notice
 }
 
-// needsPostmortem reports whether close must refuse inc without --force:
-// it could close now, it is P1 or P2, and no postmortem was made.
-func (s *Service) needsPostmortem(inc *bot.Incident) bool {
-	return !s.opts.PostmortemOptional && inc.Status.CanMove(bot.StatusClosed) == nil &&
-		inc.Priority.Valid() && inc.Priority <= bot.P2 && inc.PostmortemAt.IsZero()
+// needsPostmortem says why close must refuse inc without --force: it
+// could close now, it is P1 or P2, and its postmortem was not drafted
+// (CodeNeedsPostmortem) or not marked reviewed (CodeNeedsReview). A draft
+// nobody read is not a postmortem. "" when it may close.
+func (s *Service) needsPostmortem(inc *bot.Incident) string {
+	if s.opts.PostmortemOptional || inc.Status.CanMove(bot.StatusClosed) != nil ||
+		!inc.Priority.Valid() || inc.Priority > bot.P2 {
+		return ""
+	}
+	switch {
+	case inc.PostmortemAt.IsZero():
+		return bot.CodeNeedsPostmortem
+	case inc.PostmortemReviewedAt.IsZero():
+		return bot.CodeNeedsReview
+	}
+	return ""
 }
 
 // closeForce reads "close --force [text]" (or "force"): whether it is
@@ -365,7 +429,7 @@ func (s *Service) postmortemFuncs(lang bot.Lang) template.FuncMap {
 		"t":        func(key string, args ...string) string { return bot.T(lang, key, args...) },
 		"time":     func(t time.Time) string { return s.stamp(t, "2006-01-02 15:04:05 MST") },
 		"clock":    func(t time.Time) string { return s.stamp(t, "15:04:05") },
-		"duration": func(sec int64) string { return since(lang, time.Duration(sec)*time.Second) },
+		"duration": func(sec int64) string { return bot.Duration(lang, time.Duration(sec)*time.Second) },
 		"status":   func(st bot.Status) string { return statusLabel(lang, st) },
 		"priority": func(p string) string { return s.pmPriority(lang, p) },
 		"role":     func(r bot.Role) string { return mdLine(roleLabel(lang, r)) },

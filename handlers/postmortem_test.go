@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"net/http"
@@ -194,13 +195,35 @@ func TestPostmortemCommand(t *testing.T) {
 	require.Contains(t, body, "## Key events")
 	require.Equal(t, e.now, e.get(inc.ID).PostmortemAt.UTC())
 
-	// From another channel it is answered there.
+	// From another channel the draft is posted once, in the incident
+	// channel, and the requester is told where it is.
+	e.p.Reset()
 	require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.bob,
 		Channel: "CGEN", Text: "INC-1 postmortem", Locale: "ja"}))
 	ja, err = e.svc.Postmortem(context.Background(), inc.ID, bot.Japanese)
 	require.NoError(t, err)
-	reply, _ := e.p.Last("Reply")
-	require.Equal(t, ja, reply.Msg.Text)
+	posts := e.p.Calls("Post")
+	require.Len(t, posts, 1)
+	require.Equal(t, inc.Channel.ID, posts[0].Channel)
+	require.Equal(t, ja, posts[0].Msg.Text)
+	replies := e.p.Calls("Reply")
+	require.Len(t, replies, 1)
+	require.Equal(t, "INC-1 のポストモーテムの下書きを #"+inc.Channel.Name+" に投稿しました。全文: https://warroom.example/api/incidents/INC-1/postmortem.md?lang=ja",
+		replies[0].Msg.Text)
+}
+
+// TestPostmortemFromElsewhereWithoutChannel: an incident whose channel is
+// on another platform (or not made yet) answers the requester with the
+// draft itself, once.
+func TestPostmortemFromElsewhereWithoutChannel(t *testing.T) {
+	e := newEnv(t, Options{})
+	inc := e.declare("Checkout is failing P2")
+	e.p.Fail["Post"] = errors.New("channel_not_found")
+	e.p.Reset()
+	e.must(e.alice, "CGEN", inc.Key()+" postmortem")
+	replies := e.p.Calls("Reply")
+	require.Len(t, replies, 1)
+	require.True(t, strings.HasPrefix(replies[0].Msg.Text, "# Postmortem: INC-1 Checkout is failing"), replies[0].Msg.Text)
 }
 
 func TestPostmortemCappedInChat(t *testing.T) {
@@ -244,7 +267,7 @@ func TestCloseNeedsPostmortem(t *testing.T) {
 		before := e.timeline(inc.ID)
 		err := e.run(e.alice, inc.Channel.ID, "close")
 		require.Equal(t, bot.CodeNeedsPostmortem, bot.CodeOf(err))
-		require.Contains(t, e.lastReply(), "INC-1 is P2 (high), so it needs a postmortem before it closes. Run `postmortem`")
+		require.Contains(t, e.lastReply(), "INC-1 is P2 (high), so it needs a reviewed postmortem before it closes. Run `postmortem`")
 		require.Contains(t, e.lastReply(), "`close --force`")
 		require.Equal(t, bot.StatusResolved, e.get(inc.ID).Status)
 		require.Equal(t, before, e.timeline(inc.ID))
@@ -263,12 +286,62 @@ func TestCloseNeedsPostmortem(t *testing.T) {
 		e.must(e.alice, inc.Channel.ID, "close")
 		require.Equal(t, bot.StatusClosed, e.get(inc.ID).Status)
 	})
-	t.Run("after postmortem", func(t *testing.T) {
+	t.Run("after a reviewed postmortem", func(t *testing.T) {
 		e := newEnv(t, Options{})
 		inc := resolved(t, e, "Checkout is failing P2")
+		err := e.run(e.bob, inc.Channel.ID, "postmortem reviewed")
+		require.Equal(t, bot.CodeNoDraft, bot.CodeOf(err), "nothing to review yet")
+		require.Contains(t, e.lastReply(), "INC-1 has no postmortem draft to review yet. Run `postmortem` first.")
+
 		e.must(e.alice, inc.Channel.ID, "postmortem")
+		before := e.timeline(inc.ID)
+		err = e.run(e.alice, inc.Channel.ID, "close")
+		require.Equal(t, bot.CodeNeedsReview, bot.CodeOf(err), "a draft nobody read is not enough")
+		require.Contains(t, e.lastReply(), "INC-1 is P2 (high), and its postmortem draft has not been reviewed yet.")
+		require.Equal(t, bot.StatusResolved, e.get(inc.ID).Status)
+		require.Equal(t, before, e.timeline(inc.ID))
+
+		e.now = e.now.Add(time.Hour)
+		e.must(e.bob, inc.Channel.ID, "postmortem reviewed")
+		got := e.get(inc.ID)
+		require.Equal(t, e.now, got.PostmortemReviewedAt.UTC())
+		require.Equal(t, e.bob, got.PostmortemReviewedBy)
+		tl := e.timeline(inc.ID)
+		last := tl[len(tl)-1]
+		require.Equal(t, bot.KindPostmortem, last.Kind)
+		require.Equal(t, e.bob, last.Author)
+		require.Equal(t, e.now, last.At.UTC())
+		require.Equal(t, "reviewed", last.Data["action"])
+		post, _ := e.p.Last("Post")
+		require.Equal(t, "✅ bob marked the postmortem of INC-1 reviewed.", post.Msg.Text)
+
+		err = e.run(e.alice, inc.Channel.ID, "postmortem reviewed")
+		require.Equal(t, bot.CodeAlreadyReviewed, bot.CodeOf(err))
+		require.Contains(t, e.lastReply(), "already marked reviewed by bob (2026-11-25 11:00 UTC)")
+		require.Len(t, e.timeline(inc.ID), len(tl), "said once")
+
 		e.must(e.alice, inc.Channel.ID, "close")
 		require.Equal(t, bot.StatusClosed, e.get(inc.ID).Status)
+	})
+	t.Run("reviewed, in Japanese", func(t *testing.T) {
+		e := newEnv(t, Options{Lang: bot.Japanese})
+		inc := resolved(t, e, "Checkout is failing P1")
+		e.must(e.alice, inc.Channel.ID, "postmortem")
+		err := e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.bob,
+			Channel: inc.Channel.ID, Text: "close", Locale: "ja"})
+		require.Equal(t, bot.CodeNeedsReview, bot.CodeOf(err))
+		require.Contains(t, e.lastReply(), "ポストモーテムの下書きがまだレビューされていません")
+		tl := e.timeline(inc.ID)
+		require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.bob,
+			Channel: inc.Channel.ID, Text: "postmortem reviewed", Locale: "ja"}))
+		require.Equal(t, "ポストモーテムの下書きをレビュー済みにしました", e.timeline(inc.ID)[len(tl)].Text)
+	})
+	t.Run("bad word", func(t *testing.T) {
+		e := newEnv(t, Options{})
+		inc := resolved(t, e, "Checkout is failing P2")
+		err := e.run(e.alice, inc.Channel.ID, "postmortem frobnicate")
+		require.Equal(t, bot.CodeUsage, bot.CodeOf(err))
+		require.True(t, e.get(inc.ID).PostmortemAt.IsZero(), "nothing drafted")
 	})
 	t.Run("optional", func(t *testing.T) {
 		e := newEnv(t, Options{PostmortemOptional: true})

@@ -106,9 +106,9 @@ func (s *Service) summary(ctx context.Context, req *bot.Request) error {
 	if !inc.ResolvedAt.IsZero() {
 		end = inc.ResolvedAt
 	}
-	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.duration"), Value: since(req.Lang, end.Sub(inc.CreatedAt))})
+	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.duration"), Value: bot.Duration(req.Lang, end.Sub(inc.CreatedAt))})
 	if !inc.AckedAt.IsZero() {
-		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.tta"), Value: since(req.Lang, inc.AckedAt.Sub(inc.CreatedAt))})
+		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.tta"), Value: bot.Duration(req.Lang, inc.AckedAt.Sub(inc.CreatedAt))})
 	}
 	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.channel"), Value: channelOf(req.Lang, inc)})
 	if !inc.LastUpdate.IsZero() {
@@ -139,7 +139,7 @@ func (s *Service) list(ctx context.Context, req *bot.Request) error {
 		}
 		lines = append(lines, req.T("list.line", "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority),
 			"status", statusLabel(req.Lang, inc.Status), "title", title, "commander", holder(req.Lang, inc, bot.RoleCommander),
-			"channel", channelOf(req.Lang, inc), "age", since(req.Lang, s.opts.Now().Sub(inc.CreatedAt))))
+			"channel", channelOf(req.Lang, inc), "age", bot.Duration(req.Lang, s.opts.Now().Sub(inc.CreatedAt))))
 	}
 	return req.Reply(ctx, bot.Message{Title: req.T(key), Text: strings.Join(lines, "\n")})
 }

@@ -23,7 +23,8 @@ const reminderLease = "reminders"
 // most once per its interval, whichever replica sends it; reminders stop
 // once an incident is resolved. The owner of an overdue open follow-up is
 // reminded privately once a day, until it is done, whatever became of the
-// incident.
+// incident; with Options.VerifyAfter, the owner of a follow-up done that
+// long ago is asked once whether it worked.
 //
 // Every replica also sends its heartbeat here, and the lease holder
 // finishes the declarations that a replica which died left half done
@@ -53,6 +54,37 @@ func (s *Service) Remind(ctx context.Context, holder string, every time.Duration
 	}
 }
 
+// RemindLocal sends reminders like Remind, every `every`, for a process
+// that alone serves its platform's incidents (the console): it takes no
+// lease, sends no heartbeat and finishes no other replica's declarations,
+// so a console pointed at a shared Redis never holds up the reminders of
+// the replicas serving Slack or Teams (it reminds only incidents on the
+// platforms registered with its router).
+func (s *Service) RemindLocal(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if err := s.remindOnce(ctx); err != nil && ctx.Err() == nil {
+			s.log.Warn("reminders", zap.Error(err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// seenFor is how long a reminder's once-per-interval mark lasts in
+// Redis: the interval on the clock's scale (Options.ClockSpeed), at least
+// a millisecond (Redis's finest TTL).
+func (s *Service) seenFor(interval time.Duration) time.Duration {
+	if sp := s.opts.ClockSpeed; sp > 1 {
+		interval = time.Duration(float64(interval) / sp)
+	}
+	return max(interval, time.Millisecond)
+}
+
 // remindOnce looks at every open incident once, then at the overdue
 // follow-ups of every incident.
 func (s *Service) remindOnce(ctx context.Context) error {
@@ -68,19 +100,22 @@ func (s *Service) remindOnce(ctx context.Context) error {
 		}
 		age := now.Sub(inc.CreatedAt)
 		if d := s.opts.TriageAckAfter; d > 0 && inc.Status == bot.StatusTriage && inc.Priority.Valid() && inc.Priority <= bot.P2 && age >= d {
-			s.remind(ctx, p, inc, "triage", d, bot.Message{Text: bot.T(s.lang(), "remind.triage", "id", inc.Key(), "age", since(s.lang(), age),
+			s.remind(ctx, p, inc, "triage", d, bot.Message{Text: bot.T(s.lang(), "remind.triage", "id", inc.Key(), "age", bot.Duration(s.lang(), age),
 				"priority", s.priorityLabel(s.lang(), inc.Priority), "title", inc.Title),
 				Buttons: []bot.Button{{Label: bot.T(s.lang(), "button.ack"), Command: "ack", Args: inc.Key(), Style: bot.StylePrimary}}}, true)
 		}
 		s.remindUpdate(ctx, p, inc, now)
 		if _, led := inc.Holder(bot.RoleCommander); !led && inc.Status != bot.StatusTriage {
 			if d := s.opts.NoCommanderAfter; d > 0 && age >= d {
-				s.remind(ctx, p, inc, "commander", d, bot.Message{Text: bot.T(s.lang(), "remind.commander", "id", inc.Key(), "age", since(s.lang(), age)),
+				s.remind(ctx, p, inc, "commander", d, bot.Message{Text: bot.T(s.lang(), "remind.commander", "id", inc.Key(), "age", bot.Duration(s.lang(), age)),
 					Buttons: []bot.Button{{Label: bot.T(s.lang(), "button.commander"), Command: "role", Args: inc.Key() + " commander me", Style: bot.StylePrimary}}}, false)
 			}
 		}
 	}
-	return s.remindFollowUps(ctx, now)
+	if err := s.remindFollowUps(ctx, now); err != nil {
+		return err
+	}
+	return s.remindVerify(ctx, now)
 }
 
 // remindUpdate asks an open incident past triage for a status update when
@@ -104,12 +139,12 @@ func (s *Service) remindUpdate(ctx context.Context, p bot.Platform, inc *bot.Inc
 		return
 	}
 	key := fmt.Sprintf("remind:update:%s:%d:%d", inc.Key(), last.UnixMilli(), quiet/every)
-	if first, err := s.store.MarkSeen(ctx, key, every); err != nil || !first {
+	if first, err := s.store.MarkSeen(ctx, key, s.seenFor(every)); err != nil || !first {
 		return
 	}
 	s.postQuiet(ctx, p, inc.Channel.ID, bot.Message{
-		Text: bot.T(s.lang(), "remind.update", "id", inc.Key(), "age", since(s.lang(), quiet),
-			"priority", inc.Priority.String(), "every", since(s.lang(), every)),
+		Text: bot.T(s.lang(), "remind.update", "id", inc.Key(), "age", bot.Duration(s.lang(), quiet),
+			"priority", inc.Priority.String(), "every", bot.Duration(s.lang(), every)),
 		Buttons: []bot.Button{{Label: bot.T(s.lang(), "button.update"), Command: "update", Args: inc.Key(), Style: bot.StylePrimary}},
 	})
 }
@@ -117,7 +152,7 @@ func (s *Service) remindUpdate(ctx context.Context, p bot.Platform, inc *bot.Inc
 // remind posts msg once per interval per incident and kind, across
 // replicas, and also announces it when asked.
 func (s *Service) remind(ctx context.Context, p bot.Platform, inc *bot.Incident, kind string, interval time.Duration, msg bot.Message, announce bool) {
-	first, err := s.store.MarkSeen(ctx, "remind:"+kind+":"+inc.Key(), interval)
+	first, err := s.store.MarkSeen(ctx, "remind:"+kind+":"+inc.Key(), s.seenFor(interval))
 	if err != nil || !first {
 		return
 	}

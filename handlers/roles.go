@@ -10,7 +10,10 @@ import (
 // role handles "role <role> @user|me": the named person takes the role,
 // handing it over from whoever held it.
 func (s *Service) role(ctx context.Context, req *bot.Request) error {
-	name, who := req.Command.Arg(0), req.Command.Arg(1)
+	name, who := req.Command.Arg(0), ""
+	if len(req.Command.Args) > 1 {
+		who = strings.Join(req.Command.Args[1:], " ") // a name may have spaces
+	}
 	if name == "" || who == "" {
 		return req.Usage()
 	}
@@ -18,12 +21,12 @@ func (s *Service) role(ctx context.Context, req *bot.Request) error {
 	if !ok {
 		return bot.Errorf(bot.CodeBadRole, "value", name, "allowed", s.roleNames())
 	}
-	user, ok := s.target(req, who)
-	if !ok {
-		return bot.Errorf(bot.CodeUnknownUser, "value", who)
+	user, err := s.person(ctx, req, who)
+	if err != nil {
+		return err
 	}
 	var previous bot.User
-	_, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
+	_, err = s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
 		previous = inc.Roles[r]
 		if previous.ID == user.ID {
 			return nil, bot.Errorf(bot.CodeAlreadyHolds, "user", user.Display(), "role", roleLabel(req.Lang, r), "id", inc.Key())
@@ -45,15 +48,6 @@ func (s *Service) role(ctx context.Context, req *bot.Request) error {
 		_ = req.Platform.Invite(ctx, req.Incident.Channel.ID, []string{user.ID})
 	}
 	return err
-}
-
-// target reads "me" or a mention as a user.
-func (s *Service) target(req *bot.Request, who string) (bot.User, bool) {
-	switch strings.ToLower(who) {
-	case "me", "myself", "self", "自分", "私":
-		return req.Event.User, true
-	}
-	return bot.ParseMention(who)
 }
 
 // roles handles "roles": who holds what.

@@ -3,8 +3,6 @@ package handlers
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 	"sync"
 	"text/template"
 	"time"
@@ -85,6 +83,18 @@ type Options struct {
 	// real time, 60 makes a scripted minute a second. The times in a
 	// drill's report are measured unscaled.
 	DrillSpeed float64
+	// ClockSpeed is how much faster than real time Now runs (the console's
+	// --speed; 0 or 1: real time). The marks that keep a reminder from
+	// repeating within its interval last the interval divided by it, so a
+	// sped-up clock repeats reminders at the pace it shows.
+	ClockSpeed float64
+	// VerifyByOther makes verifying a follow-up as effective need someone
+	// other than the person who marked it done.
+	VerifyByOther bool
+	// VerifyAfter, when positive, is how long after a follow-up was marked
+	// done its owner (or the incident's commander) is asked, once, whether
+	// the fix worked.
+	VerifyAfter time.Duration
 	// Spool, when set, keeps the channel messages (and edits, deletions,
 	// pins and marking reactions) that cannot be recorded while Redis is
 	// unavailable; ReplaySpool puts them on their timelines, in order,
@@ -331,19 +341,4 @@ func (s *Service) clock(t time.Time) string {
 		return "—"
 	}
 	return t.In(s.opts.Location).Format("2006-01-02 15:04 MST")
-}
-
-// since formats a duration for people in lang, to the minute past an
-// hour: "1h 05m", "4m", "12s" ("1時間05分", "4分", "12秒"). It is the one
-// duration format of chat and of the postmortem; a negative duration
-// (replicas' clocks disagree) is 0.
-func since(lang bot.Lang, d time.Duration) string {
-	sec := int64(max(d, 0).Round(time.Second) / time.Second)
-	switch {
-	case sec >= 3600:
-		return bot.T(lang, "duration.hours", "h", strconv.FormatInt(sec/3600, 10), "m", fmt.Sprintf("%02d", sec/60%60))
-	case sec >= 60:
-		return bot.T(lang, "duration.minutes", "m", strconv.FormatInt(sec/60, 10))
-	}
-	return bot.T(lang, "duration.seconds", "s", strconv.FormatInt(sec, 10))
 }

@@ -230,8 +230,8 @@ func statsRow(lang bot.Lang, g *ResponseStats) string {
 			lines = append(lines, t.T(m.key+".none"))
 			continue
 		}
-		lines = append(lines, t.T(m.key, "median", since(lang, m.p.Median),
-			"p90", since(lang, m.p.P90), "n", strconv.Itoa(m.p.N)))
+		lines = append(lines, t.T(m.key, "median", bot.Duration(lang, m.p.Median),
+			"p90", bot.Duration(lang, m.p.P90), "n", strconv.Itoa(m.p.N)))
 	}
 	return strings.Join(lines, "\n")
 }

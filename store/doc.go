@@ -37,6 +37,7 @@
 //	<p>inc:{<id>}:terms               set     Index (SADD), Unindex (DEL)      none
 //	<p>inc:{<id>}:followups           hash    AddFollowUp, UpdateFollowUp (n → JSON bot.FollowUp)  none
 //	<p>followups:open                 zset    AddFollowUp, UpdateFollowUp, OpenFollowUps (repair)  none
+//	<p>followups:done                 zset    UpdateFollowUp, DoneFollowUps (repair): done, owner not yet asked if it worked; scored by DoneAt  none
 //	<p>pending:{<id>}                 hash    BeginDeclare, SetPendingChannel, TakeOverDeclaration, EndDeclare (DEL)  none
 //	<p>pending                        zset    BeginDeclare (ZADD), EndDeclare, PendingDeclarations (repair)  none
 //	<p>alive:<owner>                  string  Heartbeat                        the heartbeat's ttl, renewed by its process

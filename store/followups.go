@@ -132,7 +132,7 @@ func (s *Store) writeFollowUp(ctx context.Context, tx *redis.Tx, f *bot.FollowUp
 	if err := prepareEntries(entries, s.now().UTC()); err != nil {
 		return err
 	}
-	for _, t := range []*time.Time{&f.Due, &f.CreatedAt, &f.DoneAt, &f.VerifiedAt} {
+	for _, t := range []*time.Time{&f.Due, &f.CreatedAt, &f.DoneAt, &f.VerifiedAt, &f.VerifyAskedAt} {
 		if !t.IsZero() {
 			*t = t.UTC() // as read back, whatever zone the caller used
 		}
@@ -326,6 +326,11 @@ func (s *Store) indexFollowUp(ctx context.Context, id int64, n int) {
 		} else {
 			err = s.rdb.ZRem(ctx, s.openFollowUpsKey(), member).Err()
 		}
+		if err == nil && f != nil && f.AwaitsVerifyQuestion() {
+			err = s.rdb.ZAdd(ctx, s.doneFollowUpsKey(), redis.Z{Score: float64(f.DoneAt.Unix()), Member: member}).Err()
+		} else if err == nil {
+			err = s.rdb.ZRem(ctx, s.doneFollowUpsKey(), member).Err()
+		}
 		if err != nil {
 			s.log.Warn("index open follow-ups", zap.String("member", member), zap.Error(unavailable(err)))
 			return
@@ -343,7 +348,8 @@ func sameIndexing(a, b *bot.FollowUp) bool {
 	if b == nil {
 		return false
 	}
-	return a.Open() == b.Open() && followUpScore(a) == followUpScore(b)
+	return a.Open() == b.Open() && followUpScore(a) == followUpScore(b) &&
+		a.AwaitsVerifyQuestion() == b.AwaitsVerifyQuestion() && a.DoneAt.Equal(b.DoneAt)
 }
 
 // followUpScore is f's score in the open index: the start of its due day
@@ -371,3 +377,37 @@ func parseFollowUpMember(m string) (int64, int, bool) {
 
 func (s *Store) followUpsKey(id int64) string { return s.recordKey(id) + ":followups" }
 func (s *Store) openFollowUpsKey() string     { return s.prefix + "followups:open" }
+func (s *Store) doneFollowUpsKey() string     { return s.prefix + "followups:done" }
+
+// DoneFollowUps returns up to limit follow-ups marked done at or before
+// doneBy whose owner was not yet asked whether they worked
+// (bot.FollowUp.AwaitsVerifyQuestion), the earliest done first. Index
+// entries that disagree with their follow-up are left out and repaired.
+func (s *Store) DoneFollowUps(ctx context.Context, doneBy time.Time, limit int) ([]bot.FollowUp, error) {
+	if limit <= 0 {
+		limit = DefaultFollowUpLimit
+	}
+	members, err := s.rdb.ZRangeByScore(ctx, s.doneFollowUpsKey(), &redis.ZRangeBy{
+		Min: "-inf", Max: strconv.FormatInt(doneBy.Unix(), 10), Count: int64(limit),
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("done follow-ups: %w", unavailable(err))
+	}
+	fs, err := s.loadFollowUps(ctx, members)
+	if err != nil {
+		return nil, fmt.Errorf("done follow-ups: %w", err)
+	}
+	var out []bot.FollowUp
+	for i, f := range fs {
+		if f == nil || !f.AwaitsVerifyQuestion() || f.DoneAt.After(doneBy) {
+			if id, n, ok := parseFollowUpMember(members[i]); ok {
+				s.indexFollowUp(ctx, id, n)
+			} else {
+				_ = s.rdb.ZRem(ctx, s.doneFollowUpsKey(), members[i]).Err()
+			}
+			continue
+		}
+		out = append(out, *f)
+	}
+	return out, nil
+}

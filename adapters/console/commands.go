@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -34,6 +35,8 @@ func (s *session) command(ctx context.Context, text string) error {
 		s.list()
 	case "/user":
 		s.switchUser(rest)
+	case "/wait", "/sleep":
+		s.wait(ctx, rest)
 	case "/help":
 		s.c.say(s.c.t("console.help"), s.c.t("console.help.drill"))
 	case "/quit", "/exit":
@@ -206,11 +209,37 @@ func (s *session) switchUser(args string) {
 	c := s.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if known, ok := c.people[strings.ToLower(name)]; ok {
+		name = known
+	}
 	c.user = name
+	c.people[strings.ToLower(name)] = name
 	c.println(c.t("console.user", "user", name))
 	if !c.visible(c.current) {
 		// Someone else cannot stay in a private channel they are not in.
 		c.current = c.channelByName(general)
 		c.println(c.t("console.joined", "channel", c.current.name))
+	}
+}
+
+// maxWait bounds "/wait", on the console's clock.
+const maxWait = 24 * time.Hour
+
+// wait handles "/wait 10m": nothing happens at the terminal for that long
+// on the console's clock (Options.Speed times faster than real time),
+// while reminders and drill steps arrive; a piped script uses it to let
+// time pass.
+func (s *session) wait(ctx context.Context, args string) {
+	d, err := time.ParseDuration(strings.TrimSpace(args))
+	if err != nil || d <= 0 || d > maxWait {
+		s.usage("/wait 10m")
+		return
+	}
+	s.c.say(s.c.t("console.wait", "duration", bot.Duration(s.c.lang, d)))
+	t := time.NewTimer(time.Duration(float64(d) / s.c.speed))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }

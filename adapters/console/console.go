@@ -37,8 +37,19 @@ type Options struct {
 	// Lang is the language of the console and of the bot's answers
 	// (default English).
 	Lang bot.Lang
-	Log  *zap.Logger
+	// People are the workspace's people besides User (default
+	// DefaultPeople): the names a command may give for a person, with or
+	// without "@". Whoever /user makes the person at the terminal joins
+	// them.
+	People []string
+	// Speed is how many times faster than real time the console's clock
+	// runs (0 or 1: real time); "/wait 10m" waits 10 minutes of it.
+	Speed float64
+	Log   *zap.Logger
 }
+
+// DefaultPeople are the workspace's people when Options.People is empty.
+var DefaultPeople = []string{"alice", "bob", "carol", "dave"}
 
 // Console is a simulated chat workspace driven by lines of text, and the
 // bot.Platform that answers in it. Run reads the input; the Platform
@@ -64,6 +75,9 @@ type Console struct {
 	nextMsg  int
 	choices  []choice // of the most recent message shown with buttons
 	pending  []pendingForm
+	// people are the workspace's people, by lower-case name.
+	people map[string]string
+	speed  float64
 }
 
 // channel is one conversation of the workspace.
@@ -120,7 +134,23 @@ func New(opts Options) (*Console, error) {
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
 	}
+	if len(opts.People) == 0 {
+		opts.People = DefaultPeople
+	}
+	people := map[string]string{strings.ToLower(user): user}
+	for _, p := range opts.People {
+		name, ok := parseUserName(p)
+		if !ok {
+			return nil, fmt.Errorf("console: invalid user name %q", p)
+		}
+		people[strings.ToLower(name)] = name
+	}
+	if opts.Speed < 1 {
+		opts.Speed = 1
+	}
 	c := &Console{
+		people:      people,
+		speed:       opts.Speed,
 		in:          opts.In,
 		out:         opts.Out,
 		lang:        opts.Lang,

@@ -181,7 +181,7 @@ func TestDeclareForm(t *testing.T) {
 		"9",                   // priority: not a choice
 		"1",                   // priority P1
 		"Payments return 502", // description
-		"carol",               // commander: not a mention
+		"erin",                // commander: nobody of that name here
 		"@bob @carol",         // commander: the form's validator wants one
 		"@carol @dave",        // responders
 		"maybe",               // private: not yes or no
@@ -191,7 +191,7 @@ func TestDeclareForm(t *testing.T) {
 	)
 	inOrder(t, out,
 		"> /incident declare",
-		"Form: Declare an incident — answer each field; an empty line keeps it empty. (/cancel abandons it)",
+		"Form: Declare an incident — answer each field on its own line; an empty line keeps an optional field's default (or leaves it empty), a required one is asked again. (/cancel abandons it, /quit quits, /incident <command> leaves it and runs the command)",
 		"Title (required):\n  What is broken, for whom?\n>\n",
 		"Title (required):\n  ! Title: This field is required.\n",
 		"> Checkout is failing",
@@ -200,8 +200,8 @@ func TestDeclareForm(t *testing.T) {
 		"  ! Priority: `9` is not one of the choices; give its number or value.",
 		"> 1\n",
 		"Description:\n> Payments return 502\n",
-		"Commander:\n  Leave empty to lead it yourself.\n  mention people: @alice @bob\n> carol\n",
-		"  ! Commander: `carol` is not a mention; write @name.",
+		"Commander:\n  Leave empty to lead it yourself.\n  people, by @mention or name: @alice @bob @carol @dave\n> erin\n",
+		"  ! Commander: `erin` is not someone in this workspace. People: @alice @bob @carol @dave",
 		"> @bob @carol\n",
 		"Responders to invite:",
 		"Private channel:\n  yes or no\n> maybe\n",

@@ -24,6 +24,20 @@ var errAbandoned = errors.New("form abandoned")
 // cancelWord abandons a form when typed as an answer.
 const cancelWord = "/cancel"
 
+// leaveForm is a command line typed as a form's answer: the form is left
+// and the command run.
+type leaveForm struct{ line string }
+
+func (l *leaveForm) Error() string { return "form left for " + l.line }
+
+// blockedInForm are the console's own commands, which an answer cannot be
+// mistaken for: typed in a form they are refused and the field asked
+// again ("/cancel", "/quit" and "/incident" leave the form instead).
+var blockedInForm = map[string]bool{
+	"/edit": true, "/delete": true, "/pin": true, "/react": true, "/join": true, "/channels": true,
+	"/user": true, "/help": true, "/wait": true, "/sleep": true,
+}
+
 // forms asks every queued form in turn. The end of input abandons the form
 // being asked and ends the session.
 func (s *session) forms(ctx context.Context) error {
@@ -41,9 +55,18 @@ func (s *session) forms(ctx context.Context) error {
 		s.c.pending = s.c.pending[1:]
 		s.c.mu.Unlock()
 		err := s.fill(ctx, p)
+		var left *leaveForm
 		switch {
 		case errors.Is(err, errAbandoned):
 			s.c.say(s.c.t("console.form.abandoned"))
+		case errors.As(err, &left):
+			s.c.say(s.c.t("console.form.left"))
+			if err := s.command(ctx, left.line); err != nil {
+				return err
+			}
+		case errors.Is(err, errQuit):
+			s.c.say(s.c.t("console.form.abandoned"), s.c.t("console.bye"))
+			return err
 		case errors.Is(err, io.EOF):
 			s.c.say(s.c.t("console.form.abandoned"))
 			return err
@@ -123,14 +146,47 @@ func (s *session) ask(ctx context.Context, in bot.Input, problem string) ([]stri
 			return nil, err
 		}
 		text = strings.TrimSpace(text)
-		if strings.EqualFold(text, cancelWord) {
+		word, _, _ := strings.Cut(text, " ")
+		switch word = strings.ToLower(word); {
+		case word == cancelWord:
 			return nil, errAbandoned
+		case word == "/quit" || word == "/exit":
+			return nil, errQuit
+		case word == "/incident":
+			return nil, &leaveForm{line: text}
+		case blockedInForm[word]:
+			problem = s.c.t("console.form.busy", "command", word)
+			continue
 		}
 		v, msg := s.answer(in, text)
 		if msg == "" {
+			s.blank(in, text, v)
 			return v, nil
 		}
 		problem = msg
+	}
+}
+
+// blank says, in a piped transcript, what an empty answer did: a blank
+// line in a script is taken as "keep the default" (or "leave it empty")
+// for an optional field, and said so, so that a stray one is seen rather
+// than silently moving the later answers up a field. (A required field is
+// asked again instead.)
+func (s *session) blank(in bot.Input, text string, v []string) {
+	if text != "" || s.c.interactive {
+		return
+	}
+	switch {
+	case in.Kind == bot.InputCheckbox:
+		key := "console.form.no"
+		if len(v) > 0 {
+			key = "console.form.yes"
+		}
+		s.c.say(indent + s.c.t("console.form.blank_kept", "value", s.c.t(key)))
+	case len(v) == 0:
+		s.c.say(indent + s.c.t("console.form.blank_empty"))
+	default:
+		s.c.say(indent + s.c.t("console.form.blank_kept", "value", strings.Join(v, " ")))
 	}
 }
 
@@ -167,7 +223,10 @@ func (s *session) promptLines(in bot.Input, problem string) []string {
 		}
 		lines = append(lines, indent+t("console.form.options", "options", strings.Join(values, ", ")))
 	case bot.InputUsers:
-		lines = append(lines, indent+t("console.form.users"))
+		s.c.mu.Lock()
+		people := s.c.peopleList()
+		s.c.mu.Unlock()
+		lines = append(lines, indent+t("console.form.users", "people", people))
 	case bot.InputCheckbox:
 		lines = append(lines, indent+t("console.form.checkbox"))
 	}
@@ -215,13 +274,17 @@ func (s *session) answer(in bot.Input, text string) ([]string, string) {
 			}
 			v = []string{o}
 		case bot.InputUsers:
+			s.c.mu.Lock()
 			for _, w := range strings.Fields(text) {
-				u, ok := bot.ParseMention(w)
+				id, ok := s.c.person(w)
 				if !ok {
-					return nil, t("console.form.bad_user", "value", w)
+					msg := t("console.form.bad_user", "value", w, "people", s.c.peopleList())
+					s.c.mu.Unlock()
+					return nil, msg
 				}
-				v = append(v, u.ID)
+				v = append(v, id)
 			}
+			s.c.mu.Unlock()
 		case bot.InputCheckbox:
 			yes, ok := yesNo(text)
 			if !ok {

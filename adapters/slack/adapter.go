@@ -89,11 +89,14 @@ type Adapter struct {
 	botID  string // our bot's bot_id, to skip our own messages
 	botUID string // our bot's user ID
 	teamID string
+	// dir is the workspace's member list for FindUsers (directory.go).
+	dir directory
 }
 
 var (
-	_ bot.Platform = (*Adapter)(nil)
-	_ bot.Enricher = (*Adapter)(nil)
+	_ bot.Platform  = (*Adapter)(nil)
+	_ bot.Enricher  = (*Adapter)(nil)
+	_ bot.Directory = (*Adapter)(nil)
 )
 
 // New checks opts and builds the adapter; Start connects it.

@@ -24,6 +24,7 @@ var tiers = map[string]int{
 	"conversations.setTopic": 20,
 	"conversations.archive":  20,
 	"pins.add":               20,
+	"users.list":             20,
 	"conversations.invite":   50, // tier 3
 	"chat.update":            50,
 	"chat.postEphemeral":     100, // tier 4

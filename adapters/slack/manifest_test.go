@@ -27,6 +27,7 @@ var methodScopes = map[string][]string{
 	"pins.add":               {"pins:write"},
 	"views.open":             nil,
 	"users.info":             {"users:read"},
+	"users.list":             {"users:read"},
 	"apps.connections.open":  nil, // app-level token, connections:write
 }
 

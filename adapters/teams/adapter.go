@@ -68,9 +68,14 @@ type Adapter struct {
 	rosters   map[string]roster   // channel ID → its members, read from Graph (roster.go)
 	forms     map[string]bot.Form // form card activity ID → form, to show errors on it
 	captures  sync.Map            // card activity ID → *capture, during a click
+	team      string              // the team's Bot Framework id, channelData.team.id
+	dir       directory           // the team's members, for FindUsers
 }
 
-var _ bot.Platform = (*Adapter)(nil)
+var (
+	_ bot.Platform  = (*Adapter)(nil)
+	_ bot.Directory = (*Adapter)(nil)
+)
 
 // New checks opts and builds the adapter.
 func New(opts Options) (*Adapter, error) {

@@ -83,6 +83,9 @@ type rawActivity struct {
 		Channel struct {
 			ID string `json:"id"`
 		} `json:"channel"`
+		Team struct {
+			ID string `json:"id"`
+		} `json:"team"`
 		EventType string `json:"eventType"`
 	} `json:"channelData"`
 	Value json.RawMessage `json:"value"`
@@ -114,6 +117,7 @@ func (a *Adapter) Messages(w http.ResponseWriter, r *http.Request) (err error) {
 	var raw rawActivity
 	_ = json.Unmarshal(body, &raw)
 	a.learn(act.ServiceURL, people(act, raw))
+	a.learnTeam(raw.ChannelData.Team.ID)
 	if act.From.ID == "28:"+a.opts.AppID || act.From.ID == a.opts.AppID {
 		w.WriteHeader(http.StatusOK)
 		return nil // our own posts are not chat

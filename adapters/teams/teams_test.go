@@ -42,6 +42,8 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 	w.general = faketeams.TeamThreadID
 	w.incidents = w.fake.Channel("incidents")
 	w.alice, w.bob = faketeams.UserID("alice"), faketeams.UserID("bob")
+	w.fake.AddMember(faketeams.Member{ID: w.alice, Name: "Alice", GivenName: "Alice", Surname: "Abe"})
+	w.fake.AddMember(faketeams.Member{ID: w.bob, Name: "Bob", GivenName: "Bob", Surname: "Ito"})
 	log := zaptest.NewLogger(t)
 	svc, err := handlers.New(w.st, handlers.Options{Log: log})
 	require.NoError(t, err)

@@ -157,6 +157,7 @@ var methods = map[string]method{
 	"pins.add":               {botTokenKind, (*Server).pinsAdd},
 	"views.open":             {botTokenKind, (*Server).viewsOpen},
 	"users.info":             {botTokenKind, (*Server).usersInfo},
+	"users.list":             {botTokenKind, (*Server).usersList},
 }
 
 // serveAPI answers POST (or GET) /api/<method>.

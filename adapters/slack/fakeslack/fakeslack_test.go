@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -451,6 +452,38 @@ func TestUsersInfo(t *testing.T) {
 
 	_, err = newAPI(s).GetUserInfo("U404")
 	requireSlackError(t, err, "user_not_found")
+}
+
+func TestUsersList(t *testing.T) {
+	s := fakeslack.New(t)
+	for i := range 5 {
+		s.AddUser(fmt.Sprintf("U%d", i+1), fmt.Sprintf("user%d", i+1), "", "en-US")
+	}
+	s.DeactivateUser("U2")
+	api := newAPI(s)
+
+	// slack-go pages through with the cursor, and waits out a 429.
+	s.RateLimit("users.list", 1, 1)
+	users, err := api.GetUsersContext(context.Background(), slack.GetUsersOptionLimit(2))
+	require.NoError(t, err)
+	ids := []string{}
+	for _, u := range users {
+		ids = append(ids, u.ID)
+	}
+	require.Equal(t, []string{"U1", "U2", "U3", "U4", "U5", fakeslack.BotUserID}, ids, "the bot is a member too")
+	require.True(t, users[1].Deleted, "deactivated members are listed, marked deleted")
+	require.True(t, users[5].IsBot)
+	calls := s.Calls("users.list")
+	require.Len(t, calls, 4, "a 429, then three pages of two")
+	require.Equal(t, 429, calls[0].Status)
+	require.Empty(t, calls[1].Params["cursor"])
+	require.NotEmpty(t, calls[2].Params["cursor"])
+
+	status, _, body := rawCall(t, s, "users.list", fakeslack.BotToken, url.Values{"cursor": {"bm9wZQ=="}})
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, map[string]any{"ok": false, "error": "invalid_cursor"}, body)
+	_, _, body = rawCall(t, s, "users.list", fakeslack.BotToken, url.Values{"limit": {"lots"}})
+	require.Equal(t, "invalid_limit", body["error"])
 }
 
 func TestFailAndRateLimit(t *testing.T) {

@@ -1,8 +1,11 @@
 package fakeslack
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -470,7 +473,7 @@ func (u *user) json(withLocale bool) map[string]any {
 		"id":                  u.id,
 		"team_id":             TeamID,
 		"name":                u.name,
-		"deleted":             false,
+		"deleted":             u.deleted,
 		"color":               "9f69e7",
 		"real_name":           u.realName,
 		"tz":                  "Europe/London",
@@ -504,4 +507,51 @@ func (u *user) json(withLocale bool) map[string]any {
 func str(v any) string {
 	s, _ := v.(string)
 	return s
+}
+
+// usersList answers users.list like Slack: members in a stable order,
+// deactivated ones and bots included; with limit (at most 1000) one page
+// at a time, its response_metadata.next_cursor naming the next ("" on the
+// last). A cursor Slack did not give is invalid_cursor, a limit that is not
+// a number invalid_limit.
+func (s *Server) usersList(r *apiRequest) result {
+	ids := make([]string, 0, len(s.users))
+	for id := range s.users {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	limit := len(ids)
+	if v := r.params["limit"]; v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			return fail("invalid_limit")
+		}
+		if n > 0 {
+			limit = min(n, 1000)
+		}
+	}
+	start := 0
+	if c := r.params["cursor"]; c != "" {
+		b, err := base64.StdEncoding.DecodeString(c)
+		rest, ok := strings.CutPrefix(string(b), "user:")
+		if err != nil || !ok {
+			return fail("invalid_cursor")
+		}
+		i := slices.Index(ids, rest)
+		if i < 0 {
+			return fail("invalid_cursor")
+		}
+		start = i
+	}
+	end := min(start+limit, len(ids))
+	members := make([]map[string]any, 0, end-start)
+	for _, id := range ids[start:end] {
+		members = append(members, s.users[id].json(r.params["include_locale"] == "true"))
+	}
+	next := ""
+	if end < len(ids) {
+		next = base64.StdEncoding.EncodeToString([]byte("user:" + ids[end]))
+	}
+	return success(map[string]any{"members": members, "cache_ts": time.Now().Unix(),
+		"response_metadata": map[string]any{"next_cursor": next}})
 }

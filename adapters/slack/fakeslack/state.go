@@ -39,7 +39,7 @@ type message struct {
 
 type user struct {
 	id, name, displayName, realName, locale string
-	isBot                                   bool
+	isBot, deleted                          bool
 }
 
 type view struct {
@@ -171,6 +171,26 @@ func (s *Server) AddUser(id, name, displayName, locale string) {
 		real = name
 	}
 	s.users[id] = &user{id: id, name: name, displayName: displayName, realName: real, locale: locale}
+}
+
+// SetRealName gives user id a real name apart from its display name, as
+// people who set both have ("Carol" shown, "Carol Tanaka" real).
+func (s *Server) SetRealName(id, realName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[id]; u != nil {
+		u.realName = realName
+	}
+}
+
+// DeactivateUser marks user id deactivated: users.list and users.info
+// still return them, with "deleted": true, as Slack does.
+func (s *Server) DeactivateUser(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[id]; u != nil {
+		u.deleted = true
+	}
 }
 
 // AddChannel creates a channel as a user would, outside the app: the bot is

@@ -54,6 +54,7 @@ type Server struct {
 	messages    map[string]*message
 	msgOrder    []string
 	sends       map[string][]time.Time // rate-limit key → times of accepted sends
+	roster      []Member               // the team's members, in order added
 	lastID      int64                  // last message id handed out (Unix ms)
 	seq         int
 }
@@ -106,12 +107,13 @@ func New(t testing.TB, opts ...Option) *Server {
 	mux.HandleFunc("POST /connector/v3/conversations/{conversation}/activities/{activity}", s.connector("connector.reply", (*Server).sendActivity))
 	mux.HandleFunc("PUT /connector/v3/conversations/{conversation}/activities/{activity}", s.connector("connector.update", (*Server).updateActivity))
 	mux.HandleFunc("DELETE /connector/v3/conversations/{conversation}/activities/{activity}", s.connector("connector.delete", (*Server).deleteActivity))
+	mux.HandleFunc("GET /connector/v3/conversations/{conversation}/members", s.connector("connector.members", (*Server).conversationMembers))
+	mux.HandleFunc("GET /connector/v3/conversations/{conversation}/members/{member}", s.connector("connector.member", (*Server).conversationMember))
 	mux.HandleFunc("GET /connector/v3/teams/{team}", s.connector("connector.team", (*Server).teamDetails))
 	mux.HandleFunc("GET /connector/v3/teams/{team}/conversations", s.connector("connector.teamChannels", (*Server).teamChannels))
 	mux.HandleFunc("POST /graph/v1.0/teams/{team}/channels", s.graph((*Server).createChannel))
 	mux.HandleFunc("GET /graph/v1.0/teams/{team}/channels", s.graph((*Server).listChannels))
 	mux.HandleFunc("GET /graph/v1.0/teams/{team}/channels/{channel}/members", s.graphRoute("graph.channelMembers", (*Server).listMembers))
-	mux.HandleFunc("GET /connector/v3/conversations/{conversation}/members/{member}", s.connector("connector.member", (*Server).getMember))
 	s.srv = httptest.NewServer(collapseSlashes(mux))
 	t.Cleanup(s.srv.Close)
 	return s

@@ -18,7 +18,7 @@ type channel struct {
 	viaGraph                                     bool
 	created                                      time.Time
 	threads                                      []string // root message ids, oldest first
-	members                                      []member // SetMembers
+	members                                      []Member // SetMembers: the channel's own members, as Graph lists them
 }
 
 func (c *channel) webURL() string {

@@ -65,6 +65,9 @@ type Event struct {
 	Reaction string
 	// Locale is the person's language when the platform tells ("ja", "en").
 	Locale string
+	// TZ is the person's time zone when the platform tells, an IANA name
+	// such as "Asia/Tokyo" (Slack's users.info tz).
+	TZ string
 	// Reply carries whatever the adapter needs to answer this event later
 	// (a response URL, a trigger ID); the core never looks inside.
 	Reply any

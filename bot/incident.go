@@ -182,6 +182,12 @@ type User struct {
 	Name string `json:"name,omitempty"`
 }
 
+// Profile is what a platform tells of a person, kept in the users cache:
+// display name, language ("ja-JP") and time zone (an IANA name).
+type Profile struct {
+	Name, Locale, TZ string
+}
+
 // IsZero reports whether u names nobody.
 func (u User) IsZero() bool { return u.ID == "" }
 

@@ -23,6 +23,9 @@ type Request struct {
 	Route    *Route
 	Platform Platform
 	Lang     Lang
+	// Zone is the person's time zone, when their platform told one
+	// (Event.TZ); nil otherwise. What only they see shows times in it.
+	Zone *time.Location
 	// Incident is the incident the event concerns, when the route asked for
 	// one and it could be found.
 	Incident *Incident
@@ -165,6 +168,8 @@ type Router struct {
 	base      context.Context
 	cancel    context.CancelFunc
 	closeOnce sync.Once
+	// zones caches the time zones people's events name (zone).
+	zones sync.Map
 	closed    chan struct{}
 	closing   sync.RWMutex
 }
@@ -428,6 +433,23 @@ func (r *Router) ValidateForm(ev *Event) map[string]string {
 	return fr.Validate(r.lang(ev), ev.Form)
 }
 
+// zone is the time zone ev.TZ names, or nil when it names none Go knows;
+// loaded zones are kept (there are a few hundred at most).
+func (r *Router) zone(ev *Event) *time.Location {
+	if ev.TZ == "" {
+		return nil
+	}
+	if loc, ok := r.zones.Load(ev.TZ); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(ev.TZ)
+	if err != nil || len(ev.TZ) > 64 {
+		return nil
+	}
+	r.zones.Store(ev.TZ, loc)
+	return loc
+}
+
 func (r *Router) lang(ev *Event) Lang {
 	if l, ok := ParseLang(ev.Locale); ok {
 		return l
@@ -460,7 +482,7 @@ func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
 			e.Enrich(ctx, ev)
 		}
 	}
-	req := &Request{Event: ev, Platform: p, Lang: r.lang(ev), Log: r.log.With(
+	req := &Request{Event: ev, Platform: p, Lang: r.lang(ev), Zone: r.zone(ev), Log: r.log.With(
 		zap.String("platform", ev.Platform), zap.String("event_kind", string(ev.Kind)),
 		zap.String("user_id", ev.User.ID), zap.String("channel_id", ev.Channel))}
 	if len(r.fresh(ctx, []*Request{req})) == 0 {

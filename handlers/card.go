@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -13,6 +14,12 @@ const maxCardLinks = 4
 // card renders the pinned incident card: what it is, where it stands, who
 // leads, and the buttons that fit its status.
 func (s *Service) card(ctx context.Context, inc *bot.Incident, lang bot.Lang) bot.Message {
+	return s.cardIn(ctx, inc, lang, s.opts.Location)
+}
+
+// cardIn is the card with its times in the zone loc (a private answer in
+// its reader's zone).
+func (s *Service) cardIn(ctx context.Context, inc *bot.Incident, lang bot.Lang, loc *time.Location) bot.Message {
 	t := bot.Translator(lang)
 	msg := bot.Message{
 		Title: t.T("card.title", "id", inc.Key(), "title", inc.Title),
@@ -22,7 +29,7 @@ func (s *Service) card(ctx context.Context, inc *bot.Incident, lang bot.Lang) bo
 			{Label: t.T("field.priority"), Value: s.priorityLabel(lang, inc.Priority)},
 			{Label: t.T("role.commander"), Value: holder(lang, inc, bot.RoleCommander)},
 			{Label: t.T("field.declared_by"), Value: inc.DeclaredBy.Display()},
-			{Label: t.T("field.started"), Value: s.clock(inc.CreatedAt)},
+			{Label: t.T("field.started"), Value: clockIn(loc, inc.CreatedAt)},
 		},
 		Context: t.T("card.context", "id", inc.Key()),
 	}

@@ -430,7 +430,8 @@ func (s *Service) remindFollowUp(ctx context.Context, inc *bot.Incident, f *bot.
 		return
 	}
 	lang := s.lang()
-	if _, locale, ok, err := s.store.CachedUser(ctx, inc.Platform, f.Owner.ID); err == nil && ok {
+	if p, ok, err := s.store.CachedUser(ctx, inc.Platform, f.Owner.ID); err == nil && ok {
+		locale := p.Locale
 		if l, ok := bot.ParseLang(locale); ok {
 			lang = l
 		}
@@ -505,7 +506,8 @@ func (s *Service) askVerify(ctx context.Context, inc *bot.Incident, f *bot.Follo
 		}
 	}
 	lang := s.lang()
-	if _, locale, ok, err := s.store.CachedUser(ctx, inc.Platform, who.ID); err == nil && ok {
+	if p, ok, err := s.store.CachedUser(ctx, inc.Platform, who.ID); err == nil && ok {
+		locale := p.Locale
 		if l, ok := bot.ParseLang(locale); ok {
 			lang = l
 		}

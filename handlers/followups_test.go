@@ -297,7 +297,7 @@ func TestFollowUpReminders(t *testing.T) {
 	require.Equal(t, bot.FollowUpDone, e.followUp(inc.ID, 1).State)
 
 	// The owner's language, when the platform told it.
-	require.NoError(t, e.st.CacheUser(ctx, "test", e.alice.ID, "alice", "ja", time.Hour))
+	require.NoError(t, e.st.CacheUser(ctx, "test", e.alice.ID, bot.Profile{Name: "alice", Locale: "ja"}, time.Hour))
 	e.now = e.now.Add(24 * time.Hour)
 	e.p.Reset()
 	require.NoError(t, e.svc.remindOnce(ctx))

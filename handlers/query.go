@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/store"
@@ -37,7 +38,7 @@ func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
 	}
 	lines := make([]string, 0, len(entries))
 	for _, e := range entries {
-		lines = append(lines, s.timelineLine(req.Lang, e))
+		lines = append(lines, s.timelineLine(req.Lang, s.zone(req), e))
 	}
 	msg := bot.Message{
 		Title:   req.T("timeline.title", "id", inc.Key(), "title", inc.Title),
@@ -49,13 +50,13 @@ func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
 
 // timelineLine renders one entry as
 // "2026-11-25 10:42:07 JST  alice  [status] investigating → resolved: text".
-func (s *Service) timelineLine(lang bot.Lang, e bot.TimelineEntry) string {
+func (s *Service) timelineLine(lang bot.Lang, loc *time.Location, e bot.TimelineEntry) string {
 	what := s.describe(lang, e)
 	mark := ""
 	if e.Key {
 		mark = "★ "
 	}
-	stamp := e.At.In(s.opts.Location).Format("2006-01-02 15:04:05 MST")
+	stamp := e.At.In(loc).Format("2006-01-02 15:04:05 MST")
 	return fmt.Sprintf("%s  %s%s  [%s] %s", stamp, mark, e.Author.Display(), bot.T(lang, "kind."+string(e.Kind)), what)
 }
 
@@ -101,7 +102,7 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 // summary handles "summary": the incident at a glance.
 func (s *Service) summary(ctx context.Context, req *bot.Request) error {
 	inc := req.Incident
-	msg := s.card(ctx, inc, req.Lang)
+	msg := s.cardIn(ctx, inc, req.Lang, s.zone(req))
 	end := s.opts.Now()
 	if !inc.ResolvedAt.IsZero() {
 		end = inc.ResolvedAt
@@ -112,7 +113,7 @@ func (s *Service) summary(ctx context.Context, req *bot.Request) error {
 	}
 	msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.channel"), Value: channelOf(req.Lang, inc)})
 	if !inc.LastUpdate.IsZero() {
-		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.last_update"), Value: s.clock(inc.LastUpdate)})
+		msg.Fields = append(msg.Fields, bot.Field{Label: req.T("field.last_update"), Value: clockIn(s.zone(req), inc.LastUpdate)})
 	}
 	return req.Reply(ctx, msg)
 }

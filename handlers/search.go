@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -64,7 +65,7 @@ func (s *Service) search(ctx context.Context, req *bot.Request) error {
 	if len(incs) == 0 {
 		return req.Reply(ctx, bot.Message{Text: req.T(none, "query", q)})
 	}
-	msg := s.incidentList(req.Lang, incs)
+	msg := s.incidentList(req.Lang, s.zone(req), incs)
 	msg.Title = req.T(title, "query", q)
 	return req.Reply(ctx, msg)
 }
@@ -93,7 +94,7 @@ func (s *Service) incidents(ctx context.Context, hits []store.SearchHit, limit i
 
 // incidentList renders incidents one per line with how each was resolved,
 // and a button opening each channel that has a URL.
-func (s *Service) incidentList(lang bot.Lang, incs []*bot.Incident) bot.Message {
+func (s *Service) incidentList(lang bot.Lang, loc *time.Location, incs []*bot.Incident) bot.Message {
 	t := bot.Translator(lang)
 	var msg bot.Message
 	lines := make([]string, 0, 2*len(incs))
@@ -104,7 +105,7 @@ func (s *Service) incidentList(lang bot.Lang, incs []*bot.Incident) bot.Message 
 		}
 		lines = append(lines, t.T("search.line", "id", inc.Key(), "title", title,
 			"status", statusLabel(lang, inc.Status), "priority", s.priorityLabel(lang, inc.Priority),
-			"when", s.clock(inc.CreatedAt), "channel", channelRef(inc.Channel)))
+			"when", clockIn(loc, inc.CreatedAt), "channel", channelRef(inc.Channel)))
 		switch {
 		case inc.Summary != "":
 			lines = append(lines, t.T("search.resolution", "summary", inc.Summary))
@@ -183,9 +184,11 @@ func (s *Service) postSimilar(ctx context.Context, req *bot.Request, inc *bot.In
 	if len(past) == 0 || inc.Channel.ID == "" {
 		return
 	}
-	msg := s.incidentList(req.Lang, past)
-	msg.Title = req.T("similar.title")
-	msg.Text = req.T("similar.intro", "id", inc.Key()) + "\n" + msg.Text
+	// Posted in the channel: everyone's language and zone.
+	lang := s.lang()
+	msg := s.incidentList(lang, s.opts.Location, past)
+	msg.Title = bot.T(lang, "similar.title")
+	msg.Text = bot.T(lang, "similar.intro", "id", inc.Key()) + "\n" + msg.Text
 	s.postQuiet(ctx, req.Platform, inc.Channel.ID, msg)
 }
 

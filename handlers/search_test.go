@@ -121,6 +121,15 @@ func TestSimilarPastIncidentsPostedOnDeclare(t *testing.T) {
 		Channel: "CGEN", Text: "declare checkout のレイテンシ悪化", Locale: "ja"}))
 	fifth := e.get(5)
 	out = bottest.Text(e.similarPosts(fifth.Channel.ID)[0])
+	require.Contains(t, out, "Similar past incidents", "posted in the channel: the workspace's language, not the declarer's")
+	require.Contains(t, out, "↳ Resolved: キャッシュを再起動した")
+
+	// In a Japanese workspace, in Japanese.
+	ja := newEnv(t, Options{Lang: bot.Japanese})
+	ja.declare("Checkout latency high")
+	ja.must(ja.alice, ja.get(1).Channel.ID, "resolve キャッシュを再起動した")
+	next := ja.declare("checkout のレイテンシ悪化 latency")
+	out = bottest.Text(ja.similarPosts(next.Channel.ID)[0])
 	require.Contains(t, out, "似ている過去のインシデント")
 	require.Contains(t, out, "↳ 解決方法: キャッシュを再起動した")
 }

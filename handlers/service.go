@@ -336,9 +336,21 @@ func (s *Service) entry(req *bot.Request, kind bot.EntryKind, text string) bot.T
 }
 
 // clock formats t as the people of this deployment read it.
-func (s *Service) clock(t time.Time) string {
+func (s *Service) clock(t time.Time) string { return clockIn(s.opts.Location, t) }
+
+// clockIn formats t in the time zone loc.
+func clockIn(loc *time.Location, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(s.opts.Location).Format("2006-01-02 15:04 MST")
+	return t.In(loc).Format("2006-01-02 15:04 MST")
+}
+
+// zone is the time zone of what only req's person sees: theirs, when
+// their platform told it, else the deployment's.
+func (s *Service) zone(req *bot.Request) *time.Location {
+	if req != nil && req.Zone != nil {
+		return req.Zone
+	}
+	return s.opts.Location
 }

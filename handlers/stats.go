@@ -170,7 +170,7 @@ func (s *Service) statsCommand(ctx context.Context, req *bot.Request) error {
 	if err != nil {
 		return err
 	}
-	return req.Reply(ctx, s.statsMessage(req.Lang, st))
+	return req.Reply(ctx, s.statsMessage(req.Lang, s.zone(req), st))
 }
 
 // parseStatsDays accepts 7, 30 or 90, also written "30d" or "30日".
@@ -192,12 +192,12 @@ func parseStatsDays(v string) (int, bool) {
 // statsMessage renders st as a compact table: one field for all
 // priorities, then one per priority, each with counts, time to acknowledge
 // and time to resolve; the footer says what is measured on what.
-func (s *Service) statsMessage(lang bot.Lang, st *Stats) bot.Message {
+func (s *Service) statsMessage(lang bot.Lang, loc *time.Location, st *Stats) bot.Message {
 	t := bot.Translator(lang)
 	days := strconv.Itoa(st.Days)
 	msg := bot.Message{
 		Title:   t.T("stats.title", "days", days),
-		Context: t.T("stats.footer", "from", s.clock(st.From), "to", s.clock(st.To)),
+		Context: t.T("stats.footer", "from", clockIn(loc, st.From), "to", clockIn(loc, st.To)),
 	}
 	if st.Overall.Declared == 0 {
 		msg.Text = t.T("stats.none", "days", days)

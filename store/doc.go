@@ -28,7 +28,7 @@
 //	<p>incidents:open                 zset    Create, Update, List (repair)    none
 //	<p>channel:<platform>:<channelID> string  Create, Update (SET, compare-and-delete) none
 //	<p>seen:<key>                     string  MarkSeen(All) (SET NX)           the ttl given to MarkSeen
-//	<p>user:<platform>:<userID>       hash    CacheUser (name, locale)         the ttl given to CacheUser
+//	<p>user:<platform>:<userID>       hash    CacheUser (name, locale, tz)     the ttl given to CacheUser
 //	<p>alert:<source>:<digest>        string  ClaimAlert ("pending"), BindAlert (incident ID)  the claim's ttl; none once bound
 //	<p>alertq:<source>:<digest>       list    QueueAlert (JSON bot.Alert), DrainAlerts  24h
 //	<p>inc:{<id>}:alerts              hash    RecordAlerts (fingerprint → status)  none
@@ -72,7 +72,7 @@
 //
 // <p>seen:<key> holds "1" while an inbound delivery with that key counts as
 // already handled. <p>user:<platform>:<userID> caches what a platform told
-// about a person (fields "name" and "locale"), so adapters need not ask the
+// about a person (fields "name", "locale" and "tz"), so adapters need not ask the
 // platform for every message.
 //
 // <p>alert:<source>:<digest> maps an alert source's dedup key (digest: the

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/warroomhq/warroom/bot"
 )
 
 // ErrBadKey is returned for an empty key or ID.
@@ -17,40 +19,42 @@ var ErrBadKey = errors.New("empty key")
 // false when nothing is cached (or it expired). What Redis answered is
 // kept in this process for up to a minute, so the person who writes a
 // hundred messages in that minute is read from Redis once.
-func (s *Store) CachedUser(ctx context.Context, platform, id string) (name, locale string, ok bool, err error) {
+func (s *Store) CachedUser(ctx context.Context, platform, id string) (p bot.Profile, ok bool, err error) {
 	if platform == "" || id == "" {
-		return "", "", false, ErrBadKey
+		return bot.Profile{}, false, ErrBadKey
 	}
 	key := s.userKey(platform, id)
 	if u, ok := s.users.get(key); ok {
-		return u.name, u.locale, true, nil
+		return u.Profile, true, nil
 	}
 	vals, err := s.rdb.HGetAll(ctx, key).Result()
 	if err != nil {
-		return "", "", false, fmt.Errorf("cached user %s/%s: %w", platform, id, unavailable(err))
+		return bot.Profile{}, false, fmt.Errorf("cached user %s/%s: %w", platform, id, unavailable(err))
 	}
 	if len(vals) == 0 {
-		return "", "", false, nil
+		return bot.Profile{}, false, nil
 	}
-	s.users.put(key, vals["name"], vals["locale"], localUserTTL)
-	return vals["name"], vals["locale"], true, nil
+	p = bot.Profile{Name: vals["name"], Locale: vals["locale"], TZ: vals["tz"]}
+	s.users.put(key, p, localUserTTL)
+	return p, true, nil
 }
 
-// CacheUser remembers a platform user's display name and locale for ttl.
-func (s *Store) CacheUser(ctx context.Context, platform, id, name, locale string, ttl time.Duration) error {
+// CacheUser remembers what a platform told of a user (display name,
+// locale, time zone) for ttl.
+func (s *Store) CacheUser(ctx context.Context, platform, id string, p bot.Profile, ttl time.Duration) error {
 	if platform == "" || id == "" || ttl <= 0 {
 		return ErrBadKey
 	}
 	key := s.userKey(platform, id)
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, key, "name", name, "locale", locale)
-		p.Expire(ctx, key, ttl)
+	_, err := s.rdb.TxPipelined(ctx, func(pl redis.Pipeliner) error {
+		pl.HSet(ctx, key, "name", p.Name, "locale", p.Locale, "tz", p.TZ)
+		pl.Expire(ctx, key, ttl)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("cache user %s/%s: %w", platform, id, unavailable(err))
 	}
-	s.users.put(key, name, locale, min(ttl, localUserTTL))
+	s.users.put(key, p, min(ttl, localUserTTL))
 	return nil
 }
 
@@ -67,8 +71,8 @@ const (
 )
 
 type localUser struct {
-	name, locale string
-	until        time.Time
+	bot.Profile
+	until time.Time
 }
 
 type userLayer struct {
@@ -87,11 +91,11 @@ func (l *userLayer) get(key string) (localUser, bool) {
 	return u, ok
 }
 
-func (l *userLayer) put(key, name, locale string, ttl time.Duration) {
+func (l *userLayer) put(key string, p bot.Profile, ttl time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil || len(l.m) >= maxLocalUsers {
 		l.m = make(map[string]localUser)
 	}
-	l.m[key] = localUser{name: name, locale: locale, until: time.Now().Add(ttl)}
+	l.m[key] = localUser{Profile: p, until: time.Now().Add(ttl)}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
@@ -15,23 +16,29 @@ import (
 func TestUserCache(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
-	_, _, ok, err := s.CachedUser(ctx, "slack", "U1")
+	_, ok, err := s.CachedUser(ctx, "slack", "U1")
 	require.NoError(t, err)
 	require.False(t, ok)
 
-	require.NoError(t, s.CacheUser(ctx, "slack", "U1", "山田 太郎", "ja-JP", time.Hour))
-	name, locale, ok, err := s.CachedUser(ctx, "slack", "U1")
+	want := bot.Profile{Name: "山田 太郎", Locale: "ja-JP", TZ: "Asia/Tokyo"}
+	require.NoError(t, s.CacheUser(ctx, "slack", "U1", want, time.Hour))
+	got, ok, err := s.CachedUser(ctx, "slack", "U1")
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.Equal(t, "山田 太郎", name)
-	require.Equal(t, "ja-JP", locale)
+	require.Equal(t, want, got)
+	other, err := store.New(s.Client(), store.Options{Prefix: s.Prefix()})
+	require.NoError(t, err)
+	got, ok, err = other.CachedUser(ctx, "slack", "U1")
+	require.NoError(t, err)
+	require.True(t, ok)
+	require.Equal(t, want, got, "read back from Redis")
 
 	ttl, err := s.Client().TTL(ctx, s.Prefix()+"user:slack:U1").Result()
 	require.NoError(t, err)
 	require.Greater(t, ttl, 59*time.Minute)
 
-	require.Error(t, s.CacheUser(ctx, "slack", "", "x", "", time.Hour))
-	require.Error(t, s.CacheUser(ctx, "slack", "U2", "x", "", 0))
+	require.Error(t, s.CacheUser(ctx, "slack", "", bot.Profile{Name: "x"}, time.Hour))
+	require.Error(t, s.CacheUser(ctx, "slack", "U2", bot.Profile{Name: "x"}, 0))
 }
 
 func TestLease(t *testing.T) {
@@ -60,17 +67,16 @@ func TestLease(t *testing.T) {
 func TestUserCacheLocalLayer(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
-	require.NoError(t, s.CacheUser(ctx, "slack", "U9", "Sato", "ja-JP", time.Hour))
+	require.NoError(t, s.CacheUser(ctx, "slack", "U9", bot.Profile{Name: "Sato", Locale: "ja-JP"}, time.Hour))
 	require.NoError(t, s.Client().Del(ctx, s.Prefix()+"user:slack:U9").Err())
-	name, locale, ok, err := s.CachedUser(ctx, "slack", "U9")
+	p, ok, err := s.CachedUser(ctx, "slack", "U9")
 	require.NoError(t, err)
 	require.True(t, ok)
-	require.Equal(t, "Sato", name)
-	require.Equal(t, "ja-JP", locale)
+	require.Equal(t, bot.Profile{Name: "Sato", Locale: "ja-JP"}, p)
 	// Another process (another Store) only has Redis, which forgot.
 	other, err := store.New(s.Client(), store.Options{Prefix: s.Prefix()})
 	require.NoError(t, err)
-	_, _, ok, err = other.CachedUser(ctx, "slack", "U9")
+	_, ok, err = other.CachedUser(ctx, "slack", "U9")
 	require.NoError(t, err)
 	require.False(t, ok)
 }

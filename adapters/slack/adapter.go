@@ -26,11 +26,11 @@ type Dispatcher interface {
 	ValidateForm(ev *bot.Event) map[string]string
 }
 
-// UserCache remembers people's display names and locales between events;
-// *store.Store implements it.
+// UserCache remembers people's display names, locales and time zones
+// between events; *store.Store implements it.
 type UserCache interface {
-	CachedUser(ctx context.Context, platform, id string) (name, locale string, ok bool, err error)
-	CacheUser(ctx context.Context, platform, id, name, locale string, ttl time.Duration) error
+	CachedUser(ctx context.Context, platform, id string) (p bot.Profile, ok bool, err error)
+	CacheUser(ctx context.Context, platform, id string, p bot.Profile, ttl time.Duration) error
 }
 
 // ReplayGuard records a key once; first is false for a key seen before.
@@ -182,37 +182,42 @@ func (a *Adapter) Enrich(ctx context.Context, ev *bot.Event) {
 	if id == "" {
 		return
 	}
-	name, locale, ok := a.cachedUser(ctx, id)
+	p, ok := a.cachedUser(ctx, id)
 	if !ok {
 		u, err := a.api.GetUserInfoContext(ctx, id)
 		if err != nil {
 			a.log.Warn("users.info", zap.String("user_id", id), zap.Error(err))
 			return
 		}
-		name, locale = displayName(u), u.Locale
-		if a.opts.Users != nil {
-			if err := a.opts.Users.CacheUser(ctx, Name, id, name, locale, userTTL); err != nil {
-				a.log.Warn("cache user", zap.String("user_id", id), zap.Error(err))
-			}
-		}
+		p = profile(u)
+		a.cacheUser(ctx, u)
 	}
-	if name != "" {
-		ev.User.Name = name
+	if p.Name != "" {
+		ev.User.Name = p.Name
 	}
 	if ev.Locale == "" {
-		ev.Locale = locale
+		ev.Locale = p.Locale
+	}
+	if ev.TZ == "" {
+		ev.TZ = p.TZ
 	}
 }
 
-func (a *Adapter) cachedUser(ctx context.Context, id string) (name, locale string, ok bool) {
+// profile is what the users cache keeps of a Slack user: the name Slack
+// shows, their locale and their time zone (users.info "tz").
+func profile(u *slack.User) bot.Profile {
+	return bot.Profile{Name: displayName(u), Locale: u.Locale, TZ: u.TZ}
+}
+
+func (a *Adapter) cachedUser(ctx context.Context, id string) (bot.Profile, bool) {
 	if a.opts.Users == nil {
-		return "", "", false
+		return bot.Profile{}, false
 	}
-	name, locale, ok, err := a.opts.Users.CachedUser(ctx, Name, id)
+	p, ok, err := a.opts.Users.CachedUser(ctx, Name, id)
 	if err != nil {
 		a.log.Warn("cached user", zap.String("user_id", id), zap.Error(err))
 	}
-	return name, locale, ok && err == nil
+	return p, ok && err == nil
 }
 
 // displayName is what Slack itself shows: the display name, else the real
@@ -228,8 +233,8 @@ func displayName(u *slack.User) string {
 
 // lang is the language to acknowledge a person in, before any lookup.
 func (a *Adapter) lang(ctx context.Context, userID string) bot.Lang {
-	if _, locale, ok := a.cachedUser(ctx, userID); ok {
-		if l, ok := bot.ParseLang(locale); ok {
+	if p, ok := a.cachedUser(ctx, userID); ok {
+		if l, ok := bot.ParseLang(p.Locale); ok {
 			return l
 		}
 	}

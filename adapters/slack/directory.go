@@ -65,8 +65,8 @@ func (a *Adapter) FindUsers(ctx context.Context, name string) ([]bot.User, error
 // users.info. A user Slack does not know, or one deactivated, is
 // bot.ErrNotFound.
 func (a *Adapter) LookupUser(ctx context.Context, id string) (bot.User, error) {
-	if name, _, ok := a.cachedUser(ctx, id); ok {
-		return bot.User{ID: id, Name: name}, nil
+	if p, ok := a.cachedUser(ctx, id); ok {
+		return bot.User{ID: id, Name: p.Name}, nil
 	}
 	u, err := a.api.GetUserInfoContext(ctx, id)
 	switch code := slackErr(err); {
@@ -107,13 +107,13 @@ func (a *Adapter) members(ctx context.Context) ([]slack.User, error) {
 	return members, nil
 }
 
-// cacheUser keeps a person's display name and locale in the users cache,
-// as Enrich does.
+// cacheUser keeps a person's display name, locale and time zone in the
+// users cache.
 func (a *Adapter) cacheUser(ctx context.Context, u *slack.User) {
 	if a.opts.Users == nil {
 		return
 	}
-	if err := a.opts.Users.CacheUser(ctx, Name, u.ID, displayName(u), u.Locale, userTTL); err != nil && !errors.Is(err, context.Canceled) {
+	if err := a.opts.Users.CacheUser(ctx, Name, u.ID, profile(u), userTTL); err != nil && !errors.Is(err, context.Canceled) {
 		a.log.Warn("cache user", zap.String("user_id", u.ID), zap.Error(err))
 	}
 }

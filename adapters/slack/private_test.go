@@ -86,3 +86,24 @@ func TestPrivateIncidentOnSlack(t *testing.T) {
 	require.Contains(t, ch.Members, carol)
 	require.Contains(t, ask(carol, "INC-1 timeline"), "hunter2zebra")
 }
+
+// TestPrivateAnswersInTheUsersTimeZone: what only one person sees shows
+// times in their own zone (users.info tz); the card everyone sees stays in
+// the deployment's.
+func TestPrivateAnswersInTheUsersTimeZone(t *testing.T) {
+	w := newWorld(t, false)
+	w.fake.SetTimeZone(bob, "Asia/Tokyo", "Japan Standard Time", 9*3600)
+	w.command(alice, w.general, "declare Search is slow")
+	inc := w.incident(1)
+	n := len(w.fake.WaitResponses(1, wait))
+	w.command(bob, inc.Channel.ID, "timeline")
+	got := w.fake.WaitResponses(n+1, wait)
+	require.Len(t, got, n+1)
+	answer, err := json.Marshal(got[n].Body)
+	require.NoError(t, err)
+	require.Contains(t, string(answer), " JST ", "bob reads his timeline in Tokyo time")
+	ch, _ := w.fake.Channel(inc.Channel.ID)
+	card, _ := ch.Message(inc.Card.ID)
+	require.NotContains(t, card.Blocks, "JST", "the shared card keeps the deployment's zone")
+	require.Contains(t, card.Blocks, "UTC")
+}

@@ -1,6 +1,7 @@
 package fakeslack
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -476,9 +477,9 @@ func (u *user) json(withLocale bool) map[string]any {
 		"deleted":             u.deleted,
 		"color":               "9f69e7",
 		"real_name":           u.realName,
-		"tz":                  "Europe/London",
-		"tz_label":            "Greenwich Mean Time",
-		"tz_offset":           0,
+		"tz":                  cmp.Or(u.tz, "Europe/London"),
+		"tz_label":            cmp.Or(u.tzLabel, "Greenwich Mean Time"),
+		"tz_offset":           u.tzOffset,
 		"is_admin":            false,
 		"is_owner":            false,
 		"is_primary_owner":    false,

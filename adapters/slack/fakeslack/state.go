@@ -40,6 +40,10 @@ type message struct {
 type user struct {
 	id, name, displayName, realName, locale string
 	isBot, deleted                          bool
+	// tz is the IANA zone users.info gives (default Europe/London, as
+	// Slack gives a new workspace's people); tzLabel and tzOffset go with it.
+	tz, tzLabel string
+	tzOffset    int
 }
 
 type view struct {
@@ -171,6 +175,17 @@ func (s *Server) AddUser(id, name, displayName, locale string) {
 		real = name
 	}
 	s.users[id] = &user{id: id, name: name, displayName: displayName, realName: real, locale: locale}
+}
+
+// SetTimeZone sets the time zone users.info answers for user id: an IANA
+// name, Slack's label for it and its offset in seconds ("America/New_York",
+// "Eastern Standard Time", -18000).
+func (s *Server) SetTimeZone(id, tz, label string, offset int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u := s.users[id]; u != nil {
+		u.tz, u.tzLabel, u.tzOffset = tz, label, offset
+	}
 }
 
 // SetRealName gives user id a real name apart from its display name, as

@@ -169,9 +169,9 @@ type Router struct {
 	cancel    context.CancelFunc
 	closeOnce sync.Once
 	// zones caches the time zones people's events name (zone).
-	zones sync.Map
-	closed    chan struct{}
-	closing   sync.RWMutex
+	zones   sync.Map
+	closed  chan struct{}
+	closing sync.RWMutex
 }
 
 // job is a queued event. The queues hold pointers: an empty queue slot

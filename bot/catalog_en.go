@@ -365,4 +365,11 @@ var catalogEN = map[string]string{
 	"console.form.yes_no":      "Answer yes or no.",
 	"console.form.cancel":      "(/cancel abandons it)",
 	"console.form.abandoned":   "Form abandoned; nothing was submitted.",
+
+	// Declaring from a message (Slack's message shortcut, Teams' message
+	// action).
+	"err.empty_origin":       "That message has no text to start an incident from: declare it with a title instead (`declare <title>`).",
+	"origin.from_message":    "From a message by {user}",
+	"origin.from_message_at": "From a message by {user} ({link})",
+	"teams.ack.declare":      "⏳ Declaring the incident… its channel follows in a moment.",
 }

@@ -365,4 +365,11 @@ var catalogJA = map[string]string{
 	"console.form.yes_no":      "yes か no で答えてください。",
 	"console.form.cancel":      "（/cancel で中止）",
 	"console.form.abandoned":   "フォームを中止しました。何も送信していません。",
+
+	// Declaring from a message (Slack's message shortcut, Teams' message
+	// action).
+	"err.empty_origin":       "このメッセージには、インシデントを始めるための本文がありません。タイトルを付けて宣言してください（`declare <タイトル>`）。",
+	"origin.from_message":    "{user} さんのメッセージから",
+	"origin.from_message_at": "{user} さんのメッセージから ({link})",
+	"teams.ack.declare":      "⏳ インシデントを宣言しています… まもなくチャンネルが作成されます。",
 }

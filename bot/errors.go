@@ -44,6 +44,8 @@ const (
 	CodeFollowUpNotDone = "followup_not_done"
 	// CodeBadDate refuses a date that is not YYYY-MM-DD.
 	CodeBadDate = "bad_date"
+	// CodeEmptyOrigin refuses to declare from a message that has no text.
+	CodeEmptyOrigin = "empty_origin"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

@@ -451,6 +451,9 @@ func (s *Service) pmDescribe(lang bot.Lang, e PostmortemEntry) string {
 		if e.Edited {
 			return oneline(e.Text) + t.T("postmortem.edited")
 		}
+		if from := describeOrigin(lang, d); from != "" {
+			return withText(from)
+		}
 	}
 	return oneline(e.Text)
 }

@@ -77,6 +77,8 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 		what = roleLabel(lang, bot.Role(d["role"])) + ": " + who
 	case bot.KindEdit, bot.KindDelete, bot.KindFlag:
 		what = "(" + e.RefersTo + ")"
+	case bot.KindNote:
+		what = describeOrigin(lang, d)
 	}
 	switch {
 	case what == "":

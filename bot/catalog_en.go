@@ -401,4 +401,10 @@ var catalogEN = map[string]string{
 	"button.followup_reopen":    "It did not: reopen",
 	"err.no_such_user":          "Nobody here is called `{value}`. Mention someone (@name) or say `me`.",
 	"err.ambiguous_user":        "Several people are called `{value}`: {matches}. Mention the one you mean (@name).",
+	// Declaring from a message (Slack's message shortcut, Teams' message
+	// action).
+	"err.empty_origin":       "That message has no text to start an incident from: declare it with a title instead (`declare <title>`).",
+	"origin.from_message":    "From a message by {user}",
+	"origin.from_message_at": "From a message by {user} ({link})",
+	"teams.ack.declare":      "⏳ Declaring the incident… its channel follows in a moment.",
 }

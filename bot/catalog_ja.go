@@ -401,4 +401,10 @@ var catalogJA = map[string]string{
 	"button.followup_reopen":    "効かなかった: 未完了に戻す",
 	"err.no_such_user":          "`{value}` という人はいません。@名前 でメンションするか `me` と指定してください。",
 	"err.ambiguous_user":        "`{value}` という名前の人が複数います: {matches}。どの人か @名前 でメンションしてください。",
+	// Declaring from a message (Slack's message shortcut, Teams' message
+	// action).
+	"err.empty_origin":       "このメッセージには、インシデントを始めるための本文がありません。タイトルを付けて宣言してください（`declare <タイトル>`）。",
+	"origin.from_message":    "{user} さんのメッセージから",
+	"origin.from_message_at": "{user} さんのメッセージから ({link})",
+	"teams.ack.declare":      "⏳ インシデントを宣言しています… まもなくチャンネルが作成されます。",
 }

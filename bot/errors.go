@@ -63,6 +63,8 @@ const (
 	CodeNoSuchUser = "no_such_user"
 	// CodeAmbiguousUser names a person by a name several people have.
 	CodeAmbiguousUser = "ambiguous_user"
+	// CodeEmptyOrigin refuses to declare from a message that has no text.
+	CodeEmptyOrigin = "empty_origin"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

@@ -63,6 +63,10 @@ type Event struct {
 	Alert *Alert
 	// Reaction is the reaction's name (EventReaction).
 	Reaction string
+	// Origin is the message the person acted on, when they started from
+	// one (a message shortcut or message action): "declare" then opens its
+	// form pre-filled from it.
+	Origin *Origin
 	// Locale is the person's language when the platform tells ("ja", "en").
 	Locale string
 	// TZ is the person's time zone when the platform tells, an IANA name
@@ -80,6 +84,23 @@ type FormSubmission struct {
 	ID     string
 	Meta   string
 	Values map[string][]string
+	// Origin is the Form's Origin, carried back by the platform.
+	Origin *Origin
+}
+
+// Origin is a message someone started from, as the platform showed it:
+// Slack's "Declare from message" shortcut, Teams' message action. Adapters
+// fill what their platform tells, as plain text (markup and HTML
+// removed); handlers decide what becomes of it.
+type Origin struct {
+	// Channel and Ref locate the message on its platform.
+	Channel string
+	Ref     string
+	// Author wrote the message (a person, or a bot's ID and name).
+	Author User
+	Text   string
+	// Link opens the message; empty when the platform gave none.
+	Link string
 }
 
 // Value returns the first value of input id, or "".

@@ -89,6 +89,10 @@ type Form struct {
 	Inputs []Input
 	// Meta is carried back unchanged with the submission (e.g. "INC-42").
 	Meta string
+	// Origin, when set, is carried back with the submission too (as
+	// FormSubmission.Origin). A platform with little room for it (Slack's
+	// private_metadata) may shorten its Text, ending it with "…".
+	Origin *Origin
 }
 
 // Input is one field of a Form.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -15,8 +16,13 @@ import (
 )
 
 const (
-	formDeclare = "declare"
-	maxTitle    = 200
+	formDeclare    = "declare"
+	maxTitle       = 200
+	maxDescription = 3000
+	// maxOriginText bounds the text of the message an incident is declared
+	// from, as carried through its form and kept on the timeline; the
+	// message's link leads to the whole of a longer one.
+	maxOriginText = 3000
 )
 
 // declaration is what a new incident starts from, whichever way it came.
@@ -40,6 +46,11 @@ type declaration struct {
 	// in triage like an alert's, in a "drill-" channel, marked as a drill.
 	Drill string
 
+	// Origin is the message a person declared the incident from: its
+	// text, author and link become the timeline's entry after the
+	// declaration.
+	Origin *bot.Origin
+
 	// recovered is set when the reconciler finishes the declaration after
 	// a restart: the declarer is told so (reconcile.go).
 	recovered bool
@@ -49,6 +60,9 @@ type declaration struct {
 // it opens the declare form.
 func (s *Service) declare(ctx context.Context, req *bot.Request) error {
 	d := parseDeclaration(req.Command)
+	if o := req.Event.Origin; o != nil && d.Title == "" {
+		return s.declareFrom(ctx, req, o)
+	}
 	if d.Title == "" {
 		err := req.Platform.OpenForm(ctx, req.Event, s.declareFormSpec(req.Lang, d))
 		if errors.Is(err, bot.ErrUnsupported) {
@@ -67,6 +81,78 @@ func (s *Service) declare(ctx context.Context, req *bot.Request) error {
 	d.Responders = responders
 	_, err = s.open(ctx, req, d)
 	return err
+}
+
+// declareFrom opens the declare form pre-filled from the message the
+// person started from: its first line as the title, its text as the
+// description. The message itself rides along with the form (Form.Origin)
+// and, once submitted, goes on the timeline (originEntry). A message with
+// no text is refused, and nothing is opened.
+func (s *Service) declareFrom(ctx context.Context, req *bot.Request, o *bot.Origin) error {
+	text := strings.TrimSpace(o.Text)
+	if text == "" {
+		return bot.Errorf(bot.CodeEmptyOrigin)
+	}
+	origin := *o
+	origin.Text, origin.Link = cutRunes(text, maxOriginText), safeLink(o.Link)
+	title, _, _ := strings.Cut(text, "\n")
+	d := declaration{Title: cutRunes(strings.TrimSpace(title), maxTitle), Description: cutRunes(text, maxDescription)}
+	form := s.declareFormSpec(req.Lang, d)
+	form.Origin = &origin
+	err := req.Platform.OpenForm(ctx, req.Event, form)
+	if errors.Is(err, bot.ErrUnsupported) {
+		return req.Usage()
+	}
+	return err
+}
+
+// cutRunes shortens s to at most n runes, the last of them "…" when cut.
+func cutRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return strings.TrimSpace(string([]rune(s)[:n-1])) + "…"
+}
+
+// safeLink keeps a message link only when it is an absolute http(s) URL,
+// so nothing else is ever shown as one.
+func safeLink(link string) string {
+	u, err := url.Parse(strings.TrimSpace(link))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return ""
+	}
+	return u.String()
+}
+
+// originEntry is the timeline entry of the message an incident was
+// declared from: its words under its author, with who brought it in and
+// the link in Data. describeOrigin says it in words.
+func (s *Service) originEntry(req *bot.Request, o *bot.Origin) bot.TimelineEntry {
+	e := s.entry(req, bot.KindNote, cutRunes(strings.TrimSpace(o.Text), maxOriginText))
+	e.Key = true
+	e.Data = map[string]string{"origin": "message", "origin_author_id": o.Author.ID, "origin_author": o.Author.Display()}
+	if link := safeLink(o.Link); link != "" {
+		e.Data["origin_link"] = link
+	}
+	if o.Channel != "" {
+		e.Data["origin_channel"] = o.Channel
+	}
+	if o.Ref != "" {
+		e.Data["origin_ref"] = o.Ref
+	}
+	return e
+}
+
+// describeOrigin names the message an entry came from ("From a message by
+// alice (https://…)"), or "" for an entry that did not come from one.
+func describeOrigin(lang bot.Lang, d map[string]string) string {
+	if d["origin"] != "message" {
+		return ""
+	}
+	if link := d["origin_link"]; link != "" {
+		return bot.T(lang, "origin.from_message_at", "user", d["origin_author"], "link", link)
+	}
+	return bot.T(lang, "origin.from_message", "user", d["origin_author"])
 }
 
 // parseDeclaration reads "Checkout is failing P1 @bob private": the first
@@ -339,6 +425,9 @@ func (s *Service) newIncident(req *bot.Request, d declaration, id int64, ch bot.
 	inc.Roles = map[bot.Role]bot.User{bot.RoleCommander: commander}
 	role := s.entry(req, bot.KindRole, "")
 	role.Data = map[string]string{"role": string(bot.RoleCommander), "user_id": commander.ID, "user_name": commander.Name}
+	if d.Origin != nil && strings.TrimSpace(d.Origin.Text) != "" {
+		return inc, []bot.TimelineEntry{declared, s.originEntry(req, d.Origin), role}
+	}
 	return inc, []bot.TimelineEntry{declared, role}
 }
 
@@ -498,9 +587,9 @@ func (s *Service) declareFormSpec(lang bot.Lang, d declaration) bot.Form {
 	return bot.Form{
 		ID: formDeclare, Title: t.T("form.declare.title"), Submit: t.T("form.declare.submit"),
 		Inputs: []bot.Input{
-			{ID: "title", Label: t.T("form.title"), Kind: bot.InputText, Required: true, MaxLength: maxTitle, Placeholder: t.T("form.title.placeholder")},
+			{ID: "title", Label: t.T("form.title"), Kind: bot.InputText, Required: true, MaxLength: maxTitle, Placeholder: t.T("form.title.placeholder"), Value: d.Title},
 			pr,
-			{ID: "description", Label: t.T("form.description"), Kind: bot.InputTextarea, MaxLength: 3000},
+			{ID: "description", Label: t.T("form.description"), Kind: bot.InputTextarea, MaxLength: maxDescription, Value: d.Description},
 			{ID: "commander", Label: t.T("form.commander"), Kind: bot.InputUsers, Hint: t.T("form.commander.hint")},
 			{ID: "responders", Label: t.T("form.responders"), Kind: bot.InputUsers},
 			private,
@@ -533,7 +622,7 @@ func (s *Service) declareForm(ctx context.Context, req *bot.Request) error {
 	if errs := s.validateDeclare(req.Lang, sub); len(errs) > 0 {
 		return bot.Errorf(bot.CodeUsage, "usage", req.T("usage.declare"))
 	}
-	d := declaration{Title: strings.TrimSpace(sub.Value("title")), Description: strings.TrimSpace(sub.Value("description"))}
+	d := declaration{Title: strings.TrimSpace(sub.Value("title")), Description: strings.TrimSpace(sub.Value("description")), Origin: sub.Origin}
 	d.Priority, _ = bot.ParsePriority(sub.Value("priority"))
 	d.Private = sub.Value("private") == "true"
 	if c := sub.Value("commander"); c != "" {

@@ -628,6 +628,9 @@ func (s *Service) pmDescribe(lang bot.Lang, e PostmortemEntry) string {
 		if e.Edited {
 			return mdLine(e.Text) + t.T("postmortem.edited")
 		}
+		if from := describeOrigin(lang, d); from != "" {
+			return withText(from)
+		}
 	}
 	return mdLine(e.Text)
 }

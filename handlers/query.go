@@ -89,6 +89,8 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 		what = bot.T(lang, "access.entry", "command", d["command"])
 	case bot.KindAlert:
 		what = alertState(lang, d["status"])
+	case bot.KindNote:
+		what = describeOrigin(lang, d)
 	}
 	switch {
 	case what == "":

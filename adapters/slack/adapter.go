@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -81,14 +82,15 @@ const userTTL = 24 * time.Hour
 
 // Adapter is Warroom's Slack platform.
 type Adapter struct {
-	opts   Options
-	api    *slack.Client
-	http   *http.Client
-	log    *zap.Logger
-	mu     sync.RWMutex
-	botID  string // our bot's bot_id, to skip our own messages
-	botUID string // our bot's user ID
-	teamID string
+	opts    Options
+	api     *slack.Client
+	http    *http.Client
+	log     *zap.Logger
+	mu      sync.RWMutex
+	botID   string // our bot's bot_id, to skip our own messages
+	botUID  string // our bot's user ID
+	teamID  string
+	teamURL string // "https://acme.slack.com/", from auth.test
 	// dir is the workspace's member list for FindUsers (directory.go).
 	dir directory
 }
@@ -159,7 +161,7 @@ func (a *Adapter) Start(runCtx, callCtx context.Context) error {
 		return fmt.Errorf("slack: the bot token belongs to workspace %s, not SLACK_TEAM_ID %s", resp.TeamID, a.opts.TeamID)
 	}
 	a.mu.Lock()
-	a.botID, a.botUID, a.teamID = resp.BotID, resp.UserID, resp.TeamID
+	a.botID, a.botUID, a.teamID, a.teamURL = resp.BotID, resp.UserID, resp.TeamID, resp.URL
 	a.mu.Unlock()
 	a.log.Info("connected to slack", zap.String("team_id", resp.TeamID), zap.String("bot_user_id", resp.UserID),
 		zap.Bool("socket_mode", a.opts.AppToken != ""))
@@ -176,21 +178,18 @@ func (a *Adapter) self() (botID, botUID string) {
 }
 
 // Enrich implements bot.Enricher: it fills the person's display name and
-// language, from the cache or users.info, on the router's worker.
+// language, from the cache or users.info, on the router's worker; for a
+// form that started from a message, the message's author and permalink.
 func (a *Adapter) Enrich(ctx context.Context, ev *bot.Event) {
-	id := ev.User.ID
-	if id == "" {
+	if ev.Form != nil && ev.Form.Origin != nil {
+		a.enrichOrigin(ctx, ev.Form.Origin)
+	}
+	if ev.User.ID == "" {
 		return
 	}
-	p, ok := a.cachedUser(ctx, id)
+	p, ok := a.person(ctx, ev.User.ID)
 	if !ok {
-		u, err := a.api.GetUserInfoContext(ctx, id)
-		if err != nil {
-			a.log.Warn("users.info", zap.String("user_id", id), zap.Error(err))
-			return
-		}
-		p = profile(u)
-		a.cacheUser(ctx, u)
+		return
 	}
 	if p.Name != "" {
 		ev.User.Name = p.Name
@@ -207,6 +206,59 @@ func (a *Adapter) Enrich(ctx context.Context, ev *bot.Event) {
 // shows, their locale and their time zone (users.info "tz").
 func profile(u *slack.User) bot.Profile {
 	return bot.Profile{Name: displayName(u), Locale: u.Locale, TZ: u.TZ}
+}
+
+// person is what Slack tells of a user (profile), from the cache or
+// users.info (then cached).
+func (a *Adapter) person(ctx context.Context, id string) (bot.Profile, bool) {
+	if p, ok := a.cachedUser(ctx, id); ok {
+		return p, true
+	}
+	u, err := a.api.GetUserInfoContext(ctx, id)
+	if err != nil {
+		a.log.Warn("users.info", zap.String("user_id", id), zap.Error(err))
+		return bot.Profile{}, false
+	}
+	a.cacheUser(ctx, u)
+	return profile(u), true
+}
+
+// enrichOrigin names the author of the message a form started from and
+// finds its permalink (chat.getPermalink, which handles threads; when
+// Slack refuses, the workspace's archive link is built instead).
+func (a *Adapter) enrichOrigin(ctx context.Context, o *bot.Origin) {
+	if o.Author.Name == "" && isUserID(o.Author.ID) {
+		if p, ok := a.person(ctx, o.Author.ID); ok {
+			o.Author.Name = p.Name
+		}
+	}
+	if o.Link != "" || o.Channel == "" || o.Ref == "" {
+		return
+	}
+	link, err := a.api.GetPermalinkContext(ctx, &slack.PermalinkParameters{Channel: o.Channel, Ts: o.Ref})
+	if err != nil || link == "" {
+		a.log.Warn("chat.getPermalink; building the link", zap.String("channel_id", o.Channel), zap.Error(err))
+		link = a.archiveURL(o.Channel, o.Ref)
+	}
+	o.Link = link
+}
+
+// isUserID reports whether id names a person (U… or W…), not a bot (B…).
+func isUserID(id string) bool {
+	return len(id) > 1 && (id[0] == 'U' || id[0] == 'W')
+}
+
+// archiveURL is a message's link as Slack builds it,
+// "https://acme.slack.com/archives/C123/p1732500000000100", or "" before
+// auth.test told the workspace's URL.
+func (a *Adapter) archiveURL(channel, ts string) string {
+	a.mu.RLock()
+	base := a.teamURL
+	a.mu.RUnlock()
+	if base == "" || !strings.HasPrefix(base, "https://") {
+		return ""
+	}
+	return strings.TrimSuffix(base, "/") + "/archives/" + url.PathEscape(channel) + "/p" + strings.Replace(ts, ".", "", 1)
 }
 
 func (a *Adapter) cachedUser(ctx context.Context, id string) (bot.Profile, bool) {

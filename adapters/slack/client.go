@@ -31,6 +31,7 @@ var tiers = map[string]int{
 	"views.open":             100,
 	"users.info":             100,
 	"auth.test":              100,
+	"chat.getPermalink":      100, // "special": hundreds a minute
 	// chat.postMessage is "special": about one message a second per
 	// channel with bursts allowed; 60/min overall keeps well clear of it.
 	"chat.postMessage": 60,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -111,16 +112,110 @@ func (a *Adapter) interaction(ctx context.Context, payload []byte, deliveryID st
 		return nil, nil
 	case slack.InteractionTypeViewSubmission:
 		return a.submission(ctx, cb, user, deliveryID), nil
+	case slack.InteractionTypeShortcut, slack.InteractionTypeMessageAction:
+		a.shortcut(ctx, cb, user, deliveryID)
+		return nil, nil
 	}
-	return nil, nil // view_closed, shortcuts: nothing to do
+	return nil, nil // view_closed: nothing to do
 }
+
+// Shortcut callback IDs, as manifest.yaml declares them.
+const (
+	// ShortcutDeclare is the global shortcut "Declare incident".
+	ShortcutDeclare = "wr_declare"
+	// ShortcutDeclareFromMessage is the message shortcut "Declare from
+	// message".
+	ShortcutDeclareFromMessage = "wr_declare_message"
+)
+
+// shortcut handles the global shortcut and the message shortcut:
+//
+//	{"type":"shortcut","callback_id":"wr_declare","trigger_id":"123.456.abc",
+//	 "team":{"id":"T0001","domain":"acme"},"user":{"id":"U123","username":"alice"},"action_ts":"1732500000.1"}
+//	{"type":"message_action","callback_id":"wr_declare_message","trigger_id":"123.456.abc",
+//	 "response_url":"https://hooks.slack.com/app/T0001/123/xyz","team":{"id":"T0001","domain":"acme"},
+//	 "user":{"id":"U123","name":"alice"},"channel":{"id":"C123","name":"general"},"message_ts":"1732500000.000100",
+//	 "message":{"type":"message","user":"U456","text":"checkout is 502","ts":"1732500000.000100"}}
+//
+// Both run "declare" without a title, which opens the declare modal; the
+// message shortcut's event carries the message (bot.Origin) so that the
+// modal opens pre-filled and the message reaches the timeline. The
+// acknowledgement is empty: Slack shows nothing for it.
+func (a *Adapter) shortcut(ctx context.Context, cb slack.InteractionCallback, user bot.User, deliveryID string) {
+	ev := bot.Event{ID: deliveryID, Kind: bot.EventCommand, Platform: Name, At: a.opts.Now(), User: user, Text: "declare",
+		Reply: reply{ResponseURL: cb.ResponseURL, TriggerID: cb.TriggerID}}
+	switch {
+	case cb.Type == slack.InteractionTypeShortcut && cb.CallbackID == ShortcutDeclare:
+		// A global shortcut has no channel: answers go by direct message.
+	case cb.Type == slack.InteractionTypeMessageAction && cb.CallbackID == ShortcutDeclareFromMessage:
+		ev.Channel = cb.Channel.ID
+		ev.Origin = messageOrigin(cb)
+	default:
+		a.log.Info("shortcut not ours ignored", zap.String("type", string(cb.Type)), zap.String("callback_id", cb.CallbackID))
+		return
+	}
+	a.dispatch(ctx, ev)
+}
+
+// messageOrigin is the message a message shortcut was used on, as plain
+// text with its files named. Its author's name and its permalink are
+// looked up when the form comes back (Enrich), not now: the trigger to
+// open the modal lasts only seconds.
+func messageOrigin(cb slack.InteractionCallback) *bot.Origin {
+	m := cb.Message.Msg
+	files := make([]file, 0, len(m.Files))
+	for _, f := range m.Files {
+		files = append(files, file{Name: f.Name, Title: f.Title, Permalink: f.Permalink})
+	}
+	ts := m.Timestamp
+	if ts == "" {
+		ts = cb.MessageTs
+	}
+	author := bot.User{ID: m.User}
+	if m.User == "" && m.BotID != "" {
+		author = bot.User{ID: m.BotID, Name: m.Username}
+	}
+	return &bot.Origin{Channel: cb.Channel.ID, Ref: ts, Author: author, Text: plainMrkdwn(withFiles(m.Text, files))}
+}
+
+// mrkdwnMarkup matches Slack's angle-bracket markup: <@U123>, <@U123|name>,
+// <#C123|general>, <!here>, <!subteam^S1|@oncall>, <https://x|label>.
+var mrkdwnMarkup = regexp.MustCompile(`<([^<>|]*)(?:\|([^<>]*))?>`)
+
+// plainMrkdwn turns a message's mrkdwn into the plain text people read:
+// mentions by name (or ID when the text has no name), links as
+// "label (url)", and &amp; &lt; &gt; back to & < >.
+func plainMrkdwn(text string) string {
+	text = mrkdwnMarkup.ReplaceAllStringFunc(text, func(m string) string {
+		sub := mrkdwnMarkup.FindStringSubmatch(m)
+		target, label := sub[1], sub[2]
+		switch {
+		case strings.HasPrefix(target, "@"), strings.HasPrefix(target, "#"):
+			if label != "" {
+				return target[:1] + label
+			}
+			return target
+		case strings.HasPrefix(target, "!"):
+			if label != "" {
+				return label
+			}
+			return "@" + strings.TrimPrefix(target, "!")
+		case label != "" && label != target:
+			return label + " (" + target + ")"
+		}
+		return target
+	})
+	return mrkdwnUnescaper.Replace(text)
+}
+
+var mrkdwnUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
 
 // submission validates a modal synchronously (Slack shows the errors next
 // to the fields only in the acknowledgement), then queues it.
 func (a *Adapter) submission(ctx context.Context, cb slack.InteractionCallback, user bot.User, deliveryID string) any {
 	sub := formSubmission(cb.View)
 	meta := decodeMeta(sub.Meta)
-	sub.Meta = meta.Meta
+	sub.Meta, sub.Origin = meta.Meta, meta.Origin.origin()
 	ev := bot.Event{
 		ID: deliveryID, Kind: bot.EventForm, Platform: Name, At: a.opts.Now(), User: user,
 		Channel: meta.Channel, Form: sub, Locale: string(a.lang(ctx, user.ID)),

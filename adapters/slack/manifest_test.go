@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 	"go.yaml.in/yaml/v3"
@@ -24,6 +25,7 @@ var methodScopes = map[string][]string{
 	"chat.postMessage":       {"chat:write"},
 	"chat.update":            {"chat:write"},
 	"chat.postEphemeral":     {"chat:write"},
+	"chat.getPermalink":      nil, // needs no scope
 	"pins.add":               {"pins:write"},
 	"views.open":             nil,
 	"users.info":             {"users:read"},
@@ -51,6 +53,12 @@ type manifest struct {
 			Command      string `yaml:"command"`
 			ShouldEscape bool   `yaml:"should_escape"`
 		} `yaml:"slash_commands"`
+		Shortcuts []struct {
+			Name        string `yaml:"name"`
+			Type        string `yaml:"type"`
+			CallbackID  string `yaml:"callback_id"`
+			Description string `yaml:"description"`
+		} `yaml:"shortcuts"`
 	} `yaml:"features"`
 	OAuth struct {
 		Scopes struct {
@@ -109,4 +117,24 @@ func TestManifestScopes(t *testing.T) {
 	require.True(t, m.Features.SlashCommands[0].ShouldEscape, "mentions arrive as <@U123|name>, which the parser reads")
 	require.True(t, m.Settings.Interactivity.Enabled)
 	require.True(t, m.Settings.SocketMode)
+}
+
+// TestManifestShortcuts checks the manifest declares the two shortcuts the
+// adapter answers, under the callback IDs it knows.
+func TestManifestShortcuts(t *testing.T) {
+	raw, err := os.ReadFile("manifest.yaml")
+	require.NoError(t, err)
+	var m manifest
+	require.NoError(t, yaml.Unmarshal(raw, &m))
+	got := map[string]string{}
+	for _, sc := range m.Features.Shortcuts {
+		got[sc.CallbackID] = sc.Type
+		require.NotEmpty(t, sc.Description, sc.CallbackID)
+		// Slack's limits as its app settings show them (UNCONFIRMED in
+		// the reference): a name of at most 24 characters, a description
+		// of at most 80.
+		require.LessOrEqual(t, utf8.RuneCountInString(sc.Name), 24, sc.Name)
+		require.LessOrEqual(t, utf8.RuneCountInString(sc.Description), 80, sc.Description)
+	}
+	require.Equal(t, map[string]string{ShortcutDeclare: "global", ShortcutDeclareFromMessage: "message"}, got)
 }

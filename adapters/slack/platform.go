@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -226,7 +227,7 @@ func (a *Adapter) OpenForm(ctx context.Context, ev *bot.Event, form bot.Form) er
 		lang = a.opts.Lang
 	}
 	view := renderModal(form, bot.T(lang, "form.cancel"))
-	view.PrivateMetadata = encodeMeta(formMeta{Meta: form.Meta, Channel: ev.Channel})
+	view.PrivateMetadata = encodeMeta(formMeta{Meta: form.Meta, Channel: ev.Channel, Origin: newOriginMeta(form.Origin)})
 	if _, err := a.api.OpenViewContext(ctx, r.TriggerID, view); err != nil {
 		a.log.Warn("views.open", zap.String("form", form.ID), zap.Error(err))
 		switch slackErr(err) {
@@ -238,16 +239,77 @@ func (a *Adapter) OpenForm(ctx context.Context, ev *bot.Event, form bot.Form) er
 	return nil
 }
 
-// formMeta travels in a modal's private_metadata: the form's own Meta and
-// the channel it was opened from, which a view_submission does not tell.
+// formMeta travels in a modal's private_metadata: the form's own Meta, the
+// channel it was opened from and the message it started from, which a
+// view_submission does not tell.
 type formMeta struct {
-	Meta    string `json:"m,omitempty"`
-	Channel string `json:"c,omitempty"`
+	Meta    string      `json:"m,omitempty"`
+	Channel string      `json:"c,omitempty"`
+	Origin  *originMeta `json:"o,omitempty"`
 }
 
+// originMeta is a bot.Origin in few bytes.
+type originMeta struct {
+	Channel    string `json:"c,omitempty"`
+	Ref        string `json:"r,omitempty"`
+	AuthorID   string `json:"u,omitempty"`
+	AuthorName string `json:"n,omitempty"`
+	Text       string `json:"t,omitempty"`
+	Link       string `json:"l,omitempty"`
+}
+
+func newOriginMeta(o *bot.Origin) *originMeta {
+	if o == nil {
+		return nil
+	}
+	return &originMeta{Channel: o.Channel, Ref: o.Ref, AuthorID: o.Author.ID, AuthorName: o.Author.Name, Text: o.Text, Link: o.Link}
+}
+
+func (m *originMeta) origin() *bot.Origin {
+	if m == nil {
+		return nil
+	}
+	return &bot.Origin{Channel: m.Channel, Ref: m.Ref, Author: bot.User{ID: m.AuthorID, Name: m.AuthorName}, Text: m.Text, Link: m.Link}
+}
+
+// maxPrivateMetadata is Slack's limit on a view's private_metadata, in
+// characters (counted here as UTF-16 units, the stricter reading).
+const maxPrivateMetadata = 3000
+
+// encodeMeta writes m as JSON. When that is longer than private_metadata
+// may be, the origin's text is cut (ending with …) until it fits: the
+// message's link, looked up on submission, leads to the rest.
 func encodeMeta(m formMeta) string {
-	b, _ := json.Marshal(m)
-	return string(b)
+	out := marshalMeta(m)
+	for over := utf16Len(out) - maxPrivateMetadata; over > 0 && m.Origin != nil && m.Origin.Text != ""; over = utf16Len(out) - maxPrivateMetadata {
+		o := *m.Origin
+		runes := []rune(o.Text)
+		// An escaped character takes up to six: cut at least what is over.
+		keep := max(0, len(runes)-over-1)
+		o.Text = ""
+		if keep > 0 {
+			o.Text = strings.TrimSpace(string(runes[:keep])) + "…"
+		}
+		m.Origin = &o
+		out = marshalMeta(m)
+	}
+	return out
+}
+
+func marshalMeta(m formMeta) string {
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // < > & as themselves: private_metadata is ours alone
+	_ = enc.Encode(m)
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
 }
 
 func decodeMeta(s string) formMeta {

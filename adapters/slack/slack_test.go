@@ -506,7 +506,11 @@ func TestHostileTitleShownSafely(t *testing.T) {
 	require.NotContains(t, card.Blocks, "\u202E")
 	require.NotContains(t, strings.ToLower(card.Blocks), `\u202e`)
 	require.Contains(t, card.Blocks, "paygpj.exe")
-	ann, _ := w.fake.ChannelByName("incidents")
+	var ann fakeslack.ChannelState
+	require.Eventually(t, func() bool { // the announcement follows the topic
+		ann, _ = w.fake.ChannelByName("incidents")
+		return len(ann.Messages) > 0
+	}, wait, 10*time.Millisecond)
 	require.Len(t, ann.Messages, 1)
 	require.Contains(t, ann.Messages[0].Text, "&lt;!channel&gt; &lt;https://evil.example|click&gt; paygpj.exe")
 	require.NotContains(t, ann.Messages[0].Text+ann.Messages[0].Blocks, "<!channel>")

@@ -46,6 +46,17 @@ type capture struct {
 	mu   sync.Mutex
 	card map[string]any
 	msg  *bot.Message
+	// dialog is set when the answer may be a dialog (a message extension's
+	// fetchTask): a form the handler opens becomes it.
+	dialog   bool
+	form     *bot.Form
+	dialogID string
+}
+
+func (c *capture) setForm(f bot.Form, dialogID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.form, c.dialogID = &f, dialogID
 }
 
 func (c *capture) setCard(card map[string]any) {
@@ -123,6 +134,9 @@ func (a *Adapter) Messages(w http.ResponseWriter, r *http.Request) (err error) {
 		return nil // our own posts are not chat
 	}
 	if act.Type == schema.Invoke {
+		if handled, err := a.extension(w, r, act, raw); handled {
+			return err
+		}
 		return a.invoke(w, r, act, raw)
 	}
 	if ev, ok := a.toEvent(act, raw); ok {

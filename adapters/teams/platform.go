@@ -217,9 +217,14 @@ func (a *Adapter) Pin(context.Context, bot.MessageRef) error { return bot.ErrUns
 func (a *Adapter) Archive(context.Context, string) error { return bot.ErrUnsupported }
 
 // OpenForm implements bot.Platform with a card holding the form, sent as a
-// new message where the person asked (a clicked card stays as it is).
+// new message where the person asked (a clicked card stays as it is); for
+// a message extension's command, as the dialog that answers it.
 func (a *Adapter) OpenForm(ctx context.Context, ev *bot.Event, form bot.Form) error {
 	r := replyOf(ev)
+	if r.capture != nil && r.capture.dialog {
+		r.capture.setForm(form, a.openDialog(form))
+		return nil
+	}
 	if r.conversation == "" {
 		return bot.ErrUnsupported
 	}

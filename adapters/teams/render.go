@@ -43,7 +43,9 @@ const (
 //	select: {"wr": "1", "command": "<command>", "args": "<args>", "option_input": "wr_option_<i>"}
 //	        plus, from the merge, "wr_option_<i>": "<chosen option value>"
 //	form:   {"wr": "1", "form": "<form ID>", "meta": "<form Meta>", "wr_users": "<users input IDs>"}
-//	        plus, from the merge, "<input ID>": "<value>" for each input
+//	        plus, from the merge, "<input ID>": "<value>" for each input,
+//	        and for a form with an Origin "wr_origin": {"channel", "ref",
+//	        "author_id", "author", "text", "link"}
 //
 // where i is the button's index in bot.Message.Buttons, which keeps input
 // IDs unique within a card. Action.Execute's verb is the command ("form"
@@ -59,6 +61,7 @@ const (
 	keyMeta        = "meta"
 	keyVerb        = "verb"
 	keyUsers       = "wr_users"
+	keyOrigin      = "wr_origin"
 	reservedPrefix = "wr_"
 	optionInputID  = reservedPrefix + "option_"
 	formVerb       = "form"
@@ -372,12 +375,33 @@ func renderForm(form bot.Form, values map[string]string, errs map[string]string)
 	if len(users) > 0 {
 		data[keyUsers] = strings.Join(users, " ")
 	}
+	if o := form.Origin; o != nil {
+		data[keyOrigin] = map[string]any{"channel": o.Channel, "ref": o.Ref, "author_id": o.Author.ID,
+			"author": o.Author.Name, "text": o.Text, "link": o.Link}
+	}
 	submit := strings.TrimSpace(form.Submit)
 	if submit == "" {
 		submit = "✓"
 	}
 	card := newCard(body)
 	card["actions"] = []any{executeAction(submit, formVerb, bot.StylePrimary, data, true)}
+	return card
+}
+
+// renderDialog is renderForm for a dialog (a message extension's task
+// module): there the submit is a plain Action.Submit, which Teams sends as
+// composeExtension/submitAction with the data (and dialogID) in
+// value.data.
+func renderDialog(form bot.Form, dialogID string, values, errs map[string]string) map[string]any {
+	card := renderForm(form, values, errs)
+	for i, act := range card["actions"].([]any) {
+		execute := act.(map[string]any)
+		submit := execute["fallback"].(map[string]any)
+		if dialogID != "" {
+			submit["data"].(map[string]any)[keyDialog] = dialogID
+		}
+		card["actions"].([]any)[i] = submit
+	}
 	return card
 }
 
@@ -484,7 +508,7 @@ func clickOf(data map[string]any) (command, value string, form *bot.FormSubmissi
 }
 
 func formOf(id, meta string, data map[string]any) *bot.FormSubmission {
-	sub := &bot.FormSubmission{ID: id, Meta: meta, Values: map[string][]string{}}
+	sub := &bot.FormSubmission{ID: id, Meta: meta, Values: map[string][]string{}, Origin: originOf(data[keyOrigin])}
 	users := map[string]bool{}
 	if u, _ := data[keyUsers].(string); u != "" {
 		for _, id := range strings.Fields(u) {
@@ -506,6 +530,18 @@ func formOf(id, meta string, data map[string]any) *bot.FormSubmission {
 		sub.Values[k] = []string{s}
 	}
 	return sub
+}
+
+// originOf reads a form's origin back from its data; nil when there is
+// none or it is not an object.
+func originOf(v any) *bot.Origin {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	str := func(k string) string { s, _ := m[k].(string); return s }
+	return &bot.Origin{Channel: str("channel"), Ref: str("ref"), Author: bot.User{ID: str("author_id"), Name: str("author")},
+		Text: str("text"), Link: str("link")}
 }
 
 // splitUsers splits a users input into people: at commas, semicolons and

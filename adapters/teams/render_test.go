@@ -550,6 +550,17 @@ type manifest struct {
 			} `json:"commands"`
 		} `json:"commandLists"`
 	} `json:"bots"`
+	ComposeExtensions []struct {
+		BotID    string `json:"botId"`
+		Commands []struct {
+			ID          string   `json:"id"`
+			Type        string   `json:"type"`
+			Title       string   `json:"title"`
+			Description string   `json:"description"`
+			Context     []string `json:"context"`
+			FetchTask   bool     `json:"fetchTask"`
+		} `json:"commands"`
+	} `json:"composeExtensions"`
 	Permissions        []string `json:"permissions"`
 	ValidDomains       []string `json:"validDomains"`
 	WebApplicationInfo struct {
@@ -584,7 +595,7 @@ func TestManifest(t *testing.T) {
 	require.Equal(t, "1.17", m.ManifestVersion)
 	require.Equal(t, "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17/MicrosoftTeams.schema.json", m.Schema)
 	require.Regexp(t, `^\d+\.\d+\.\d+$`, m.Version)
-	require.Equal(t, 3, strings.Count(string(raw), placeholderID), "app ID, bot ID and webApplicationInfo ID are replaced by make teams-app")
+	require.Equal(t, 4, strings.Count(string(raw), placeholderID), "app ID, bot ID (twice: bot and message extension) and webApplicationInfo ID are replaced by make teams-app")
 	require.Equal(t, placeholderID, m.ID)
 	require.Equal(t, placeholderID, m.WebApplicationInfo.ID)
 	require.Equal(t, "https://AnyString", m.WebApplicationInfo.Resource)
@@ -625,6 +636,24 @@ func TestManifest(t *testing.T) {
 	}
 	require.LessOrEqual(t, len(listed), 10, "Teams shows at most 10 commands per list")
 	require.Equal(t, []string{"declare", "ack", "status", "priority", "role", "update", "resolve", "timeline", "list", "help"}, listed)
+
+	// One message extension (Teams allows one per app), served by the bot,
+	// with the action command the adapter answers: picked from a message's
+	// "..." menu, its dialog fetched from the bot (fetchTask). The shape
+	// (id, type, title, context, fetchTask) is the same in schema v1.17
+	// and v1.22+.
+	require.Len(t, m.ComposeExtensions, 1)
+	ext := m.ComposeExtensions[0]
+	require.Equal(t, placeholderID, ext.BotID)
+	require.Len(t, ext.Commands, 1)
+	cmd := ext.Commands[0]
+	require.Equal(t, CommandDeclareFromMessage, cmd.ID)
+	require.Equal(t, "action", cmd.Type)
+	require.Equal(t, []string{"message"}, cmd.Context)
+	require.True(t, cmd.FetchTask, "the dialog is the bot's declare form, pre-filled")
+	require.NotEmpty(t, cmd.Title)
+	require.LessOrEqual(t, utf8.RuneCountInString(cmd.Title), 32)
+	require.LessOrEqual(t, utf8.RuneCountInString(cmd.Description), 128)
 
 	require.ElementsMatch(t, []string{"identity", "messageTeamMembers"}, m.Permissions)
 	require.NotNil(t, m.ValidDomains)

@@ -154,6 +154,7 @@ var methods = map[string]method{
 	"chat.postMessage":       {botTokenKind, (*Server).chatPostMessage},
 	"chat.update":            {botTokenKind, (*Server).chatUpdate},
 	"chat.postEphemeral":     {botTokenKind, (*Server).chatPostEphemeral},
+	"chat.getPermalink":      {botTokenKind, (*Server).chatGetPermalink},
 	"pins.add":               {botTokenKind, (*Server).pinsAdd},
 	"views.open":             {botTokenKind, (*Server).viewsOpen},
 	"users.info":             {botTokenKind, (*Server).usersInfo},

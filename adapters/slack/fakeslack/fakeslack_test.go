@@ -390,6 +390,33 @@ func TestPinsAdd(t *testing.T) {
 	require.Equal(t, []string{ts}, st.Pins)
 }
 
+func TestChatGetPermalink(t *testing.T) {
+	s := fakeslack.New(t)
+	api := newAPI(s)
+	s.AddUser("U1", "alice", "Alice", "en-US")
+	pub := s.AddChannel("general", false, "U1")
+	ts := s.AddMessage(pub, "U1", "checkout is 502")
+	link, err := api.GetPermalink(&slack.PermalinkParameters{Channel: pub, Ts: ts})
+	require.NoError(t, err, "a public channel the bot has not joined still has links")
+	require.Equal(t, "https://"+fakeslack.TeamDomain+".slack.com/archives/"+pub+"/p"+strings.Replace(ts, ".", "", 1), link)
+	require.Equal(t, fakeslack.Permalink(pub, ts), link)
+
+	_, err = api.GetPermalink(&slack.PermalinkParameters{Channel: pub, Ts: "1.000000"})
+	requireSlackError(t, err, "message_not_found")
+	_, err = api.GetPermalink(&slack.PermalinkParameters{Channel: "C404", Ts: ts})
+	requireSlackError(t, err, "channel_not_found")
+	secret := s.AddChannel("secret", true, "U1")
+	sts := s.AddMessage(secret, "U1", "hidden")
+	_, err = api.GetPermalink(&slack.PermalinkParameters{Channel: secret, Ts: sts})
+	requireSlackError(t, err, "channel_not_found")
+
+	s.RateLimit("chat.getPermalink", 1, 1)
+	status, hdr, body := rawCall(t, s, "chat.getPermalink", fakeslack.BotToken, url.Values{"channel": {pub}, "message_ts": {ts}})
+	require.Equal(t, http.StatusTooManyRequests, status)
+	require.Equal(t, "1", hdr.Get("Retry-After"))
+	require.Equal(t, false, body["ok"])
+}
+
 func modal() slack.ModalViewRequest {
 	return slack.ModalViewRequest{
 		Type:            slack.VTModal,
@@ -736,6 +763,30 @@ func TestInteractionPayloadsParseWithSlackGo(t *testing.T) {
 	_, ts, err := api.PostMessage(ch.ID, slack.MsgOptionText("card", false),
 		slack.MsgOptionBlocks(slack.NewActionBlock("actions", slack.NewButtonBlockElement("ack", "inc-1", slack.NewTextBlockObject(slack.PlainTextType, "Ack", false, false)))))
 	require.NoError(t, err)
+
+	t.Run("shortcuts", func(t *testing.T) {
+		var cb slack.InteractionCallback
+		require.NoError(t, json.Unmarshal(s.GlobalShortcutPayload("U1", "wr_declare"), &cb))
+		require.Equal(t, slack.InteractionTypeShortcut, cb.Type)
+		require.Equal(t, "wr_declare", cb.CallbackID)
+		require.Equal(t, "U1", cb.User.ID)
+		require.NotEmpty(t, cb.TriggerID)
+		require.Empty(t, cb.Channel.ID, "a global shortcut has no channel")
+		require.Empty(t, cb.ResponseURL)
+
+		said := s.AddMessage(ch.ID, "U1", "checkout is 502")
+		cb = slack.InteractionCallback{}
+		require.NoError(t, json.Unmarshal(s.MessageShortcutPayload("U1", ch.ID, said, "wr_declare_message"), &cb))
+		require.Equal(t, slack.InteractionTypeMessageAction, cb.Type)
+		require.Equal(t, "wr_declare_message", cb.CallbackID)
+		require.Equal(t, ch.ID, cb.Channel.ID)
+		require.Equal(t, said, cb.MessageTs)
+		require.Equal(t, said, cb.Message.Timestamp)
+		require.Equal(t, "U1", cb.Message.User)
+		require.Equal(t, "checkout is 502", cb.Message.Text)
+		require.NotEmpty(t, cb.ResponseURL)
+		require.NotEmpty(t, cb.TriggerID)
+	})
 
 	t.Run("button", func(t *testing.T) {
 		var cb slack.InteractionCallback

@@ -178,6 +178,70 @@ func (s *Server) BlockActionsPayload(userID, channelID, messageTS string, a Acti
 	})
 }
 
+// GlobalShortcutPayload is the shortcut interaction Slack sends when
+// userID picks the global shortcut callbackID from the shortcuts menu: no
+// channel, no response_url, a fresh trigger_id (shapes from the Bolt
+// GlobalShortcut type, PROTOCOLS-2 §1). Send it with
+// SendEnvelope(EnvelopeInteractive, ...) or, for HTTP, as
+// InteractionForm(payload).
+func (s *Server) GlobalShortcutPayload(userID, callbackID string) []byte {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userLocked(userID)
+	return mustJSON(s, map[string]any{
+		"type":                  "shortcut",
+		"token":                 VerificationToken,
+		"action_ts":             actionTS(),
+		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
+		"user":                  map[string]any{"id": u.id, "username": u.name, "team_id": TeamID},
+		"is_enterprise_install": false,
+		"enterprise":            nil,
+		"callback_id":           callbackID,
+		"trigger_id":            s.triggerIDLocked(),
+	})
+}
+
+// MessageShortcutPayload is the message_action interaction Slack sends when
+// userID picks the message shortcut callbackID on message messageTS in
+// channelID: the message as it is now, the channel, a fresh trigger_id and
+// a fresh response_url whose ephemeral answers go to userID in that
+// channel (shapes from the Bolt MessageShortcut type, PROTOCOLS-2 §1).
+func (s *Server) MessageShortcutPayload(userID, channelID, messageTS, callbackID string) []byte {
+	s.t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.userLocked(userID)
+	c := s.channels[channelID]
+	var m *message
+	if c != nil {
+		m = c.message(messageTS)
+	}
+	if m == nil {
+		s.t.Fatalf("fakeslack: MessageShortcutPayload: no message %s in channel %s", messageTS, channelID)
+		return nil
+	}
+	return mustJSON(s, map[string]any{
+		"type":                  "message_action",
+		"token":                 VerificationToken,
+		"action_ts":             actionTS(),
+		"team":                  map[string]any{"id": TeamID, "domain": TeamDomain},
+		"user":                  map[string]any{"id": u.id, "username": u.name, "name": u.name, "team_id": TeamID},
+		"channel":               map[string]any{"id": c.id, "name": c.name},
+		"is_enterprise_install": false,
+		"enterprise":            nil,
+		"callback_id":           callbackID,
+		"trigger_id":            s.triggerIDLocked(),
+		"response_url":          s.newHookLocked(&hook{userID: userID, channelID: c.id}),
+		"message_ts":            m.ts,
+		"message":               m.json(),
+	})
+}
+
+func actionTS() string {
+	return strconv.FormatFloat(float64(time.Now().UnixMicro())/1e6, 'f', 6, 64)
+}
+
 // ViewSubmissionPayload is the view_submission interaction Slack sends when
 // userID submits the modal viewID (opened with views.open), whose inputs
 // hold values: block_id → action_id → element state, built with

@@ -370,6 +370,31 @@ func (s *Server) chatPostEphemeral(r *apiRequest) result {
 	return success(map[string]any{"message_ts": ts})
 }
 
+// chatGetPermalink answers like Slack: the channel must be one the bot can
+// see (a private channel it is not in does not exist for it) and the
+// message must be there; a thread reply's link names its thread.
+func (s *Server) chatGetPermalink(r *apiRequest) result {
+	c, code := s.botChannel(r.params["channel"])
+	if code != "" {
+		return fail(code)
+	}
+	m := c.message(r.params["message_ts"])
+	if m == nil {
+		return fail("message_not_found")
+	}
+	link := Permalink(c.id, m.ts)
+	if m.threadTS != "" && m.threadTS != m.ts {
+		link += "?thread_ts=" + m.threadTS + "&cid=" + c.id
+	}
+	return success(map[string]any{"channel": c.id, "permalink": link})
+}
+
+// Permalink is the link chat.getPermalink gives for message ts in channel
+// (not in a thread).
+func Permalink(channel, ts string) string {
+	return "https://" + TeamDomain + ".slack.com/archives/" + channel + "/p" + strings.Replace(ts, ".", "", 1)
+}
+
 func (s *Server) pinsAdd(r *apiRequest) result {
 	c, code := s.botMemberChannel(r.params["channel"])
 	if code != "" {

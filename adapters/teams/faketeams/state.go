@@ -49,6 +49,9 @@ type message struct {
 	updates   int
 	deleted   bool
 	body      map[string]any
+	// html is the body Teams shows for the message (SetMessageHTML), ""
+	// for its text as typed.
+	html string
 }
 
 // Attachment is an attachment of a message the bot posted.

@@ -30,9 +30,7 @@ const reminderLease = "reminders"
 // finishes the declarations that a replica which died left half done
 // (reconcile.go), first thing at start and then on every tick.
 func (s *Service) Remind(ctx context.Context, holder string, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
+	everyTick(ctx, every, func() {
 		s.heartbeat(ctx, 3*every)
 		ok, err := s.store.Lease(ctx, reminderLease, holder, 3*every)
 		if err != nil {
@@ -42,16 +40,9 @@ func (s *Service) Remind(ctx context.Context, holder string, every time.Duration
 			if err := s.reconcile(ctx, 3*every); err != nil && ctx.Err() == nil {
 				s.log.Warn("reconcile declarations", zap.Error(err))
 			}
-			if err := s.remindOnce(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("reminders", zap.Error(err))
-			}
+			s.remindNow(ctx)
 		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	})
 }
 
 // RemindLocal sends reminders like Remind, every `every`, for a process
@@ -61,12 +52,21 @@ func (s *Service) Remind(ctx context.Context, holder string, every time.Duration
 // the replicas serving Slack or Teams (it reminds only incidents on the
 // platforms registered with its router).
 func (s *Service) RemindLocal(ctx context.Context, every time.Duration) {
+	everyTick(ctx, every, func() { s.remindNow(ctx) })
+}
+
+func (s *Service) remindNow(ctx context.Context) {
+	if err := s.remindOnce(ctx); err != nil && ctx.Err() == nil {
+		s.log.Warn("reminders", zap.Error(err))
+	}
+}
+
+// everyTick runs fn at once and then every `every`, until ctx ends.
+func everyTick(ctx context.Context, every time.Duration, fn func()) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		if err := s.remindOnce(ctx); err != nil && ctx.Err() == nil {
-			s.log.Warn("reminders", zap.Error(err))
-		}
+		fn()
 		select {
 		case <-ctx.Done():
 			return

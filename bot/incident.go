@@ -259,8 +259,8 @@ type Incident struct {
 	// Privacy is chosen at declaration and never changes.
 	Private bool `json:"private,omitempty"`
 	// Members are the user IDs, on the incident's platform, of the people
-	// of a private incident: those Warroom invited or saw join its
-	// channel (and not leave), and those who spoke there. Role holders
+	// of a private incident: those Warroom invited, added, gave a role or
+	// a follow-up, or saw join its channel, until they leave. Role holders
 	// belong to the audience whether or not they are listed. Public
 	// incidents keep no members.
 	Members []string `json:"members,omitempty"`
@@ -278,11 +278,13 @@ func (i *Incident) Admits(platform, userID string) bool {
 	if userID == "" || platform != i.Platform {
 		return false
 	}
-	if slices.Contains(i.Members, userID) {
-		return true
-	}
+	return slices.Contains(i.Members, userID) || i.HoldsRole(userID)
+}
+
+// HoldsRole reports whether the person with userID holds any role.
+func (i *Incident) HoldsRole(userID string) bool {
 	for _, u := range i.Roles {
-		if u.ID == userID {
+		if userID != "" && u.ID == userID {
 			return true
 		}
 	}

@@ -10,20 +10,25 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
 )
 
 // The audience rule. A public incident is everyone's. A private incident
-// exists only for its audience:
+// exists only for its audience, on the incident's own platform:
 //
-//   - its members (bot.Incident.Members: the people Warroom invited or saw
-//     join its channel, and those who spoke there) and its role holders,
-//     on the incident's own platform;
+//   - its role holders;
 //   - anyone acting from inside its conversation (the platform delivered
 //     the event from there, so they are in it);
-//   - on a platform that keeps the roster itself (bot.Roster: Teams), the
-//     people that platform says may read the incident's conversation;
-//   - the admins, whose every look from outside the audience is written on
-//     the timeline (KindAccess).
+//   - where Warroom follows the channel's people itself (Slack, the
+//     console), its members (bot.Incident.Members: the people it invited,
+//     added, gave a role or saw join, until they leave);
+//   - where the platform keeps the roster (bot.Roster: Teams, whose
+//     private incidents live in threads of one restricted channel), the
+//     people the platform says may read the conversation, and not the
+//     members Warroom noted, so that someone removed from the channel is
+//     out;
+//   - the admins, whose every look from outside the audience at one
+//     incident is written on its timeline (KindAccess).
 //
 // For anyone else it does not exist: the resolver answers "not found" for
 // it exactly as for a number never used, and every list, search, hint,
@@ -50,11 +55,17 @@ func (s *Service) inAudience(ctx context.Context, p bot.Platform, ev *bot.Event,
 	if ev.Platform != inc.Platform {
 		return false
 	}
-	if inc.Admits(ev.Platform, ev.User.ID) || inConversation(ev, inc) {
+	if inc.HoldsRole(ev.User.ID) || inConversation(ev, inc) {
 		return true
 	}
 	r, ok := p.(bot.Roster)
-	if !ok || p.Name() != inc.Platform || inc.Channel.ID == "" {
+	if !ok || p.Name() != inc.Platform {
+		// Warroom follows the channel's people itself (members).
+		return inc.Admits(ev.Platform, ev.User.ID)
+	}
+	// The platform keeps the roster: it alone says who is in, so that
+	// someone removed from the channel is out, whatever Warroom saw.
+	if inc.Channel.ID == "" {
 		return false
 	}
 	in, err := r.InConversation(ctx, inc.Channel.ID, ev.User.ID)
@@ -159,6 +170,40 @@ func (s *Service) add(ctx context.Context, req *bot.Request) error {
 	return nil
 }
 
+// bringIn makes u, given work on req's private incident (a follow-up to
+// own), one of its members and invites them, as a role does; nothing for
+// a public incident or someone already in its audience.
+func (s *Service) bringIn(ctx context.Context, req *bot.Request, u bot.User) {
+	inc := req.Incident
+	if !inc.Private || inc.Admits(inc.Platform, u.ID) {
+		return
+	}
+	updated, err := s.store.Update(ctx, inc.ID, func(i *bot.Incident) ([]bot.TimelineEntry, error) {
+		if !i.AddMembers(u.ID) {
+			return nil, errUnchanged
+		}
+		return nil, nil
+	})
+	switch {
+	case err == nil:
+		req.Incident = updated
+	case !errors.Is(err, errUnchanged):
+		req.Log.Warn("audience: add a member", zap.Int64("incident", inc.ID), zap.Error(err))
+	}
+	s.invite(ctx, req, inc, u)
+}
+
+// mayBeTold reports whether a reminder about inc may be sent to u, who is
+// not acting but is told (a follow-up's owner): only someone in its
+// audience, judged as from outside its channel.
+func (s *Service) mayBeTold(ctx context.Context, p bot.Platform, inc *bot.Incident, u bot.User) bool {
+	if s.sees(ctx, p, &bot.Event{Platform: inc.Platform, User: u}, inc) {
+		return true
+	}
+	s.log.Info("audience: reminder not sent to someone outside a private incident", zap.Int64("incident", inc.ID), zap.String("user_id", u.ID))
+	return false
+}
+
 // invite brings users into inc's channel, where the platform can.
 func (s *Service) invite(ctx context.Context, req *bot.Request, inc *bot.Incident, users ...bot.User) {
 	if inc.Platform != req.Platform.Name() || inc.Channel.ID == "" || len(users) == 0 {
@@ -173,95 +218,101 @@ func (s *Service) invite(ctx context.Context, req *bot.Request, inc *bot.Inciden
 	}
 }
 
-// membership follows who is in private incidents' channels: people who
-// join become members, people who leave stop being members (a role holder
-// stays in the audience through the role), and people who speak there are
-// members (a join Warroom missed). Public incidents keep no members.
-// Failures are logged: membership only ever narrows who sees an incident
-// beyond its role holders and channel, never widens it.
-// found holds the incidents recordChannel looked up for reqs' channel.
+// membership follows who is in private incidents' channels, as the
+// platform reports it: a person who joins becomes a member, a person who
+// leaves (or is removed) stops being one (a role holder stays in the
+// audience through the role). Nothing else makes a member implicitly: a
+// message, an edit or a deletion says nothing about who is in the channel
+// now (a late delivery, or a deletion by someone else, would let a person
+// who left back in). Public incidents keep no members.
+//
+// A lost leave would keep someone in the audience, so changes are kept as
+// timeline entries are: with a spool, a change that cannot reach Redis
+// (or comes while its channel's entries are spooled) is spooled in its
+// channel's order and applied when the spool is replayed (replayOne);
+// without one it is retried until the router's deadline, then logged at
+// error level with who and where.
 func (s *Service) membership(ctx context.Context, reqs []*bot.Request, found map[string]*bot.Incident) {
-	type change struct {
-		join []string
-		left []string
-	}
-	changes := map[int64]*change{}
-	var order []int64
+	sp := s.opts.Spool
 	for _, req := range reqs {
 		ev := req.Event
-		if ev.User.ID == "" {
+		if ev.User.ID == "" || (ev.Kind != bot.EventJoin && ev.Kind != bot.EventLeave) {
 			continue
 		}
-		inc := s.membershipOf(ctx, found, ev)
-		if inc == nil || !inc.Private {
+		rec := store.SpoolRecord{Platform: ev.Platform, Channel: ev.Channel, Thread: ev.Thread, Entry: memberEntry(ev)}
+		if sp != nil && sp.Diverting(ev.Platform, ev.Channel) {
+			s.spoolMember(rec)
 			continue
 		}
-		c := changes[inc.ID]
-		if c == nil {
-			c = &change{}
-			changes[inc.ID] = c
-			order = append(order, inc.ID)
-		}
-		switch ev.Kind {
-		case bot.EventLeave:
-			c.join = slices.DeleteFunc(c.join, func(id string) bool { return id == ev.User.ID })
-			c.left = append(c.left, ev.User.ID)
-		case bot.EventJoin:
-			c.left = slices.DeleteFunc(c.left, func(id string) bool { return id == ev.User.ID })
-			c.join = append(c.join, ev.User.ID)
-		default:
-			if !slices.Contains(inc.Members, ev.User.ID) && !slices.Contains(c.left, ev.User.ID) {
-				c.join = append(c.join, ev.User.ID)
-			}
-		}
-	}
-	for _, id := range order {
-		c := changes[id]
-		if len(c.join) == 0 && len(c.left) == 0 {
-			continue
-		}
-		err := s.attempt(ctx, func() error {
-			_, err := s.store.Update(ctx, id, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
-				changed := inc.AddMembers(c.join...)
-				for _, u := range c.left {
-					changed = inc.RemoveMember(u) || changed
-				}
-				if !changed {
-					return nil, errUnchanged
-				}
-				return nil, nil
-			})
-			if errors.Is(err, errUnchanged) {
-				return nil
-			}
+		var inc *bot.Incident
+		err := s.attempt(ctx, func() (err error) {
+			inc, err = s.recordedIn(ctx, found, ev)
 			return err
 		})
-		if err != nil {
-			s.log.Warn("audience: record who is in the channel", zap.Int64("incident", id), zap.Error(err))
+		if err == nil {
+			if !inc.Private {
+				continue
+			}
+			rec.Incident = inc.ID
+			err = s.attempt(ctx, func() error { return s.applyMember(ctx, inc.ID, rec.Entry) })
+		}
+		switch {
+		case err == nil || errors.Is(err, bot.ErrNotFound):
+		case sp != nil && errors.Is(err, bot.ErrUnavailable):
+			sp.Outage()
+			s.spoolMember(rec)
+		default:
+			s.log.Error("audience: membership change lost", zap.String("event_kind", string(ev.Kind)),
+				zap.String("user_id", ev.User.ID), zap.String("channel_id", ev.Channel), zap.Error(err))
 		}
 	}
 }
 
-// membershipOf is the incident of ev's channel for membership: a message's
-// was looked up already while recording it (found), and nothing is looked
-// up again for it; a join or a leave is looked up, unless Redis is known to
-// be down (the spool is diverting that channel), so that an outage never
-// slows the recording worker with lookups bound to fail.
-func (s *Service) membershipOf(ctx context.Context, found map[string]*bot.Incident, ev *bot.Event) *bot.Incident {
-	if ev.Kind != bot.EventJoin && ev.Kind != bot.EventLeave {
-		if inc := found[ev.Platform+"\x00"+ev.Channel]; inc != nil {
-			return inc
+// memberEntry is how a join or a leave travels through the spool: a
+// KindMember entry whose Data says "joined" or "left" (replayOne applies
+// it rather than append it).
+func memberEntry(ev *bot.Event) bot.TimelineEntry {
+	action := "joined"
+	if ev.Kind == bot.EventLeave {
+		action = "left"
+	}
+	return bot.TimelineEntry{At: ev.At, Kind: bot.KindMember, Author: ev.User,
+		Data: map[string]string{"membership": action, "user_id": ev.User.ID}}
+}
+
+// isMembership reports whether a spooled entry is a join or a leave.
+func isMembership(e bot.TimelineEntry) bool {
+	return e.Kind == bot.KindMember && e.Data["membership"] != ""
+}
+
+// applyMember applies a join or a leave (memberEntry) to private incident
+// id; it changes nothing for a public one.
+func (s *Service) applyMember(ctx context.Context, id int64, e bot.TimelineEntry) error {
+	_, err := s.store.Update(ctx, id, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
+		changed := false
+		if e.Data["membership"] == "left" {
+			changed = inc.RemoveMember(e.Data["user_id"])
+		} else {
+			changed = inc.AddMembers(e.Data["user_id"])
 		}
-		return found[ev.Platform+"\x00"+ev.Thread]
-	}
-	if sp := s.opts.Spool; sp != nil && sp.Diverting(ev.Platform, ev.Channel) {
+		if !changed {
+			return nil, errUnchanged
+		}
+		return nil, nil
+	})
+	if errors.Is(err, errUnchanged) {
 		return nil
 	}
-	inc, err := s.recordedIn(ctx, found, ev)
-	if err != nil {
-		return nil
+	return err
+}
+
+// spoolMember spools a join or a leave, logging it at error level when
+// even the spool cannot take it.
+func (s *Service) spoolMember(rec store.SpoolRecord) {
+	if err := s.opts.Spool.Add(rec); err != nil {
+		s.log.Error("audience: membership change lost", zap.String("membership", rec.Entry.Data["membership"]),
+			zap.String("user_id", rec.Entry.Data["user_id"]), zap.String("channel_id", rec.Channel), zap.Error(err))
 	}
-	return inc
 }
 
 // errUnchanged ends an update that has nothing to change.

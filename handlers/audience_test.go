@@ -2,15 +2,21 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/bot/bottest"
+	"github.com/warroomhq/warroom/store"
 )
 
 // privateEnv is a world with one private incident (INC-1, alice leads,
@@ -186,11 +192,18 @@ func TestPrivateIncidentMembers(t *testing.T) {
 	_, err = e.reply(e.alice, "CGEN", "INC-1 summary")
 	require.NoError(t, err, "the commander stays in the audience through the role")
 
-	// Someone Warroom saw speak in the channel is a member (a missed join).
-	frank := bot.User{ID: "U6", Name: "frank"}
-	e.send(ch, bot.Event{Kind: bot.EventMessage, User: frank, Text: "I am on it", Ref: "m9"})
-	_, err = e.reply(frank, "CGEN", "INC-1 summary")
-	require.NoError(t, err)
+	// Speaking says nothing of who is in the channel now: a late delivery
+	// of eve's message, or a deletion of it by someone else, lets nobody
+	// back in after a leave.
+	e.send(ch, bot.Event{Kind: bot.EventMessage, User: eve, Text: "said before I left", Ref: "m8"})
+	e.send(ch, bot.Event{Kind: bot.EventMessageDelete, User: eve, Ref: "m8"})
+	e.send(ch, bot.Event{Kind: bot.EventMessageEdit, User: eve, Text: "edited", Ref: "m8"})
+	_, err = e.reply(eve, "CGEN", "INC-1 summary")
+	require.Equal(t, bot.CodeNotFound, bot.CodeOf(err), "eve stays out")
+	require.NotContains(t, e.get(e.priv.ID).Members, "U5")
+	e.send(ch, bot.Event{Kind: bot.EventJoin, User: eve})
+	_, err = e.reply(eve, "CGEN", "INC-1 summary")
+	require.NoError(t, err, "only a join lets her back in")
 
 	// Events in a public incident's channel keep no members.
 	e.send(e.pub.Channel.ID, bot.Event{Kind: bot.EventJoin, User: eve})
@@ -249,4 +262,115 @@ func TestAPIHidesPrivateIncidents(t *testing.T) {
 	require.Contains(t, body, `"declared":1`)
 	code, _ = get("/api/incidents/2/timeline")
 	require.Equal(t, http.StatusOK, code)
+}
+
+// A follow-up's owner is given work on the incident: in a private one they
+// become a member, invited, as with a role; once they leave, reminders
+// about it no longer reach them.
+func TestPrivateFollowUpOwner(t *testing.T) {
+	e := newPrivateEnv(t, Options{})
+	ch := e.priv.Channel.ID
+	e.must(e.alice, ch, "followup add rotate the leaked keys <@U3|carol> due 2026-11-26")
+	require.Contains(t, e.get(e.priv.ID).Members, "U3")
+	inv, ok := e.p.Last("Invite")
+	require.True(t, ok)
+	require.Equal(t, []string{"U3"}, inv.Users)
+
+	remind := func() []bottest.Call {
+		t.Helper()
+		e.p.Reset()
+		require.NoError(t, e.svc.remindFollowUps(context.Background(), e.now))
+		var out []bottest.Call
+		for _, c := range e.p.Calls("Reply", "Post") {
+			if strings.Contains(bottest.Text(c.Msg), "rotate the leaked keys") {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	e.now = e.now.Add(48 * time.Hour)
+	got := remind()
+	require.Len(t, got, 1, "carol, a member, is reminded")
+	require.Equal(t, "U3", got[0].User.ID)
+
+	e.send(ch, bot.Event{Kind: bot.EventLeave, User: e.carol})
+	e.now = e.now.Add(24 * time.Hour)
+	require.Empty(t, remind(), "carol left: the reminder does not follow her out")
+}
+
+// A message said in a private incident's channel cannot move into an
+// incident more people can see: declaring from it opens the form with
+// private ticked, and the incident is private even if it was unticked.
+func TestDeclareFromAPrivateIncidentsMessage(t *testing.T) {
+	e := newPrivateEnv(t, Options{Announce: map[string]string{"test": "CANN"}})
+	origin := bot.Origin{Channel: e.priv.Channel.ID, Ref: "m1", Author: e.bob, Text: "the password was hunter2zebra"}
+	require.NoError(t, e.fromMessage(origin))
+	call, ok := e.p.Last("OpenForm")
+	require.True(t, ok)
+	for _, in := range call.Form.Inputs {
+		if in.ID == "private" {
+			require.Equal(t, "true", in.Value, "private is ticked")
+		}
+	}
+	e.p.Reset()
+	sub := bot.Event{Kind: bot.EventForm, Platform: "test", User: e.bob, Channel: e.priv.Channel.ID, Form: &bot.FormSubmission{
+		ID: "declare", Values: map[string][]string{"title": {"Follow-on leak"}, "priority": {"P2"}}, Origin: call.Form.Origin}}
+	require.NoError(t, e.r.Serve(context.Background(), sub))
+	inc := e.get(3)
+	require.True(t, inc.Private, "unticked, still private")
+	for _, c := range e.p.Calls("Post") {
+		require.NotEqual(t, "CANN", c.Channel, "not announced")
+	}
+	got, _ := e.reply(e.carol, "CGEN", "search hunter2zebra")
+	require.NotContains(t, got, "INC-3")
+}
+
+// A leave that comes while Redis is down is spooled and applied when Redis
+// is back: the person who left does not keep seeing the incident.
+func TestPrivateLeaveDuringRedisOutage(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	e := newOutageEnv(t, rdb, filepath.Join(t.TempDir(), "spool.jsonl"), 64<<20)
+	ctx := context.Background()
+	alice, eve := bot.User{ID: "U1", Name: "alice"}, bot.User{ID: "U5", Name: "eve"}
+	require.NoError(t, e.r.Serve(ctx, bot.Event{Kind: bot.EventCommand, Platform: "test", User: alice, Channel: "CGEN", Text: "declare Payroll leak P1 private"}))
+	inc, err := e.st.Get(ctx, 1)
+	require.NoError(t, err)
+	ch := inc.Channel.ID
+	require.NoError(t, e.r.Serve(ctx, bot.Event{ID: "j1", Kind: bot.EventJoin, Platform: "test", User: eve, Channel: ch}))
+	inc, err = e.st.Get(ctx, 1)
+	require.NoError(t, err)
+	require.Contains(t, inc.Members, "U5")
+
+	mr.Close()
+	_ = e.r.Serve(ctx, bot.Event{ID: "l1", Kind: bot.EventLeave, Platform: "test", User: eve, Channel: ch})
+	require.Equal(t, 1, e.sp.Len(), "the leave waits in the spool")
+	require.NoError(t, mr.Restart())
+	require.Eventually(t, func() bool { return e.sp.Len() == 0 }, 10*time.Second, 20*time.Millisecond, "replayed")
+	inc, err = e.st.Get(ctx, 1)
+	require.NoError(t, err)
+	require.NotContains(t, inc.Members, "U5")
+	err = e.r.Serve(ctx, bot.Event{Kind: bot.EventCommand, Platform: "test", User: eve, Channel: "CGEN", Text: "INC-1 timeline"})
+	require.Equal(t, bot.CodeNotFound, bot.CodeOf(err))
+	tl, err := e.st.Timeline(ctx, 1, store.TimelineQuery{})
+	require.NoError(t, err)
+	for _, en := range tl {
+		require.NotEqual(t, bot.KindMember, en.Kind, "a join or a leave is applied, not written on the timeline")
+	}
+}
+
+// With private channels on, an alert's declaration that the reconciler
+// gives up is not announced: it names a private incident.
+func TestReconcilerNeverAnnouncesAPrivateIncident(t *testing.T) {
+	e := newEnv(t, Options{AlertPlatform: "test", PrivateChannels: true, Announce: map[string]string{"test": "CANN"}})
+	ctx := context.Background()
+	a := firing("g1", "a")
+	e.crashedAlert(a)
+	require.NoError(t, e.st.ReleaseAlert(ctx, a.Source, a.DedupKey))
+	e.p.Fail["CreateChannel"] = errors.New("restricted_action")
+	e.reconcile()
+	for _, c := range e.p.Calls("Post") {
+		require.NotEqual(t, "CANN", c.Channel, "posted in the announcements channel: %q", c.Msg.Text)
+	}
 }

@@ -96,7 +96,8 @@ func (s *Service) declareFrom(ctx context.Context, req *bot.Request, o *bot.Orig
 	origin := *o
 	origin.Text, origin.Link = cutRunes(text, maxOriginText), safeLink(o.Link)
 	title, _, _ := strings.Cut(text, "\n")
-	d := declaration{Title: cutRunes(strings.TrimSpace(title), maxTitle), Description: cutRunes(text, maxDescription)}
+	d := declaration{Title: cutRunes(strings.TrimSpace(title), maxTitle), Description: cutRunes(text, maxDescription),
+		Private: s.fromPrivate(ctx, req, o)}
 	form := s.declareFormSpec(req.Lang, d)
 	form.Origin = &origin
 	err := req.Platform.OpenForm(ctx, req.Event, form)
@@ -122,6 +123,21 @@ func safeLink(link string) string {
 		return ""
 	}
 	return u.String()
+}
+
+// fromPrivate reports whether o, the message a declaration starts from,
+// was said in a private incident's conversation: what was said there must
+// not move into an incident more people can see. When Redis cannot say,
+// it is taken as private.
+func (s *Service) fromPrivate(ctx context.Context, req *bot.Request, o *bot.Origin) bool {
+	if o == nil || o.Channel == "" {
+		return false
+	}
+	inc, err := s.store.ByChannel(ctx, req.Event.Platform, o.Channel)
+	if errors.Is(err, bot.ErrNotFound) {
+		return false
+	}
+	return err != nil || inc.Private
 }
 
 // originEntry is the timeline entry of the message an incident was
@@ -581,7 +597,7 @@ func (s *Service) declareFormSpec(lang bot.Lang, d declaration) bot.Form {
 		pr.Options = append(pr.Options, bot.Option{Label: s.priorityLabel(lang, p), Value: p.String(), Hint: s.criteria(lang, p)})
 	}
 	private := bot.Input{ID: "private", Label: t.T("form.private"), Kind: bot.InputCheckbox}
-	if s.opts.PrivateChannels {
+	if s.opts.PrivateChannels || d.Private {
 		private.Value = "true"
 	}
 	return bot.Form{
@@ -624,7 +640,8 @@ func (s *Service) declareForm(ctx context.Context, req *bot.Request) error {
 	}
 	d := declaration{Title: strings.TrimSpace(sub.Value("title")), Description: strings.TrimSpace(sub.Value("description")), Origin: sub.Origin}
 	d.Priority, _ = bot.ParsePriority(sub.Value("priority"))
-	d.Private = sub.Value("private") == "true"
+	// A message said in a private incident keeps to a private one.
+	d.Private = sub.Value("private") == "true" || s.fromPrivate(ctx, req, sub.Origin)
 	if c := sub.Value("commander"); c != "" {
 		d.Commander = userFromInput(c)
 	}

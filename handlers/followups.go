@@ -142,6 +142,7 @@ func (s *Service) addFollowUp(ctx context.Context, req *bot.Request, line string
 	if err != nil {
 		return err
 	}
+	s.bringIn(ctx, req, owner)
 	text := req.T("followup.added", "user", req.Event.User.Display(), "n", strconv.Itoa(f.N), "id", inc.Key(),
 		"text", f.Text, "owner", f.Owner.Display(), "due", s.dueText(req.Lang, f))
 	if f.Overdue(s.opts.Now(), s.opts.Location) {
@@ -425,6 +426,9 @@ func (s *Service) remindFollowUp(ctx context.Context, inc *bot.Incident, f *bot.
 	if !ok {
 		return
 	}
+	if !s.mayBeTold(ctx, p, inc, f.Owner) {
+		return
+	}
 	key := "remind:followup:" + strconv.FormatInt(f.Incident, 10) + ":" + strconv.Itoa(f.N) + ":" + day
 	if first, err := s.store.MarkSeen(ctx, key, 25*time.Hour); err != nil || !first {
 		return
@@ -504,6 +508,9 @@ func (s *Service) askVerify(ctx context.Context, inc *bot.Incident, f *bot.Follo
 		if c, ok := inc.Holder(bot.RoleCommander); ok && c.ID != f.DoneBy.ID {
 			who = c
 		}
+	}
+	if !s.mayBeTold(ctx, p, inc, who) {
+		return
 	}
 	lang := s.lang()
 	if p, ok, err := s.store.CachedUser(ctx, inc.Platform, who.ID); err == nil && ok {

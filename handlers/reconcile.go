@@ -236,6 +236,9 @@ func (s *Service) noChannel(ctx context.Context, req *bot.Request, p store.Pendi
 		}
 		return
 	}
+	if d.Private {
+		return // never announced; the error above is for the operators
+	}
 	channel := d.Announce
 	if channel == "" {
 		channel = s.opts.Announce[p.Platform]
@@ -368,7 +371,7 @@ func (s *Service) failDeclaration(ctx context.Context, req *bot.Request, p store
 		if channel == "" {
 			channel = s.opts.Announce[p.Platform]
 		}
-		if channel != "" {
+		if channel != "" && !d.Private { // a private one is never announced
 			s.postQuiet(ctx, req.Platform, channel, bot.Message{Text: text})
 		}
 		if p.Channel.ID != "" {

@@ -355,6 +355,17 @@ func (s *Service) replayOne(ctx context.Context, rec store.SpoolRecord, doubt bo
 		}
 		id = inc.ID
 	}
+	if isMembership(rec.Entry) {
+		// A join or a leave: applied, not appended (audience.go).
+		inc, err := s.store.Get(ctx, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			return false, nil
+		}
+		if err != nil || !inc.Private {
+			return false, err
+		}
+		return false, s.applyMember(ctx, id, rec.Entry)
+	}
 	if doubt {
 		found, err := s.onTimeline(ctx, id, rec)
 		if errors.Is(err, bot.ErrNotFound) {

@@ -66,6 +66,7 @@ type Adapter struct {
 	names     map[string]string   // user ID → display name, from activities
 	aad       map[string]string   // user ID → AAD object ID, from activities (roster.go)
 	rosters   map[string]roster   // channel ID → its members, read from Graph (roster.go)
+	rosterMu  sync.Mutex          // one Graph read of a roster at a time
 	forms     map[string]bot.Form // form card activity ID → form, to show errors on it
 	captures  sync.Map            // card activity ID → *capture, during a click
 	team      string              // the team's Bot Framework id, channelData.team.id

@@ -15,14 +15,23 @@ import (
 
 // rosterTTL is how long a channel's member list read from Graph is
 // trusted: someone removed from the restricted channel may still see its
-// incidents for this long.
-const rosterTTL = time.Minute
+// incidents for this long. rosterRetry is how long a failed read is
+// remembered: meanwhile the roster is refused at once (nobody but role
+// holders and people in the thread sees a private incident), so that an
+// outsider's list of many private incidents costs one failing read, not
+// one each.
+const (
+	rosterTTL   = time.Minute
+	rosterRetry = 10 * time.Second
+)
 
 var _ bot.Roster = (*Adapter)(nil)
 
-// roster is a channel's members (AAD object IDs) as Graph listed them.
+// roster is a channel's members (AAD object IDs) as Graph listed them, or
+// the error reading them gave.
 type roster struct {
 	aad  []string
+	err  error
 	read time.Time
 }
 
@@ -56,12 +65,31 @@ func (a *Adapter) InConversation(ctx context.Context, channelID, userID string) 
 // channelMembers lists the AAD object IDs of a channel's members, every
 // page of them, from the cache while it is fresh.
 func (a *Adapter) channelMembers(ctx context.Context, channelID string) ([]string, error) {
-	a.mu.RLock()
-	r, ok := a.rosters[channelID]
-	a.mu.RUnlock()
-	if ok && a.opts.Now().Sub(r.read) < rosterTTL {
-		return r.aad, nil
+	fresh := func() (roster, bool) {
+		a.mu.RLock()
+		defer a.mu.RUnlock()
+		r, ok := a.rosters[channelID]
+		age := a.opts.Now().Sub(r.read)
+		return r, ok && ((r.err == nil && age < rosterTTL) || (r.err != nil && age < rosterRetry))
 	}
+	if r, ok := fresh(); ok {
+		return r.aad, r.err
+	}
+	// One read at a time: the others wait for it and take its answer.
+	a.rosterMu.Lock()
+	defer a.rosterMu.Unlock()
+	if r, ok := fresh(); ok {
+		return r.aad, r.err
+	}
+	aad, err := a.readMembers(ctx, channelID)
+	a.mu.Lock()
+	a.rosters[channelID] = roster{aad: aad, err: err, read: a.opts.Now()}
+	a.mu.Unlock()
+	return aad, err
+}
+
+// readMembers reads every page of a channel's members from Graph.
+func (a *Adapter) readMembers(ctx context.Context, channelID string) ([]string, error) {
 	next := strings.TrimSuffix(a.opts.GraphURL, "/") + "/v1.0/teams/" + url.PathEscape(a.opts.TeamID) +
 		"/channels/" + url.PathEscape(channelID) + "/members"
 	var aad []string
@@ -86,9 +114,6 @@ func (a *Adapter) channelMembers(ctx context.Context, channelID string) ([]strin
 			return nil, errors.New("read channel members: next page is not on Graph")
 		}
 	}
-	a.mu.Lock()
-	a.rosters[channelID] = roster{aad: aad, read: a.opts.Now()}
-	a.mu.Unlock()
 	return aad, nil
 }
 

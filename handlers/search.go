@@ -50,7 +50,9 @@ func (s *Service) search(ctx context.Context, req *bot.Request) error {
 		incs, err = s.searchDrills(ctx, req, q, searchResults)
 	} else {
 		var hits []store.SearchHit
-		if hits, err = s.store.Search(ctx, q, 2*searchResults); err == nil {
+		// Read well past the results shown: drills and the private
+		// incidents the person may not see are dropped after the search.
+		if hits, err = s.store.Search(ctx, q, 20*searchResults); err == nil {
 			sees := s.seesFunc(ctx, req)
 			incs, err = s.incidents(ctx, hits, searchResults, func(inc *bot.Incident) bool { return !inc.Drill && sees(inc) })
 		}

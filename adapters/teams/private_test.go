@@ -84,12 +84,18 @@ func (w *world) ask(who, name, text string) string {
 	w.t.Helper()
 	before := len(w.fake.Calls("connector."))
 	msg := w.fake.MessageActivity(w.general, who, name, faketeams.BotMention().Markup()+" "+text, faketeams.BotMention())
+	var sent struct {
+		ID string `json:"id"`
+	}
+	require.NoError(w.t, json.Unmarshal(msg, &sent))
 	require.Equal(w.t, http.StatusOK, w.deliver(msg).Status)
 	var out []string
 	require.Eventually(w.t, func() bool {
 		out = out[:0]
 		for _, c := range w.fake.Calls("connector.")[before:] {
-			if c.Route == "connector.send" || c.Route == "connector.reply" || c.Route == "connector.createConversation" {
+			// Only the answers to this message: others may still be
+			// answering an earlier one.
+			if (c.Route == "connector.send" || c.Route == "connector.reply") && c.Body["replyToId"] == sent.ID {
 				b, _ := json.Marshal(c.Body)
 				out = append(out, string(b))
 			}

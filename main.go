@@ -45,9 +45,11 @@ import (
 	slackadapter "github.com/warroomhq/warroom/adapters/slack"
 	"github.com/warroomhq/warroom/adapters/teams"
 	"github.com/warroomhq/warroom/adapters/webhook"
+	"github.com/warroomhq/warroom/api"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/internal/httpx"
 	"github.com/warroomhq/warroom/store"
 )
 
@@ -690,10 +692,10 @@ func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handl
 			ErrorCode() string
 		}
 		if errors.As(err, &he) {
-			handlers.WriteError(w, he.HTTPStatus(), he.ErrorCode(), err.Error())
+			httpx.WriteError(w, he.HTTPStatus(), he.ErrorCode(), err.Error())
 			return
 		}
-		handlers.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
+		httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
 	})
 }
 
@@ -701,19 +703,19 @@ func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handl
 func routes(c *core, cfg *config.Config, p platforms, alerts map[string]func(http.ResponseWriter, *http.Request) error, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := c.store.Ping(ctx); err != nil {
-			handlers.WriteError(w, http.StatusServiceUnavailable, "unavailable", "redis is not reachable")
+			httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "redis is not reachable")
 			return
 		}
-		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{}))
-	mux.Handle("/api/", c.svc.API(cfg.API.Token.Reveal()))
+	mux.Handle("/api/", api.New(c.svc, cfg.API.Token.Reveal(), log))
 	for _, source := range []string{alertmanager.Name, cloudwatch.Name, grafana.Name, webhook.Name} {
 		h, ok := alerts[source]
 		if !ok {
@@ -741,7 +743,7 @@ func routes(c *core, cfg *config.Config, p platforms, alerts map[string]func(htt
 func limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		tooLarge := func() {
-			handlers.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than 1 MiB")
+			httpx.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than 1 MiB")
 		}
 		if r.ContentLength > maxBody {
 			tooLarge()
@@ -770,7 +772,7 @@ func recoverer(next http.Handler, log *zap.Logger) http.Handler {
 					panic(p)
 				}
 				log.Error("http handler panicked", zap.Any("panic", p), zap.String("path", r.URL.Path))
-				handlers.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
+				httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -14,6 +14,7 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/teams"
 	"github.com/warroomhq/warroom/adapters/teams/faketeams"
+	"github.com/warroomhq/warroom/api"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/handlers"
 	"github.com/warroomhq/warroom/store"
@@ -173,7 +174,7 @@ func TestDeclareClickAndTimeline(t *testing.T) {
 
 	// The API shows them in the same order.
 	rec := httptest.NewRecorder()
-	w.svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
+	api.New(w.svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Contains(t, rec.Body.String(), "DB failover done")
 }

@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -683,19 +682,9 @@ type platforms struct {
 // adapterHandler serves an adapter's endpoint, writing its errors as JSON.
 func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := f(w, r)
-		if err == nil {
-			return
+		if err := f(w, r); err != nil {
+			httpx.WriteErr(w, err)
 		}
-		var he interface {
-			HTTPStatus() int
-			ErrorCode() string
-		}
-		if errors.As(err, &he) {
-			httpx.WriteError(w, he.HTTPStatus(), he.ErrorCode(), err.Error())
-			return
-		}
-		httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
 	})
 }
 
@@ -721,7 +710,7 @@ func routes(c *core, cfg *config.Config, p platforms, alerts map[string]func(htt
 		if !ok {
 			msg := source + " alerts are not configured"
 			h = func(w http.ResponseWriter, _ *http.Request) error {
-				return &bot.RequestError{Status: http.StatusNotFound, Code: "not_found", Msg: msg}
+				return &httpx.Error{Status: http.StatusNotFound, Code: "not_found", Msg: msg}
 			}
 		}
 		mux.Handle("POST /alerts/"+source, adapterHandler(h))
@@ -734,49 +723,7 @@ func routes(c *core, cfg *config.Config, p platforms, alerts map[string]func(htt
 	if p.teams != nil {
 		mux.Handle("POST /teams/messages", adapterHandler(p.teams.Messages))
 	}
-	return recoverer(limitBody(mux), log)
-}
-
-// limitBody refuses bodies over maxBody with 413 before any handler runs:
-// at once when Content-Length says so, else (chunked) by reading at most
-// maxBody bytes first.
-func limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tooLarge := func() {
-			httpx.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than 1 MiB")
-		}
-		if r.ContentLength > maxBody {
-			tooLarge()
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		if r.ContentLength < 0 {
-			b, err := io.ReadAll(r.Body)
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				tooLarge()
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(b))
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// recoverer turns a panic in any handler into a 500 with a JSON body.
-func recoverer(next http.Handler, log *zap.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				log.Error("http handler panicked", zap.Any("panic", p), zap.String("path", r.URL.Path))
-				httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+	return httpx.Recover(httpx.LimitBody(mux, maxBody), log)
 }
 
 // healthcheck probes the local server's /healthz, for container health

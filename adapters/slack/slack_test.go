@@ -21,6 +21,7 @@ import (
 	"github.com/warroomhq/warroom/api"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/internal/httpx"
 	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
@@ -87,7 +88,7 @@ func newWorld(t *testing.T, socket bool) *world {
 	} {
 		mux.HandleFunc(path, func(rw http.ResponseWriter, r *http.Request) {
 			if err := h(rw, r); err != nil {
-				var he *bot.RequestError
+				var he *httpx.Error
 				require.ErrorAs(t, err, &he)
 				http.Error(rw, he.Code, he.Status)
 			}

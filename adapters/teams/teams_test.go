@@ -17,6 +17,7 @@ import (
 	"github.com/warroomhq/warroom/api"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/internal/httpx"
 	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
@@ -69,7 +70,7 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 	svc.Register(r)
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		if err := a.Messages(rw, req); err != nil {
-			var re *bot.RequestError
+			var re *httpx.Error
 			require.ErrorAs(t, err, &re)
 			http.Error(rw, re.Code, re.Status)
 		}

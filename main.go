@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -45,9 +44,11 @@ import (
 	slackadapter "github.com/warroomhq/warroom/adapters/slack"
 	"github.com/warroomhq/warroom/adapters/teams"
 	"github.com/warroomhq/warroom/adapters/webhook"
+	"github.com/warroomhq/warroom/api"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/internal/httpx"
 	"github.com/warroomhq/warroom/store"
 )
 
@@ -681,19 +682,9 @@ type platforms struct {
 // adapterHandler serves an adapter's endpoint, writing its errors as JSON.
 func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		err := f(w, r)
-		if err == nil {
-			return
+		if err := f(w, r); err != nil {
+			httpx.WriteErr(w, err)
 		}
-		var he interface {
-			HTTPStatus() int
-			ErrorCode() string
-		}
-		if errors.As(err, &he) {
-			handlers.WriteError(w, he.HTTPStatus(), he.ErrorCode(), err.Error())
-			return
-		}
-		handlers.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
 	})
 }
 
@@ -701,25 +692,25 @@ func adapterHandler(f func(http.ResponseWriter, *http.Request) error) http.Handl
 func routes(c *core, cfg *config.Config, p platforms, alerts map[string]func(http.ResponseWriter, *http.Request) error, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if err := c.store.Ping(ctx); err != nil {
-			handlers.WriteError(w, http.StatusServiceUnavailable, "unavailable", "redis is not reachable")
+			httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "redis is not reachable")
 			return
 		}
-		handlers.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.reg, promhttp.HandlerOpts{}))
-	mux.Handle("/api/", c.svc.API(cfg.API.Token.Reveal()))
+	mux.Handle("/api/", api.New(c.svc, cfg.API.Token.Reveal(), log))
 	for _, source := range []string{alertmanager.Name, cloudwatch.Name, grafana.Name, webhook.Name} {
 		h, ok := alerts[source]
 		if !ok {
 			msg := source + " alerts are not configured"
 			h = func(w http.ResponseWriter, _ *http.Request) error {
-				return &bot.RequestError{Status: http.StatusNotFound, Code: "not_found", Msg: msg}
+				return &httpx.Error{Status: http.StatusNotFound, Code: "not_found", Msg: msg}
 			}
 		}
 		mux.Handle("POST /alerts/"+source, adapterHandler(h))
@@ -732,49 +723,7 @@ func routes(c *core, cfg *config.Config, p platforms, alerts map[string]func(htt
 	if p.teams != nil {
 		mux.Handle("POST /teams/messages", adapterHandler(p.teams.Messages))
 	}
-	return recoverer(limitBody(mux), log)
-}
-
-// limitBody refuses bodies over maxBody with 413 before any handler runs:
-// at once when Content-Length says so, else (chunked) by reading at most
-// maxBody bytes first.
-func limitBody(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tooLarge := func() {
-			handlers.WriteError(w, http.StatusRequestEntityTooLarge, "too_large", "request body is larger than 1 MiB")
-		}
-		if r.ContentLength > maxBody {
-			tooLarge()
-			return
-		}
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		if r.ContentLength < 0 {
-			b, err := io.ReadAll(r.Body)
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				tooLarge()
-				return
-			}
-			r.Body = io.NopCloser(bytes.NewReader(b))
-		}
-		next.ServeHTTP(w, r)
-	})
-}
-
-// recoverer turns a panic in any handler into a 500 with a JSON body.
-func recoverer(next http.Handler, log *zap.Logger) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() {
-			if p := recover(); p != nil {
-				if p == http.ErrAbortHandler {
-					panic(p)
-				}
-				log.Error("http handler panicked", zap.Any("panic", p), zap.String("path", r.URL.Path))
-				handlers.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
-			}
-		}()
-		next.ServeHTTP(w, r)
-	})
+	return httpx.Recover(httpx.LimitBody(mux, maxBody), log)
 }
 
 // healthcheck probes the local server's /healthz, for container health

@@ -158,20 +158,3 @@ var ErrNotFound = errors.New("not found")
 
 // ErrUnavailable wraps failures of the backing store that may pass.
 var ErrUnavailable = errors.New("storage unavailable")
-
-// RequestError refuses an inbound HTTP request (from a chat platform or an
-// alert source) with a status and a machine-readable code. Its message is
-// shown to the caller: it holds no secret and no request content.
-type RequestError struct {
-	Status int
-	Code   string
-	Msg    string
-}
-
-func (e *RequestError) Error() string { return e.Msg }
-
-// HTTPStatus is the status to answer with.
-func (e *RequestError) HTTPStatus() int { return e.Status }
-
-// ErrorCode is the code of the JSON error body.
-func (e *RequestError) ErrorCode() string { return e.Code }

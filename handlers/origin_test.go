@@ -2,8 +2,6 @@ package handlers
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -69,11 +67,12 @@ func TestDeclareFromMessage(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, md, "alice さんのメッセージから (https://example.slack.com/archives/CGEN/p1732500000000100): Checkout returns 502 for everyone started 10:02")
 
-	// And the API serves the entry with its author and link.
-	rec := httptest.NewRecorder()
-	e.svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
-	require.Equal(t, http.StatusOK, rec.Code)
-	require.Contains(t, rec.Body.String(), `"origin_link":"https://example.slack.com/archives/CGEN/p1732500000000100"`)
+	// And the API's query serves the entry with its author and link.
+	api, err := e.svc.PublicTimeline(context.Background(), 1, TimelinePage{})
+	require.NoError(t, err)
+	require.Greater(t, len(api), 1)
+	require.Equal(t, "https://example.slack.com/archives/CGEN/p1732500000000100", api[1].Data["origin_link"])
+	require.Equal(t, "alice", api[1].Data["origin_author"])
 }
 
 func TestDeclareFromMessageBadInput(t *testing.T) {

@@ -753,14 +753,14 @@ func (s *Service) postmortemData(inc *bot.Incident, entries []bot.TimelineEntry,
 		Channel: inc.Channel.Name, ChannelURL: inc.Channel.URL, DeclaredBy: pmUser(inc.DeclaredBy),
 		CreatedAt: utc(inc.CreatedAt), AckedAt: utc(inc.AckedAt), ResolvedAt: utc(inc.ResolvedAt),
 		ClosedAt: utc(inc.ClosedAt), GeneratedAt: utc(now), Summary: inc.Summary,
-		TimeToAcknowledgeSeconds: apiSeconds(inc.CreatedAt, inc.AckedAt),
-		TimeToResolveSeconds:     apiSeconds(inc.CreatedAt, inc.ResolvedAt),
+		TimeToAcknowledgeSeconds: ElapsedSeconds(inc.CreatedAt, inc.AckedAt),
+		TimeToResolveSeconds:     ElapsedSeconds(inc.CreatedAt, inc.ResolvedAt),
 	}
 	end := inc.ResolvedAt
 	if end.IsZero() {
 		end, d.Ongoing = now, true
 	}
-	if v := apiSeconds(inc.CreatedAt, end); v != nil {
+	if v := ElapsedSeconds(inc.CreatedAt, end); v != nil {
 		d.DurationSeconds = *v
 	}
 	x := newPMIndex(entries)
@@ -961,4 +961,14 @@ func samplePostmortem() *PostmortemData {
 		FollowUps: []PostmortemFollowUp{{N: 1, Text: "text", Owner: u, Due: "2026-01-09", Overdue: true,
 			State: bot.FollowUpOpen, CreatedBy: u, CreatedAt: t}},
 	}
+}
+
+// ElapsedSeconds is whole seconds from start to end, nil when either is
+// unset; never negative, though replicas' clocks may disagree.
+func ElapsedSeconds(start, end time.Time) *int64 {
+	if start.IsZero() || end.IsZero() {
+		return nil
+	}
+	v := int64(max(end.Sub(start), 0).Round(time.Second) / time.Second)
+	return &v
 }

@@ -6,8 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -357,47 +355,23 @@ func TestCloseNeedsPostmortem(t *testing.T) {
 	})
 }
 
-func TestPostmortemAPI(t *testing.T) {
+// PublicPostmortem is the postmortem command's draft, in the service's
+// language unless asked for another.
+func TestPublicPostmortem(t *testing.T) {
 	e := newEnv(t, Options{Location: tokyo(t), Lang: bot.Japanese})
 	inc := pmStory(t, e)
-	h := e.svc.API("s3cret")
 	ctx := context.Background()
-	auth := []string{"Authorization", "Bearer s3cret"}
-
 	for _, tc := range []struct {
-		query string
-		lang  bot.Lang
-	}{{"", bot.Japanese}, {"?lang=en", bot.English}, {"?lang=ja", bot.Japanese}} {
-		t.Run("lang"+tc.query, func(t *testing.T) {
-			req := httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/postmortem.md"+tc.query, nil)
-			req.Header.Set(auth[0], auth[1])
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
-			require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
-			require.Equal(t, "text/markdown; charset=utf-8", rec.Header().Get("Content-Type"))
-			require.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
-			want, err := e.svc.Postmortem(ctx, inc.ID, tc.lang)
-			require.NoError(t, err)
-			require.Equal(t, want, rec.Body.String())
-		})
+		ask, want bot.Lang
+	}{{"", bot.Japanese}, {bot.English, bot.English}, {bot.Japanese, bot.Japanese}} {
+		got, err := e.svc.PublicPostmortem(ctx, inc.ID, tc.ask)
+		require.NoError(t, err)
+		want, err := e.svc.Postmortem(ctx, inc.ID, tc.want)
+		require.NoError(t, err)
+		require.Equal(t, want, got, tc.ask)
 	}
-
-	res := apiDo(t, h, http.MethodGet, "/api/incidents/INC-999/postmortem.md", auth...)
-	require.Equal(t, http.StatusNotFound, res.Status)
-	code, msg := apiErr(t, res)
-	require.Equal(t, "not_found", code)
-	require.Equal(t, "incident INC-999 not found", msg)
-
-	res = apiDo(t, h, http.MethodGet, "/api/incidents/INC-1/postmortem.md?lang=fr", auth...)
-	require.Equal(t, http.StatusBadRequest, res.Status)
-	code, _ = apiErr(t, res)
-	require.Equal(t, "bad_request", code)
-
-	res = apiDo(t, h, http.MethodGet, "/api/incidents/INC-1/postmortem.md")
-	require.Equal(t, http.StatusUnauthorized, res.Status)
-
-	res = apiDo(t, h, http.MethodPost, "/api/incidents/INC-1/postmortem.md", auth...)
-	require.Equal(t, http.StatusMethodNotAllowed, res.Status)
+	_, err := e.svc.PublicPostmortem(ctx, 999, "")
+	require.ErrorIs(t, err, bot.ErrNotFound)
 }
 
 func TestPostmortemCustomTemplate(t *testing.T) {

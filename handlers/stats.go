@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,8 +15,8 @@ import (
 
 // Response metrics: "stats [7|30|90]" in chat and GET /api/stats.
 const (
-	// statsDefaultDays is the window when none is asked for.
-	statsDefaultDays = 30
+	// StatsDefaultDays is the window when none is asked for.
+	StatsDefaultDays = 30
 	// statsMaxDays bounds the window Stats accepts.
 	statsMaxDays = 366
 	// statsMaxIncidents caps how many incidents one computation reads.
@@ -26,6 +25,10 @@ const (
 
 // statsWindows are the windows, in days, people may ask for.
 var statsWindows = []int{7, 30, 90}
+
+// StatsWindow reports whether days is a window people may ask for: 7, 30
+// or 90.
+func StatsWindow(days int) bool { return slices.Contains(statsWindows, days) }
 
 // Stats are response metrics over the incidents declared in a window,
 // drills left out.
@@ -158,7 +161,7 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 
 // statsCommand handles "stats [7|30|90]": response metrics by priority.
 func (s *Service) statsCommand(ctx context.Context, req *bot.Request) error {
-	days := statsDefaultDays
+	days := StatsDefaultDays
 	if a := req.Command.Arg(0); a != "" {
 		d, ok := parseStatsDays(a)
 		if !ok || len(req.Command.Args) > 1 {
@@ -183,7 +186,7 @@ func parseStatsDays(v string) (int, bool) {
 		}
 	}
 	d, err := strconv.Atoi(v)
-	if err != nil || !slices.Contains(statsWindows, d) {
+	if err != nil || !StatsWindow(d) {
 		return 0, false
 	}
 	return d, true
@@ -234,86 +237,4 @@ func statsRow(lang bot.Lang, g *ResponseStats) string {
 			"p90", bot.Duration(lang, m.p.P90), "n", strconv.Itoa(m.p.N)))
 	}
 	return strings.Join(lines, "\n")
-}
-
-// getStats serves GET /api/stats?days=7|30|90 (default 30):
-//
-//	{"days": 30, "from": "...", "to": "...",
-//	 "overall": {...}, "by_priority": {"P1": {...}, ..., "P4": {...}}}
-//
-// each group being {"declared", "resolved", "open", "tta_count",
-// "tta_median_seconds", "tta_p90_seconds", "ttr_count",
-// "ttr_median_seconds", "ttr_p90_seconds"}, the seconds null when there is
-// no sample; by_priority has "none" as well when some incident has no
-// priority. See Stats for what is measured.
-func (a *apiHandler) getStats(s *Service) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		days := statsDefaultDays
-		if q := r.URL.Query(); q.Has("days") {
-			d, err := strconv.Atoi(q.Get("days"))
-			if err != nil || !slices.Contains(statsWindows, d) {
-				a.writeError(w, r, badRequest("days must be 7, 30 or 90, not %q", clipParam(q.Get("days"))))
-				return
-			}
-			days = d
-		}
-		st, err := s.Stats(r.Context(), days)
-		if err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		out := apiStats{
-			Days:       st.Days,
-			From:       st.From.UTC().Format(apiTimeFormat),
-			To:         st.To.UTC().Format(apiTimeFormat),
-			Overall:    newAPIResponseStats(&st.Overall),
-			ByPriority: make(map[string]apiResponseStats, len(st.ByPriority)),
-		}
-		for p, g := range st.ByPriority {
-			label := p.String()
-			if label == "" {
-				label = "none"
-			}
-			out.ByPriority[label] = newAPIResponseStats(g)
-		}
-		WriteJSON(w, http.StatusOK, out)
-	}
-}
-
-type apiStats struct {
-	Days       int                         `json:"days"`
-	From       string                      `json:"from"`
-	To         string                      `json:"to"`
-	Overall    apiResponseStats            `json:"overall"`
-	ByPriority map[string]apiResponseStats `json:"by_priority"`
-}
-
-type apiResponseStats struct {
-	Declared         int    `json:"declared"`
-	Resolved         int    `json:"resolved"`
-	Open             int    `json:"open"`
-	TTACount         int    `json:"tta_count"`
-	TTAMedianSeconds *int64 `json:"tta_median_seconds"`
-	TTAP90Seconds    *int64 `json:"tta_p90_seconds"`
-	TTRCount         int    `json:"ttr_count"`
-	TTRMedianSeconds *int64 `json:"ttr_median_seconds"`
-	TTRP90Seconds    *int64 `json:"ttr_p90_seconds"`
-}
-
-func newAPIResponseStats(g *ResponseStats) apiResponseStats {
-	out := apiResponseStats{Declared: g.Declared, Resolved: g.Resolved, Open: g.Open,
-		TTACount: g.TTA.N, TTRCount: g.TTR.N}
-	if g.TTA.N > 0 {
-		out.TTAMedianSeconds, out.TTAP90Seconds = apiDuration(g.TTA.Median), apiDuration(g.TTA.P90)
-	}
-	if g.TTR.N > 0 {
-		out.TTRMedianSeconds, out.TTRP90Seconds = apiDuration(g.TTR.Median), apiDuration(g.TTR.P90)
-	}
-	return out
-}
-
-// apiDuration is d in whole seconds.
-func apiDuration(d time.Duration) *int64 {
-	v := int64(d.Round(time.Second) / time.Second)
-	return &v
 }

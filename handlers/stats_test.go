@@ -2,18 +2,15 @@ package handlers
 
 import (
 	"context"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/bot/bottest"
-	"github.com/warroomhq/warroom/store"
 )
 
 // statsInc describes one incident of the stats fixture, its times as
@@ -212,74 +209,6 @@ func TestStatsCommandEmpty(t *testing.T) {
 	require.Empty(t, c.Msg.Fields)
 	require.Equal(t, "Response metrics, last 7 days", c.Msg.Title)
 	require.Contains(t, bottest.Text(c.Msg), "2026-11-18 10:00 UTC – 2026-11-25 10:00 UTC")
-}
-
-func TestAPIStats(t *testing.T) {
-	e := newEnv(t, Options{})
-	statsFixture(t, e)
-	h := e.svc.API("secret")
-	auth := []string{"Authorization", "Bearer secret"}
-
-	res := apiDo(t, h, http.MethodGet, "/api/stats", auth...)
-	require.Equal(t, http.StatusOK, res.Status, res.Body)
-	require.JSONEq(t, `{
-		"days": 30, "from": "2026-10-26T10:00:00.000Z", "to": "2026-11-25T10:00:00.000Z",
-		"overall": {"declared": 9, "resolved": 6, "open": 2,
-			"tta_count": 4, "tta_median_seconds": 300, "tta_p90_seconds": 528,
-			"ttr_count": 6, "ttr_median_seconds": 4500, "ttr_p90_seconds": 9000},
-		"by_priority": {
-			"P1": {"declared": 4, "resolved": 3, "open": 1,
-				"tta_count": 3, "tta_median_seconds": 360, "tta_p90_seconds": 552,
-				"ttr_count": 3, "ttr_median_seconds": 7200, "ttr_p90_seconds": 10080},
-			"P2": {"declared": 4, "resolved": 2, "open": 1,
-				"tta_count": 0, "tta_median_seconds": null, "tta_p90_seconds": null,
-				"ttr_count": 2, "ttr_median_seconds": 3600, "ttr_p90_seconds": 5040},
-			"P3": {"declared": 0, "resolved": 0, "open": 0,
-				"tta_count": 0, "tta_median_seconds": null, "tta_p90_seconds": null,
-				"ttr_count": 0, "ttr_median_seconds": null, "ttr_p90_seconds": null},
-			"P4": {"declared": 0, "resolved": 0, "open": 0,
-				"tta_count": 0, "tta_median_seconds": null, "tta_p90_seconds": null,
-				"ttr_count": 0, "ttr_median_seconds": null, "ttr_p90_seconds": null},
-			"none": {"declared": 1, "resolved": 1, "open": 0,
-				"tta_count": 1, "tta_median_seconds": 240, "tta_p90_seconds": 240,
-				"ttr_count": 1, "ttr_median_seconds": 2400, "ttr_p90_seconds": 2400}
-		}
-	}`, res.Body)
-
-	res = apiDo(t, h, http.MethodGet, "/api/stats?days=7", auth...)
-	require.Equal(t, http.StatusOK, res.Status, res.Body)
-	require.Contains(t, res.Body, `"days":7,"from":"2026-11-18T10:00:00.000Z"`)
-	require.Contains(t, res.Body, `"overall":{"declared":7,"resolved":4,"open":2,"tta_count":3,"tta_median_seconds":360,"tta_p90_seconds":552,"ttr_count":4,"ttr_median_seconds":5400,"ttr_p90_seconds":9720}`)
-	require.NotContains(t, res.Body, `"none"`)
-
-	res = apiDo(t, h, http.MethodGet, "/api/stats?days=90", auth...)
-	require.Equal(t, http.StatusOK, res.Status, res.Body)
-	require.Contains(t, res.Body, `"P3":{"declared":1,"resolved":1,"open":0,"tta_count":1,"tta_median_seconds":60,"tta_p90_seconds":60,"ttr_count":1,"ttr_median_seconds":1200,"ttr_p90_seconds":1200}`)
-
-	for _, bad := range []string{"14", "", "thirty", "-30", "30.0"} {
-		res := apiDo(t, h, http.MethodGet, "/api/stats?days="+bad, auth...)
-		require.Equal(t, http.StatusBadRequest, res.Status, bad)
-		code, msg := apiErr(t, res)
-		require.Equal(t, "bad_request", code)
-		require.Equal(t, `days must be 7, 30 or 90, not "`+bad+`"`, msg)
-	}
-
-	res = apiDo(t, h, http.MethodGet, "/api/stats")
-	require.Equal(t, http.StatusUnauthorized, res.Status)
-	res = apiDo(t, h, http.MethodPost, "/api/stats", auth...)
-	require.Equal(t, http.StatusMethodNotAllowed, res.Status)
-}
-
-func TestAPIStatsUnavailable(t *testing.T) {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond, MaxRetries: -1,
-		DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
-	t.Cleanup(func() { _ = rdb.Close() })
-	st, err := store.New(rdb, store.Options{})
-	require.NoError(t, err)
-	res := apiDo(t, newAPIService(t, st, Options{}).API(""), http.MethodGet, "/api/stats?days=7")
-	require.Equal(t, http.StatusServiceUnavailable, res.Status, res.Body)
-	code, _ := apiErr(t, res)
-	require.Equal(t, "unavailable", code)
 }
 
 // TestResponseHistograms: the store observes time to acknowledge when an

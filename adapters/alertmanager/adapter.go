@@ -59,7 +59,7 @@ func New(opts Options) (*Adapter, error) {
 }
 
 // Handle serves POST /alerts/alertmanager: it checks the bearer token (401
-// inbound.ErrUnauthorized), parses the body (400 with a *bot.RequestError
+// inbound.ErrUnauthorized), parses the body (400 with a *httpx.Error
 // naming the problem), queues one bot.Event per alert group, or per alert
 // with PerAlert (503 inbound.ErrBusy when the router is full, so
 // Alertmanager retries), and answers 200 {"status":"accepted","alerts":n}.

@@ -15,6 +15,7 @@ import (
 	"github.com/warroomhq/warroom/adapters/internal/inbound"
 	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // recorder keeps what is dispatched (inboundtest.Recorder).
@@ -57,7 +58,7 @@ func TestHandle(t *testing.T) {
 		header   []string
 		perAlert bool
 		busy     bool
-		status   int // of the returned *bot.RequestError, or 200
+		status   int // of the returned *httpx.Error, or 200
 		code     string
 		want     []bot.Alert
 	}{
@@ -79,8 +80,8 @@ func TestHandle(t *testing.T) {
 			}
 			w, err := post(newAdapter(t, tc.perAlert, rec), tc.body, tc.header...)
 			if tc.status != http.StatusOK {
-				var rerr *bot.RequestError
-				require.True(t, errors.As(err, &rerr), "want a *bot.RequestError, got %v", err)
+				var rerr *httpx.Error
+				require.True(t, errors.As(err, &rerr), "want a *httpx.Error, got %v", err)
 				require.Equal(t, tc.status, rerr.HTTPStatus())
 				require.Equal(t, tc.code, rerr.ErrorCode())
 				require.Empty(t, rec.Events(), "nothing is dispatched")
@@ -113,7 +114,7 @@ func TestHandle(t *testing.T) {
 
 func TestHandleRefusalsAreJSON(t *testing.T) {
 	_, err := post(newAdapter(t, false, &recorder{}), fixture(t, "firing.json"), "Authorization", "Bearer nope")
-	var rerr *bot.RequestError
+	var rerr *httpx.Error
 	require.True(t, errors.As(err, &rerr))
 	b, jerr := json.Marshal(map[string]string{"error": rerr.ErrorCode(), "message": rerr.Error()})
 	require.NoError(t, jerr)

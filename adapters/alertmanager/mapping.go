@@ -47,7 +47,7 @@ type Mapping struct {
 }
 
 // Alerts checks m and maps it: one bot.Alert for the group, or one per
-// alert with PerAlert. Its errors are *bot.RequestError with status 400.
+// alert with PerAlert. Its errors are *httpx.Error with status 400.
 func (mp Mapping) Alerts(m *Message) ([]bot.Alert, error) {
 	if err := mp.check(m); err != nil {
 		return nil, err

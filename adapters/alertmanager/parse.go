@@ -33,11 +33,12 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // Parse reads an Alertmanager webhook body into one bot.Alert per group,
 // or, with perAlert, one per alert keyed by its fingerprint. It does not
-// authenticate. Its errors are *bot.RequestError with status 400 whose
+// authenticate. Its errors are *httpx.Error with status 400 whose
 // message names what is wrong without repeating the payload.
 func Parse(body []byte, perAlert bool) ([]bot.Alert, error) {
 	var m Message
@@ -51,7 +52,7 @@ func Parse(body []byte, perAlert bool) ([]bot.Alert, error) {
 	return mp.Alerts(&m)
 }
 
-// Decode unmarshals a JSON body into v. Its errors are *bot.RequestError
+// Decode unmarshals a JSON body into v. Its errors are *httpx.Error
 // with status 400 that say where the JSON is wrong (a byte offset, a field
 // name, the expected type) but never quote the body.
 func Decode(body []byte, v any) error {
@@ -105,6 +106,6 @@ func jsonKind(t reflect.Type) string {
 	}
 }
 
-func badRequest(msg string) *bot.RequestError {
-	return &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: msg}
+func badRequest(msg string) *httpx.Error {
+	return &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: msg}
 }

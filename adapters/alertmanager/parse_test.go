@@ -10,6 +10,7 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 var fixture = inboundtest.Fixture
@@ -170,8 +171,8 @@ func TestParseRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Parse([]byte(tc.body), false)
 			require.Nil(t, got)
-			var rerr *bot.RequestError
-			require.True(t, errors.As(err, &rerr), "want a *bot.RequestError, got %v", err)
+			var rerr *httpx.Error
+			require.True(t, errors.As(err, &rerr), "want a *httpx.Error, got %v", err)
 			require.Equal(t, http.StatusBadRequest, rerr.Status)
 			require.Equal(t, "bad_request", rerr.Code)
 			require.Equal(t, tc.msg, rerr.Msg)
@@ -272,7 +273,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte, perAlert bool) {
 		got, err := Parse(body, perAlert)
 		if err != nil {
-			var rerr *bot.RequestError
+			var rerr *httpx.Error
 			require.True(t, errors.As(err, &rerr))
 			require.Equal(t, http.StatusBadRequest, rerr.Status)
 			require.Nil(t, got)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/internal/inbound"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // Name is the alert source name of CloudWatch alerts and events.
@@ -28,11 +29,11 @@ const confirmTimeout = 10 * time.Second
 
 // Refusals other than the 403s of verify.go. None carries message content.
 var (
-	errTypeMismatch    = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "x-amz-sns-message-type does not match the message's Type"}
-	errUnknownType     = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "unknown SNS message type"}
-	errNotAnAlarm      = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "SNS message is not a CloudWatch alarm"}
-	errCertUnavailable = &bot.RequestError{Status: http.StatusServiceUnavailable, Code: bot.CodeUnavailable, Msg: "SNS signing certificate could not be fetched; send it again later"}
-	errConfirmFailed   = &bot.RequestError{Status: http.StatusBadGateway, Code: "confirm_failed", Msg: "SNS subscription could not be confirmed"}
+	errTypeMismatch    = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "x-amz-sns-message-type does not match the message's Type"}
+	errUnknownType     = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "unknown SNS message type"}
+	errNotAnAlarm      = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "SNS message is not a CloudWatch alarm"}
+	errCertUnavailable = &httpx.Error{Status: http.StatusServiceUnavailable, Code: bot.CodeUnavailable, Msg: "SNS signing certificate could not be fetched; send it again later"}
+	errConfirmFailed   = &httpx.Error{Status: http.StatusBadGateway, Code: "confirm_failed", Msg: "SNS subscription could not be confirmed"}
 )
 
 // Options configures an Adapter.
@@ -120,7 +121,7 @@ func (a *Adapter) checkRedirect(req *http.Request, via []*http.Request) error {
 // Handle serves POST /alerts/cloudwatch. Every message is verified first
 // (verify.go); a Notification's alarm is then queued as one bot.Alert
 // event and acknowledged, a SubscriptionConfirmation is confirmed, an
-// UnsubscribeConfirmation is logged. Errors are *bot.RequestError.
+// UnsubscribeConfirmation is logged. Errors are *httpx.Error.
 func (a *Adapter) Handle(w http.ResponseWriter, r *http.Request) error {
 	body, err := inbound.Body(r)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/bot/bottest"
 	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/internal/httpx"
 	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
@@ -58,10 +59,10 @@ func newE2E(t *testing.T) *e2e {
 			ErrorCode() string
 		}
 		if errors.As(err, &he) {
-			handlers.WriteError(w, he.HTTPStatus(), he.ErrorCode(), err.Error())
+			httpx.WriteError(w, he.HTTPStatus(), he.ErrorCode(), err.Error())
 			return
 		}
-		handlers.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
+		httpx.WriteError(w, http.StatusInternalServerError, "internal", "internal error")
 	}))
 	t.Cleanup(e.srv.Close)
 	return e

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // FuzzHandle fuzzes the whole SNS endpoint. With signed false the body is
@@ -23,7 +24,7 @@ import (
 // fuzzer reaches what follows it: the alarm in Message, the subscription
 // URLs. (FuzzParseAlarm fuzzes the alarm parser alone.) Seeds are under
 // testdata/fuzz/FuzzHandle/. Properties: nothing panics; a refusal is a
-// *bot.RequestError with a fixed message that never repeats the body; an
+// *httpx.Error with a fixed message that never repeats the body; an
 // accepted Notification queues one well-formed alert.
 func FuzzHandle(f *testing.F) {
 	p := keys(f)
@@ -61,8 +62,8 @@ func FuzzHandle(f *testing.F) {
 		err := a.Handle(w, req)
 		queued := router.Events()[before:]
 		if err != nil {
-			var rerr *bot.RequestError
-			require.True(t, errors.As(err, &rerr), "refusal %v is not a *bot.RequestError", err)
+			var rerr *httpx.Error
+			require.True(t, errors.As(err, &rerr), "refusal %v is not a *httpx.Error", err)
 			require.Contains(t, []int{http.StatusBadRequest, http.StatusForbidden, http.StatusBadGateway, http.StatusServiceUnavailable}, rerr.Status, err.Error())
 			require.Less(t, len(rerr.Msg), 100, "a refusal's message is one of the fixed ones")
 			require.Empty(t, queued, "a refused message queued an alert")

@@ -27,7 +27,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
-	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // t0 is "now" in tests: every fixture's Timestamp lies within the hour
@@ -264,8 +264,8 @@ func (h *harness) postRaw(body []byte, typ any) (*httptest.ResponseRecorder, err
 // that its message contains want.
 func requireRefused(t testing.TB, err error, status int, code, want string) {
 	t.Helper()
-	var re *bot.RequestError
-	require.True(t, errors.As(err, &re), "want a *bot.RequestError, got %v", err)
+	var re *httpx.Error
+	require.True(t, errors.As(err, &re), "want a *httpx.Error, got %v", err)
 	require.Equal(t, status, re.HTTPStatus())
 	require.Equal(t, code, re.ErrorCode())
 	require.Contains(t, re.Error(), want)

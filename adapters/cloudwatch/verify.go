@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // SNS message types, as in the body's Type and the x-amz-sns-message-type
@@ -179,7 +180,7 @@ func (a *Adapter) publicKey(ctx context.Context, u string, now time.Time) (*rsa.
 func (a *Adapter) refuse(e *envelope, check string) error {
 	a.log.Warn("refused SNS message", zap.String("check", check), zap.String("type", e.Type),
 		zap.String("topic_arn", e.TopicArn), zap.String("message_id", e.MessageID))
-	return &bot.RequestError{Status: http.StatusForbidden, Code: bot.CodeForbidden, Msg: "SNS message refused: " + check}
+	return &httpx.Error{Status: http.StatusForbidden, Code: bot.CodeForbidden, Msg: "SNS message refused: " + check}
 }
 
 // certURLOK says whether u may be fetched as a signing certificate: https,

@@ -48,7 +48,7 @@ func New(opts Options) (*Adapter, error) {
 
 // Handle serves POST /alerts/grafana: it reads the body, checks the bearer
 // token or the HMAC signature (401 inbound.ErrUnauthorized), parses it (400
-// with a *bot.RequestError naming the problem), queues one bot.Event for
+// with a *httpx.Error naming the problem), queues one bot.Event for
 // the alert group (503 inbound.ErrBusy when the router is full) and answers
 // 200 {"status":"accepted","alerts":1}. Errors are returned for main to
 // write as JSON; nothing is dispatched unless the whole payload is valid.

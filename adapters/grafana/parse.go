@@ -43,13 +43,14 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/alertmanager"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // maxValues is how many query values an item's summary shows.
 const maxValues = 5
 
 // Parse reads a Grafana webhook body into one bot.Alert for its group. It
-// does not authenticate. Its errors are *bot.RequestError with status 400
+// does not authenticate. Its errors are *httpx.Error with status 400
 // whose message names what is wrong without repeating the payload.
 func Parse(body []byte) ([]bot.Alert, error) {
 	var m Message
@@ -57,7 +58,7 @@ func Parse(body []byte) ([]bot.Alert, error) {
 		return nil, err
 	}
 	if m.Version != Version {
-		return nil, &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request",
+		return nil, &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request",
 			Msg: `unsupported payload version: Warroom reads Grafana's webhook payload version "1"`}
 	}
 	m.Message.Alerts = make([]alertmanager.Alert, len(m.Alerts))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 var fixture = inboundtest.Fixture
@@ -133,8 +134,8 @@ func TestParseRefuses(t *testing.T) {
 				return
 			}
 			require.Nil(t, got)
-			var rerr *bot.RequestError
-			require.True(t, errors.As(err, &rerr), "want a *bot.RequestError, got %v", err)
+			var rerr *httpx.Error
+			require.True(t, errors.As(err, &rerr), "want a *httpx.Error, got %v", err)
 			require.Equal(t, http.StatusBadRequest, rerr.Status)
 			require.Equal(t, tc.msg, rerr.Msg)
 		})
@@ -213,7 +214,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, err := Parse(body)
 		if err != nil {
-			var rerr *bot.RequestError
+			var rerr *httpx.Error
 			require.True(t, errors.As(err, &rerr))
 			require.Equal(t, http.StatusBadRequest, rerr.Status)
 			require.Nil(t, got)

@@ -10,15 +10,15 @@ import (
 
 	"go.uber.org/zap"
 
-	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 var (
-	errUnauthorized = &bot.RequestError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "request signature is missing, stale or wrong"}
-	errForbidden    = &bot.RequestError{Status: http.StatusForbidden, Code: "forbidden", Msg: "request from another Slack workspace"}
-	errBadRequest   = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed Slack request"}
-	errNotEnabled   = &bot.RequestError{Status: http.StatusNotFound, Code: "not_found", Msg: "Slack over HTTP is not configured (no signing secret)"}
-	errBusy         = &bot.RequestError{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; Slack will retry"}
+	errUnauthorized = &httpx.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "request signature is missing, stale or wrong"}
+	errForbidden    = &httpx.Error{Status: http.StatusForbidden, Code: "forbidden", Msg: "request from another Slack workspace"}
+	errBadRequest   = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed Slack request"}
+	errNotEnabled   = &httpx.Error{Status: http.StatusNotFound, Code: "not_found", Msg: "Slack over HTTP is not configured (no signing secret)"}
+	errBusy         = &httpx.Error{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; Slack will retry"}
 )
 
 // body reads and verifies a request. The body is read once, whole (main
@@ -36,7 +36,7 @@ func (a *Adapter) body(r *http.Request, guardReplay bool) ([]byte, error) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, &bot.RequestError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
+			return nil, &httpx.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
 		}
 		return nil, errBadRequest
 	}

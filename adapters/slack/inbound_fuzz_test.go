@@ -17,13 +17,14 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // The fuzz targets of Slack's inbound payloads: every HTTP endpoint's
 // parsing after the signature (each body is signed, so the fuzzer reaches
 // the parsers rather than the signature check) and the Socket Mode slash
 // command form. Seed corpora are under testdata/fuzz/<target>/, one file
-// per payload shape. Properties: nothing panics; a refusal is one of the endpoint's *bot.RequestError
+// per payload shape. Properties: nothing panics; a refusal is one of the endpoint's *httpx.Error
 // values (a 4xx with a fixed message that never repeats the payload); an
 // accepted payload queues well-formed events only.
 
@@ -78,9 +79,9 @@ func serveSigned(t *testing.T, handler func(http.ResponseWriter, *http.Request) 
 // checkRefusal asserts err is one of the endpoint's fixed refusals.
 func checkRefusal(t *testing.T, err error, input []byte) {
 	t.Helper()
-	var rerr *bot.RequestError
-	require.True(t, errors.As(err, &rerr), "refusal %v is not a *bot.RequestError", err)
-	require.Contains(t, []*bot.RequestError{errBadRequest, errForbidden}, rerr, "unexpected refusal %v", err)
+	var rerr *httpx.Error
+	require.True(t, errors.As(err, &rerr), "refusal %v is not a *httpx.Error", err)
+	require.Contains(t, []*httpx.Error{errBadRequest, errForbidden}, rerr, "unexpected refusal %v", err)
 	require.GreaterOrEqual(t, rerr.Status, 400)
 	require.Less(t, rerr.Status, 500)
 	if len(input) >= 16 {

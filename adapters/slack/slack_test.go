@@ -18,8 +18,10 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/slack"
 	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
+	"github.com/warroomhq/warroom/api"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/internal/httpx"
 	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
@@ -86,7 +88,7 @@ func newWorld(t *testing.T, socket bool) *world {
 	} {
 		mux.HandleFunc(path, func(rw http.ResponseWriter, r *http.Request) {
 			if err := h(rw, r); err != nil {
-				var he *bot.RequestError
+				var he *httpx.Error
 				require.ErrorAs(t, err, &he)
 				http.Error(rw, he.Code, he.Status)
 			}
@@ -297,7 +299,7 @@ func TestTimelineFromEvents(t *testing.T) {
 	svc, err := handlers.New(w.st, handlers.Options{})
 	require.NoError(t, err)
 	rec := httptest.NewRecorder()
-	svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline", nil))
+	api.New(svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
 	var api struct {
 		Entries []struct {
@@ -731,7 +733,7 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 	require.NoError(t, err)
 	apiTimeline := func(query string) []string {
 		rec := httptest.NewRecorder()
-		svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline"+query, nil))
+		api.New(svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline"+query, nil))
 		require.Equal(t, http.StatusOK, rec.Code, rec.Body.String())
 		var api struct {
 			Entries []struct {
@@ -791,7 +793,7 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 	// The postmortem applies the edit and the deletion to their messages
 	// and lists them after them.
 	rec := httptest.NewRecorder()
-	svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/postmortem.md?lang=en", nil))
+	api.New(svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/postmortem.md?lang=en", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
 	md := rec.Body.String()
 	require.NotContains(t, md, "bravo paste", "the deleted message's text is left out")

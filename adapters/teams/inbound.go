@@ -18,14 +18,15 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 var (
-	errUnauthorized = &bot.RequestError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing or invalid Bot Framework token"}
-	errForbidden    = &bot.RequestError{Status: http.StatusForbidden, Code: "forbidden", Msg: "token not valid for this bot or service"}
-	errBadRequest   = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed activity"}
-	errBusy         = &bot.RequestError{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; try again"}
-	errNoKeys       = &bot.RequestError{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: "Bot Framework signing keys are not available yet; try again"}
+	errUnauthorized = &httpx.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing or invalid Bot Framework token"}
+	errForbidden    = &httpx.Error{Status: http.StatusForbidden, Code: "forbidden", Msg: "token not valid for this bot or service"}
+	errBadRequest   = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed activity"}
+	errBusy         = &httpx.Error{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; try again"}
+	errNoKeys       = &httpx.Error{Status: http.StatusServiceUnavailable, Code: "unavailable", Msg: "Bot Framework signing keys are not available yet; try again"}
 )
 
 // reply is what a Teams event carries to be answered later.

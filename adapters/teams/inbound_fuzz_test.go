@@ -22,6 +22,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // The fuzz targets of Teams activities. Authentication comes first in the
@@ -91,8 +92,8 @@ func FuzzMessages(f *testing.F) {
 			require.Same(t, errBadRequest, err, "a body that is not UTF-8 is refused")
 		}
 		if err != nil {
-			var rerr *bot.RequestError
-			require.True(t, errors.As(err, &rerr), "refusal %v is not a *bot.RequestError", err)
+			var rerr *httpx.Error
+			require.True(t, errors.As(err, &rerr), "refusal %v is not a *httpx.Error", err)
 			require.Same(t, errBadRequest, rerr, "a decodable, authenticated activity is only ever refused as malformed")
 			require.Empty(t, evs, "a refused activity queued an event")
 			return

@@ -13,6 +13,7 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/teams"
 	"github.com/warroomhq/warroom/adapters/teams/faketeams"
+	"github.com/warroomhq/warroom/api"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/store"
 )
@@ -60,7 +61,7 @@ func TestPrivateIncidentOnTeams(t *testing.T) {
 
 	// The API stands for nobody: 404.
 	rec := httptest.NewRecorder()
-	w.svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
+	api.New(w.svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
 	require.Equal(t, http.StatusNotFound, rec.Code)
 }
 

@@ -14,8 +14,10 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/teams"
 	"github.com/warroomhq/warroom/adapters/teams/faketeams"
+	"github.com/warroomhq/warroom/api"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/internal/httpx"
 	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
@@ -68,7 +70,7 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 	svc.Register(r)
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		if err := a.Messages(rw, req); err != nil {
-			var re *bot.RequestError
+			var re *httpx.Error
 			require.ErrorAs(t, err, &re)
 			http.Error(rw, re.Code, re.Status)
 		}
@@ -173,7 +175,7 @@ func TestDeclareClickAndTimeline(t *testing.T) {
 
 	// The API shows them in the same order.
 	rec := httptest.NewRecorder()
-	w.svc.API("").ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
+	api.New(w.svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/1/timeline", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
 	require.Contains(t, rec.Body.String(), "DB failover done")
 }

@@ -36,7 +36,7 @@ func New(opts Options) (*Adapter, error) {
 
 // Handle serves POST /alerts/webhook: it reads the body, checks the bearer
 // token or the signature (401 inbound.ErrUnauthorized), parses it (400 with
-// a *bot.RequestError naming every problem), queues one bot.Event (503
+// a *httpx.Error naming every problem), queues one bot.Event (503
 // inbound.ErrBusy when the router is full) and answers 200
 // {"status":"accepted","alerts":1}. Errors are returned for main to write
 // as JSON.

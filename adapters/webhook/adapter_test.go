@@ -16,6 +16,7 @@ import (
 	"github.com/warroomhq/warroom/adapters/internal/inbound"
 	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // recorder keeps what is dispatched (inboundtest.Recorder).
@@ -79,8 +80,8 @@ func TestHandle(t *testing.T) {
 			w := httptest.NewRecorder()
 			err = a.Handle(w, r)
 			if tc.status != http.StatusOK {
-				var rerr *bot.RequestError
-				require.True(t, errors.As(err, &rerr), "want a *bot.RequestError, got %v", err)
+				var rerr *httpx.Error
+				require.True(t, errors.As(err, &rerr), "want a *httpx.Error, got %v", err)
 				require.Equal(t, tc.status, rerr.HTTPStatus())
 				require.Equal(t, tc.code, rerr.ErrorCode())
 				require.Empty(t, rec.Events(), "nothing is dispatched")

@@ -30,6 +30,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // Limits of the format.
@@ -63,7 +64,7 @@ type Link struct {
 const fields = "title, dedup_key, status, priority, description, links, labels"
 
 // Parse reads a webhook body into its one bot.Alert. It does not
-// authenticate. Its errors are *bot.RequestError with status 400 whose
+// authenticate. Its errors are *httpx.Error with status 400 whose
 // message names every problem (an unknown field by its name) without
 // repeating the values sent.
 func Parse(body []byte) ([]bot.Alert, error) {
@@ -90,7 +91,7 @@ func decode(body []byte, p *Payload) error {
 	return nil
 }
 
-func decodeError(err error) *bot.RequestError {
+func decodeError(err error) *httpx.Error {
 	var (
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
@@ -242,6 +243,6 @@ func clip(s string, n int) string {
 	return string([]rune(s)[:n-1]) + "…"
 }
 
-func badRequest(msg string) *bot.RequestError {
-	return &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: msg}
+func badRequest(msg string) *httpx.Error {
+	return &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: msg}
 }

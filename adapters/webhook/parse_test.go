@@ -10,6 +10,7 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/internal/inbound/inboundtest"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 var fixture = inboundtest.Fixture
@@ -99,8 +100,8 @@ func TestParseRefuses(t *testing.T) {
 				return
 			}
 			require.Nil(t, got)
-			var rerr *bot.RequestError
-			require.True(t, errors.As(err, &rerr), "want a *bot.RequestError, got %v", err)
+			var rerr *httpx.Error
+			require.True(t, errors.As(err, &rerr), "want a *httpx.Error, got %v", err)
 			require.Equal(t, http.StatusBadRequest, rerr.Status)
 			require.Equal(t, "bad_request", rerr.Code)
 			require.Equal(t, tc.msg, rerr.Msg)
@@ -124,7 +125,7 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		got, err := Parse(body)
 		if err != nil {
-			var rerr *bot.RequestError
+			var rerr *httpx.Error
 			require.True(t, errors.As(err, &rerr))
 			require.Equal(t, http.StatusBadRequest, rerr.Status)
 			require.Nil(t, got)

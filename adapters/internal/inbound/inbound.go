@@ -20,15 +20,16 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // Refusals every source answers with; none carries a secret.
 var (
-	ErrUnauthorized = &bot.RequestError{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing or wrong credentials"}
-	ErrBadRequest   = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed alert payload"}
-	ErrTooLarge     = &bot.RequestError{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
-	ErrNotUTF8      = &bot.RequestError{Status: http.StatusBadRequest, Code: "bad_request", Msg: "request body is not valid UTF-8"}
-	ErrBusy         = &bot.RequestError{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; send it again later"}
+	ErrUnauthorized = &httpx.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing or wrong credentials"}
+	ErrBadRequest   = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed alert payload"}
+	ErrTooLarge     = &httpx.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
+	ErrNotUTF8      = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "request body is not valid UTF-8"}
+	ErrBusy         = &httpx.Error{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; send it again later"}
 )
 
 // Dispatcher queues an event and returns at once; *bot.Router is one.

@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/handlers"
 	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
@@ -73,16 +74,17 @@ func apiCreate(t *testing.T, st *store.Store, inc bot.Incident, entries ...bot.T
 	return &inc
 }
 
-func newAPIService(t *testing.T, st *store.Store, opts Options) *Service {
+// newAPI serves the API over a service on st, logging to log (nil: none).
+func newAPI(t *testing.T, st *store.Store, token string, log *zap.Logger) http.Handler {
 	t.Helper()
-	svc, err := New(st, opts)
+	svc, err := handlers.New(st, handlers.Options{Log: log})
 	require.NoError(t, err)
-	return svc
+	return New(svc, token, log)
 }
 
 func TestAPIIncidentJSON(t *testing.T) {
 	st := storetest.New(t)
-	h := newAPIService(t, st, Options{}).API("")
+	h := newAPI(t, st, "", nil)
 	full := apiCreate(t, st, bot.Incident{
 		Title:       "Checkout fails",
 		Description: "5xx on /pay",
@@ -152,7 +154,7 @@ func TestAPIIncidentJSON(t *testing.T) {
 func TestAPIList(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.New(t)
-	h := newAPIService(t, st, Options{}).API("")
+	h := newAPI(t, st, "", nil)
 
 	res := apiDo(t, h, http.MethodGet, "/api/incidents")
 	require.Equal(t, http.StatusOK, res.Status)
@@ -215,7 +217,7 @@ func TestAPIList(t *testing.T) {
 
 func TestAPIGet(t *testing.T) {
 	st := storetest.New(t)
-	h := newAPIService(t, st, Options{}).API("")
+	h := newAPI(t, st, "", nil)
 	inc := apiCreate(t, st, bot.Incident{Title: "Checkout fails", Status: bot.StatusInvestigating, Platform: "slack"})
 	n := fmt.Sprint(inc.ID)
 	missing := fmt.Sprint(inc.ID + 1000)
@@ -265,7 +267,7 @@ func TestAPIGet(t *testing.T) {
 func TestAPITimeline(t *testing.T) {
 	ctx := context.Background()
 	st := storetest.New(t)
-	h := newAPIService(t, st, Options{}).API("")
+	h := newAPI(t, st, "", nil)
 	alice := bot.User{ID: "U1", Name: "alice"}
 	inc := apiCreate(t, st, bot.Incident{Title: "Checkout fails", Status: bot.StatusInvestigating, Platform: "slack"},
 		bot.TimelineEntry{At: apiT0, Kind: bot.KindDeclared, Author: alice, Text: "Checkout fails"})
@@ -396,7 +398,7 @@ func TestAPIAuth(t *testing.T) {
 	const token = "s3cret-api-token-9f8e7d"
 	st := storetest.New(t)
 	inc := apiCreate(t, st, bot.Incident{Title: "x", Status: bot.StatusInvestigating, Platform: "slack"})
-	h := newAPIService(t, st, Options{}).API(token)
+	h := newAPI(t, st, token, nil)
 
 	tests := []struct {
 		name          string
@@ -440,7 +442,7 @@ func TestAPIAuth(t *testing.T) {
 func TestAPIRouting(t *testing.T) {
 	st := storetest.New(t)
 	inc := apiCreate(t, st, bot.Incident{Title: "x", Status: bot.StatusInvestigating, Platform: "slack"})
-	h := newAPIService(t, st, Options{}).API("")
+	h := newAPI(t, st, "", nil)
 	tests := []struct {
 		method     string
 		path       string
@@ -488,7 +490,7 @@ func TestAPIUnavailable(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	st, err := store.New(rdb, store.Options{})
 	require.NoError(t, err)
-	h := newAPIService(t, st, Options{}).API("")
+	h := newAPI(t, st, "", nil)
 
 	for _, path := range []string{"/api/incidents", "/api/incidents/INC-1", "/api/incidents/1/timeline"} {
 		t.Run(path, func(t *testing.T) {
@@ -523,7 +525,7 @@ func TestAPIInternalError(t *testing.T) {
 	require.NoError(t, rdb.XAdd(ctx, &redis.XAddArgs{Stream: timeline, Values: []any{"text", "no kind, no at"}}).Err())
 
 	core, logs := observer.New(zap.ErrorLevel)
-	h := newAPIService(t, st, Options{Log: zap.New(core)}).API("")
+	h := newAPI(t, st, "", zap.New(core))
 	for _, path := range []string{"/api/incidents/INC-7", "/api/incidents/INC-7/timeline"} {
 		t.Run(path, func(t *testing.T) {
 			before := logs.Len()

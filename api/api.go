@@ -1,10 +1,13 @@
-package handlers
+// Package api is Warroom's read-only JSON API over the handlers' queries.
+// It parses and checks requests and renders the wire types; which
+// incidents exist for it (public ones: the token stands for nobody) is the
+// handlers' audience rule.
+package api
 
 import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,23 +20,23 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
-	"github.com/warroomhq/warroom/store"
+	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // Limits of the JSON API's query parameters.
 const (
-	apiListDefault    = 100
-	apiListMax        = 500
-	apiTimelineMax    = 10000
-	apiRequestTimeout = 10 * time.Second
-	apiRetryAfter     = "5" // seconds, sent with 503
+	listDefault    = 100
+	listMax        = 500
+	timelineMax    = 10000
+	requestTimeout = 10 * time.Second
 )
 
-// apiTimeFormat is RFC 3339 in UTC with milliseconds, fixed width, so that
+// timeFormat is RFC 3339 in UTC with milliseconds, fixed width, so that
 // clients may compare times as strings.
-const apiTimeFormat = "2006-01-02T15:04:05.000Z07:00"
+const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
-// API returns the read-only JSON API. When token is non-empty every request
+// New returns the read-only JSON API over svc, logging to log (nil: none). When token is non-empty every request
 // needs "Authorization: Bearer <token>" (compared in constant time); when
 // it is empty the API is open (main logs a warning). main mounts the
 // handler under "/api/":
@@ -62,8 +65,11 @@ const apiTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 // a method other than GET or HEAD (405), is {"error": {"code": "...", "message": "..."}}; the codes are
 // bad_request, unauthorized, not_found, method_not_allowed, unavailable
 // (503 with Retry-After, when Redis is down) and internal.
-func (s *Service) API(token string) http.Handler {
-	a := &apiHandler{store: s.store, log: s.log.Named("api"), mux: http.NewServeMux()}
+func New(svc *handlers.Service, token string, log *zap.Logger) http.Handler {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	a := &server{svc: svc, log: log.Named("api"), mux: http.NewServeMux()}
 	if token != "" {
 		sum := sha256.Sum256([]byte(token))
 		a.tokenSum = &sum
@@ -71,15 +77,15 @@ func (s *Service) API(token string) http.Handler {
 	a.mux.HandleFunc("GET /api/incidents", a.listIncidents)
 	a.mux.HandleFunc("GET /api/incidents/{id}", a.getIncident)
 	a.mux.HandleFunc("GET /api/incidents/{id}/timeline", a.getTimeline)
-	a.mux.HandleFunc("GET /api/incidents/{id}/postmortem.md", a.getPostmortem(s))
-	a.mux.HandleFunc("GET /api/stats", a.getStats(s))
+	a.mux.HandleFunc("GET /api/incidents/{id}/postmortem.md", a.getPostmortem)
+	a.mux.HandleFunc("GET /api/stats", a.getStats)
 	return a
 }
 
-// apiHandler serves the JSON API on its own mux.
-type apiHandler struct {
-	store *store.Store
-	log   *zap.Logger
+// server serves the JSON API on its own mux.
+type server struct {
+	svc *handlers.Service
+	log *zap.Logger
 	// tokenSum is the SHA-256 of the bearer token, nil when the API is open.
 	// Comparing digests keeps the comparison constant-time whatever the
 	// length of the token presented.
@@ -87,7 +93,7 @@ type apiHandler struct {
 	mux      *http.ServeMux
 }
 
-func (a *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (a *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
@@ -97,14 +103,14 @@ func (a *apiHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, errUnauthorized)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), apiRequestTimeout)
+	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 	defer cancel()
-	a.mux.ServeHTTP(&muxErrorWriter{ResponseWriter: w, api: a, r: r}, r.WithContext(ctx))
+	a.mux.ServeHTTP(&muxErrorWriter{ResponseWriter: w, srv: a, r: r}, r.WithContext(ctx))
 }
 
 // authorized reports whether r carries the bearer token, or the API is open.
 // The scheme name is case-insensitive (RFC 6750, RFC 9110).
-func (a *apiHandler) authorized(r *http.Request) bool {
+func (a *server) authorized(r *http.Request) bool {
 	if a.tokenSum == nil {
 		return true
 	}
@@ -118,7 +124,7 @@ func (a *apiHandler) authorized(r *http.Request) bool {
 
 // recoverPanic turns a handler's panic into a logged 500, except
 // http.ErrAbortHandler, which net/http expects to see.
-func (a *apiHandler) recoverPanic(w http.ResponseWriter, r *http.Request) {
+func (a *server) recoverPanic(w http.ResponseWriter, r *http.Request) {
 	v := recover()
 	if v == nil {
 		return
@@ -130,7 +136,7 @@ func (a *apiHandler) recoverPanic(w http.ResponseWriter, r *http.Request) {
 }
 
 // listIncidents serves GET /api/incidents.
-func (a *apiHandler) listIncidents(w http.ResponseWriter, r *http.Request) {
+func (a *server) listIncidents(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	var open bool
 	switch st := q.Get("status"); st {
@@ -141,58 +147,41 @@ func (a *apiHandler) listIncidents(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, badRequest("status must be open or all, not %q", clipParam(st)))
 		return
 	}
-	limit, err := apiLimit(q.Get("limit"), q.Has("limit"), apiListDefault, apiListMax)
+	limit, err := parseLimit(q.Get("limit"), q.Has("limit"), listDefault, listMax)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	incs, err := a.store.List(r.Context(), store.ListQuery{Open: open, Limit: limit, Keep: public})
+	incs, err := a.svc.PublicIncidents(r.Context(), handlers.ListQuery{Open: open, Limit: limit})
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	out := apiIncidentList{Incidents: make([]apiIncident, 0, len(incs))}
+	out := incidentList{Incidents: make([]incident, 0, len(incs))}
 	for _, inc := range incs {
-		out.Incidents = append(out.Incidents, newAPIIncident(inc))
+		out.Incidents = append(out.Incidents, newIncident(inc))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // getIncident serves GET /api/incidents/{id}.
-func (a *apiHandler) getIncident(w http.ResponseWriter, r *http.Request) {
-	id, err := apiIncidentID(r)
+func (a *server) getIncident(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	inc, err := a.incident(r.Context(), id)
+	inc, err := a.svc.PublicIncident(r.Context(), id)
 	if err != nil {
 		a.writeError(w, r, incidentError(id, err))
 		return
 	}
-	WriteJSON(w, http.StatusOK, newAPIIncident(inc))
+	httpx.WriteJSON(w, http.StatusOK, newIncident(inc))
 }
-
-// incident reads incident id for the API. The API's token stands for no
-// person, so a private incident is not found (the audience rule, as for
-// anyone outside its audience).
-func (a *apiHandler) incident(ctx context.Context, id int64) (*bot.Incident, error) {
-	inc, err := a.store.Get(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if !public(inc) {
-		return nil, fmt.Errorf("incident %d is private: %w", id, bot.ErrNotFound)
-	}
-	return inc, nil
-}
-
-// public keeps the incidents nobody in particular may see.
-func public(inc *bot.Incident) bool { return !inc.Private }
 
 // getTimeline serves GET /api/incidents/{id}/timeline.
-func (a *apiHandler) getTimeline(w http.ResponseWriter, r *http.Request) {
-	id, err := apiIncidentID(r)
+func (a *server) getTimeline(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
@@ -203,66 +192,52 @@ func (a *apiHandler) getTimeline(w http.ResponseWriter, r *http.Request) {
 		a.writeError(w, r, badRequest("after must be a timeline entry id such as 1714557600000-0, not %q", clipParam(after)))
 		return
 	}
-	limit, err := apiLimit(q.Get("limit"), q.Has("limit"), 0, apiTimelineMax)
+	limit, err := parseLimit(q.Get("limit"), q.Has("limit"), 0, timelineMax)
 	if err != nil {
 		a.writeError(w, r, err)
 		return
 	}
-	tq := store.TimelineQuery{After: after, Last: limit, InOrder: true}
-	if after != "" {
-		tq = store.TimelineQuery{After: after, Limit: limit, InOrder: true}
-	}
-	if _, err := a.incident(r.Context(), id); err != nil {
-		a.writeError(w, r, incidentError(id, err))
-		return
-	}
-	entries, err := a.store.Timeline(r.Context(), id, tq)
+	entries, err := a.svc.PublicTimeline(r.Context(), id, handlers.TimelinePage{After: after, Limit: limit})
 	if err != nil {
 		a.writeError(w, r, incidentError(id, err))
 		return
 	}
-	out := apiTimeline{Incident: bot.FormatID(id), Entries: make([]apiEntry, 0, len(entries))}
+	out := timeline{Incident: bot.FormatID(id), Entries: make([]entry, 0, len(entries))}
 	for _, e := range entries {
-		out.Entries = append(out.Entries, newAPIEntry(e))
+		out.Entries = append(out.Entries, newEntry(e))
 	}
-	WriteJSON(w, http.StatusOK, out)
+	httpx.WriteJSON(w, http.StatusOK, out)
 }
 
 // getPostmortem serves GET /api/incidents/{id}/postmortem.md: the same
 // draft as the postmortem command, whole.
-func (a *apiHandler) getPostmortem(s *Service) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		id, err := apiIncidentID(r)
-		if err != nil {
-			a.writeError(w, r, err)
-			return
-		}
-		lang := s.lang()
-		if v := r.URL.Query().Get("lang"); v != "" {
-			l, ok := bot.ParseLang(v)
-			if !ok {
-				a.writeError(w, r, badRequest("lang must be en or ja, not %q", clipParam(v)))
-				return
-			}
-			lang = l
-		}
-		if _, err := a.incident(r.Context(), id); err != nil {
-			a.writeError(w, r, incidentError(id, err))
-			return
-		}
-		md, err := s.Postmortem(r.Context(), id, lang)
-		if err != nil {
-			a.writeError(w, r, incidentError(id, err))
-			return
-		}
-		w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-		w.WriteHeader(http.StatusOK)
-		_, _ = io.WriteString(w, md)
+func (a *server) getPostmortem(w http.ResponseWriter, r *http.Request) {
+	id, err := incidentID(r)
+	if err != nil {
+		a.writeError(w, r, err)
+		return
 	}
+	var lang bot.Lang // the service's
+	if v := r.URL.Query().Get("lang"); v != "" {
+		l, ok := bot.ParseLang(v)
+		if !ok {
+			a.writeError(w, r, badRequest("lang must be en or ja, not %q", clipParam(v)))
+			return
+		}
+		lang = l
+	}
+	md, err := a.svc.PublicPostmortem(r.Context(), id, lang)
+	if err != nil {
+		a.writeError(w, r, incidentError(id, err))
+		return
+	}
+	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = io.WriteString(w, md)
 }
 
-// apiIncidentID parses the {id} path value.
-func apiIncidentID(r *http.Request) (int64, error) {
+// incidentID parses the {id} path value.
+func incidentID(r *http.Request) (int64, error) {
 	v := r.PathValue("id")
 	id, ok := bot.ParseID(v)
 	if !ok {
@@ -271,8 +246,8 @@ func apiIncidentID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
-// apiLimit parses a limit parameter: def when absent, else 1..max.
-func apiLimit(v string, present bool, def, max int) (int, error) {
+// parseLimit parses a limit parameter: def when absent, else 1..max.
+func parseLimit(v string, present bool, def, max int) (int, error) {
 	if !present {
 		return def, nil
 	}
@@ -288,13 +263,13 @@ func apiLimit(v string, present bool, def, max int) (int, error) {
 // client's 400, not the store's 500.
 func validEntryID(id string) bool {
 	ms, seq, hasSeq := strings.Cut(id, "-")
-	if !apiDigits(ms) {
+	if !digits(ms) {
 		return false
 	}
-	return !hasSeq || apiDigits(seq)
+	return !hasSeq || digits(seq)
 }
 
-func apiDigits(s string) bool {
+func digits(s string) bool {
 	if s == "" || len(s) > 20 {
 		return false
 	}
@@ -305,33 +280,33 @@ func apiDigits(s string) bool {
 // incidentError names the incident in a not-found error.
 func incidentError(id int64, err error) error {
 	if errors.Is(err, bot.ErrNotFound) {
-		return &apiError{status: http.StatusNotFound, code: "not_found",
+		return &clientError{status: http.StatusNotFound, code: "not_found",
 			message: "incident " + bot.FormatID(id) + " not found", err: err}
 	}
 	return err
 }
 
-// apiError is an error whose status, code and message the client may see.
-type apiError struct {
+// clientError is an error whose status, code and message the client may see.
+type clientError struct {
 	status  int
 	code    string
 	message string
 	err     error // the cause, if any; never shown
 }
 
-func (e *apiError) Error() string { return e.code + ": " + e.message }
-func (e *apiError) Unwrap() error { return e.err }
+func (e *clientError) Error() string { return e.code + ": " + e.message }
+func (e *clientError) Unwrap() error { return e.err }
 
 var (
-	errUnauthorized = &apiError{status: http.StatusUnauthorized, code: "unauthorized",
+	errUnauthorized = &clientError{status: http.StatusUnauthorized, code: "unauthorized",
 		message: "a valid Authorization: Bearer token is required"}
-	errNotFound = &apiError{status: http.StatusNotFound, code: "not_found",
+	errNotFound = &clientError{status: http.StatusNotFound, code: "not_found",
 		message: "no such API resource"}
-	errMethodNotAllowed = &apiError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
+	errMethodNotAllowed = &clientError{status: http.StatusMethodNotAllowed, code: "method_not_allowed",
 		message: "the API is read-only: use GET"}
-	errUnavailable = &apiError{status: http.StatusServiceUnavailable, code: "unavailable",
+	errUnavailable = &clientError{status: http.StatusServiceUnavailable, code: "unavailable",
 		message: "storage is unavailable; try again shortly"}
-	errInternal = &apiError{status: http.StatusInternalServerError, code: "internal",
+	errInternal = &clientError{status: http.StatusInternalServerError, code: "internal",
 		message: "internal error"}
 )
 
@@ -348,16 +323,16 @@ func clipParam(v string) string {
 	return v[:cut] + "…"
 }
 
-func badRequest(format string, args ...any) *apiError {
-	return &apiError{status: http.StatusBadRequest, code: "bad_request", message: fmt.Sprintf(format, args...)}
+func badRequest(format string, args ...any) *clientError {
+	return &clientError{status: http.StatusBadRequest, code: "bad_request", message: fmt.Sprintf(format, args...)}
 }
 
-// writeError is the one place an API error is answered: an *apiError as it
+// writeError is the one place an API error is answered: an *clientError as it
 // says, bot.ErrNotFound as 404, bot.ErrUnavailable (or a deadline) as 503
 // with Retry-After, anything else as a logged 500 whose message says
 // nothing of the cause.
-func (a *apiHandler) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	var ae *apiError
+func (a *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var ae *clientError
 	switch {
 	case errors.As(err, &ae):
 	case errors.Is(err, bot.ErrNotFound):
@@ -373,42 +348,7 @@ func (a *apiHandler) writeError(w http.ResponseWriter, r *http.Request, err erro
 		a.log.Error("api: internal error", zap.String("method", r.Method),
 			zap.String("path", r.URL.Path), zap.Error(err))
 	}
-	WriteError(w, ae.status, ae.code, ae.message)
-}
-
-// WriteError answers every HTTP error of Warroom the same way:
-// {"error": {"code": "...", "message": "..."}} with the status, plus
-// WWW-Authenticate on 401 and Retry-After on 503. message is shown to
-// clients and must hold no internal detail or secret.
-func WriteError(w http.ResponseWriter, status int, code, message string) {
-	switch status {
-	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", "Bearer")
-	case http.StatusServiceUnavailable:
-		w.Header().Set("Retry-After", apiRetryAfter)
-	}
-	type body struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	}
-	WriteJSON(w, status, struct {
-		Error body `json:"error"`
-	}{body{Code: code, Message: message}})
-}
-
-// WriteJSON encodes v before writing anything, so an encoding failure can
-// still become a clean 500. (net/http drops the body of a HEAD response.)
-func WriteJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status = http.StatusInternalServerError
-		b = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	_, _ = w.Write(append(b, '\n'))
+	httpx.WriteError(w, ae.status, ae.code, ae.message)
 }
 
 // muxErrorWriter turns the ServeMux's own plain-text answers, 404 for an
@@ -416,7 +356,7 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 // JSON errors. The API's handlers always answer JSON and pass through.
 type muxErrorWriter struct {
 	http.ResponseWriter
-	api      *apiHandler
+	srv      *server
 	r        *http.Request
 	replaced bool
 }
@@ -430,9 +370,9 @@ func (w *muxErrorWriter) WriteHeader(status int) {
 	w.replaced = true
 	w.Header().Del("Content-Length")
 	if status == http.StatusNotFound {
-		w.api.writeError(w.ResponseWriter, w.r, errNotFound)
+		w.srv.writeError(w.ResponseWriter, w.r, errNotFound)
 	} else {
-		w.api.writeError(w.ResponseWriter, w.r, errMethodNotAllowed)
+		w.srv.writeError(w.ResponseWriter, w.r, errMethodNotAllowed)
 	}
 }
 
@@ -451,30 +391,30 @@ func (w *muxErrorWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter 
 // bot.Incident, so that the stored record may change without breaking
 // clients.
 
-type apiIncidentList struct {
-	Incidents []apiIncident `json:"incidents"`
+type incidentList struct {
+	Incidents []incident `json:"incidents"`
 }
 
-type apiIncident struct {
-	ID          int64              `json:"id"`
-	Key         string             `json:"key"`
-	Title       string             `json:"title"`
-	Description string             `json:"description"`
-	Status      string             `json:"status"`
-	Priority    *string            `json:"priority"`
-	Summary     string             `json:"summary"`
-	Platform    string             `json:"platform"`
-	Channel     *apiChannel        `json:"channel"`
-	Roles       map[string]apiUser `json:"roles"`
-	DeclaredBy  *apiUser           `json:"declared_by"`
-	Source      string             `json:"source"`
-	Labels      map[string]string  `json:"labels"`
-	CreatedAt   *string            `json:"created_at"`
-	AckedAt     *string            `json:"acked_at"`
-	ResolvedAt  *string            `json:"resolved_at"`
-	ClosedAt    *string            `json:"closed_at"`
-	UpdatedAt   *string            `json:"updated_at"`
-	LastUpdate  *string            `json:"last_update_at"`
+type incident struct {
+	ID          int64             `json:"id"`
+	Key         string            `json:"key"`
+	Title       string            `json:"title"`
+	Description string            `json:"description"`
+	Status      string            `json:"status"`
+	Priority    *string           `json:"priority"`
+	Summary     string            `json:"summary"`
+	Platform    string            `json:"platform"`
+	Channel     *channel          `json:"channel"`
+	Roles       map[string]user   `json:"roles"`
+	DeclaredBy  *user             `json:"declared_by"`
+	Source      string            `json:"source"`
+	Labels      map[string]string `json:"labels"`
+	CreatedAt   *string           `json:"created_at"`
+	AckedAt     *string           `json:"acked_at"`
+	ResolvedAt  *string           `json:"resolved_at"`
+	ClosedAt    *string           `json:"closed_at"`
+	UpdatedAt   *string           `json:"updated_at"`
+	LastUpdate  *string           `json:"last_update_at"`
 	// DurationSeconds runs from creation to resolution; null until resolved.
 	DurationSeconds *int64 `json:"duration_seconds"`
 	// TimeToAcknowledgeSeconds runs from creation to acknowledgement; null
@@ -482,25 +422,25 @@ type apiIncident struct {
 	TimeToAcknowledgeSeconds *int64 `json:"time_to_acknowledge_seconds"`
 }
 
-type apiChannel struct {
+type channel struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 	URL  string `json:"url"`
 }
 
-// apiUser is a person; Name is the display name (the ID when the platform
+// user is a person; Name is the display name (the ID when the platform
 // gave none).
-type apiUser struct {
+type user struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`
 }
 
-type apiTimeline struct {
-	Incident string     `json:"incident"`
-	Entries  []apiEntry `json:"entries"`
+type timeline struct {
+	Incident string  `json:"incident"`
+	Entries  []entry `json:"entries"`
 }
 
-type apiEntry struct {
+type entry struct {
 	ID       string            `json:"id"`
 	At       string            `json:"at"`
 	Kind     string            `json:"kind"`
@@ -513,8 +453,8 @@ type apiEntry struct {
 	Data     map[string]string `json:"data,omitempty"`
 }
 
-func newAPIIncident(inc *bot.Incident) apiIncident {
-	out := apiIncident{
+func newIncident(inc *bot.Incident) incident {
+	out := incident{
 		ID:          inc.ID,
 		Key:         inc.Key(),
 		Title:       inc.Title,
@@ -522,33 +462,33 @@ func newAPIIncident(inc *bot.Incident) apiIncident {
 		Status:      string(inc.Status),
 		Summary:     inc.Summary,
 		Platform:    inc.Platform,
-		Roles:       make(map[string]apiUser, len(inc.Roles)),
+		Roles:       make(map[string]user, len(inc.Roles)),
 		Source:      inc.Source,
 		Labels:      make(map[string]string, len(inc.Labels)),
-		CreatedAt:   apiTime(inc.CreatedAt),
-		AckedAt:     apiTime(inc.AckedAt),
-		ResolvedAt:  apiTime(inc.ResolvedAt),
-		ClosedAt:    apiTime(inc.ClosedAt),
-		UpdatedAt:   apiTime(inc.UpdatedAt),
-		LastUpdate:  apiTime(inc.LastUpdate),
+		CreatedAt:   wireTime(inc.CreatedAt),
+		AckedAt:     wireTime(inc.AckedAt),
+		ResolvedAt:  wireTime(inc.ResolvedAt),
+		ClosedAt:    wireTime(inc.ClosedAt),
+		UpdatedAt:   wireTime(inc.UpdatedAt),
+		LastUpdate:  wireTime(inc.LastUpdate),
 
-		DurationSeconds:          apiSeconds(inc.CreatedAt, inc.ResolvedAt),
-		TimeToAcknowledgeSeconds: apiSeconds(inc.CreatedAt, inc.AckedAt),
+		DurationSeconds:          handlers.ElapsedSeconds(inc.CreatedAt, inc.ResolvedAt),
+		TimeToAcknowledgeSeconds: handlers.ElapsedSeconds(inc.CreatedAt, inc.AckedAt),
 	}
 	if inc.Priority.Valid() {
 		p := inc.Priority.String()
 		out.Priority = &p
 	}
 	if c := inc.Channel; c.ID != "" {
-		out.Channel = &apiChannel{ID: c.ID, Name: c.Name, URL: c.URL}
+		out.Channel = &channel{ID: c.ID, Name: c.Name, URL: c.URL}
 	}
 	for r, u := range inc.Roles {
 		if !u.IsZero() {
-			out.Roles[string(r)] = apiUser{ID: u.ID, Name: u.Display()}
+			out.Roles[string(r)] = user{ID: u.ID, Name: u.Display()}
 		}
 	}
 	if u := inc.DeclaredBy; !u.IsZero() {
-		out.DeclaredBy = &apiUser{ID: u.ID, Name: u.Display()}
+		out.DeclaredBy = &user{ID: u.ID, Name: u.Display()}
 	}
 	for k, v := range inc.Labels {
 		out.Labels[k] = v
@@ -556,10 +496,10 @@ func newAPIIncident(inc *bot.Incident) apiIncident {
 	return out
 }
 
-func newAPIEntry(e bot.TimelineEntry) apiEntry {
-	out := apiEntry{
+func newEntry(e bot.TimelineEntry) entry {
+	out := entry{
 		ID:       e.ID,
-		At:       e.At.UTC().Format(apiTimeFormat),
+		At:       e.At.UTC().Format(timeFormat),
 		Kind:     string(e.Kind),
 		Author:   e.Author.Display(),
 		AuthorID: e.Author.ID,
@@ -574,21 +514,11 @@ func newAPIEntry(e bot.TimelineEntry) apiEntry {
 	return out
 }
 
-// apiTime renders t, or nil (null) when it is zero.
-func apiTime(t time.Time) *string {
+// wireTime renders t, or nil (null) when it is zero.
+func wireTime(t time.Time) *string {
 	if t.IsZero() {
 		return nil
 	}
-	v := t.UTC().Format(apiTimeFormat)
-	return &v
-}
-
-// apiSeconds is whole seconds from start to end, nil (null) when either is
-// unset; never negative, though replicas' clocks may disagree.
-func apiSeconds(start, end time.Time) *int64 {
-	if start.IsZero() || end.IsZero() {
-		return nil
-	}
-	v := int64(max(end.Sub(start), 0).Round(time.Second) / time.Second)
+	v := t.UTC().Format(timeFormat)
 	return &v
 }

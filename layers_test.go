@@ -1,0 +1,44 @@
+package main
+
+import (
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// TestLayers keeps the dependency rules of ../shared/DESIGN.md, on the
+// non-test imports of every package (go list): an adapter decides nothing
+// about incidents, so it imports neither handlers nor store; handlers know
+// nothing of HTTP; bot is the vocabulary, on the standard library and zap
+// alone.
+func TestLayers(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...").Output()
+	require.NoError(t, err)
+	const mod = "github.com/warroomhq/warroom/"
+	checked := 0
+	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
+		fields := strings.Fields(line)
+		pkg, imports := strings.TrimPrefix(fields[0], mod), fields[1:]
+		for _, imp := range imports {
+			switch {
+			case strings.HasPrefix(pkg, "adapters/") && !isFake(pkg):
+				require.NotContains(t, []string{mod + "handlers", mod + "store"}, imp, "%s imports %s", pkg, imp)
+			case pkg == "handlers":
+				require.NotEqual(t, "net/http", imp, "handlers imports net/http")
+			case pkg == "bot":
+				std := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
+				require.True(t, std || imp == "go.uber.org/zap", "bot imports %s", imp)
+			}
+		}
+		checked++
+	}
+	require.Greater(t, checked, 10, "go list listed the packages")
+}
+
+// isFake reports whether pkg is a fake of an outside system for tests.
+func isFake(pkg string) bool {
+	last := pkg[strings.LastIndex(pkg, "/")+1:]
+	return strings.HasPrefix(last, "fake") || strings.HasSuffix(last, "test")
+}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/postmortem"
-	"github.com/warroomhq/warroom/store"
 )
 
 // postmortemChatMax bounds the draft posted in chat, in runes; the full
@@ -57,15 +56,10 @@ func (s *Service) PostmortemData(ctx context.Context, id int64) (*postmortem.Dat
 }
 
 // postmortemInput reads what a draft is made of: the incident, its
-// follow-ups and its timeline in reading order. The timeline is read in
-// one XRANGE and given as a sequence over it (the renderer reads it three
-// times); the store has no iterator over a stream yet.
+// follow-ups, and its timeline in reading order as a sequence that reads
+// the stream a page at a time, again on each pass of the renderer.
 func (s *Service) postmortemInput(ctx context.Context, id int64) (postmortem.Header, postmortem.Seq, error) {
 	inc, err := s.store.Get(ctx, id)
-	if err != nil {
-		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
-	}
-	entries, err := s.store.Timeline(ctx, id, store.TimelineQuery{InOrder: true})
 	if err != nil {
 		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
@@ -73,7 +67,18 @@ func (s *Service) postmortemInput(ctx context.Context, id int64) (postmortem.Hea
 	if err != nil {
 		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
-	return postmortem.Header{Incident: inc, FollowUps: fs, Now: s.opts.Now()}, postmortem.Entries(entries), nil
+	timeline := s.store.TimelineEntries(ctx, id)
+	entries := func(yield func(bot.TimelineEntry, error) bool) {
+		for e, err := range timeline {
+			if err != nil {
+				err = fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
+			}
+			if !yield(e, err) {
+				return
+			}
+		}
+	}
+	return postmortem.Header{Incident: inc, FollowUps: fs, Now: s.opts.Now()}, entries, nil
 }
 
 // loadPostmortemTemplates makes the postmortem renderer, with the file

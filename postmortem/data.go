@@ -3,13 +3,13 @@
 // neither Redis nor a platform. handlers reads the incident, its
 // follow-ups and its timeline from the store and hands them here.
 //
-// The timeline comes as a sequence (Seq) that is read three times, never
-// held: a first pass learns the fate of every message (edited, deleted,
-// flagged) and the priority and role history; a second gathers the status
-// updates and the key events, which the draft shows before the timeline
-// and which are few; the third renders the timeline entry by entry while
-// the template writes to its writer. What stays in memory is one small
-// record per message (when, by whom, its latest text and fate), never the
+// The timeline comes as a sequence (Seq) that is read twice, never held:
+// a first pass learns the fate of every message (edited, deleted,
+// flagged), the priority and role history, the status updates and the
+// key events, which the draft shows before the timeline and which are
+// few; the second renders the timeline entry by entry while the template
+// writes to its writer. What stays in memory is one small record per
+// message (its place, when, by whom, its latest text and fate), never the
 // timeline's entries nor the document. The sequence must give the same
 // entries each time, in the timeline's reading order (bot.InOrder): an
 // edit, a deletion or a flag after the message it concerns.
@@ -214,12 +214,28 @@ func seconds(start, end time.Time) *int64 {
 
 // message is what became of one recorded message.
 type message struct {
+	pos     int // its place in the timeline
 	id      string
 	at      time.Time
 	author  bot.User
+	key     bool
 	text    string // the latest text
 	edited  bool
 	deleted bool
+}
+
+// candidate is an entry that is a key event when it is marked key or, for
+// a message or a note, when it is still flagged at the end of the
+// timeline: the entries marked key, the notes, and the messages whose Ref
+// an earlier message already has (the first is in index.messages).
+type candidate struct {
+	pos    int
+	at     time.Time
+	author bot.User
+	kind   bot.EntryKind
+	text   string
+	ref    string
+	key    bool
 }
 
 func (m *message) ref() *Ref {
@@ -232,16 +248,21 @@ func (m *message) ref() *Ref {
 
 // flag is one flag on a message: who set it and whether it still holds.
 type flag struct {
-	on bool
-	by bot.User
-	at time.Time
+	on  bool
+	by  bot.User
+	at  time.Time
+	pos int // the place of the entry that set it
 }
 
 // index is what the draft needs to know about the timeline's messages:
-// their fate, and the flags on them. It is learnt in the first pass.
+// their fate, the flags on them, and the possible key events. It is
+// learnt in the first pass.
 type index struct {
-	messages map[string]*message // by Ref
+	messages map[string]*message // by Ref, the first message with it
 	notes    map[string]bool     // refs of notes, already key events
+	// candidates are the possible key events index.messages does not
+	// hold, in timeline order.
+	candidates []candidate
 	// flags holds, by the flagged Ref, each way of flagging it ("pin",
 	// "reaction:star") with its last state, so that unpinning a message
 	// that also has a star leaves it flagged.
@@ -254,11 +275,14 @@ func newIndex() *index {
 	return &index{messages: map[string]*message{}, notes: map[string]bool{}, flags: map[string]map[string]*flag{}}
 }
 
-func (x *index) add(e *bot.TimelineEntry) {
+// add learns entry e, at place pos of the timeline.
+func (x *index) add(pos int, e *bot.TimelineEntry) {
+	first := false
 	switch e.Kind {
 	case bot.KindMessage:
 		if _, dup := x.messages[e.Ref]; e.Ref != "" && !dup {
-			x.messages[e.Ref] = &message{id: e.ID, at: e.At, author: e.Author, text: e.Text}
+			x.messages[e.Ref] = &message{pos: pos, id: e.ID, at: e.At, author: e.Author, key: e.Key, text: e.Text}
+			first = true
 		}
 	case bot.KindNote:
 		if e.Ref != "" {
@@ -273,11 +297,16 @@ func (x *index) add(e *bot.TimelineEntry) {
 			m.deleted = true
 		}
 	case bot.KindFlag:
-		x.flag(e)
+		x.flag(pos, e)
+		return
+	}
+	mayBeFlagged := e.Ref != "" && (e.Kind == bot.KindNote || (e.Kind == bot.KindMessage && !first))
+	if e.Key || mayBeFlagged {
+		x.candidates = append(x.candidates, candidate{pos: pos, at: e.At, author: e.Author, kind: e.Kind, text: e.Text, ref: e.Ref, key: e.Key})
 	}
 }
 
-func (x *index) flag(e *bot.TimelineEntry) {
+func (x *index) flag(pos int, e *bot.TimelineEntry) {
 	if e.RefersTo == "" {
 		return
 	}
@@ -298,16 +327,17 @@ func (x *index) flag(e *bot.TimelineEntry) {
 		ways[way] = f
 	}
 	if on && !f.on {
-		f.by, f.at = e.Author, e.At
+		f.by, f.at, f.pos = e.Author, e.At, pos
 	}
 	f.on = on
 }
 
-// flaggedBy returns the earliest flag still on ref, if any.
+// flaggedBy returns the earliest flag still on ref, if any; of flags set
+// at the same time, the one set first on the timeline.
 func (x *index) flaggedBy(ref string) (*flag, bool) {
 	var first *flag
 	for _, f := range x.flags[ref] {
-		if f.on && (first == nil || f.at.Before(first.at)) {
+		if f.on && (first == nil || f.at.Before(first.at) || (f.at.Equal(first.at) && f.pos < first.pos)) {
 			first = f
 		}
 	}
@@ -315,8 +345,8 @@ func (x *index) flaggedBy(ref string) (*flag, bool) {
 }
 
 // gather makes the draft but its timeline (Data.Timeline is left nil) in
-// the first two passes over entries, and returns it with the index the
-// timeline's entries need (entry).
+// one pass over entries, and returns it with the index the timeline's
+// entries need (entry).
 func (r *Renderer) gather(h Header, entries Seq) (*Data, *index, error) {
 	inc, now := h.Incident, h.Now
 	d := &Data{
@@ -327,7 +357,7 @@ func (r *Renderer) gather(h Header, entries Seq) (*Data, *index, error) {
 		ClosedAt: utc(inc.ClosedAt), GeneratedAt: utc(now), Summary: inc.Summary,
 		TimeToAcknowledgeSeconds: seconds(inc.CreatedAt, inc.AckedAt),
 		TimeToResolveSeconds:     seconds(inc.CreatedAt, inc.ResolvedAt),
-		PriorityHistory:          []Priority{}, Roles: []Role{}, Impact: []Update{}, KeyEvents: []KeyEvent{},
+		PriorityHistory:          []Priority{}, Roles: []Role{}, Impact: []Update{},
 	}
 	end := inc.ResolvedAt
 	if end.IsZero() {
@@ -338,16 +368,20 @@ func (r *Renderer) gather(h Header, entries Seq) (*Data, *index, error) {
 	}
 	d.FollowUps = r.followUps(h.FollowUps, now)
 
-	// First pass: the messages' fate, priorities, roles, and the status
-	// the incident was in before its first recorded change.
 	x := newIndex()
 	current := map[bot.Role]int{} // role → index in d.Roles of its open tenure
-	status, statusKnown := inc.Status, false
+	// The updates before the first status change are in the status it
+	// changed from, known when it comes (or the incident's, if none does).
+	initial, initialKnown := inc.Status, false
+	var status bot.Status
+	changed, pending := false, 0
+	pos := 0
 	for e, err := range entries {
 		if err != nil {
 			return nil, nil, err
 		}
-		x.add(&e)
+		x.add(pos, &e)
+		pos++
 		switch {
 		case e.Kind == bot.KindDeclared && e.Data["priority"] != "":
 			d.PriorityHistory = append(d.PriorityHistory, Priority{At: e.At.UTC(), To: e.Data["priority"], By: user(e.Author)})
@@ -361,40 +395,26 @@ func (r *Renderer) gather(h Header, entries Seq) (*Data, *index, error) {
 			u := bot.User{ID: e.Data["user_id"], Name: e.Data["user_name"]}
 			current[role] = len(d.Roles)
 			d.Roles = append(d.Roles, Role{Role: role, User: user(u), Since: e.At.UTC(), By: user(e.Author)})
-		case e.Kind == bot.KindStatus && e.Data["from"] != "" && !statusKnown:
-			status, statusKnown = bot.Status(e.Data["from"]), true
-		}
-	}
-	d.Roles = currentRoles(d.Roles, current, inc, r.cfg.Roles)
-
-	// Second pass: the status updates, and the key events, which need
-	// every flag known.
-	for e, err := range entries {
-		if err != nil {
-			return nil, nil, err
-		}
-		switch e.Kind {
-		case bot.KindStatus:
-			status = bot.Status(e.Data["to"])
+		case e.Kind == bot.KindStatus:
+			if from := e.Data["from"]; from != "" && !initialKnown {
+				initial, initialKnown = bot.Status(from), true
+			}
+			status, changed = bot.Status(e.Data["to"]), true
 			if e.Text != "" && status.Open() {
 				d.Impact = append(d.Impact, Update{At: e.At.UTC(), By: user(e.Author), Status: status, Text: e.Text})
 			}
-		case bot.KindUpdate:
+		case e.Kind == bot.KindUpdate:
 			d.Impact = append(d.Impact, Update{At: e.At.UTC(), By: user(e.Author), Status: status, Text: e.Text})
-		}
-		if ev, ok := x.keyEvent(&e); ok {
-			d.KeyEvents = append(d.KeyEvents, ev)
+			if !changed {
+				pending++
+			}
 		}
 	}
-	for _, ref := range x.flagged {
-		flag, on := x.flaggedBy(ref)
-		if !on || x.messages[ref] != nil || x.notes[ref] {
-			continue
-		}
-		by := user(flag.by)
-		d.KeyEvents = append(d.KeyEvents, KeyEvent{At: flag.at.UTC(), Kind: bot.KindMessage, Missing: true, FlaggedBy: &by, Ref: ref})
+	for i := range pending {
+		d.Impact[i].Status = initial
 	}
-	slices.SortStableFunc(d.KeyEvents, func(a, b KeyEvent) int { return a.At.Compare(b.At) })
+	d.Roles = currentRoles(d.Roles, current, inc, r.cfg.Roles)
+	d.KeyEvents = x.keyEvents()
 	return d, x, nil
 }
 
@@ -439,29 +459,57 @@ func currentRoles(out []Role, current map[bot.Role]int, inc *bot.Incident, roles
 	return out
 }
 
-// keyEvent is e as a key event when it is one: a note or another entry
-// marked key, or a message or note still flagged.
-func (x *index) keyEvent(e *bot.TimelineEntry) (KeyEvent, bool) {
-	if e.Kind == bot.KindFlag {
-		return KeyEvent{}, false
+// keyEvents are the notes and other entries marked key, and the messages
+// (and notes) still flagged, in timeline order; flagged messages that are
+// not on the timeline come where they were flagged.
+func (x *index) keyEvents() []KeyEvent {
+	type placed struct {
+		pos int
+		ev  KeyEvent
 	}
-	flag, flagged := x.flaggedBy(e.Ref)
-	flagged = flagged && e.Ref != "" && (e.Kind == bot.KindMessage || e.Kind == bot.KindNote)
-	if !e.Key && !flagged {
-		return KeyEvent{}, false
+	var found []placed
+	add := func(c candidate) {
+		flag, flagged := x.flaggedBy(c.ref)
+		flagged = flagged && c.ref != "" && (c.kind == bot.KindMessage || c.kind == bot.KindNote)
+		if !c.key && !flagged {
+			return
+		}
+		ev := KeyEvent{At: c.at.UTC(), Author: user(c.author), Kind: c.kind, Text: c.text, Ref: c.ref}
+		if m := x.messages[c.ref]; c.kind == bot.KindMessage && m != nil {
+			ev.Text, ev.Edited, ev.Deleted = m.text, m.edited, m.deleted
+			if m.deleted {
+				ev.Text = ""
+			}
+		}
+		if flagged && !c.key {
+			by := user(flag.by)
+			ev.FlaggedBy = &by
+		}
+		found = append(found, placed{c.pos, ev})
 	}
-	ev := KeyEvent{At: e.At.UTC(), Author: user(e.Author), Kind: e.Kind, Text: e.Text, Ref: e.Ref}
-	if m := x.messages[e.Ref]; e.Kind == bot.KindMessage && m != nil {
-		ev.Text, ev.Edited, ev.Deleted = m.text, m.edited, m.deleted
-		if m.deleted {
-			ev.Text = ""
+	for _, c := range x.candidates {
+		add(c)
+	}
+	for _, ref := range x.flagged {
+		if m := x.messages[ref]; m != nil && !m.key { // a key one is a candidate
+			add(candidate{pos: m.pos, at: m.at, author: m.author, kind: bot.KindMessage, ref: ref})
 		}
 	}
-	if flagged && !e.Key {
-		by := user(flag.by)
-		ev.FlaggedBy = &by
+	slices.SortFunc(found, func(a, b placed) int { return a.pos - b.pos })
+	out := make([]KeyEvent, 0, len(found))
+	for _, p := range found {
+		out = append(out, p.ev)
 	}
-	return ev, true
+	for _, ref := range x.flagged {
+		flag, on := x.flaggedBy(ref)
+		if !on || x.messages[ref] != nil || x.notes[ref] {
+			continue
+		}
+		by := user(flag.by)
+		out = append(out, KeyEvent{At: flag.at.UTC(), Kind: bot.KindMessage, Missing: true, FlaggedBy: &by, Ref: ref})
+	}
+	slices.SortStableFunc(out, func(a, b KeyEvent) int { return a.At.Compare(b.At) })
+	return out
 }
 
 // entry is e as the draft's timeline shows it, with what became of the
@@ -488,7 +536,7 @@ func (x *index) entry(e *bot.TimelineEntry) Entry {
 	return pe
 }
 
-// timeline is the third pass: the draft's timeline, entry by entry. The
+// timeline is the second pass: the draft's timeline, entry by entry. The
 // first error of entries is left in *err and ends it.
 func (x *index) timeline(entries Seq, err *error) iter.Seq[Entry] {
 	return func(yield func(Entry) bool) {

@@ -145,8 +145,8 @@ func (r *Renderer) Data(h Header, entries Seq) (*Data, error) {
 }
 
 // Render writes the draft of the incident h names to w as Markdown in
-// lang (an unknown or empty lang: Config.Lang). The timeline is read three
-// times and rendered entry by entry (see the package comment); an error
+// lang (an unknown or empty lang: Config.Lang). The timeline is read twice
+// and rendered entry by entry (see the package comment); an error
 // of entries or of w ends the draft with that error, w holding its
 // beginning.
 func (r *Renderer) Render(w io.Writer, h Header, entries Seq, lang bot.Lang) error {

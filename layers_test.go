@@ -12,7 +12,7 @@ import (
 // non-test imports of every package (go list): an adapter decides nothing
 // about incidents, so it imports neither handlers nor store; handlers know
 // nothing of HTTP; bot is the vocabulary, on the standard library and zap
-// alone.
+// alone; postmortem is a pure transform, on bot and the standard library.
 func TestLayers(t *testing.T) {
 	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...").Output()
 	require.NoError(t, err)
@@ -27,6 +27,9 @@ func TestLayers(t *testing.T) {
 				require.NotContains(t, []string{mod + "handlers", mod + "store"}, imp, "%s imports %s", pkg, imp)
 			case pkg == "handlers":
 				require.NotEqual(t, "net/http", imp, "handlers imports net/http")
+			case pkg == "postmortem":
+				std := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
+				require.True(t, std || imp == mod+"bot", "postmortem imports %s", imp)
 			case pkg == "bot":
 				std := !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".")
 				require.True(t, std || imp == "go.uber.org/zap", "bot imports %s", imp)

@@ -22,6 +22,7 @@ import (
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/handlers"
 	"github.com/warroomhq/warroom/internal/httpx"
+	"github.com/warroomhq/warroom/postmortem"
 )
 
 // Limits of the JSON API's query parameters.
@@ -472,8 +473,8 @@ func newIncident(inc *bot.Incident) incident {
 		UpdatedAt:   wireTime(inc.UpdatedAt),
 		LastUpdate:  wireTime(inc.LastUpdate),
 
-		DurationSeconds:          handlers.ElapsedSeconds(inc.CreatedAt, inc.ResolvedAt),
-		TimeToAcknowledgeSeconds: handlers.ElapsedSeconds(inc.CreatedAt, inc.AckedAt),
+		DurationSeconds:          postmortem.ElapsedSeconds(inc.CreatedAt, inc.ResolvedAt),
+		TimeToAcknowledgeSeconds: postmortem.ElapsedSeconds(inc.CreatedAt, inc.AckedAt),
 	}
 	if inc.Priority.Valid() {
 		p := inc.Priority.String()

@@ -338,6 +338,9 @@ func (s *Service) dueText(lang bot.Lang, f *bot.FollowUp) string {
 // date shows a due day as YYYY-MM-DD in the configured zone.
 func (s *Service) date(t time.Time) string { return t.In(s.opts.Location).Format("2006-01-02") }
 
+// oneline is text with its line breaks and runs of spaces as one space.
+func oneline(text string) string { return strings.Join(strings.Fields(text), " ") }
+
 // refreshCard brings the pinned card up to date after a follow-up changed
 // (the topic does not show follow-ups, so it is left alone), in the
 // workspace's language, as refresh.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/bot/bottest"
+	"github.com/warroomhq/warroom/postmortem"
 )
 
 // followUp reads follow-up n of incident id from the store.
@@ -425,8 +426,8 @@ func TestPostmortemFollowUps(t *testing.T) {
 	d, err := e.svc.PostmortemData(ctx, inc.ID)
 	require.NoError(t, err)
 	require.Len(t, d.FollowUps, 3)
-	require.Equal(t, PostmortemFollowUp{N: 3, Text: "Write the rollback runbook", Owner: PostmortemUser{ID: "U1", Name: "alice"},
-		State: bot.FollowUpVerified, CreatedBy: PostmortemUser{ID: "U1", Name: "alice"}, CreatedAt: e.now, DoneAt: e.now, VerifiedAt: e.now}, d.FollowUps[2])
+	require.Equal(t, postmortem.FollowUp{N: 3, Text: "Write the rollback runbook", Owner: postmortem.User{ID: "U1", Name: "alice"},
+		State: bot.FollowUpVerified, CreatedBy: postmortem.User{ID: "U1", Name: "alice"}, CreatedAt: e.now, DoneAt: e.now, VerifiedAt: e.now}, d.FollowUps[2])
 	raw, err := json.Marshal(d)
 	require.NoError(t, err)
 	require.Contains(t, string(raw), `"follow_ups":[{"n":1,"text":"Add a canary stage to deploys","owner":{"id":"U3","name":"carol"},"due":"2026-12-31","state":"open"`)

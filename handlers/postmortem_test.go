@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/postmortem"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite golden files")
@@ -132,22 +133,22 @@ func TestPostmortemGolden(t *testing.T) {
 	require.Equal(t, 2, strings.Count(section, "\n- "))
 
 	require.Equal(t, "P1", d.Priority)
-	require.Equal(t, []PostmortemPriority{
-		{At: d.CreatedAt, To: "P2", By: PostmortemUser{ID: "U1", Name: "alice"}},
-		{At: d.CreatedAt.Add(3 * time.Minute), From: "P2", To: "P1", By: PostmortemUser{ID: "U2", Name: "bob"}},
+	require.Equal(t, []postmortem.Priority{
+		{At: d.CreatedAt, To: "P2", By: postmortem.User{ID: "U1", Name: "alice"}},
+		{At: d.CreatedAt.Add(3 * time.Minute), From: "P2", To: "P1", By: postmortem.User{ID: "U2", Name: "bob"}},
 	}, d.PriorityHistory)
-	require.Equal(t, []PostmortemRole{
-		{Role: bot.RoleCommander, User: PostmortemUser{ID: "U1", Name: "alice"}, Since: d.CreatedAt, Until: d.CreatedAt.Add(2 * time.Minute), By: PostmortemUser{ID: "U1", Name: "alice"}},
-		{Role: bot.RoleCommander, User: PostmortemUser{ID: "U2", Name: "bob"}, Since: d.CreatedAt.Add(2 * time.Minute), By: PostmortemUser{ID: "U1", Name: "alice"}},
+	require.Equal(t, []postmortem.Role{
+		{Role: bot.RoleCommander, User: postmortem.User{ID: "U1", Name: "alice"}, Since: d.CreatedAt, Until: d.CreatedAt.Add(2 * time.Minute), By: postmortem.User{ID: "U1", Name: "alice"}},
+		{Role: bot.RoleCommander, User: postmortem.User{ID: "U2", Name: "bob"}, Since: d.CreatedAt.Add(2 * time.Minute), By: postmortem.User{ID: "U1", Name: "alice"}},
 	}, d.Roles)
 	require.Equal(t, int64(30*60), d.DurationSeconds)
 	require.False(t, d.Ongoing)
 	require.Equal(t, int64(0), *d.TimeToAcknowledgeSeconds, "a declared incident is acknowledged at once")
 	require.Equal(t, int64(30*60), *d.TimeToResolveSeconds)
 	require.Equal(t, "Rolled back 4f2a; checkout recovered", d.Summary)
-	require.Equal(t, []PostmortemUpdate{
-		{At: d.CreatedAt.Add(5 * time.Minute), By: PostmortemUser{ID: "U2", Name: "bob"}, Status: bot.StatusIdentified, Text: "bad deploy 4f2a"},
-		{At: d.CreatedAt.Add(15 * time.Minute), By: PostmortemUser{ID: "U1", Name: "alice"}, Status: bot.StatusIdentified, Text: "Rollback done, error rate back to 0.1%"},
+	require.Equal(t, []postmortem.Update{
+		{At: d.CreatedAt.Add(5 * time.Minute), By: postmortem.User{ID: "U2", Name: "bob"}, Status: bot.StatusIdentified, Text: "bad deploy 4f2a"},
+		{At: d.CreatedAt.Add(15 * time.Minute), By: postmortem.User{ID: "U1", Name: "alice"}, Status: bot.StatusIdentified, Text: "Rollback done, error rate back to 0.1%"},
 	}, d.Impact)
 
 	raw, err := json.Marshal(d)
@@ -435,7 +436,7 @@ func TestPostmortemEdgeCases(t *testing.T) {
 	require.Equal(t, int64(10*60), d.DurationSeconds)
 	require.Equal(t, int64(4*60), *d.TimeToAcknowledgeSeconds)
 	require.Nil(t, d.TimeToResolveSeconds)
-	require.Equal(t, []PostmortemRole{{Role: bot.RoleCommander, User: PostmortemUser{ID: "U2", Name: "bob"}, Since: d.AckedAt}}, d.Roles)
+	require.Equal(t, []postmortem.Role{{Role: bot.RoleCommander, User: postmortem.User{ID: "U2", Name: "bob"}, Since: d.AckedAt}}, d.Roles)
 	require.Len(t, d.KeyEvents, 1)
 	require.True(t, d.KeyEvents[0].Missing)
 	require.Equal(t, "alice", d.KeyEvents[0].FlaggedBy.Name)

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"text/template"
 	"time"
 
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/postmortem"
 	"github.com/warroomhq/warroom/store"
 )
 
@@ -70,7 +70,7 @@ type Options struct {
 	Log      *zap.Logger
 	// PostmortemTemplate is the path of a text/template file that replaces
 	// the default postmortem template for every language; its data is a
-	// *PostmortemData. New fails when it cannot be read or parsed.
+	// *postmortem.Data. New fails when it cannot be read or parsed.
 	PostmortemTemplate string
 	// PostmortemOptional lets close close a P1 or P2 incident without a
 	// postmortem draft; by default that needs `close --force`.
@@ -117,8 +117,8 @@ type Service struct {
 	opts   Options
 	log    *zap.Logger
 	router *bot.Router
-	// postmortem holds the parsed postmortem template of each language.
-	postmortem map[bot.Lang]*template.Template
+	// pm renders postmortem drafts with the parsed templates.
+	pm *postmortem.Renderer
 	// instance names this process in the declarations it starts, and in
 	// its heartbeat (reconcile.go).
 	instance string

@@ -12,3 +12,11 @@ var (
 
 // Prefix returns the Store's key prefix.
 func (s *Store) Prefix() string { return s.prefix }
+
+// SetTimelinePage sets how many entries TimelineEntries reads at a time,
+// until the test ends.
+func SetTimelinePage(t interface{ Cleanup(func()) }, n int64) {
+	old := timelinePage
+	timelinePage = n
+	t.Cleanup(func() { timelinePage = old })
+}

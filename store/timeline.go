@@ -225,16 +225,17 @@ func withMark(entries []bot.TimelineEntry, after string) []bot.TimelineEntry {
 
 // timelineRange reads entries of the timeline in stream order, oldest
 // first: with rev, the newest count (0: all) from start ("+" or "(<id>")
-// down to stop (default "-"), else the oldest count from start up to "+".
+// down to stop (default "-"), else the oldest count from start up to stop
+// (default "+").
 func (s *Store) timelineRange(ctx context.Context, id int64, start string, count int64, rev bool, stop ...string) ([]bot.TimelineEntry, error) {
 	key := s.timelineKey(id)
 	var exists *redis.IntCmd
 	var rng *redis.XMessageSliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		exists = p.Exists(ctx, s.recordKey(id))
-		end := "-"
+		end, hi := "-", "+"
 		if len(stop) > 0 {
-			end = stop[0]
+			end, hi = stop[0], stop[0]
 		}
 		switch {
 		case rev && count > 0:
@@ -242,9 +243,9 @@ func (s *Store) timelineRange(ctx context.Context, id int64, start string, count
 		case rev:
 			rng = p.XRevRange(ctx, key, start, end)
 		case count > 0:
-			rng = p.XRangeN(ctx, key, start, "+", count)
+			rng = p.XRangeN(ctx, key, start, hi, count)
 		default:
-			rng = p.XRange(ctx, key, start, "+")
+			rng = p.XRange(ctx, key, start, hi)
 		}
 		return nil
 	})

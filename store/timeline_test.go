@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"iter"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -230,6 +231,17 @@ func TestTimelineInOrderPages(t *testing.T) {
 		all, err := s.Timeline(ctx, inc.ID, store.TimelineQuery{InOrder: true})
 		require.NoError(t, err)
 		require.Equal(t, want, all)
+		for _, page := range []int64{1, 2, 5, 16, 1000} {
+			store.SetTimelinePage(t, page)
+			for range 2 { // it can be read again
+				var seq []bot.TimelineEntry
+				for e, err := range s.TimelineEntries(ctx, inc.ID) {
+					require.NoError(t, err)
+					seq = append(seq, e)
+				}
+				require.Equal(t, want, seq, "TimelineEntries by pages of %d", page)
+			}
+		}
 		require.Equal(t, stream, timeline(t, s, inc.ID), "the stream is not rewritten")
 
 		for n := 1; n <= len(want)+2; n++ {
@@ -265,8 +277,43 @@ func TestTimelineInOrderPages(t *testing.T) {
 	}
 }
 
+// TimelineEntries read again gives what its first read gave, however the
+// incident went on meanwhile; a new one gives what was added.
+func TestTimelineEntriesRereads(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	store.SetTimelinePage(t, 2)
+	inc := create(t, s, bot.StatusInvestigating, bot.P2)
+	for i := range 4 {
+		_, err := s.Append(ctx, inc.ID, bot.TimelineEntry{Kind: bot.KindMessage, Text: fmt.Sprint("m", i), Ref: fmt.Sprint("r", i)})
+		require.NoError(t, err)
+	}
+	read := func(seq iter.Seq2[bot.TimelineEntry, error]) []bot.TimelineEntry {
+		var out []bot.TimelineEntry
+		for e, err := range seq {
+			require.NoError(t, err)
+			out = append(out, e)
+		}
+		return out
+	}
+	seq := s.TimelineEntries(ctx, inc.ID)
+	first := read(seq)
+	require.Equal(t, timeline(t, s, inc.ID), first)
+	_, err := s.Append(ctx, inc.ID, bot.TimelineEntry{Kind: bot.KindNote, Text: "later", Key: true})
+	require.NoError(t, err)
+	require.Equal(t, first, read(seq), "the same entries again")
+	require.Len(t, read(s.TimelineEntries(ctx, inc.ID)), len(first)+1)
+}
+
 func TestTimelineInOrderNotFound(t *testing.T) {
 	s := newStore(t)
+	n := 0
+	for e, err := range s.TimelineEntries(context.Background(), 999) {
+		require.ErrorIs(t, err, bot.ErrNotFound)
+		require.Zero(t, e)
+		n++
+	}
+	require.Equal(t, 1, n, "the error is the only element")
 	for _, q := range []store.TimelineQuery{{InOrder: true}, {InOrder: true, Last: 3}, {InOrder: true, After: "1-0", Limit: 2}} {
 		_, err := s.Timeline(context.Background(), 99, q)
 		requireNotFound(t, err)

@@ -1,0 +1,202 @@
+package postmortem
+
+import (
+	"bufio"
+	"embed"
+	"fmt"
+	"io"
+	"iter"
+	"path"
+	"slices"
+	"text/template"
+	"time"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+//go:embed templates/postmortem.*.md.tmpl
+var defaultTemplates embed.FS
+
+// Config is how a Renderer writes drafts.
+type Config struct {
+	// Location is the time zone times are shown in (default UTC).
+	Location *time.Location
+	// Lang is the language of a draft asked for in an unknown or empty
+	// language (default English).
+	Lang bot.Lang
+	// Roles orders the roles section (default bot.BuiltinRoles); roles
+	// not in it come after, by name.
+	Roles []bot.Role
+	// PriorityNames overrides the catalog's name of each priority
+	// ("Critical" shows as "P1 (Critical)").
+	PriorityNames map[bot.Priority]string
+	// Template, when set, replaces the built-in template of every
+	// language.
+	Template *Template
+}
+
+// Template is a text/template source; Name (its file's path) names it in
+// errors.
+type Template struct {
+	Name   string
+	Source []byte
+}
+
+// Renderer writes postmortem drafts with the templates it parsed once.
+// It holds no state between drafts and is safe for concurrent use.
+type Renderer struct {
+	cfg       Config
+	templates map[bot.Lang]*template.Template
+	// whole says the custom template cannot run on a streamed timeline
+	// (it takes the timeline's len, or indexes it): its drafts are
+	// rendered from Data, the whole timeline gathered first.
+	whole bool
+}
+
+// New parses the template of each language: Config.Template for all of
+// them when set, else the built-in ones. Each is also run once on sample
+// data, so that most mistakes (a field that does not exist, a wrong
+// argument) fail here, at start, and not when a team asks for its
+// postmortem. A custom template is run on a streamed timeline (an
+// iter.Seq[Entry], which {{range}} reads); one that needs the timeline as
+// a list ({{len .Timeline}}, {{index .Timeline 0}}) still works, and its
+// drafts then hold the timeline's entries in memory.
+func New(cfg Config) (*Renderer, error) {
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	if cfg.Lang == "" {
+		cfg.Lang = bot.English
+	}
+	if len(cfg.Roles) == 0 {
+		cfg.Roles = slices.Clone(bot.BuiltinRoles)
+	}
+	r := &Renderer{cfg: cfg, templates: make(map[bot.Lang]*template.Template, len(bot.Langs))}
+	sample := sample()
+	for _, lang := range bot.Langs {
+		var name string
+		var src []byte
+		if cfg.Template != nil {
+			name, src = cfg.Template.Name, cfg.Template.Source
+		} else {
+			name = "templates/postmortem." + string(lang) + ".md.tmpl"
+			b, err := defaultTemplates.ReadFile(name)
+			if err != nil {
+				return nil, fmt.Errorf("postmortem template %s: %w", name, err)
+			}
+			src = b
+		}
+		t, err := template.New(path.Base(name)).Funcs(r.funcs(lang)).Parse(string(src))
+		if err != nil {
+			return nil, fmt.Errorf("postmortem template %s: %w", name, err)
+		}
+		if err := t.Execute(io.Discard, streamed(sample)); err != nil {
+			if cfg.Template == nil {
+				return nil, fmt.Errorf("postmortem template %s: %w", name, err)
+			}
+			if err := t.Execute(io.Discard, sample); err != nil {
+				return nil, fmt.Errorf("postmortem template %s: %w", name, err)
+			}
+			r.whole = true
+		}
+		r.templates[lang] = t
+	}
+	return r, nil
+}
+
+// doc is what a template runs on when the draft is streamed: the draft
+// without its timeline, and the timeline as a sequence, which shadows
+// Data.Timeline.
+type doc struct {
+	*Data
+	Timeline iter.Seq[Entry]
+}
+
+// streamed is d as a template sees it when the draft is streamed.
+func streamed(d *Data) *doc { return &doc{Data: d, Timeline: slices.Values(d.Timeline)} }
+
+// template is the template of lang, else of Config.Lang.
+func (r *Renderer) template(lang bot.Lang) *template.Template {
+	if t, ok := r.templates[lang]; ok {
+		return t
+	}
+	if t, ok := r.templates[r.cfg.Lang]; ok {
+		return t
+	}
+	return r.templates[bot.English]
+}
+
+// Data gathers the draft of the incident h names from its timeline, the
+// whole timeline included: what `warroom export --format json` writes.
+func (r *Renderer) Data(h Header, entries Seq) (*Data, error) {
+	d, x, err := r.gather(h, entries)
+	if err != nil {
+		return nil, err
+	}
+	d.Timeline = []Entry{}
+	var seqErr error
+	for e := range x.timeline(entries, &seqErr) {
+		d.Timeline = append(d.Timeline, e)
+	}
+	if seqErr != nil {
+		return nil, seqErr
+	}
+	return d, nil
+}
+
+// Render writes the draft of the incident h names to w as Markdown in
+// lang (an unknown or empty lang: Config.Lang). The timeline is read twice
+// and rendered entry by entry (see the package comment); an error
+// of entries or of w ends the draft with that error, w holding its
+// beginning.
+func (r *Renderer) Render(w io.Writer, h Header, entries Seq, lang bot.Lang) error {
+	if r.whole {
+		d, err := r.Data(h, entries)
+		if err != nil {
+			return err
+		}
+		return r.Execute(w, d, lang)
+	}
+	d, x, err := r.gather(h, entries)
+	if err != nil {
+		return err
+	}
+	var seqErr error
+	return r.execute(w, &doc{Data: d, Timeline: x.timeline(entries, &seqErr)}, d.Key, lang, &seqErr)
+}
+
+// Execute writes the draft d to w as Markdown in lang.
+func (r *Renderer) Execute(w io.Writer, d *Data, lang bot.Lang) error {
+	return r.execute(w, d, d.Key, lang, new(error))
+}
+
+func (r *Renderer) execute(w io.Writer, data any, key string, lang bot.Lang, seqErr *error) error {
+	bw := bufio.NewWriter(w)
+	err := r.template(lang).Execute(bw, data)
+	if *seqErr != nil {
+		return *seqErr
+	}
+	if err == nil {
+		err = bw.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("postmortem of %s: %w", key, err)
+	}
+	return nil
+}
+
+// followUps arranges the incident's follow-ups for the draft.
+func (r *Renderer) followUps(fs []bot.FollowUp, now time.Time) []FollowUp {
+	out := make([]FollowUp, 0, len(fs))
+	for i := range fs {
+		f := &fs[i]
+		pf := FollowUp{N: f.N, Text: f.Text, Owner: user(f.Owner), State: f.State,
+			Overdue: f.Overdue(now, r.cfg.Location), CreatedBy: user(f.CreatedBy),
+			CreatedAt: utc(f.CreatedAt), DoneAt: utc(f.DoneAt), VerifiedAt: utc(f.VerifiedAt)}
+		if !f.Due.IsZero() {
+			pf.Due = f.Due.In(r.cfg.Location).Format("2006-01-02")
+		}
+		out = append(out, pf)
+	}
+	return out
+}

@@ -1,0 +1,110 @@
+package store
+
+import (
+	"context"
+	"iter"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// timelinePage is how many entries TimelineEntries reads at a time.
+var timelinePage int64 = 1000
+
+// TimelineEntries is the incident's whole timeline in reading order
+// (bot.InOrder), read from Redis a page at a time as it is consumed: what
+// is held at once is a page and the entries of the last bot.HoldBack
+// (an edit that arrived before its message waits that long for it), never
+// the whole stream. It can be ranged over more than once: each range
+// reads the stream again, up to where the first complete range ended, so
+// every range gives the same entries even while the incident goes on (one
+// range at a time). A failed read, or an unknown incident (an error
+// wrapping bot.ErrNotFound), is the sequence's last element.
+func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.TimelineEntry, error] {
+	through := "+" // the last stream ID of the first complete range
+	return func(yield func(bot.TimelineEntry, error) bool) {
+		end := through
+		var (
+			buf    []bot.TimelineEntry             // read, not yet given, in stream order
+			behind = map[int][]bot.TimelineEntry{} // a position in buf → entries moved behind it
+			start  = "-"
+			done   bool
+		)
+		read := func() error {
+			got, err := s.timelineRange(ctx, id, start, timelinePage, false, end)
+			if err != nil {
+				return err
+			}
+			if len(got) > 0 {
+				start = "(" + got[len(got)-1].ID
+			}
+			if int64(len(got)) < timelinePage {
+				done = true
+				if through == "+" && start != "-" {
+					through = start[1:]
+				}
+			}
+			buf = append(buf, got...)
+			return nil
+		}
+		if err := read(); err != nil {
+			yield(bot.TimelineEntry{}, err)
+			return
+		}
+		for len(buf) > 0 {
+			h := buf[0]
+			place := -1 // where h goes: -1 here, else behind buf[place]
+			if h.RefersBack() {
+				decided := false
+				for !decided {
+					j := 1
+					for ; j < len(buf); j++ {
+						if o := buf[j]; o.Ref == h.RefersTo && !o.RefersBack() {
+							break
+						}
+					}
+					switch {
+					case j < len(buf):
+						if buf[j].Arrived().Sub(h.Arrived()) <= bot.HoldBack {
+							place = j
+						}
+						decided = true
+					case done || buf[len(buf)-1].Arrived().Sub(h.Arrived()) > bot.HoldBack:
+						decided = true // its message never comes, or comes too late
+					default:
+						if err := read(); err != nil {
+							yield(bot.TimelineEntry{}, err)
+							return
+						}
+					}
+				}
+			}
+			if place >= 0 {
+				behind[place] = append(behind[place], h)
+			} else {
+				if !yield(h, nil) {
+					return
+				}
+				for _, e := range behind[0] {
+					if !yield(e, nil) {
+						return
+					}
+				}
+			}
+			// Drop buf[0]: every position moves down by one.
+			buf = buf[1:]
+			shifted := make(map[int][]bot.TimelineEntry, len(behind))
+			for k, v := range behind {
+				if k > 0 {
+					shifted[k-1] = v
+				}
+			}
+			behind = shifted
+			if len(buf) == 0 && !done {
+				if err := read(); err != nil {
+					yield(bot.TimelineEntry{}, err)
+					return
+				}
+			}
+		}
+	}
+}

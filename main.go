@@ -257,19 +257,18 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune
 			latency.WithLabelValues(command, outcome).Observe(d.Seconds())
 		},
 	})
-	closeAll := closeRedis
-	if sp != nil {
-		rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
-		replayed := make(chan struct{})
-		go func() { svc.ReplaySpool(rctx); close(replayed) }()
-		closeAll = func() {
-			stop()
-			<-replayed
+	closeAll := func() {
+		cctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+		defer cancel()
+		if err := svc.Close(cctx); err != nil {
+			log.Error("close handlers", zap.Error(err))
+		}
+		if sp != nil {
 			if err := sp.Close(); err != nil {
 				log.Error("close timeline spool", zap.Error(err))
 			}
-			closeRedis()
 		}
+		closeRedis()
 	}
 	return &core{store: st, svc: svc, router: router, reg: reg, close: closeAll}, nil
 }
@@ -417,6 +416,8 @@ func runConsole(ctx context.Context, cfg *config.Config, o consoleOptions, in io
 	c, err := newCore(ctx, cfg, alertPlatform(cfg, console.Name), func(opts *handlers.Options) {
 		opts.Now = scaledClock(time.Now(), o.speed)
 		opts.ClockSpeed, opts.DrillSpeed = o.speed, o.speed
+		opts.Reminders = handlers.Reminders{Local: true,
+			Every: max(time.Duration(float64(cfg.Reminders.Every)/o.speed), 10*time.Millisecond)}
 	}, log)
 	if err != nil {
 		return err
@@ -442,13 +443,14 @@ func runConsole(ctx context.Context, cfg *config.Config, o consoleOptions, in io
 		go func() { _ = serveHTTP(hctx, ln, routes(c, cfg, platforms{}, alerts, log), log) }()
 	}
 	defer func() { _ = c.router.Close(context.Background()) }()
-	reminded := make(chan struct{})
+	ran := make(chan struct{})
 	go func() {
-		defer close(reminded)
-		every := max(time.Duration(float64(cfg.Reminders.Every)/o.speed), 10*time.Millisecond)
-		c.svc.RemindLocal(hctx, every)
+		defer close(ran)
+		if err := c.svc.Run(hctx); err != nil {
+			log.Error("handlers", zap.Error(err))
+		}
 	}()
-	defer func() { stop(); <-reminded }()
+	defer func() { stop(); <-ran }()
 	return con.Run(ctx, c.router)
 }
 
@@ -511,7 +513,9 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	if cfg.Slack.Enabled() {
 		platform = slackadapter.Name
 	}
-	c, err := newCore(ctx, cfg, alertPlatform(cfg, platform), nil, log)
+	c, err := newCore(ctx, cfg, alertPlatform(cfg, platform), func(opts *handlers.Options) {
+		opts.Reminders = handlers.Reminders{Holder: replicaName(), Every: time.Duration(cfg.Reminders.Every)}
+	}, log)
 	if err != nil {
 		return err
 	}
@@ -545,11 +549,18 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 	if onListen != nil {
 		onListen(ln.Addr().String())
 	}
-	go c.svc.Remind(ctx, replicaName(), time.Duration(cfg.Reminders.Every))
+	go func() {
+		if err := c.svc.Run(ctx); err != nil {
+			log.Error("handlers", zap.Error(err))
+		}
+	}()
 	herr := serveHTTP(ctx, ln, routes(c, cfg, platforms{slack: sl, teams: tm}, alerts, log), log)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	return errors.Join(herr, c.router.Close(sctx))
+	// The HTTP server has stopped; the router drains, then the handlers'
+	// background work stops (c.close closes the spool and Redis after).
+	rerr := c.router.Close(sctx)
+	return errors.Join(herr, rerr, c.svc.Close(sctx))
 }
 
 // serveHTTP serves on ln until ctx ends, then drains in-flight requests.

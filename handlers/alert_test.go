@@ -188,6 +188,7 @@ func TestAlertTwoReplicas(t *testing.T) {
 	svc2, err := New(e.st, Options{AlertPlatform: "test", Now: e.svc.opts.Now})
 	require.NoError(t, err)
 	r2 := bot.NewRouter(bot.Options{Resolver: svc2, Authorizer: svc2})
+	t.Cleanup(func() { _ = svc2.Close(context.Background()) })
 	t.Cleanup(func() { _ = r2.Close(context.Background()) })
 	r2.Register(e.p)
 	svc2.Register(r2)

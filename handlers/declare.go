@@ -277,8 +277,9 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 
 // openLater records an alert's incident at once, without a channel, when
 // the platform's rate limit has no room for one now: its alerts reach its
-// timeline, and it can be listed, acknowledged and resolved, while a
-// goroutine creates and furnishes its channel as soon as the limit allows.
+// timeline, and it can be listed, acknowledged and resolved, while the
+// service's background work (Run, Close) creates and furnishes its channel
+// as soon as the limit allows.
 // Its declaration stays pending, marked as waiting on this process, until
 // then; if the process dies, the reconciler gives the incident its channel.
 func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration, id int64, name string, now time.Time) (*bot.Incident, error) {
@@ -298,16 +299,17 @@ func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration
 	ev := *req.Event
 	later := *req
 	later.Event = &ev
-	go s.channelLater(&later, inc, d, name)
+	s.goBackground("channel of "+inc.Key(), func(ctx context.Context) { s.channelLater(ctx, &later, inc, d, name) })
 	return inc, nil
 }
 
 // channelLater gives an incident recorded by openLater its channel, once
 // the platform's rate limit has room (trying for at most ReconcileGiveUp),
 // and ends its declaration. When that fails the declaration goes back to
-// the reconciler's usual rules (it is stalled after ReconcileAfter).
-func (s *Service) channelLater(req *bot.Request, inc *bot.Incident, d declaration, name string) {
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.ReconcileGiveUp)
+// the reconciler's usual rules (it is stalled after ReconcileAfter), as
+// when the service closes (life ends) first.
+func (s *Service) channelLater(life context.Context, req *bot.Request, inc *bot.Incident, d declaration, name string) {
+	ctx, cancel := context.WithTimeout(life, s.opts.ReconcileGiveUp)
 	defer cancel()
 	ch, err := s.whenRoom(ctx, req.Platform, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
 	if err == nil {

@@ -375,49 +375,39 @@ type drillRun struct {
 	done   chan struct{}
 }
 
-type drillRunKey struct {
-	s  *Service
-	id int64
+// drillRuns are this process's running scripts by incident, so that
+// resolving a drill stops its script at once (another replica's script
+// notices at its next step).
+type drillRuns struct {
+	sync.Mutex
+	m map[int64]*drillRun
 }
 
-// drillRuns are this process's running scripts, so that resolving a drill
-// stops its script at once (another replica's script notices at its next
-// step).
-var drillRuns = struct {
-	sync.Mutex
-	m map[drillRunKey]*drillRun
-}{m: map[drillRunKey]*drillRun{}}
-
-// runDrill starts inc's script in its own goroutine; the router's worker
-// returns at once.
+// runDrill starts inc's script on the service's background work (Run,
+// Close); the router's worker returns at once.
 func (s *Service) runDrill(inc *bot.Incident, sc *scenario, lang bot.Lang, key string) {
 	speed := s.opts.DrillSpeed
 	if speed <= 0 {
 		speed = 1
 	}
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
-	ctx, cancel := context.WithTimeout(context.Background(), 2*scale(sc.longest())+drillGrace)
+	ctx, cancel := context.WithTimeout(s.life.ctx, 2*scale(sc.longest())+drillGrace)
 	run := &drillRun{cancel: cancel, done: make(chan struct{})}
-	k := drillRunKey{s, inc.ID}
-	drillRuns.Lock()
-	drillRuns.m[k] = run
-	drillRuns.Unlock()
+	s.drills.Lock()
+	s.drills.m[inc.ID] = run
+	s.drills.Unlock()
+	forget := func() {
+		s.drills.Lock()
+		if s.drills.m[inc.ID] == run {
+			delete(s.drills.m, inc.ID)
+		}
+		s.drills.Unlock()
+		cancel()
+	}
 	log := s.log.With(zap.Int64("incident", inc.ID), zap.String("drill", sc.Name))
-	go func() {
+	started := s.goBackground("drill "+inc.Key(), func(context.Context) {
 		defer close(run.done)
-		defer func() {
-			drillRuns.Lock()
-			if drillRuns.m[k] == run {
-				delete(drillRuns.m, k)
-			}
-			drillRuns.Unlock()
-			cancel()
-		}()
-		defer func() {
-			if p := recover(); p != nil {
-				log.Error("drill runner panicked", zap.Any("panic", p))
-			}
-		}()
+		defer forget()
 		r := &drillRunner{s: s, inc: inc, sc: sc, lang: lang, key: key, log: log, alerts: map[string]bot.AlertItem{}}
 		start := time.Now()
 		for i := range sc.Script {
@@ -433,14 +423,18 @@ func (s *Service) runDrill(inc *bot.Incident, sc *scenario, lang bot.Lang, key s
 				return
 			}
 		}
-	}()
+	})
+	if !started {
+		forget()
+		close(run.done)
+	}
 }
 
 // stopDrill stops incident id's script, if this process runs it.
 func (s *Service) stopDrill(id int64) {
-	drillRuns.Lock()
-	run := drillRuns.m[drillRunKey{s, id}]
-	drillRuns.Unlock()
+	s.drills.Lock()
+	run := s.drills.m[id]
+	s.drills.Unlock()
 	if run != nil {
 		run.cancel()
 	}
@@ -449,9 +443,9 @@ func (s *Service) stopDrill(id int64) {
 // drillDone is closed when incident id's script has ended; nil when none
 // runs in this process. For tests.
 func (s *Service) drillDone(id int64) <-chan struct{} {
-	drillRuns.Lock()
-	defer drillRuns.Unlock()
-	if run := drillRuns.m[drillRunKey{s, id}]; run != nil {
+	s.drills.Lock()
+	defer s.drills.Unlock()
+	if run := s.drills.m[id]; run != nil {
 		return run.done
 	}
 	return nil

@@ -43,6 +43,7 @@ func newEnv(t *testing.T, opts Options) *env {
 	require.NoError(t, err)
 	e.svc = svc
 	e.r = bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Lang: bot.English})
+	t.Cleanup(func() { require.NoError(t, svc.Close(context.Background())) }) // after the router's
 	t.Cleanup(func() { _ = e.r.Close(context.Background()) })
 	e.r.Register(e.p)
 	svc.Register(e.r)
@@ -455,6 +456,7 @@ func TestMessagesSurviveARedisBlip(t *testing.T) {
 	require.NoError(t, err)
 	p := bottest.New("test")
 	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc})
+	t.Cleanup(func() { _ = svc.Close(context.Background()) })
 	t.Cleanup(func() { _ = r.Close(context.Background()) })
 	r.Register(p)
 	svc.Register(r)

@@ -26,8 +26,8 @@ import (
 //
 // With a spool (Options.Spool), entries that cannot reach Redis (nor their
 // incident be looked up) are written to the spool at once and put on their
-// timelines by ReplaySpool when Redis is back. While a channel has spooled
-// entries its new ones are spooled behind them, so its order is kept, and
+// timelines by Run's spool replay when Redis is back. While a channel has
+// spooled entries its new ones are spooled behind them, so its order is kept, and
 // while the spool holds storage down (StorageDown) every entry is spooled
 // without waiting for Redis to fail again.
 // Without one, storing is retried until the router's deadline and an entry
@@ -264,13 +264,13 @@ func (s *Service) spool(items ...recorded) error {
 // on the timeline: Redis's clock (which stamps stream IDs) may lag ours.
 const spoolSlack = 10 * time.Minute
 
-// ReplaySpool puts the spooled entries on their timelines, oldest first,
-// until ctx ends: at once, then every second while the spool is not empty
+// replaySpool (Run) puts the spooled entries on their timelines, oldest
+// first, until ctx ends: at once, then every second while the spool is not empty
 // (Redis unavailable: the next second tries again). While storage is held
 // down and the spool is empty it pings Redis every second instead, to lift
 // the hold. Run it on exactly one goroutine per spool (two would replay
 // the same records); it returns at once without a spool.
-func (s *Service) ReplaySpool(ctx context.Context) {
+func (s *Service) replaySpool(ctx context.Context) {
 	sp := s.opts.Spool
 	if sp == nil {
 		return

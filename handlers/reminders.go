@@ -14,7 +14,7 @@ import (
 // reminderLease is held by the one replica that sends reminders.
 const reminderLease = "reminders"
 
-// Remind sends reminders until ctx ends, looking every `every` at the open
+// remindLoop (Run, with Options.Reminders) sends reminders until ctx ends, looking every `every` at the open
 // incidents, on the one replica holding the reminders lease (holder names
 // this replica): a P1 or P2 still in triage after TriageAckAfter is
 // announced again, and an incident without a commander after
@@ -29,7 +29,7 @@ const reminderLease = "reminders"
 // Every replica also sends its heartbeat here, and the lease holder
 // finishes the declarations that a replica which died left half done
 // (reconcile.go), first thing at start and then on every tick.
-func (s *Service) Remind(ctx context.Context, holder string, every time.Duration) {
+func (s *Service) remindLoop(ctx context.Context, holder string, every time.Duration) {
 	everyTick(ctx, every, func() {
 		s.heartbeat(ctx, 3*every)
 		ok, err := s.store.Lease(ctx, reminderLease, holder, 3*every)
@@ -45,13 +45,13 @@ func (s *Service) Remind(ctx context.Context, holder string, every time.Duration
 	})
 }
 
-// RemindLocal sends reminders like Remind, every `every`, for a process
-// that alone serves its platform's incidents (the console): it takes no
-// lease, sends no heartbeat and finishes no other replica's declarations,
+// remindLocalLoop (Run, with Options.Reminders.Local) sends reminders
+// like remindLoop, every `every`, for a process that alone serves its
+// platform's incidents (the console): it takes no lease, sends no heartbeat and finishes no other replica's declarations,
 // so a console pointed at a shared Redis never holds up the reminders of
 // the replicas serving Slack or Teams (it reminds only incidents on the
 // platforms registered with its router).
-func (s *Service) RemindLocal(ctx context.Context, every time.Duration) {
+func (s *Service) remindLocalLoop(ctx context.Context, every time.Duration) {
 	everyTick(ctx, every, func() { s.remindNow(ctx) })
 }
 

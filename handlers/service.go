@@ -97,7 +97,7 @@ type Options struct {
 	VerifyAfter time.Duration
 	// Spool, when set, keeps the channel messages (and edits, deletions,
 	// pins and marking reactions) that cannot be recorded while Redis is
-	// unavailable; ReplaySpool puts them on their timelines, in order,
+	// unavailable; Run's spool replay puts them on their timelines, in order,
 	// when it is back. Nil: such entries are retried until the router's
 	// deadline, then logged as lost.
 	Spool *store.Spool
@@ -109,6 +109,8 @@ type Options struct {
 	// still be finished; an older one is reported failed (default 30m).
 	ReconcileAfter  time.Duration
 	ReconcileGiveUp time.Duration
+	// Reminders is the reminders loop Run keeps (run.go).
+	Reminders Reminders
 }
 
 // Service implements every use case on one store.
@@ -124,6 +126,10 @@ type Service struct {
 	instance string
 	// later gives the incidents waiting for a channel (openLater) turns.
 	later sync.Mutex
+	// life is the service's background work (run.go): ctx ends at Close.
+	life lifetime
+	// drills are this process's running drill scripts (drill.go).
+	drills drillRuns
 }
 
 // New returns the handlers' service; Register wires it into a router.
@@ -159,6 +165,8 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if err := s.loadPostmortemTemplates(); err != nil {
 		return nil, err
 	}
+	s.life.ctx, s.life.cancel = context.WithCancel(context.Background())
+	s.drills.m = map[int64]*drillRun{}
 	return s, nil
 }
 

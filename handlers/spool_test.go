@@ -36,7 +36,7 @@ type outageEnv struct {
 	svc *Service
 	r   *bot.Router
 	p   *bottest.Platform
-	// stopReplayer stops ReplaySpool and waits for it to return.
+	// stopReplayer stops replaySpool (what Run runs) and waits for it to return.
 	stopReplayer func()
 }
 
@@ -57,12 +57,13 @@ func newOutageEnv(t *testing.T, rdb redis.UniversalClient, spoolPath string, spo
 	svc.Register(r)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { svc.ReplaySpool(ctx); close(done) }()
+	go func() { svc.replaySpool(ctx); close(done) }()
 	stop := func() { cancel(); <-done }
 	e := &outageEnv{t: t, st: st, sp: sp, svc: svc, r: r, p: p, stopReplayer: stop}
 	t.Cleanup(func() {
 		stop()
 		_ = r.Close(context.Background())
+		_ = svc.Close(context.Background())
 		_ = sp.Close()
 	})
 	return e

@@ -170,8 +170,8 @@ const openRetry = 30 * time.Second
 // retryOpen keeps an alert whose incident could not be opened: it waits
 // in the queue the next opener drains (Redis, so any replica's next
 // notification of the problem finds it), the claim is released, and this
-// replica tries again shortly, as Alertmanager would only at its next
-// group interval. No alert is lost to a busy platform.
+// replica tries again shortly (on the service's background work, not once
+// it is closed), as Alertmanager would only at its next group interval. No alert is lost to a busy platform.
 func (s *Service) retryOpen(a *bot.Alert, cause error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -183,7 +183,14 @@ func (s *Service) retryOpen(a *bot.Alert, cause error) {
 	if s.router == nil {
 		return
 	}
-	time.AfterFunc(openRetry, func() {
+	s.goBackground("retry alert", func(life context.Context) {
+		t := time.NewTimer(openRetry)
+		defer t.Stop()
+		select {
+		case <-life.Done(): // closed: the queued alert waits for the next notification
+			return
+		case <-t.C:
+		}
 		if err := s.router.Dispatch(bot.Event{Kind: bot.EventAlert, Alert: a}); err != nil {
 			s.log.Warn("retry opening an alert's incident", zap.String("source", a.Source), zap.Error(err))
 		}

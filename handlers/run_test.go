@@ -30,7 +30,12 @@ func TestCloseStopsDrill(t *testing.T) {
 	done := e.svc.drillDone(inc.ID)
 	require.NotNil(t, done)
 	require.True(t, goroutinesIn(t, "handlers.(*Service).runDrill"), "the script runs")
-	before := len(e.timeline(inc.ID))
+	var before int
+	require.Eventually(t, func() bool { // the first step (its alert) is done; the next is 30s away
+		tl := e.timeline(inc.ID)
+		before = len(tl)
+		return tl[before-1].Kind == bot.KindAlert
+	}, 5*time.Second, 5*time.Millisecond)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

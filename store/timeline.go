@@ -102,40 +102,12 @@ func (s *Store) Timeline(ctx context.Context, id int64, q TimelineQuery) ([]bot.
 			start = "+" // nothing can follow the greatest ID; Redis refuses "(" of it
 		}
 	}
-	key := s.timelineKey(id)
-	var exists *redis.IntCmd
-	var rng *redis.XMessageSliceCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		exists = p.Exists(ctx, s.recordKey(id))
-		switch n := min0(q.Last, q.Limit); {
-		case q.Last > 0:
-			rng = p.XRevRangeN(ctx, key, "+", start, int64(n))
-		case n > 0:
-			rng = p.XRangeN(ctx, key, start, "+", int64(n))
-		default:
-			rng = p.XRange(ctx, key, start, "+")
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("timeline of incident %d: %w", id, unavailable(err))
+	switch n := min0(q.Last, q.Limit); {
+	case q.Last > 0:
+		return s.timelineRange(ctx, id, "+", int64(n), true, start)
+	default:
+		return s.timelineRange(ctx, id, start, int64(n), false)
 	}
-	if exists.Val() == 0 {
-		return nil, fmt.Errorf("timeline of incident %d: %w", id, bot.ErrNotFound)
-	}
-	msgs := rng.Val()
-	if q.Last > 0 {
-		slices.Reverse(msgs)
-	}
-	out := make([]bot.TimelineEntry, 0, len(msgs))
-	for _, m := range msgs {
-		e, err := decodeEntry(m)
-		if err != nil {
-			return nil, fmt.Errorf("timeline of incident %d: entry %s: %w", id, m.ID, err)
-		}
-		out = append(out, e)
-	}
-	return out, nil
 }
 
 // timelineInOrder is Timeline with q.InOrder. An edit moves at most

@@ -4,16 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"runtime"
-	"runtime/debug"
-	"runtime/metrics"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/heaptest"
 	"github.com/warroomhq/warroom/store/storetest"
 )
 
@@ -56,40 +53,6 @@ func seedPostmortem(b *testing.B, s *Service, n int) int64 {
 	return id
 }
 
-// peakHeap runs f and returns the most heap (live and not yet collected
-// objects) it saw above what was in use before, sampled every 100 µs, with
-// the collector running at 5% heap growth.
-func peakHeap(f func()) uint64 {
-	// Collect often, so that the peak follows what is live rather than
-	// when the collector happened to run.
-	defer debug.SetGCPercent(debug.SetGCPercent(5))
-	runtime.GC()
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	read := func() uint64 { metrics.Read(sample); return sample[0].Value.Uint64() }
-	base := read()
-	var peak uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(100 * time.Microsecond)
-		defer t.Stop()
-		for {
-			if v := read(); v > peak {
-				peak = v
-			}
-			select {
-			case <-done:
-				return
-			case <-t.C:
-			}
-		}
-	})
-	f()
-	close(done)
-	wg.Wait()
-	return peak - min(peak, base)
-}
-
 // BenchmarkPostmortem50k renders the draft of a 50,000-entry incident
 // read from Redis, and reports the peak heap one draft takes
 // (peak-heap-MB, measured once after the timed runs):
@@ -105,7 +68,7 @@ func BenchmarkPostmortem50k(b *testing.B) {
 		for b.Loop() {
 			f()
 		}
-		b.ReportMetric(float64(peakHeap(f))/(1<<20), "peak-heap-MB")
+		b.ReportMetric(float64(heaptest.Peak(f))/(1<<20), "peak-heap-MB")
 	}
 	b.Run("Postmortem", func(b *testing.B) {
 		run(b, func() {

@@ -97,3 +97,25 @@ func Duration(lang Lang, d time.Duration) string {
 	}
 	return T(lang, "duration.seconds", "s", strconv.FormatInt(sec, 10))
 }
+
+// Label is the status as people read it in lang ("調査中").
+func (s Status) Label(lang Lang) string { return T(lang, "status."+string(s)) }
+
+// Label is the role as people read it in lang; a configured role the
+// catalog does not know shows as its name.
+func (r Role) Label(lang Lang) string {
+	if key := "role." + string(r); Has(key) {
+		return T(lang, key)
+	}
+	return string(r)
+}
+
+// Label is the alert status as people read it in lang ("firing",
+// "recovered"), or as the source said it when the catalog does not know
+// it.
+func (s AlertStatus) Label(lang Lang) string {
+	if key := "alert.state." + string(s); Has(key) {
+		return T(lang, key)
+	}
+	return string(s)
+}

@@ -290,15 +290,6 @@ func (s *Service) reopenForAlert(ctx context.Context, req *bot.Request, inc *bot
 	return s.recordAlert(ctx, req, req.Incident, a)
 }
 
-// alertState names an alert entry's status in lang: firing, or recovered
-// for "resolved", so that a recovery never reads like the alarm.
-func alertState(lang bot.Lang, status string) string {
-	if key := "alert.state." + status; bot.Has(key) {
-		return bot.T(lang, key)
-	}
-	return status
-}
-
 // recordAlert writes the alert items whose status changed to the timeline
 // (nothing for a notification repeated unchanged) and, when the whole group
 // recovered, says so in the channel with a Resolve button, or resolves the

@@ -68,7 +68,7 @@ func (s *Service) describeWho(lang bot.Lang, who []string, inc *bot.Incident) st
 				parts = append(parts, bot.T(lang, "who.admins", "admins", strings.Join(s.opts.Admins, ", ")))
 			}
 		case strings.HasPrefix(w, "role:"):
-			parts = append(parts, roleLabel(lang, bot.Role(strings.TrimPrefix(w, "role:"))))
+			parts = append(parts, bot.Role(strings.TrimPrefix(w, "role:")).Label(lang))
 		case strings.HasPrefix(w, "user:"):
 			parts = append(parts, strings.TrimPrefix(w, "user:"))
 		default:

@@ -25,7 +25,7 @@ func (s *Service) cardIn(ctx context.Context, inc *bot.Incident, lang bot.Lang, 
 		Title: t.T("card.title", "id", inc.Key(), "title", inc.Title),
 		Text:  inc.Description,
 		Fields: []bot.Field{
-			{Label: t.T("field.status"), Value: statusLabel(lang, inc.Status)},
+			{Label: t.T("field.status"), Value: inc.Status.Label(lang)},
 			{Label: t.T("field.priority"), Value: s.priorityLabel(lang, inc.Priority)},
 			{Label: t.T("role.commander"), Value: holder(lang, inc, bot.RoleCommander)},
 			{Label: t.T("field.declared_by"), Value: inc.DeclaredBy.Display()},
@@ -38,7 +38,7 @@ func (s *Service) cardIn(ctx context.Context, inc *bot.Incident, lang bot.Lang, 
 	}
 	for _, r := range s.opts.Roles[1:] {
 		if u, ok := inc.Holder(r); ok {
-			msg.Fields = append(msg.Fields, bot.Field{Label: roleLabel(lang, r), Value: u.Display()})
+			msg.Fields = append(msg.Fields, bot.Field{Label: r.Label(lang), Value: u.Display()})
 		}
 	}
 	if inc.Summary != "" {
@@ -104,7 +104,7 @@ func (s *Service) topic(inc *bot.Incident, lang bot.Lang) string {
 	topic := bot.T(lang, "topic",
 		"id", inc.Key(),
 		"priority", s.priorityLabel(lang, inc.Priority),
-		"status", statusLabel(lang, inc.Status),
+		"status", inc.Status.Label(lang),
 		"commander", holder(lang, inc, bot.RoleCommander),
 		"title", inc.Title)
 	if inc.Drill {
@@ -130,17 +130,6 @@ func (s *Service) priorityLabel(lang bot.Lang, p bot.Priority) string {
 		return p.String() + " (" + name + ")"
 	}
 	return bot.T(lang, "priority."+p.String())
-}
-
-func statusLabel(lang bot.Lang, st bot.Status) string {
-	return bot.T(lang, "status."+string(st))
-}
-
-func roleLabel(lang bot.Lang, r bot.Role) string {
-	if key := "role." + string(r); bot.Has(key) {
-		return bot.T(lang, key)
-	}
-	return string(r)
 }
 
 func holder(lang bot.Lang, inc *bot.Incident, r bot.Role) string {

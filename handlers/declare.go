@@ -159,18 +159,6 @@ func (s *Service) originEntry(req *bot.Request, o *bot.Origin) bot.TimelineEntry
 	return e
 }
 
-// describeOrigin names the message an entry came from ("From a message by
-// alice (https://…)"), or "" for an entry that did not come from one.
-func describeOrigin(lang bot.Lang, d map[string]string) string {
-	if d["origin"] != "message" {
-		return ""
-	}
-	if link := d["origin_link"]; link != "" {
-		return bot.T(lang, "origin.from_message_at", "user", d["origin_author"], "link", link)
-	}
-	return bot.T(lang, "origin.from_message", "user", d["origin_author"])
-}
-
 // parseDeclaration reads "Checkout is failing P1 @bob private": the first
 // P1..P4 or SEV1..SEV4 word is the priority, mentions are responders, a
 // last word "private" (or "--private" anywhere) makes it private, the rest

@@ -605,9 +605,9 @@ func (s *Service) drillReport(ctx context.Context, inc *bot.Incident) (bot.Messa
 	if inc.Status != bot.StatusResolved {
 		resolvedAt = time.Time{}
 	}
-	lines := []string{t.T("drill.report.intro", "scenario", name, "status", statusLabel(lang, inc.Status)), "", t.T("drill.report.roles")}
+	lines := []string{t.T("drill.report.intro", "scenario", name, "status", inc.Status.Label(lang)), "", t.T("drill.report.roles")}
 	for _, tk := range takes {
-		lines = append(lines, t.T("drill.report.role", "role", roleLabel(lang, tk.role), "user", tk.user,
+		lines = append(lines, t.T("drill.report.role", "role", tk.role.Label(lang), "user", tk.user,
 			"after", bot.Duration(lang, tk.at.Sub(start)), "time", s.clock(tk.at)))
 	}
 	if len(takes) == 0 {

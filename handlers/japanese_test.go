@@ -40,10 +40,10 @@ func TestJapaneseCatalogHoldsNoEnglish(t *testing.T) {
 	var values []string
 	for _, st := range []bot.Status{bot.StatusTriage, bot.StatusInvestigating, bot.StatusIdentified, bot.StatusMonitoring,
 		bot.StatusResolved, bot.StatusClosed, bot.StatusDeclined} {
-		values = append(values, statusLabel(ja, st))
+		values = append(values, st.Label(ja))
 	}
 	for _, r := range []bot.Role{bot.RoleCommander, bot.RoleCommunications, bot.RoleScribe, bot.RoleOperations} {
-		values = append(values, roleLabel(ja, r))
+		values = append(values, r.Label(ja))
 	}
 	for _, p := range []bot.Priority{0, bot.P1, bot.P2, bot.P3, bot.P4} {
 		values = append(values, s.priorityLabel(ja, p))

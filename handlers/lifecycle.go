@@ -34,7 +34,7 @@ func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Statu
 			key = "announce.status_text"
 		}
 		t := bot.T(lang, key, "id", inc.Key(), "user", req.Event.User.Display(),
-			"status", statusLabel(lang, to), "text", text)
+			"status", to.Label(lang), "text", text)
 		if lang == s.lang() {
 			said = t
 		}
@@ -51,7 +51,7 @@ func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Statu
 // ack handles "ack": a triaged incident now has someone on it.
 func (s *Service) ack(ctx context.Context, req *bot.Request) error {
 	if req.Incident.Status != bot.StatusTriage {
-		return bot.Errorf(bot.CodeAlreadyAcked, "id", req.Incident.Key(), "status", statusLabel(req.Lang, req.Incident.Status))
+		return bot.Errorf(bot.CodeAlreadyAcked, "id", req.Incident.Key(), "status", req.Incident.Status.Label(req.Lang))
 	}
 	return s.transition(ctx, req, bot.StatusInvestigating, "", func(inc *bot.Incident) {
 		inc.AckedAt = s.opts.Now()

@@ -54,7 +54,7 @@ func (s *Service) postUpdate(ctx context.Context, req *bot.Request, text string)
 		return []bot.TimelineEntry{s.entry(req, bot.KindUpdate, text)}, nil
 	}, func(inc *bot.Incident, lang bot.Lang) string {
 		t := bot.T(lang, "announce.update", "id", inc.Key(), "user", req.Event.User.Display(),
-			"status", statusLabel(lang, inc.Status), "priority", s.priorityLabel(lang, inc.Priority), "text", text)
+			"status", inc.Status.Label(lang), "priority", s.priorityLabel(lang, inc.Priority), "text", text)
 		if lang == s.lang() {
 			said = t
 		}

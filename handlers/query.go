@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/postmortem"
 	"github.com/warroomhq/warroom/store"
 )
 
@@ -66,7 +67,7 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 	var what string
 	switch e.Kind {
 	case bot.KindStatus:
-		what = statusLabel(lang, bot.Status(d["from"])) + " → " + statusLabel(lang, bot.Status(d["to"]))
+		what = bot.Status(d["from"]).Label(lang) + " → " + bot.Status(d["to"]).Label(lang)
 	case bot.KindPriority:
 		from, _ := bot.ParsePriority(d["from"])
 		to, _ := bot.ParsePriority(d["to"])
@@ -76,7 +77,7 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 		if who == "" {
 			who = d["user_id"]
 		}
-		what = roleLabel(lang, bot.Role(d["role"])) + ": " + who
+		what = bot.Role(d["role"]).Label(lang) + ": " + who
 	case bot.KindEdit, bot.KindDelete, bot.KindFlag:
 		what = "(" + e.RefersTo + ")"
 	case bot.KindMember:
@@ -88,9 +89,9 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 	case bot.KindAccess:
 		what = bot.T(lang, "access.entry", "command", d["command"])
 	case bot.KindAlert:
-		what = alertState(lang, d["status"])
+		what = bot.AlertStatus(d["status"]).Label(lang)
 	case bot.KindNote:
-		what = describeOrigin(lang, d)
+		what = postmortem.DescribeOrigin(lang, d)
 	}
 	switch {
 	case what == "":
@@ -141,7 +142,7 @@ func (s *Service) list(ctx context.Context, req *bot.Request) error {
 			title = req.T("drill.marker") + " " + title
 		}
 		lines = append(lines, req.T("list.line", "id", inc.Key(), "priority", s.priorityLabel(req.Lang, inc.Priority),
-			"status", statusLabel(req.Lang, inc.Status), "title", title, "commander", holder(req.Lang, inc, bot.RoleCommander),
+			"status", inc.Status.Label(req.Lang), "title", title, "commander", holder(req.Lang, inc, bot.RoleCommander),
 			"channel", channelOf(req.Lang, inc), "age", bot.Duration(req.Lang, s.opts.Now().Sub(inc.CreatedAt))))
 	}
 	return req.Reply(ctx, bot.Message{Title: req.T(key), Text: strings.Join(lines, "\n")})

@@ -29,7 +29,7 @@ func (s *Service) role(ctx context.Context, req *bot.Request) error {
 	_, err = s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
 		previous = inc.Roles[r]
 		if previous.ID == user.ID {
-			return nil, bot.Errorf(bot.CodeAlreadyHolds, "user", user.Display(), "role", roleLabel(req.Lang, r), "id", inc.Key())
+			return nil, bot.Errorf(bot.CodeAlreadyHolds, "user", user.Display(), "role", r.Label(req.Lang), "id", inc.Key())
 		}
 		inc.Roles = withRole(inc.Roles, r, user)
 		// A role holder of a private incident is one of its members, and
@@ -40,9 +40,9 @@ func (s *Service) role(ctx context.Context, req *bot.Request) error {
 		return []bot.TimelineEntry{e}, nil
 	}, func(inc *bot.Incident, lang bot.Lang) string {
 		if previous.IsZero() {
-			return bot.T(lang, "announce.role", "id", inc.Key(), "user", user.Display(), "role", roleLabel(lang, r), "by", req.Event.User.Display())
+			return bot.T(lang, "announce.role", "id", inc.Key(), "user", user.Display(), "role", r.Label(lang), "by", req.Event.User.Display())
 		}
-		return bot.T(lang, "announce.role_handover", "id", inc.Key(), "user", user.Display(), "role", roleLabel(lang, r), "previous", previous.Display(), "by", req.Event.User.Display())
+		return bot.T(lang, "announce.role_handover", "id", inc.Key(), "user", user.Display(), "role", r.Label(lang), "previous", previous.Display(), "by", req.Event.User.Display())
 	})
 	if err == nil && req.Incident.Platform == req.Platform.Name() {
 		_ = req.Platform.Invite(ctx, req.Incident.Channel.ID, []string{user.ID})
@@ -55,7 +55,7 @@ func (s *Service) roles(ctx context.Context, req *bot.Request) error {
 	inc := req.Incident
 	msg := bot.Message{Title: req.T("roles.title", "id", inc.Key())}
 	for _, r := range s.opts.Roles {
-		label := roleLabel(req.Lang, r)
+		label := r.Label(req.Lang)
 		if d := s.roleHelp(req.Lang, r); d != "" {
 			label += " — " + d
 		}

@@ -106,7 +106,7 @@ func (s *Service) incidentList(lang bot.Lang, loc *time.Location, incs []*bot.In
 			title = t.T("drill.marker") + " " + title
 		}
 		lines = append(lines, t.T("search.line", "id", inc.Key(), "title", title,
-			"status", statusLabel(lang, inc.Status), "priority", s.priorityLabel(lang, inc.Priority),
+			"status", inc.Status.Label(lang), "priority", s.priorityLabel(lang, inc.Priority),
 			"when", clockIn(loc, inc.CreatedAt), "channel", channelRef(inc.Channel)))
 		switch {
 		case inc.Summary != "":

@@ -31,9 +31,9 @@ func (r *Renderer) funcs(lang bot.Lang) template.FuncMap {
 		"time":     func(t time.Time) string { return r.stamp(t, "2006-01-02 15:04:05 MST") },
 		"clock":    func(t time.Time) string { return r.stamp(t, "15:04:05") },
 		"duration": func(sec int64) string { return bot.Duration(lang, time.Duration(sec)*time.Second) },
-		"status":   func(st bot.Status) string { return statusLabel(lang, st) },
+		"status":   func(st bot.Status) string { return st.Label(lang) },
 		"priority": func(p string) string { return r.priority(lang, p) },
-		"role":     func(role bot.Role) string { return mdLine(roleLabel(lang, role)) },
+		"role":     func(role bot.Role) string { return mdLine(role.Label(lang)) },
 		"kind":     func(k bot.EntryKind) string { return bot.T(lang, "kind."+string(k)) },
 		"describe": func(e Entry) string { return r.describe(lang, e) },
 		"md":       mdEscape,
@@ -74,7 +74,7 @@ func (r *Renderer) describe(lang bot.Lang, e Entry) string {
 	}
 	switch e.Kind {
 	case bot.KindStatus:
-		return withText(statusLabel(lang, bot.Status(d["from"])) + " → " + statusLabel(lang, bot.Status(d["to"])))
+		return withText(bot.Status(d["from"]).Label(lang) + " → " + bot.Status(d["to"]).Label(lang))
 	case bot.KindPriority:
 		return r.priority(lang, d["from"]) + " → " + r.priority(lang, d["to"])
 	case bot.KindRole:
@@ -82,13 +82,13 @@ func (r *Renderer) describe(lang bot.Lang, e Entry) string {
 		if who == "" {
 			who = d["user_id"]
 		}
-		role := mdLine(roleLabel(lang, bot.Role(d["role"])))
+		role := mdLine(bot.Role(d["role"]).Label(lang))
 		if prev := d["previous"]; prev != "" {
 			return t.T("postmortem.handover", "role", role, "user", mdLine(who), "previous", mdLine(prev))
 		}
 		return role + ": " + mdLine(who)
 	case bot.KindAlert:
-		return withText(mdLine(alertState(lang, d["status"])))
+		return withText(mdLine(bot.AlertStatus(d["status"]).Label(lang)))
 	case bot.KindEdit:
 		text := t.T("postmortem.quote", "text", mdLine(e.Text))
 		if e.Deleted {
@@ -115,7 +115,7 @@ func (r *Renderer) describe(lang bot.Lang, e Entry) string {
 		if e.Edited {
 			return mdLine(e.Text) + t.T("postmortem.edited")
 		}
-		if from := describeOrigin(lang, d); from != "" {
+		if from := DescribeOrigin(lang, d); from != "" {
 			return withText(from)
 		}
 	}
@@ -154,29 +154,9 @@ func sample() *Data {
 	}
 }
 
-func statusLabel(lang bot.Lang, st bot.Status) string {
-	return bot.T(lang, "status."+string(st))
-}
-
-func roleLabel(lang bot.Lang, r bot.Role) string {
-	if key := "role." + string(r); bot.Has(key) {
-		return bot.T(lang, key)
-	}
-	return string(r)
-}
-
-// alertState is an alert's status in lang ("firing", "resolved"), or as
-// the source said it when the catalog does not know it.
-func alertState(lang bot.Lang, status string) string {
-	if key := "alert.state." + status; bot.Has(key) {
-		return bot.T(lang, key)
-	}
-	return status
-}
-
-// describeOrigin says which chat message an incident was declared from,
+// DescribeOrigin says which chat message an incident was declared from,
 // when it was ("" otherwise).
-func describeOrigin(lang bot.Lang, d map[string]string) string {
+func DescribeOrigin(lang bot.Lang, d map[string]string) string {
 	if d["origin"] != "message" {
 		return ""
 	}

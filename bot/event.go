@@ -118,6 +118,10 @@ type Alert struct {
 	// Source is the adapter's name: "alertmanager", "cloudwatch",
 	// "grafana", "webhook".
 	Source string
+	// SourceName is the source as people read it ("Alertmanager",
+	// "CloudWatch"), set by the adapter; alerts stored before it existed
+	// have none, and SourceDisplay falls back to Source.
+	SourceName string `json:",omitempty"`
 	// DedupKey identifies the problem within its source.
 	DedupKey string
 	// Status is firing while any item fires.
@@ -138,6 +142,15 @@ type Alert struct {
 	// fingerprint, so that a repeated notification changes nothing and a
 	// new or recovered alert is recorded once.
 	Items []AlertItem
+}
+
+// SourceDisplay is the alert's source as people read it: SourceName, or
+// Source for an alert that has none.
+func (a *Alert) SourceDisplay() string {
+	if a.SourceName != "" {
+		return a.SourceName
+	}
+	return a.Source
 }
 
 // AlertItem is one alert of a group.

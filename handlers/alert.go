@@ -59,14 +59,10 @@ const defaultFlapWindow = 30 * time.Minute
 // before another may try.
 const claimTTL = 2 * time.Minute
 
-// alertUser is who an alert-opened incident was declared by.
-func alertUser(source string) bot.User {
-	names := map[string]string{"alertmanager": "Alertmanager", "cloudwatch": "CloudWatch", "grafana": "Grafana", "webhook": "Webhook"}
-	name := names[source]
-	if name == "" {
-		name = source
-	}
-	return bot.User{ID: "alert:" + source, Name: name}
+// alertUser is who an alert-opened incident was declared by: the source,
+// named as its adapter names it.
+func alertUser(a *bot.Alert) bot.User {
+	return bot.User{ID: "alert:" + a.Source, Name: a.SourceDisplay()}
 }
 
 // rule returns the first matching rule, or the default one.
@@ -148,7 +144,7 @@ func (s *Service) openForAlert(ctx context.Context, req *bot.Request, a *bot.Ale
 	}
 	areq := *req
 	areq.Platform = p
-	areq.Event = &bot.Event{Kind: bot.EventAlert, Platform: p.Name(), User: alertUser(a.Source), At: req.Event.At, Alert: a}
+	areq.Event = &bot.Event{Kind: bot.EventAlert, Platform: p.Name(), User: alertUser(a), At: req.Event.At, Alert: a}
 	inc, err := s.open(ctx, &areq, s.alertDeclaration(a, rule))
 	if err != nil {
 		s.retryOpen(a, err)
@@ -271,7 +267,7 @@ func (s *Service) onIncident(ctx context.Context, req *bot.Request, inc *bot.Inc
 	}
 	areq := *req
 	areq.Platform = p
-	areq.Event = &bot.Event{Kind: bot.EventAlert, Platform: p.Name(), User: alertUser(a.Source), At: req.Event.At, Alert: a}
+	areq.Event = &bot.Event{Kind: bot.EventAlert, Platform: p.Name(), User: alertUser(a), At: req.Event.At, Alert: a}
 	if a.Status == bot.AlertFiring && inc.Status == bot.StatusResolved {
 		return s.reopenForAlert(ctx, &areq, inc, a)
 	}
@@ -281,7 +277,7 @@ func (s *Service) onIncident(ctx context.Context, req *bot.Request, inc *bot.Inc
 // reopenForAlert turns a flapping problem back into its open incident.
 func (s *Service) reopenForAlert(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
 	req.Incident = inc
-	text := req.T("alert.refired", "source", alertUser(a.Source).Name)
+	text := req.T("alert.refired", "source", alertUser(a).Name)
 	if err := s.transition(ctx, req, bot.StatusInvestigating, text, func(i *bot.Incident) {
 		i.ResolvedAt, i.ClosedAt = time.Time{}, time.Time{}
 	}); err != nil && bot.CodeOf(err) != bot.CodeSameStatus {
@@ -297,7 +293,7 @@ func (s *Service) reopenForAlert(ctx context.Context, req *bot.Request, inc *bot
 func (s *Service) recordAlert(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
 	var states []store.AlertState
 	for _, it := range alertItems(a) {
-		e := bot.TimelineEntry{At: s.opts.Now(), Kind: bot.KindAlert, Author: alertUser(a.Source), Text: it.Summary,
+		e := bot.TimelineEntry{At: s.opts.Now(), Kind: bot.KindAlert, Author: alertUser(a), Text: it.Summary,
 			Data: map[string]string{"status": string(it.Status), "fingerprint": it.Fingerprint, "source": a.Source}}
 		if it.URL != "" {
 			e.Data["url"] = it.URL
@@ -326,7 +322,7 @@ func alertItems(a *bot.Alert) []bot.AlertItem {
 
 // recovered tells the channel the alerts stopped firing.
 func (s *Service) recovered(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
-	source := alertUser(a.Source).Name
+	source := alertUser(a).Name
 	if s.opts.AutoResolve {
 		req.Incident = inc
 		err := s.transition(ctx, req, bot.StatusResolved, req.T("alert.auto_resolved", "source", source), func(i *bot.Incident) {

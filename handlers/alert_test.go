@@ -17,7 +17,7 @@ import (
 )
 
 func firing(key string, fps ...string) *bot.Alert {
-	a := &bot.Alert{Source: "alertmanager", DedupKey: key, Status: bot.AlertFiring, Title: "HighErrorRate [checkout]",
+	a := &bot.Alert{Source: "alertmanager", SourceName: "Alertmanager", DedupKey: key, Status: bot.AlertFiring, Title: "HighErrorRate [checkout]",
 		Labels: map[string]string{"alertname": "HighErrorRate", "severity": "critical", "service": "checkout"},
 		Links:  []bot.Link{{Title: "Source", URL: "http://prometheus:9090/graph"}}}
 	for _, fp := range fps {
@@ -426,5 +426,32 @@ func TestAlertRecoveryEntrySaysSo(t *testing.T) {
 		pmRecovered := strings.ReplaceAll(strings.Replace(strings.TrimPrefix(tc.recovr, "["), "] ", " · ", 1), ">", "&gt;")
 		fired, recovered = strings.Index(md, pmFired), strings.Index(md, pmRecovered)
 		require.True(t, fired >= 0 && recovered > fired, "%s: %s", tc.lang, md)
+	}
+}
+
+// The source's display name is what its adapter set on the alert, on the
+// card, the declaration and the alert entries; an alert that carries none
+// (one stored before adapters set it) reads as its source ID.
+func TestAlertSourceDisplayName(t *testing.T) {
+	for _, tc := range []struct {
+		name, source, display, want string
+	}{
+		{name: "set by the adapter", source: "azuremonitor", display: "Azure Monitor", want: "Azure Monitor"},
+		{name: "stored without one", source: "alertmanager", want: "alertmanager"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, Options{AlertPlatform: "test"})
+			a := firing("g1", "a")
+			a.Source, a.SourceName = tc.source, tc.display
+			e.alert(a)
+			inc := e.incidents()[0]
+			require.Equal(t, "alert:"+tc.source, inc.Source)
+			require.Equal(t, bot.User{ID: "alert:" + tc.source, Name: tc.want}, inc.DeclaredBy)
+			card := e.p.Calls("Post")[0].Msg
+			require.Contains(t, bottest.Text(card), "Source: "+tc.want+"\n")
+			for _, en := range e.timeline(inc.ID) {
+				require.Equal(t, tc.want, en.Author.Name, "entry %s", en.Kind)
+			}
+		})
 	}
 }

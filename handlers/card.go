@@ -48,7 +48,7 @@ func (s *Service) cardIn(ctx context.Context, inc *bot.Incident, lang bot.Lang, 
 		msg.Fields = append(msg.Fields, f)
 	}
 	if src, ok := strings.CutPrefix(inc.Source, "alert:"); ok {
-		msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.source"), Value: alertUser(src).Name})
+		msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.source"), Value: alertSourceName(inc, src)})
 		if len(inc.Labels) > 0 {
 			msg.Fields = append(msg.Fields, bot.Field{Label: t.T("field.labels"), Value: alertSummary(inc.Labels)})
 		}
@@ -137,4 +137,14 @@ func holder(lang bot.Lang, inc *bot.Incident, r bot.Role) string {
 		return u.Display()
 	}
 	return bot.T(lang, "role.vacant")
+}
+
+// alertSourceName names the alert source src of an alert-opened incident
+// as its adapter did: the incident was declared by the source (alertUser),
+// and that user's name is the display name.
+func alertSourceName(inc *bot.Incident, src string) string {
+	if inc.DeclaredBy.ID == inc.Source && inc.DeclaredBy.Name != "" {
+		return inc.DeclaredBy.Name
+	}
+	return src
 }

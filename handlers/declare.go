@@ -415,7 +415,7 @@ func (s *Service) newIncident(req *bot.Request, d declaration, id int64, ch bot.
 	}
 	if a := d.Alert; a != nil {
 		inc.Status, inc.AckedAt, inc.Source = bot.StatusTriage, time.Time{}, "alert:"+a.Source
-		inc.DeclaredBy, declared.Author = alertUser(a.Source), alertUser(a.Source)
+		inc.DeclaredBy, declared.Author = alertUser(a), alertUser(a)
 		inc.Labels, inc.Links = a.Labels, a.Links
 		if d.Runbook != "" {
 			inc.Links = append([]bot.Link{{Title: "Runbook", URL: d.Runbook}}, inc.Links...)

@@ -46,7 +46,7 @@ func pmStory(t *testing.T, e *env) *bot.Incident {
 	e.must(e.bob, ch, "priority P1")
 	at(4)
 	_, err := e.st.Append(context.Background(), inc.ID, bot.TimelineEntry{At: e.now, Kind: bot.KindAlert,
-		Author: alertUser("alertmanager"), Text: "HighErrorRate checkout 40%",
+		Author: alertUser(&bot.Alert{Source: "alertmanager", SourceName: "Alertmanager"}), Text: "HighErrorRate checkout 40%",
 		Data: map[string]string{"status": "firing", "fingerprint": "f1", "source": "alertmanager"}})
 	require.NoError(t, err)
 	at(5)
@@ -421,8 +421,8 @@ func TestPostmortemEdgeCases(t *testing.T) {
 	id, err := e.st.NextID(ctx)
 	require.NoError(t, err)
 	inc := &bot.Incident{ID: id, Title: "HighErrorRate", Status: bot.StatusTriage, Priority: bot.P2, Platform: "test",
-		Channel: bot.Channel{ID: "C9", Name: "inc-alert"}, DeclaredBy: alertUser("alertmanager"), CreatedAt: e.now}
-	require.NoError(t, e.st.Create(ctx, inc, bot.TimelineEntry{At: e.now, Kind: bot.KindDeclared, Author: alertUser("alertmanager"),
+		Channel: bot.Channel{ID: "C9", Name: "inc-alert"}, DeclaredBy: alertUser(&bot.Alert{Source: "alertmanager", SourceName: "Alertmanager"}), CreatedAt: e.now}
+	require.NoError(t, e.st.Create(ctx, inc, bot.TimelineEntry{At: e.now, Kind: bot.KindDeclared, Author: alertUser(&bot.Alert{Source: "alertmanager", SourceName: "Alertmanager"}),
 		Text: "HighErrorRate", Data: map[string]string{"priority": "P2"}}))
 	e.now = e.now.Add(4 * time.Minute)
 	e.must(e.bob, "C9", "ack")

@@ -366,7 +366,7 @@ func (s *Service) failDeclaration(ctx context.Context, req *bot.Request, p store
 	key := bot.FormatID(p.ID)
 	req.Log.Warn("reconcile: declaration given up", zap.String("reason", reason))
 	if a := d.Alert; a != nil {
-		text := req.T("alert.failed", "source", alertUser(a.Source).Name, "title", d.Title, "id", key, "reason", reason)
+		text := req.T("alert.failed", "source", alertUser(a).Name, "title", d.Title, "id", key, "reason", reason)
 		channel := d.Announce
 		if channel == "" {
 			channel = s.opts.Announce[p.Platform]

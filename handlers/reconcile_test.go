@@ -280,7 +280,7 @@ func (e *env) crashedAlert(a *bot.Alert) int64 {
 	dead, err := New(e.st, e.svc.opts)
 	require.NoError(e.t, err)
 	dead.router = e.r
-	req := &bot.Request{Event: &bot.Event{Kind: bot.EventAlert, Platform: "test", User: alertUser(a.Source), Alert: a},
+	req := &bot.Request{Event: &bot.Event{Kind: bot.EventAlert, Platform: "test", User: alertUser(a), Alert: a},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
 	d := dead.alertDeclaration(a, dead.rule(a))
 	id, err := e.st.NextID(ctx)
@@ -368,7 +368,7 @@ func TestReconcileAlertRecordedBeforeTheCrashIsBound(t *testing.T) {
 	dead, err := New(e.st, e.svc.opts)
 	require.NoError(t, err)
 	d := dead.alertDeclaration(a, dead.rule(a))
-	req := &bot.Request{Event: &bot.Event{Kind: bot.EventAlert, Platform: "test", User: alertUser(a.Source), Alert: a},
+	req := &bot.Request{Event: &bot.Event{Kind: bot.EventAlert, Platform: "test", User: alertUser(a), Alert: a},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
 	ch, err := e.p.CreateChannel(ctx, bot.ChannelSpec{Name: ps[0].Name})
 	require.NoError(t, err)

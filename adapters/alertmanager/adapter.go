@@ -16,6 +16,9 @@ import (
 // and the last element of its endpoint, POST /alerts/alertmanager.
 const Name = "alertmanager"
 
+// DisplayName is the source as people read it (bot.Alert.SourceName).
+const DisplayName = "Alertmanager"
+
 // Options configures an Adapter.
 type Options struct {
 	// Token is the bearer token Alertmanager must send (required).
@@ -33,8 +36,7 @@ type Options struct {
 
 // Adapter serves Alertmanager's webhook endpoint.
 type Adapter struct {
-	opts Options
-	log  *zap.Logger
+	src inbound.Source
 }
 
 // New checks opts and builds the adapter.
@@ -55,7 +57,18 @@ func New(opts Options) (*Adapter, error) {
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
 	}
-	return &Adapter{opts: opts, log: opts.Log.Named(Name)}, nil
+	return &Adapter{src: inbound.Source{
+		// Alertmanager only sends tokens, so an unauthenticated body is never read.
+		AuthBeforeBody: true,
+		Authenticate: func(r *http.Request, _ []byte) string {
+			if !inbound.BearerOK(r, opts.Token) {
+				return "unauthorized"
+			}
+			return ""
+		},
+		Parse:  func(body []byte) ([]bot.Alert, error) { return Parse(body, opts.PerAlert) },
+		Router: opts.Router, Now: opts.Now, Log: opts.Log.Named(Name),
+	}}, nil
 }
 
 // Handle serves POST /alerts/alertmanager: it checks the bearer token (401
@@ -66,36 +79,5 @@ func New(opts Options) (*Adapter, error) {
 // Errors are returned for main to write as JSON; nothing is dispatched
 // unless the whole payload is valid.
 func (a *Adapter) Handle(w http.ResponseWriter, r *http.Request) error {
-	// Alertmanager only sends tokens, so an unauthenticated body is never read.
-	if !inbound.BearerOK(r, a.opts.Token) {
-		a.log.Warn("refused alert notification", zap.String("reason", "unauthorized"), zap.String("remote_addr", r.RemoteAddr))
-		return inbound.ErrUnauthorized
-	}
-	body, err := inbound.Body(r)
-	if err != nil {
-		return err
-	}
-	alerts, err := Parse(body, a.opts.PerAlert)
-	if err != nil {
-		a.log.Warn("refused alert notification", zap.String("reason", err.Error()), zap.Int("bytes", len(body)))
-		return err
-	}
-	if err := inbound.Dispatch(a.opts.Router, Events(alerts, a.opts.Now())); err != nil {
-		a.log.Warn("router busy, alert notification refused", zap.Int("alerts", len(alerts)))
-		return err
-	}
-	a.log.Debug("alert notification accepted", zap.Int("alerts", len(alerts)), zap.String("dedup_key", alerts[0].DedupKey))
-	inbound.Accepted(w, len(alerts))
-	return nil
-}
-
-// Events wraps each alert in a bot.Event of kind bot.EventAlert stamped
-// at. Platform and ID stay empty: the handlers pick the chat platform from
-// the routing rules and de-duplicate on the alert's source and keys.
-func Events(alerts []bot.Alert, at time.Time) []bot.Event {
-	evs := make([]bot.Event, len(alerts))
-	for i := range alerts {
-		evs[i] = bot.Event{Kind: bot.EventAlert, Alert: &alerts[i], At: at}
-	}
-	return evs
+	return a.src.Handle(w, r)
 }

@@ -47,7 +47,7 @@ func TestNew(t *testing.T) {
 	require.EqualError(t, err, "alertmanager: router is required")
 	a, err := New(Options{Token: "t", Router: &recorder{}})
 	require.NoError(t, err)
-	require.NotNil(t, a.opts.Now)
+	require.NotNil(t, a.src.Now)
 }
 
 func TestHandle(t *testing.T) {

@@ -29,6 +29,8 @@ const (
 type Mapping struct {
 	// Source is bot.Alert.Source.
 	Source string
+	// SourceName is bot.Alert.SourceName, the source's display name.
+	SourceName string
 	// ExternalTitle titles the link to the sender's externalURL.
 	ExternalTitle string
 	// PerAlert makes one bot.Alert per alert, keyed by its fingerprint,
@@ -68,6 +70,7 @@ func (mp Mapping) Alerts(m *Message) ([]bot.Alert, error) {
 		}
 		out[i] = bot.Alert{
 			Source:      mp.Source,
+			SourceName:  mp.SourceName,
 			DedupKey:    it.Fingerprint,
 			Status:      it.Status,
 			Title:       clip(title, maxTitle),
@@ -108,6 +111,7 @@ func validStatus(s string) bool {
 func (mp Mapping) group(m *Message, items []bot.AlertItem) bot.Alert {
 	a := bot.Alert{
 		Source:      mp.Source,
+		SourceName:  mp.SourceName,
 		DedupKey:    m.GroupKey,
 		Status:      bot.AlertStatus(m.Status),
 		Title:       mp.title(m),

@@ -48,7 +48,7 @@ func Parse(body []byte, perAlert bool) ([]bot.Alert, error) {
 	if m.Version != Version {
 		return nil, badRequest(`unsupported payload version: Warroom reads Alertmanager's webhook payload version "4"`)
 	}
-	mp := Mapping{Source: Name, ExternalTitle: "Alertmanager", PerAlert: perAlert}
+	mp := Mapping{Source: Name, SourceName: DisplayName, ExternalTitle: "Alertmanager", PerAlert: perAlert}
 	return mp.Alerts(&m)
 }
 

@@ -52,7 +52,7 @@ func annotations(summary string) map[string]string {
 // group is the firing group of testdata/firing.json with its items replaced.
 func group(status bot.AlertStatus, items ...bot.AlertItem) bot.Alert {
 	return bot.Alert{
-		Source:      "alertmanager",
+		Source: "alertmanager", SourceName: "Alertmanager",
 		DedupKey:    groupKey,
 		Status:      status,
 		Title:       "HighErrorRate [prod checkout]",
@@ -106,13 +106,13 @@ func TestParse(t *testing.T) {
 			perAlert: true,
 			want: []bot.Alert{
 				{
-					Source: "alertmanager", DedupKey: "5a2e4c0b9d1f7e38", Status: bot.AlertFiring,
+					Source: "alertmanager", SourceName: "Alertmanager", DedupKey: "5a2e4c0b9d1f7e38", Status: bot.AlertFiring,
 					Title: "Error rate 12% on checkout-1:8080", Description: errorDesc, Priority: bot.P1,
 					Labels: labels1, Annotations: annotations("Error rate 12% on checkout-1:8080"),
 					Links: links, StartsAt: item1.StartsAt, Items: []bot.AlertItem{item1},
 				},
 				{
-					Source: "alertmanager", DedupKey: "c81f3b2d6e0a9457", Status: bot.AlertFiring,
+					Source: "alertmanager", SourceName: "Alertmanager", DedupKey: "c81f3b2d6e0a9457", Status: bot.AlertFiring,
 					Title: "Error rate 9% on checkout-2:8080", Description: errorDesc, Priority: bot.P1,
 					Labels: labels2, Annotations: annotations("Error rate 9% on checkout-2:8080"),
 					Links: links, StartsAt: item2.StartsAt, Items: []bot.AlertItem{item2},
@@ -123,7 +123,7 @@ func TestParse(t *testing.T) {
 			name:    "no fingerprint, no summary, truncated alerts, a time with an offset",
 			fixture: "no_fingerprint.json",
 			want: []bot.Alert{{
-				Source: "alertmanager", DedupKey: `{}:{alertname="DiskWillFillIn4Hours"}`, Status: bot.AlertFiring,
+				Source: "alertmanager", SourceName: "Alertmanager", DedupKey: `{}:{alertname="DiskWillFillIn4Hours"}`, Status: bot.AlertFiring,
 				Title: "DiskWillFillIn4Hours", Description: diskDesc, Priority: bot.P3,
 				Labels:      diskLabels,
 				Annotations: map[string]string{"description": diskDesc, "truncated_alerts": "3"},

@@ -21,6 +21,9 @@ import (
 // Name is the alert source name of CloudWatch alerts and events.
 const Name = "cloudwatch"
 
+// DisplayName is the source as people read it (bot.Alert.SourceName).
+const DisplayName = "CloudWatch"
+
 // headerType is the SNS header naming the message type.
 const headerType = "x-amz-sns-message-type"
 
@@ -148,7 +151,7 @@ func (a *Adapter) Handle(w http.ResponseWriter, r *http.Request) error {
 		return a.confirm(r.Context(), w, &e)
 	case typeUnsubscribe:
 		a.log.Info("SNS subscription ended", zap.String("topic_arn", e.TopicArn), zap.String("message_id", e.MessageID))
-		writeJSON(w, map[string]string{"status": "ok"})
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		return nil
 	}
 	return a.notify(w, &e)
@@ -184,7 +187,7 @@ func (a *Adapter) confirm(ctx context.Context, w http.ResponseWriter, e *envelop
 		return errConfirmFailed
 	}
 	log.Info("SNS subscription confirmed")
-	writeJSON(w, map[string]string{"status": "confirmed"})
+	httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "confirmed"})
 	return nil
 }
 
@@ -209,10 +212,4 @@ func (a *Adapter) notify(w http.ResponseWriter, e *envelope) error {
 		zap.String("message_id", e.MessageID))
 	inbound.Accepted(w, 1)
 	return nil
-}
-
-func writeJSON(w http.ResponseWriter, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	_ = json.NewEncoder(w).Encode(v)
 }

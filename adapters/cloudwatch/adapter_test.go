@@ -33,7 +33,7 @@ func TestNotificationAlarm(t *testing.T) {
 	want := bot.Event{
 		ID: "sns:95df01b4-ee98-5cb9-9903-4c221d41eb5e", Kind: bot.EventAlert, Platform: "cloudwatch", At: at,
 		Alert: &bot.Alert{
-			Source: "cloudwatch", DedupKey: arn, Status: bot.AlertFiring, Title: "web-1 NetworkOut high",
+			Source: "cloudwatch", SourceName: "CloudWatch", DedupKey: arn, Status: bot.AlertFiring, Title: "web-1 NetworkOut high",
 			Description: "Outbound traffic of web-1 is unusually high.\n" + reason,
 			Labels:      labels,
 			Annotations: map[string]string{

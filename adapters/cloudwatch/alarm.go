@@ -161,7 +161,7 @@ func (al *alarm) alert(received time.Time) *bot.Alert {
 		desc = append(desc, al.NewStateReason)
 	}
 	return &bot.Alert{
-		Source: Name, DedupKey: key, Status: status, Title: al.AlarmName,
+		Source: Name, SourceName: DisplayName, DedupKey: key, Status: status, Title: al.AlarmName,
 		Description: strings.Join(desc, "\n"), Labels: labels, Annotations: al.annotations(),
 		Links: links, StartsAt: at, Items: []bot.AlertItem{item},
 	}

@@ -6,15 +6,15 @@ import (
 	"strconv"
 	"time"
 
-	"go.uber.org/zap"
-
-	"github.com/warroomhq/warroom/adapters/alertmanager"
 	"github.com/warroomhq/warroom/adapters/internal/inbound"
 )
 
 // Name is the source name of the alerts this adapter makes (bot.Alert.Source)
 // and the last element of its endpoint, POST /alerts/grafana.
 const Name = "grafana"
+
+// DisplayName is the source as people read it (bot.Alert.SourceName).
+const DisplayName = "Grafana"
 
 // Headers of Grafana's HMAC signature, as the contact point must name them.
 const (
@@ -35,7 +35,7 @@ type Options = inbound.Signed
 // Adapter serves Grafana's webhook endpoint.
 type Adapter struct {
 	opts Options
-	log  *zap.Logger
+	src  inbound.Source
 }
 
 // New checks opts and builds the adapter.
@@ -43,7 +43,9 @@ func New(opts Options) (*Adapter, error) {
 	if err := opts.Check(Name); err != nil {
 		return nil, err
 	}
-	return &Adapter{opts: opts, log: opts.Log.Named(Name)}, nil
+	a := &Adapter{opts: opts}
+	a.src = inbound.Source{Authenticate: a.authenticate, Parse: Parse, Router: opts.Router, Now: opts.Now, Log: opts.Log.Named(Name)}
+	return a, nil
 }
 
 // Handle serves POST /alerts/grafana: it reads the body, checks the bearer
@@ -53,26 +55,7 @@ func New(opts Options) (*Adapter, error) {
 // 200 {"status":"accepted","alerts":1}. Errors are returned for main to
 // write as JSON; nothing is dispatched unless the whole payload is valid.
 func (a *Adapter) Handle(w http.ResponseWriter, r *http.Request) error {
-	body, err := inbound.Body(r)
-	if err != nil {
-		return err
-	}
-	if reason := a.authenticate(r, body); reason != "" {
-		a.log.Warn("refused alert notification", zap.String("reason", reason), zap.String("remote_addr", r.RemoteAddr))
-		return inbound.ErrUnauthorized
-	}
-	alerts, err := Parse(body)
-	if err != nil {
-		a.log.Warn("refused alert notification", zap.String("reason", err.Error()), zap.Int("bytes", len(body)))
-		return err
-	}
-	if err := inbound.Dispatch(a.opts.Router, alertmanager.Events(alerts, a.opts.Now())); err != nil {
-		a.log.Warn("router busy, alert notification refused", zap.Int("alerts", len(alerts)))
-		return err
-	}
-	a.log.Debug("alert notification accepted", zap.Int("alerts", len(alerts)), zap.String("dedup_key", alerts[0].DedupKey))
-	inbound.Accepted(w, len(alerts))
-	return nil
+	return a.src.Handle(w, r)
 }
 
 // authenticate returns why r is refused, for the log, or "" when it

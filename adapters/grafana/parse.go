@@ -70,6 +70,7 @@ func Parse(body []byte) ([]bot.Alert, error) {
 	}
 	mp := alertmanager.Mapping{
 		Source:        Name,
+		SourceName:    DisplayName,
 		ExternalTitle: "Grafana",
 		Title:         title(m.Title),
 		ItemLinks: func(i int) []bot.Link {

@@ -34,7 +34,7 @@ func cpuLabels(instance string) map[string]string {
 // cpu is the group of testdata/firing.json and resolved.json.
 func cpu(status bot.AlertStatus, items ...bot.AlertItem) bot.Alert {
 	return bot.Alert{
-		Source:      "grafana",
+		Source: "grafana", SourceName: "Grafana",
 		DedupKey:    cpuKey,
 		Status:      status,
 		Title:       "HighCPU Infra (critical platform)",
@@ -75,7 +75,7 @@ func TestParse(t *testing.T) {
 		{"firing", fixture(t, "firing.json"), cpu(bot.AlertFiring, firing1, firing2)},
 		{"resolved", fixture(t, "resolved.json"), cpu(bot.AlertResolved, resolved1, resolved2)},
 		{"the example of Grafana's documentation", docs, bot.Alert{
-			Source:   "grafana",
+			Source: "grafana", SourceName: "Grafana",
 			DedupKey: "{}:{}",
 			Status:   bot.AlertFiring,
 			// "[FIRING:2]  (blue)" says less than the first alert's name.

@@ -32,13 +32,9 @@ func (a *Adapter) body(r *http.Request, guardReplay bool) ([]byte, error) {
 	if a.opts.SigningSecret == "" {
 		return nil, errNotEnabled
 	}
-	b, err := io.ReadAll(r.Body)
+	b, err := httpx.ReadBody(r, errBadRequest)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, &httpx.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
-		}
-		return nil, errBadRequest
+		return nil, err
 	}
 	mac, err := verify(r.Header, b, a.opts.SigningSecret, a.opts.Now())
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // CommandDeclareFromMessage is the message extension's action command, as
@@ -100,12 +101,6 @@ func taskDialog(form bot.Form, dialogID string, values, errs map[string]string) 
 	}}}
 }
 
-func writeTask(w http.ResponseWriter, ans taskAnswer) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	_ = json.NewEncoder(w).Encode(ans)
-}
-
 // extension answers the message extension's invokes; handled is false for
 // other invokes.
 func (a *Adapter) extension(w http.ResponseWriter, r *http.Request, act schema.Activity, raw rawActivity) (handled bool, err error) {
@@ -119,7 +114,7 @@ func (a *Adapter) extension(w http.ResponseWriter, r *http.Request, act schema.A
 	lang := a.lang(act.Locale)
 	if v.CommandID != CommandDeclareFromMessage {
 		a.log.Info("message extension command not ours", zap.String("command_id", v.CommandID))
-		writeTask(w, taskMessage(bot.T(lang, "err.no_such_command", "command", v.CommandID)))
+		httpx.WriteJSON(w, http.StatusOK, taskMessage(bot.T(lang, "err.no_such_command", "command", v.CommandID)))
 		return true, nil
 	}
 	if act.Name == invokeFetchTask {
@@ -143,7 +138,7 @@ func (a *Adapter) fetchTask(w http.ResponseWriter, r *http.Request, act schema.A
 	ctx, cancel := context.WithTimeout(r.Context(), taskTimeout)
 	defer cancel()
 	_ = a.opts.Router.Serve(ctx, ev) // errors reach the person through Reply
-	writeTask(w, c.task())
+	httpx.WriteJSON(w, http.StatusOK, c.task())
 }
 
 // submitAction takes the dialog's submission: invalid, the dialog comes
@@ -171,10 +166,10 @@ func (a *Adapter) submitAction(w http.ResponseWriter, act schema.Activity, raw r
 		shown, known := a.forms[dialogKey(id)]
 		a.mu.RUnlock()
 		if !known {
-			writeTask(w, taskMessage(errorLines(errs)))
+			httpx.WriteJSON(w, http.StatusOK, taskMessage(errorLines(errs)))
 			return nil
 		}
-		writeTask(w, taskDialog(shown, id, submittedValues(form), errs))
+		httpx.WriteJSON(w, http.StatusOK, taskDialog(shown, id, submittedValues(form), errs))
 		return nil
 	}
 	if err := a.opts.Router.Dispatch(ev); err != nil {
@@ -182,14 +177,14 @@ func (a *Adapter) submitAction(w http.ResponseWriter, act schema.Activity, raw r
 		if errors.Is(err, bot.ErrClosed) {
 			code = bot.CodeUnavailable
 		}
-		writeTask(w, taskMessage(bot.T(lang, "err."+code)))
+		httpx.WriteJSON(w, http.StatusOK, taskMessage(bot.T(lang, "err."+code)))
 		return nil
 	}
 	done := "teams.form_done"
 	if form.ID == "declare" {
 		done = "teams.ack.declare"
 	}
-	writeTask(w, taskMessage(bot.T(lang, done)))
+	httpx.WriteJSON(w, http.StatusOK, taskMessage(bot.T(lang, done)))
 	return nil
 }
 

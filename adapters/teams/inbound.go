@@ -114,9 +114,9 @@ func (a *Adapter) Messages(w http.ResponseWriter, r *http.Request) (err error) {
 			err = errBadRequest
 		}
 	}()
-	body, err := io.ReadAll(r.Body)
+	body, err := httpx.ReadBody(r, errBadRequest)
 	if err != nil {
-		return errBadRequest
+		return err
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	act, err := a.bf.ParseRequest(r.Context(), r)
@@ -333,7 +333,7 @@ func (a *Adapter) invoke(w http.ResponseWriter, r *http.Request, act schema.Acti
 		} `json:"action"`
 	}
 	if act.Name != "adaptiveCard/action" || json.Unmarshal(raw.Value, &value) != nil {
-		writeInvoke(w, invokeAnswer{StatusCode: http.StatusOK, Type: typeMessage, Value: ""})
+		httpx.WriteJSON(w, http.StatusOK, invokeAnswer{StatusCode: http.StatusOK, Type: typeMessage, Value: ""})
 		return nil
 	}
 	command, val, form, ok := clickOf(value.Action.Data)
@@ -347,7 +347,7 @@ func (a *Adapter) invoke(w http.ResponseWriter, r *http.Request, act schema.Acti
 	if form != nil {
 		ev.Kind, ev.Form = bot.EventForm, form
 		if errs := a.opts.Router.ValidateForm(&ev); len(errs) > 0 {
-			writeInvoke(w, a.formErrors(act.ReplyToID, form, errs))
+			httpx.WriteJSON(w, http.StatusOK, a.formErrors(act.ReplyToID, form, errs))
 			return nil
 		}
 	} else {
@@ -370,7 +370,7 @@ func (a *Adapter) invoke(w http.ResponseWriter, r *http.Request, act schema.Acti
 		}
 		ans = invokeAnswer{StatusCode: http.StatusOK, Type: typeCard, Value: renderCard(bot.Message{Text: text})}
 	}
-	writeInvoke(w, ans)
+	httpx.WriteJSON(w, http.StatusOK, ans)
 	return nil
 }
 
@@ -425,10 +425,4 @@ func messageBody(m bot.Message) string {
 		return "\n" + m.Text
 	}
 	return ""
-}
-
-func writeInvoke(w http.ResponseWriter, ans invokeAnswer) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	_ = json.NewEncoder(w).Encode(ans)
 }

@@ -3,15 +3,15 @@ package webhook
 import (
 	"net/http"
 
-	"go.uber.org/zap"
-
 	"github.com/warroomhq/warroom/adapters/internal/inbound"
-	"github.com/warroomhq/warroom/bot"
 )
 
 // Name is the source name of the alerts this adapter makes (bot.Alert.Source)
 // and the last element of its endpoint, POST /alerts/webhook.
 const Name = "webhook"
+
+// DisplayName is the source as people read it (bot.Alert.SourceName).
+const DisplayName = "Webhook"
 
 // SignatureHeader carries "sha256=<hex HMAC-SHA256 of the body>".
 const SignatureHeader = "X-Warroom-Signature"
@@ -22,8 +22,7 @@ type Options = inbound.Signed
 
 // Adapter serves the generic webhook endpoint.
 type Adapter struct {
-	opts Options
-	log  *zap.Logger
+	src inbound.Source
 }
 
 // New checks opts and builds the adapter.
@@ -31,7 +30,13 @@ func New(opts Options) (*Adapter, error) {
 	if err := opts.Check(Name); err != nil {
 		return nil, err
 	}
-	return &Adapter{opts: opts, log: opts.Log.Named(Name)}, nil
+	auth := func(r *http.Request, body []byte) string {
+		if !inbound.BearerOK(r, opts.Token) && !inbound.HMACOK(body, r.Header.Get(SignatureHeader), "", opts.Secret) {
+			return "unauthorized"
+		}
+		return ""
+	}
+	return &Adapter{src: inbound.Source{Authenticate: auth, Parse: Parse, Router: opts.Router, Now: opts.Now, Log: opts.Log.Named(Name)}}, nil
 }
 
 // Handle serves POST /alerts/webhook: it reads the body, checks the bearer
@@ -41,29 +46,5 @@ func New(opts Options) (*Adapter, error) {
 // {"status":"accepted","alerts":1}. Errors are returned for main to write
 // as JSON.
 func (a *Adapter) Handle(w http.ResponseWriter, r *http.Request) error {
-	body, err := inbound.Body(r)
-	if err != nil {
-		return err
-	}
-	if !inbound.BearerOK(r, a.opts.Token) && !inbound.HMACOK(body, r.Header.Get(SignatureHeader), "", a.opts.Secret) {
-		a.log.Warn("refused alert", zap.String("reason", "unauthorized"), zap.String("remote_addr", r.RemoteAddr))
-		return inbound.ErrUnauthorized
-	}
-	alerts, err := Parse(body)
-	if err != nil {
-		a.log.Warn("refused alert", zap.String("reason", err.Error()), zap.Int("bytes", len(body)))
-		return err
-	}
-	at := a.opts.Now()
-	events := make([]bot.Event, len(alerts))
-	for i := range alerts {
-		events[i] = bot.Event{Kind: bot.EventAlert, Alert: &alerts[i], At: at}
-	}
-	if err := inbound.Dispatch(a.opts.Router, events); err != nil {
-		a.log.Warn("router busy, alert refused", zap.String("dedup_key", alerts[0].DedupKey))
-		return err
-	}
-	a.log.Debug("alert accepted", zap.String("dedup_key", alerts[0].DedupKey), zap.String("status", string(alerts[0].Status)))
-	inbound.Accepted(w, len(events))
-	return nil
+	return a.src.Handle(w, r)
 }

@@ -181,6 +181,7 @@ func (p *Payload) alert() (bot.Alert, error) {
 
 	a := bot.Alert{
 		Source:      Name,
+		SourceName:  DisplayName,
 		DedupKey:    key,
 		Status:      status,
 		Title:       title,

@@ -17,12 +17,12 @@ var fixture = inboundtest.Fixture
 
 var (
 	minimal = bot.Alert{
-		Source: "webhook", DedupKey: "disk-full/db-1", Status: bot.AlertFiring, Title: "Disk full on db-1",
+		Source: "webhook", SourceName: "Webhook", DedupKey: "disk-full/db-1", Status: bot.AlertFiring, Title: "Disk full on db-1",
 		Items: []bot.AlertItem{{Fingerprint: "disk-full/db-1", Status: bot.AlertFiring, Summary: "Disk full on db-1"}},
 	}
 	fullLabels = map[string]string{"service": "checkout", "env": "prod", "team": "payments"}
 	full       = bot.Alert{
-		Source:      "webhook",
+		Source: "webhook", SourceName: "Webhook",
 		DedupKey:    "checkout/latency-p99",
 		Status:      bot.AlertFiring,
 		Title:       "Checkout p99 latency above 2s",

@@ -89,6 +89,25 @@ func WriteErr(w http.ResponseWriter, err error) {
 	WriteError(w, http.StatusInternalServerError, "internal", "internal error")
 }
 
+// ErrTooLarge refuses a body over LimitBody's cap that reached a handler
+// (one not refused before it ran).
+var ErrTooLarge = &Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
+
+// ReadBody reads r's whole body, which LimitBody caps. A body over the cap
+// is ErrTooLarge; any other failure to read it (a sender that hung up) is
+// malformed, the caller's own 400, so that each endpoint keeps its words.
+func ReadBody(r *http.Request, malformed error) ([]byte, error) {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return nil, ErrTooLarge
+		}
+		return nil, malformed
+	}
+	return b, nil
+}
+
 // LimitBody refuses bodies over max bytes with 413 before next runs: at
 // once when Content-Length says so, else (chunked) by reading at most max
 // bytes first.

@@ -1,6 +1,8 @@
 // Package inbound holds what every alert source's endpoint does the same
 // way: read the body once, check a bearer token or an HMAC signature in
-// constant time, hand the alerts to the router, and answer.
+// constant time, hand the alerts to the router, and answer. Source is that
+// whole flow; an adapter gives it only how to authenticate and how to
+// parse.
 package inbound
 
 import (
@@ -8,10 +10,8 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -27,7 +27,7 @@ import (
 var (
 	ErrUnauthorized = &httpx.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing or wrong credentials"}
 	ErrBadRequest   = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed alert payload"}
-	ErrTooLarge     = &httpx.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large", Msg: "request body is too large"}
+	ErrTooLarge     = httpx.ErrTooLarge
 	ErrNotUTF8      = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "request body is not valid UTF-8"}
 	ErrBusy         = &httpx.Error{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; send it again later"}
 )
@@ -41,13 +41,9 @@ type Dispatcher interface {
 // is not UTF-8 is refused: every source sends UTF-8 JSON, and
 // encoding/json would quietly turn the bytes into U+FFFD.
 func Body(r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(r.Body)
+	b, err := httpx.ReadBody(r, ErrBadRequest)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return nil, ErrTooLarge
-		}
-		return nil, ErrBadRequest
+		return nil, err
 	}
 	if !utf8.Valid(b) {
 		return nil, ErrNotUTF8
@@ -103,9 +99,88 @@ func Dispatch(d Dispatcher, events []bot.Event) error {
 
 // Accepted answers 200 with {"status":"accepted","alerts":n}.
 func Accepted(w http.ResponseWriter, n int) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": "accepted", "alerts": n})
+	httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "accepted", "alerts": n})
+}
+
+// Events wraps each alert in a bot.Event of kind bot.EventAlert stamped
+// at. Platform and ID stay empty: the handlers pick the chat platform from
+// the routing rules and de-duplicate on the alert's source and keys.
+func Events(alerts []bot.Alert, at time.Time) []bot.Event {
+	evs := make([]bot.Event, len(alerts))
+	for i := range alerts {
+		evs[i] = bot.Event{Kind: bot.EventAlert, Alert: &alerts[i], At: at}
+	}
+	return evs
+}
+
+// Source is the endpoint of one alert source, the flow every one of them
+// follows: read the body, authenticate, parse, queue one event per alert,
+// and answer 200 {"status":"accepted","alerts":n}. Refusals are returned
+// as *httpx.Error for main to write, and logged with their reason, never
+// with a credential or the payload. Nothing is dispatched unless the whole
+// payload is valid.
+type Source struct {
+	// Authenticate returns "" when r comes from the sender, else why it is
+	// refused, for the log (it must name no secret). body is the request's
+	// body, or nil with AuthBeforeBody.
+	Authenticate func(r *http.Request, body []byte) (reason string)
+	// AuthBeforeBody authenticates before the body is read, for a source
+	// whose senders only present tokens (Alertmanager): then an
+	// unauthenticated body is never read.
+	AuthBeforeBody bool
+	// Parse turns the body into at least one alert, or fails with a
+	// *httpx.Error (400) that names the problem without quoting the body.
+	Parse func(body []byte) ([]bot.Alert, error)
+	// Router receives the events.
+	Router Dispatcher
+	// Now stamps the events.
+	Now func() time.Time
+	// Log is the adapter's named logger.
+	Log *zap.Logger
+}
+
+// Handle serves one delivery: 401 ErrUnauthorized, 413 ErrTooLarge, 400
+// ErrNotUTF8 or Parse's error, 503 ErrBusy when the router is full (the
+// sender delivers again later), else 200.
+func (s *Source) Handle(w http.ResponseWriter, r *http.Request) error {
+	if s.AuthBeforeBody {
+		if err := s.authenticate(r, nil); err != nil {
+			return err
+		}
+	}
+	body, err := Body(r)
+	if err != nil {
+		return err
+	}
+	if !s.AuthBeforeBody {
+		if err := s.authenticate(r, body); err != nil {
+			return err
+		}
+	}
+	alerts, err := s.Parse(body)
+	if err == nil && len(alerts) == 0 {
+		err = ErrBadRequest // every Parse refuses an empty payload itself
+	}
+	if err != nil {
+		s.Log.Warn("refused alert notification", zap.String("reason", err.Error()), zap.Int("bytes", len(body)))
+		return err
+	}
+	if err := Dispatch(s.Router, Events(alerts, s.Now())); err != nil {
+		s.Log.Warn("router busy, alert notification refused", zap.Int("alerts", len(alerts)), zap.String("dedup_key", alerts[0].DedupKey))
+		return err
+	}
+	s.Log.Debug("alert notification accepted", zap.Int("alerts", len(alerts)), zap.String("dedup_key", alerts[0].DedupKey),
+		zap.String("status", string(alerts[0].Status)))
+	Accepted(w, len(alerts))
+	return nil
+}
+
+func (s *Source) authenticate(r *http.Request, body []byte) error {
+	if reason := s.Authenticate(r, body); reason != "" {
+		s.Log.Warn("refused alert notification", zap.String("reason", reason), zap.String("remote_addr", r.RemoteAddr))
+		return ErrUnauthorized
+	}
+	return nil
 }
 
 // Signed configures a source that authenticates senders with a bearer

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -314,14 +313,10 @@ var (
 // clipParam shortens a parameter quoted back in an error to 64 bytes, so
 // that a huge one is not sent back whole.
 func clipParam(v string) string {
-	if len(v) <= 64 {
-		return v
+	if cut := bot.CutBytes(v, 64); cut != v {
+		return cut + bot.Ellipsis
 	}
-	cut := 64
-	for cut > 0 && !utf8.RuneStart(v[cut]) {
-		cut--
-	}
-	return v[:cut] + "…"
+	return v
 }
 
 func badRequest(format string, args ...any) *clientError {

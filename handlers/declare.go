@@ -94,9 +94,9 @@ func (s *Service) declareFrom(ctx context.Context, req *bot.Request, o *bot.Orig
 		return bot.Errorf(bot.CodeEmptyOrigin)
 	}
 	origin := *o
-	origin.Text, origin.Link = cutRunes(text, maxOriginText), safeLink(o.Link)
+	origin.Text, origin.Link = bot.Truncate(text, maxOriginText), safeLink(o.Link)
 	title, _, _ := strings.Cut(text, "\n")
-	d := declaration{Title: cutRunes(strings.TrimSpace(title), maxTitle), Description: cutRunes(text, maxDescription),
+	d := declaration{Title: bot.Truncate(strings.TrimSpace(title), maxTitle), Description: bot.Truncate(text, maxDescription),
 		Private: s.fromPrivate(ctx, req, o)}
 	form := s.declareFormSpec(req.Lang, d)
 	form.Origin = &origin
@@ -105,14 +105,6 @@ func (s *Service) declareFrom(ctx context.Context, req *bot.Request, o *bot.Orig
 		return req.Usage()
 	}
 	return err
-}
-
-// cutRunes shortens s to at most n runes, the last of them "…" when cut.
-func cutRunes(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return strings.TrimSpace(string([]rune(s)[:n-1])) + "…"
 }
 
 // safeLink keeps a message link only when it is an absolute http(s) URL,
@@ -144,7 +136,7 @@ func (s *Service) fromPrivate(ctx context.Context, req *bot.Request, o *bot.Orig
 // declared from: its words under its author, with who brought it in and
 // the link in Data. describeOrigin says it in words.
 func (s *Service) originEntry(req *bot.Request, o *bot.Origin) bot.TimelineEntry {
-	e := s.entry(req, bot.KindNote, cutRunes(strings.TrimSpace(o.Text), maxOriginText))
+	e := s.entry(req, bot.KindNote, bot.Truncate(strings.TrimSpace(o.Text), maxOriginText))
 	e.Key = true
 	e.Data = map[string]string{"origin": "message", "origin_author_id": o.Author.ID, "origin_author": o.Author.Display()}
 	if link := safeLink(o.Link); link != "" {

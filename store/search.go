@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/warroomhq/warroom/bot"
 )
 
 // The fields of an incident that Index knows, and what a word found in
@@ -348,7 +350,7 @@ func scan(text string, word func(string), cjk func([]rune)) {
 		case len(cur) > 1:
 			w := string(cur)
 			if len(w) > maxTokenBytes {
-				w = truncate(w, maxTokenBytes)
+				w = bot.CutBytes(w, maxTokenBytes)
 			}
 			if !stopwords[w] {
 				word(w)
@@ -401,14 +403,6 @@ func fold(r rune) rune {
 		r -= '！' - '!'
 	}
 	return unicode.ToLower(r)
-}
-
-// truncate cuts s to at most n bytes on a rune boundary.
-func truncate(s string, n int) string {
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // stopwords are English words too common to find anything with.

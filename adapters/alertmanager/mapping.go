@@ -73,7 +73,7 @@ func (mp Mapping) Alerts(m *Message) ([]bot.Alert, error) {
 			SourceName:  mp.SourceName,
 			DedupKey:    it.Fingerprint,
 			Status:      it.Status,
-			Title:       clip(title, maxTitle),
+			Title:       bot.Truncate(title, maxTitle),
 			Description: al.Annotations["description"],
 			Priority:    Severity(al.Labels["severity"]),
 			Labels:      maps.Clone(al.Labels),
@@ -144,10 +144,10 @@ func (mp Mapping) group(m *Message, items []bot.AlertItem) bot.Alert {
 // titles read.
 func (mp Mapping) title(m *Message) string {
 	if s := oneLine(mp.Title); s != "" {
-		return clip(s, maxTitle)
+		return bot.Truncate(s, maxTitle)
 	}
 	if s := oneLine(m.CommonAnnotations["summary"]); s != "" {
-		return clip(s, maxTitle)
+		return bot.Truncate(s, maxTitle)
 	}
 	name := cmp.Or(m.CommonLabels["alertname"], m.GroupLabels["alertname"], m.Alerts[0].Labels["alertname"])
 	var values []string
@@ -160,7 +160,7 @@ func (mp Mapping) title(m *Message) string {
 	if len(values) > 0 {
 		t = strings.TrimSpace(t + " [" + strings.Join(values, " ") + "]")
 	}
-	return clip(cmp.Or(t, oneLine(m.Receiver), mp.Source), maxTitle)
+	return bot.Truncate(cmp.Or(t, oneLine(m.Receiver), mp.Source), maxTitle)
 }
 
 func (mp Mapping) item(m *Message, i int) bot.AlertItem {
@@ -186,7 +186,7 @@ func (mp Mapping) item(m *Message, i int) bot.AlertItem {
 	if it.Summary == "" {
 		it.Summary = it.Fingerprint
 	}
-	it.Summary = clip(it.Summary, maxSummary)
+	it.Summary = bot.Truncate(it.Summary, maxSummary)
 	return it
 }
 
@@ -317,18 +317,6 @@ func rank(k string) int {
 
 // oneLine collapses runs of white space, newlines included, to one space.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// clip shortens s to at most n runes, ending it with "…" when cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n-1]) + "…"
-}
 
 func utc(t time.Time) time.Time {
 	if t.IsZero() {

@@ -71,7 +71,7 @@ func Decode(body []byte, v any) error {
 	case errors.As(err, &typ) && typ.Field == "":
 		return badRequest("body must be a JSON object")
 	case errors.As(err, &typ):
-		return badRequest(fmt.Sprintf("field %q must be %s", clip(typ.Field, 64), jsonKind(typ.Type)))
+		return badRequest(fmt.Sprintf("field %q must be %s", bot.Truncate(typ.Field, 64), jsonKind(typ.Type)))
 	case errors.As(err, &tm):
 		return badRequest("a time (startsAt or endsAt) is not an RFC 3339 timestamp")
 	default:

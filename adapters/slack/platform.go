@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
@@ -50,7 +49,7 @@ func (a *Adapter) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.
 		name := base
 		if i > 1 {
 			suffix := fmt.Sprintf("-%d", i)
-			name = strings.TrimRight(truncate(base, 80-len(suffix)), "-_") + suffix
+			name = strings.TrimRight(bot.CutRunes(base, 80-len(suffix)), "-_") + suffix
 		}
 		ch, err := a.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: spec.Private})
 		if slackErr(err) == "name_taken" {
@@ -92,18 +91,11 @@ func channelName(s string) string {
 			}
 		}
 	}
-	name := strings.Trim(truncate(b.String(), 80), "-_")
+	name := strings.Trim(bot.CutRunes(b.String(), 80), "-_")
 	if name == "" {
 		name = "incident"
 	}
 	return name
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }
 
 // Invite implements bot.Platform. People already there, and the bot

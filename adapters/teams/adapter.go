@@ -253,7 +253,7 @@ func (a *Adapter) update(ctx context.Context, conv, activityID string, act outAc
 // Teams splits text and a card into two messages, and the card's ID would
 // be lost; the summary is what notifications show.
 func cardActivity(msg bot.Message) outActivity {
-	return outActivity{Type: "message", Attachments: []map[string]any{attachment(renderCard(msg))}, Summary: truncate(bot.Visible(fallbackText(msg)), 200)}
+	return outActivity{Type: "message", Attachments: []map[string]any{attachment(renderCard(msg))}, Summary: bot.CutRunes(bot.Visible(fallbackText(msg)), 200)}
 }
 
 // fallbackText is what notifications show for a card.

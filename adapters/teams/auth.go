@@ -21,6 +21,8 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/connector/auth"
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/bot"
 )
 
 // Defaults for ValidatorOptions.
@@ -303,11 +305,11 @@ func sameServiceURL(a, b string) bool {
 	return strings.EqualFold(strings.TrimRight(a, "/"), strings.TrimRight(b, "/"))
 }
 
-// clip bounds attacker-supplied text quoted in errors and logs.
+// clip bounds attacker-supplied text quoted in errors and logs to 100
+// bytes (and the ellipsis), cut on a rune boundary.
 func clip(s string) string {
-	const n = 100
-	if len(s) > n {
-		return s[:n] + "…"
+	if cut := bot.CutBytes(s, 100); cut != s {
+		return cut + bot.Ellipsis
 	}
 	return s
 }

@@ -18,6 +18,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/infracloudio/msbotbuilder-go/core"
@@ -636,4 +637,16 @@ func TestNewValidatorOptions(t *testing.T) {
 			require.Equal(t, 10*time.Second, v.client.Timeout)
 		})
 	}
+}
+
+// clip keeps quoted attacker text to 100 bytes and never splits a
+// character, so a log line or error stays valid UTF-8.
+func TestClipQuotedText(t *testing.T) {
+	require.Equal(t, "kid-1", clip("kid-1"))
+	ascii := strings.Repeat("a", 150)
+	require.Equal(t, strings.Repeat("a", 100)+"…", clip(ascii))
+	ja := strings.Repeat("鍵", 50) // 150 bytes; 100 is not a rune boundary
+	got := clip(ja)
+	require.Equal(t, strings.Repeat("鍵", 33)+"…", got)
+	require.True(t, utf8.ValidString(got))
 }

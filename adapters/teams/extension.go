@@ -96,7 +96,7 @@ func taskMessage(text string) taskAnswer {
 
 func taskDialog(form bot.Form, dialogID string, values, errs map[string]string) taskAnswer {
 	return taskAnswer{Task: taskResponse{Type: "continue", Value: taskInfo{
-		Title: cutRunes(strings.TrimSpace(form.Title), 64), Width: "medium", Height: "large",
+		Title: bot.Truncate(strings.TrimSpace(form.Title), 64), Width: "medium", Height: "large",
 		Card: attachment(renderDialog(form, dialogID, values, errs)),
 	}}}
 }

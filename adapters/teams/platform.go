@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"go.uber.org/zap"
 
@@ -51,14 +50,14 @@ func (a *Adapter) graphChannel(ctx context.Context, name, description string) (b
 		display := name
 		if i > 1 {
 			suffix := fmt.Sprintf(" %d", i)
-			display = truncate(name, maxChannelName-len(suffix)) + suffix
+			display = bot.CutRunes(name, maxChannelName-len(suffix)) + suffix
 		}
 		var out struct {
 			ID     string `json:"id"`
 			Name   string `json:"displayName"`
 			WebURL string `json:"webUrl"`
 		}
-		body := map[string]string{"displayName": display, "description": truncate(bot.Visible(description), 1024), "membershipType": "standard"}
+		body := map[string]string{"displayName": display, "description": bot.CutRunes(bot.Visible(description), 1024), "membershipType": "standard"}
 		u := strings.TrimSuffix(a.opts.GraphURL, "/") + "/v1.0/teams/" + url.PathEscape(a.opts.TeamID) + "/channels"
 		err := a.api.call(ctx, ScopeGraph, http.MethodPost, u, "graph.createChannel", "", body, &out)
 		var ae *apiError
@@ -110,18 +109,11 @@ func channelDisplayName(spec bot.ChannelSpec) string {
 		return r
 	}, bot.Visible(id+title))
 	name = strings.Join(strings.Fields(name), " ")
-	name = strings.Trim(truncate(name, maxChannelName), " .")
+	name = strings.Trim(bot.CutRunes(name, maxChannelName), " .")
 	if name == "" {
 		name = "incident"
 	}
 	return name
-}
-
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n])
 }
 
 // isThread reports whether a "channel" is an incident thread.

@@ -159,7 +159,7 @@ func textBlocks(text string) []any {
 	}
 	var out []any
 	gap := false
-	for _, line := range strings.Split(cutRunes(text, maxCardText), "\n") {
+	for _, line := range strings.Split(bot.Truncate(text, maxCardText), "\n") {
 		line = strings.TrimRight(line, " \t\r")
 		if strings.TrimSpace(line) == "" {
 			gap = true
@@ -302,7 +302,7 @@ func choiceList(opts []bot.Option) []any {
 		const sep = " — "
 		room := maxChoiceTitle - utf8.RuneCountInString(title) - utf8.RuneCountInString(sep)
 		if hint := strings.TrimSpace(o.Hint); hint != "" && room >= minChoiceHint {
-			title += sep + cutRunes(hint, room)
+			title += sep + bot.Truncate(hint, room)
 		}
 		out = append(out, map[string]any{"title": defuseMentions(title), "value": o.Value})
 	}
@@ -452,7 +452,7 @@ func inputElement(in bot.Input, value string) map[string]any {
 		}
 		if in.MaxLength > 0 {
 			el["maxLength"] = in.MaxLength
-			value = cutRunes(value, in.MaxLength)
+			value = bot.Truncate(value, in.MaxLength)
 		}
 		if value != "" {
 			el["value"] = value
@@ -657,21 +657,3 @@ func closingBold(s string, from int) int {
 }
 
 func isWordRune(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
-
-// cutRunes cuts s to at most limit characters, ending with … when cut.
-func cutRunes(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	if limit <= 1 {
-		return "…"
-	}
-	n := 0
-	for i := range s {
-		if n == limit-1 {
-			return strings.TrimRight(s[:i], " \n") + "…"
-		}
-		n++
-	}
-	return s
-}

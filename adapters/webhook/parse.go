@@ -114,7 +114,7 @@ func decodeError(err error) *httpx.Error {
 		if uerr != nil {
 			name = "?"
 		}
-		return badRequest(fmt.Sprintf("unknown field %q; the fields are %s", clip(name, 64), fields))
+		return badRequest(fmt.Sprintf("unknown field %q; the fields are %s", bot.Truncate(name, 64), fields))
 	}
 	return badRequest("body is not a valid alert")
 }
@@ -214,7 +214,7 @@ func (p *Payload) links(bad func(string, ...any)) []bot.Link {
 		if title == "" {
 			title = u.Host
 		}
-		out = append(out, bot.Link{Title: clip(title, maxLinkTitle), URL: raw})
+		out = append(out, bot.Link{Title: bot.Truncate(title, maxLinkTitle), URL: raw})
 	}
 	return out
 }
@@ -234,14 +234,6 @@ func (p *Payload) checkLabels(bad func(string, ...any)) {
 			return
 		}
 	}
-}
-
-// clip shortens s to at most n runes.
-func clip(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	return string([]rune(s)[:n-1]) + "…"
 }
 
 func badRequest(msg string) *httpx.Error {

@@ -160,23 +160,22 @@ func setSecret(field func(*Config) *Secret) func(*Config, string) error {
 }
 
 func setInt(field func(*Config) *int) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		n, err := strconv.Atoi(v)
-		if err != nil {
-			return fmt.Errorf("must be an integer, got %q", v)
-		}
-		*field(c) = n
-		return nil
-	}
+	return setParsed(field, strconv.Atoi, "an integer")
 }
 
 func setBool(field func(*Config) *bool) func(*Config, string) error {
+	return setParsed(field, strconv.ParseBool, "true or false")
+}
+
+// setParsed stores parse's value, or says what the value must be (want)
+// without parse's own wording.
+func setParsed[T any](field func(*Config) *T, parse func(string) (T, error), want string) func(*Config, string) error {
 	return func(c *Config, v string) error {
-		b, err := strconv.ParseBool(v)
+		x, err := parse(v)
 		if err != nil {
-			return fmt.Errorf("must be true or false, got %q", v)
+			return fmt.Errorf("must be %s, got %q", want, v)
 		}
-		*field(c) = b
+		*field(c) = x
 		return nil
 	}
 }

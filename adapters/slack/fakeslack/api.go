@@ -82,7 +82,7 @@ func (s *Server) callsLocked(methods ...string) []Call {
 func (s *Server) WaitCalls(method string, n int, timeout time.Duration) []Call {
 	s.t.Helper()
 	var got []Call
-	ok := s.waitFor(timeout, func() bool {
+	ok := s.changes.WaitFor(timeout, func() bool {
 		got = s.callsLocked(method)
 		return len(got) >= n
 	})
@@ -173,7 +173,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		status = http.StatusTooManyRequests
 	}
 	s.calls = append(s.calls, Call{Method: name, Params: req.params, Token: req.token, Status: status, Error: res.err})
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 	s.mu.Unlock()
 
 	body := map[string]any{"ok": res.err == ""}

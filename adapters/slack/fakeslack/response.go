@@ -53,7 +53,7 @@ func (s *Server) Responses() []Response {
 func (s *Server) WaitResponses(n int, timeout time.Duration) []Response {
 	s.t.Helper()
 	var got []Response
-	if !s.waitFor(timeout, func() bool {
+	if !s.changes.WaitFor(timeout, func() bool {
 		got = slices.Clone(s.responses)
 		return len(got) >= n
 	}) {
@@ -97,7 +97,7 @@ func (s *Server) serveResponseURL(w http.ResponseWriter, r *http.Request) {
 	}
 	h.uses++
 	s.responses = append(s.responses, Response{URL: s.srv.URL + r.URL.Path, Body: msg})
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 
 	if code := s.applyResponseLocked(h, msg); code != "" {
 		http.Error(w, code, http.StatusBadRequest)

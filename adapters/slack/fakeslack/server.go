@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/internal/fakestate"
 )
 
 // Identities of the workspace and of the app under test.
@@ -45,7 +47,7 @@ type Server struct {
 	srv *httptest.Server
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever calls, acks or connections change
+	changes *fakestate.Changes // notified whenever calls, acks or connections change
 
 	calls        []Call
 	faults       map[string][]fault
@@ -104,7 +106,6 @@ func New(t testing.TB, opts ...Option) *Server {
 			triggerTTL:       3 * time.Second,
 			connectWaitLimit: 5 * time.Second,
 		},
-		changed:      make(chan struct{}),
 		faults:       map[string][]fault{},
 		channels:     map[string]*channel{},
 		users:        map[string]*user{},
@@ -115,6 +116,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		tickets:      map[string]bool{},
 		acks:         map[string]ack{},
 	}
+	s.changes = fakestate.New(&s.mu)
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -145,32 +147,3 @@ func (s *Server) APIURL() string { return s.srv.URL + "/api/" }
 
 // URL is the server's root URL, without a trailing slash.
 func (s *Server) URL() string { return s.srv.URL }
-
-// notifyLocked wakes everything waiting on a state change. s.mu must be held.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
-// waitFor polls cond (called with s.mu held) on every state change until it
-// reports true or timeout passes; it reports whether cond became true.
-func (s *Server) waitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		s.mu.Lock()
-		ok := cond()
-		ch := s.changed
-		s.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return cond()
-		}
-	}
-}

@@ -79,7 +79,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	s.seq.conn++
 	s.conns = append(s.conns, c)
 	n := len(s.conns)
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 	s.mu.Unlock()
 
 	hello := map[string]any{
@@ -137,7 +137,7 @@ func (s *Server) readAcks(c *socketConn) {
 		if _, dup := s.acks[resp.EnvelopeID]; !dup {
 			s.acks[resp.EnvelopeID] = ack{payload: resp.Payload}
 		}
-		s.notifyLocked()
+		s.changes.NotifyLocked()
 		s.mu.Unlock()
 	}
 }
@@ -147,13 +147,13 @@ func (s *Server) dropConn(c *socketConn) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.conns = slices.DeleteFunc(s.conns, func(x *socketConn) bool { return x == c })
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 }
 
 // SocketConnected waits until a Socket Mode client is connected and reports
 // whether one is.
 func (s *Server) SocketConnected(timeout time.Duration) bool {
-	return s.waitFor(timeout, func() bool { return len(s.conns) > 0 })
+	return s.changes.WaitFor(timeout, func() bool { return len(s.conns) > 0 })
 }
 
 // SocketConnects returns how many Socket Mode connections were accepted so
@@ -233,7 +233,7 @@ func (s *Server) SendEnvelope(typ string, payload any, opts ...EnvelopeOption) (
 	}
 
 	var c *socketConn
-	if !s.waitFor(s.cfg.connectWaitLimit, func() bool {
+	if !s.changes.WaitFor(s.cfg.connectWaitLimit, func() bool {
 		if len(s.conns) > 0 {
 			c = s.conns[len(s.conns)-1]
 		}
@@ -251,7 +251,7 @@ func (s *Server) SendEnvelope(typ string, payload any, opts ...EnvelopeOption) (
 // the ack's payload (nil when the ack had none). ok is false when no ack came.
 func (s *Server) WaitAck(envelopeID string, timeout time.Duration) (payload json.RawMessage, ok bool) {
 	var a ack
-	got := s.waitFor(timeout, func() bool {
+	got := s.changes.WaitFor(timeout, func() bool {
 		var found bool
 		a, found = s.acks[envelopeID]
 		return found
@@ -267,7 +267,7 @@ func (s *Server) Disconnect(reason string) {
 	s.mu.Lock()
 	conns := slices.Clone(s.conns)
 	s.conns = nil
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 	s.mu.Unlock()
 	for _, c := range conns {
 		_ = c.writeJSON(map[string]any{

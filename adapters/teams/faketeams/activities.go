@@ -136,7 +136,7 @@ func (s *Server) textMessageLocked(w where, rootID, fromID, fromName, text strin
 	}
 	s.messages[m.id] = m
 	s.msgOrder = append(s.msgOrder, m.id)
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 
 	a := s.envelopeLocked("message", m.id, w, m.convID, fromID, fromName)
 	a.TextFormat, a.Text, a.ReplyToID = "plain", text, m.replyToID

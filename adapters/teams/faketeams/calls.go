@@ -107,7 +107,7 @@ func (s *Server) callsLocked(prefix string) []Call {
 func (s *Server) WaitCalls(prefix string, n int, timeout time.Duration) []Call {
 	s.t.Helper()
 	var got []Call
-	if !s.waitFor(timeout, func() bool { got = s.callsLocked(prefix); return len(got) >= n }) {
+	if !s.changes.WaitFor(timeout, func() bool { got = s.callsLocked(prefix); return len(got) >= n }) {
 		s.t.Fatalf("faketeams: waited %s for %d %q call(s), got %d; all calls: %s", timeout, n, prefix, len(got), s.callSummary())
 	}
 	return got
@@ -146,7 +146,7 @@ func (s *Server) record(w http.ResponseWriter, r *http.Request, route string, bo
 	s.mu.Lock()
 	s.calls = append(s.calls, Call{Route: route, Method: r.Method, Path: r.URL.Path, Body: body,
 		Status: a.status, Error: a.code, Resource: resource})
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 	s.mu.Unlock()
 
 	if a.retryAfter > 0 {

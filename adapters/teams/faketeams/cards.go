@@ -340,7 +340,7 @@ func (s *Server) Deliver(endpoint string, activity []byte, opts ...TokenOption) 
 		content, _ := json.Marshal(card)
 		m.attach = []Attachment{{ContentType: adaptiveCardType, Content: content}}
 		m.updates++
-		s.notifyLocked()
+		s.changes.NotifyLocked()
 		d.CardReplaced = true
 	}
 	return d

@@ -41,7 +41,7 @@ func (s *Server) connector(route string, h connectorHandler) http.HandlerFunc {
 			}
 		}
 		if a.status < 300 {
-			s.notifyLocked()
+			s.changes.NotifyLocked()
 		}
 		if reason != "" {
 			resource = ""

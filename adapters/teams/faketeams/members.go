@@ -99,7 +99,7 @@ func (s *Server) SetMembers(channelID string, idNames ...string) {
 			s.roster = append(s.roster, m)
 		}
 	}
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 }
 
 // membersPage is how many members one Graph page lists; more come behind

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/warroomhq/warroom/internal/fakestate"
 )
 
 // Identities of the tenant, the team and the bot under test.
@@ -41,7 +43,7 @@ type Server struct {
 	srv *httptest.Server
 
 	mu      sync.Mutex
-	changed chan struct{} // closed and replaced whenever calls or state change
+	changes *fakestate.Changes // notified whenever calls or state change
 
 	calls       []Call
 	faults      []*fault
@@ -84,7 +86,6 @@ func New(t testing.TB, opts ...Option) *Server {
 	s := &Server{
 		t:        t,
 		cfg:      config{rateLimits: true, channelLimit: 200},
-		changed:  make(chan struct{}),
 		tokens:   map[string]*accessToken{},
 		keys:     newKeySet(),
 		channels: map[string]*channel{},
@@ -92,6 +93,7 @@ func New(t testing.TB, opts ...Option) *Server {
 		messages: map[string]*message{},
 		sends:    map[string][]time.Time{},
 	}
+	s.changes = fakestate.New(&s.mu)
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -159,35 +161,6 @@ func (s *Server) GraphURL() string { return s.srv.URL + "/graph" }
 // jwks_uri points at this server's keys.
 func (s *Server) MetadataURL() string {
 	return s.srv.URL + "/botframework/v1/.well-known/openidconfiguration"
-}
-
-// notifyLocked wakes everything waiting on a state change. s.mu must be held.
-func (s *Server) notifyLocked() {
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
-// waitFor calls cond (with s.mu held) on every state change until it reports
-// true or timeout passes; it reports whether cond became true.
-func (s *Server) waitFor(timeout time.Duration, cond func() bool) bool {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		s.mu.Lock()
-		ok := cond()
-		ch := s.changed
-		s.mu.Unlock()
-		if ok {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return cond()
-		}
-	}
 }
 
 // nextIDLocked hands out a Teams message id: Unix milliseconds, strictly

@@ -173,7 +173,7 @@ func (s *Server) Activity(id string) (Activity, bool) {
 func (s *Server) WaitActivities(conversationID string, n int, timeout time.Duration) []Activity {
 	s.t.Helper()
 	var got []Activity
-	ok := s.waitFor(timeout, func() bool {
+	ok := s.changes.WaitFor(timeout, func() bool {
 		got = got[:0]
 		for _, id := range s.msgOrder {
 			m := s.messages[id]
@@ -281,7 +281,7 @@ func (s *Server) addChannelLocked(c *channel) {
 	c.created = time.Now()
 	s.channels[c.id] = c
 	s.chanOrder = append(s.chanOrder, c.id)
-	s.notifyLocked()
+	s.changes.NotifyLocked()
 }
 
 // GroupChat starts a group chat the bot is a member of and returns its id,

@@ -60,13 +60,10 @@ func newWorld(t *testing.T, socket bool) *world {
 	w.fake.AddChannel("incidents", false, fakeslack.BotUserID)
 	ann, _ := w.fake.ChannelByName("incidents")
 	log := zaptest.NewLogger(t)
-	svc, err := handlers.New(w.st, handlers.Options{Announce: map[string]string{slack.Name: ann.ID}, Log: log})
-	require.NoError(t, err)
-	w.r = bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Log: log,
-		Seen: func(ctx context.Context, keys []string) ([]bool, error) {
-			return w.st.MarkSeenAll(ctx, keys, time.Hour)
-		}})
+	w.r = bot.NewRouter(bot.Options{Log: log})
 	t.Cleanup(func() { _ = w.r.Close(context.Background()) })
+	_, err := handlers.New(w.st, w.r, handlers.Options{Announce: map[string]string{slack.Name: ann.ID}, Log: log})
+	require.NoError(t, err)
 	opts := slack.Options{
 		BotToken: fakeslack.BotToken, SigningSecret: fakeslack.SigningSecret, APIURL: w.fake.APIURL(),
 		TeamID: fakeslack.TeamID, Router: w.r, Users: w.st, Replays: w.st, RateScale: 100,
@@ -78,7 +75,6 @@ func newWorld(t *testing.T, socket bool) *world {
 	w.a, err = slack.New(opts)
 	require.NoError(t, err)
 	w.r.Register(w.a)
-	svc.Register(w.r)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	require.NoError(t, w.a.Start(ctx, ctx))
@@ -296,8 +292,7 @@ func TestTimelineFromEvents(t *testing.T) {
 	require.True(t, tl[4].Key)
 
 	// The API shows the same entries in the same order.
-	svc, err := handlers.New(w.st, handlers.Options{})
-	require.NoError(t, err)
+	svc := w.apiService(handlers.Options{})
 	rec := httptest.NewRecorder()
 	api.New(svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -729,8 +724,7 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 	want := []string{"message|" + between.TS, "message|" + first.TS, "edit|" + first.TS,
 		"message|" + second.TS, "delete|" + second.TS, "delete|" + never.TS}
 
-	svc, err := handlers.New(w.st, handlers.Options{Lang: bot.English})
-	require.NoError(t, err)
+	svc := w.apiService(handlers.Options{Lang: bot.English})
 	apiTimeline := func(query string) []string {
 		rec := httptest.NewRecorder()
 		api.New(svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline"+query, nil))
@@ -819,4 +813,15 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 		require.Contains(t, lines[i], want, "postmortem timeline:\n%s", strings.Join(lines, "\n"))
 	}
 	require.True(t, strings.HasSuffix(lines[2], "→ “alpha cache misses at 90”"), lines[2])
+}
+
+// apiService is a second service on the world's store, for reading it
+// through the API: mounted on a router of its own, which no platform uses.
+func (w *world) apiService(opts handlers.Options) *handlers.Service {
+	w.t.Helper()
+	r := bot.NewRouter(bot.Options{})
+	w.t.Cleanup(func() { _ = r.Close(context.Background()) })
+	svc, err := handlers.New(w.st, r, opts)
+	require.NoError(w.t, err)
+	return svc
 }

@@ -123,7 +123,7 @@ func (w *world) command(user, channel, text string) (int, string) {
 
 func (w *world) event(eventID string, inner map[string]any) (int, string) {
 	w.t.Helper()
-	return w.post("/slack/events", fakeslack.EventCallback(eventID, inner), "application/json")
+	return w.post("/slack/events", w.fake.EventCallback(eventID, inner), "application/json")
 }
 
 func (w *world) interact(payload []byte) (int, string) {
@@ -236,23 +236,23 @@ func TestTimelineFromEvents(t *testing.T) {
 	ch := inc.Channel.ID
 
 	root := fakeslack.Message{Channel: ch, User: bob, Text: "ES heap at 95%"}
-	root.TS = fakeslack.NewTS()
-	reply := fakeslack.Message{Channel: ch, User: alice, Text: "restart node 3?", ThreadTS: root.TS, TS: fakeslack.NewTS()}
+	root.TS = w.fake.NewTS()
+	reply := fakeslack.Message{Channel: ch, User: alice, Text: "restart node 3?", ThreadTS: root.TS, TS: w.fake.NewTS()}
 	edited := root
 	edited.Text = "ES heap at 97%"
 	steps := []map[string]any{
-		fakeslack.MessageEvent(root),
-		fakeslack.MessageEvent(reply),
-		fakeslack.BotMessageEvent(fakeslack.Message{Channel: ch, Text: "I am the bot", TS: fakeslack.NewTS()}),
-		fakeslack.MessageChangedEvent(edited, root.Text),
-		fakeslack.FileShareEvent(fakeslack.Message{Channel: ch, User: bob, Text: "heap graph", TS: fakeslack.NewTS()},
+		w.fake.MessageEvent(root),
+		w.fake.MessageEvent(reply),
+		w.fake.BotMessageEvent(fakeslack.Message{Channel: ch, Text: "I am the bot", TS: w.fake.NewTS()}),
+		w.fake.MessageChangedEvent(edited, root.Text),
+		w.fake.FileShareEvent(fakeslack.Message{Channel: ch, User: bob, Text: "heap graph", TS: w.fake.NewTS()},
 			fakeslack.File{ID: "F1", Name: "heap.png", Title: "heap.png"}),
-		fakeslack.ReactionAddedEvent(alice, "pushpin", ch, root.TS, bob),
-		fakeslack.MessageDeletedEvent(reply),
+		w.fake.ReactionAddedEvent(alice, "pushpin", ch, root.TS, bob),
+		w.fake.MessageDeletedEvent(reply),
 	}
 	retryID := ""
 	for i, inner := range steps {
-		id := fakeslack.NewEventID()
+		id := w.fake.NewEventID()
 		if i == 0 {
 			retryID = id
 		}
@@ -260,9 +260,9 @@ func TestTimelineFromEvents(t *testing.T) {
 		require.Equal(t, http.StatusOK, status)
 	}
 	// Slack retries the first event (same event_id): one effect.
-	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/slack/events", strings.NewReader(string(fakeslack.EventCallback(retryID, steps[0]))))
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/slack/events", strings.NewReader(string(w.fake.EventCallback(retryID, steps[0]))))
 	require.NoError(t, err)
-	body := fakeslack.EventCallback(retryID, steps[0])
+	body := w.fake.EventCallback(retryID, steps[0])
 	req.Header.Set("X-Slack-Retry-Num", "1")
 	req.Header.Set("X-Slack-Retry-Reason", "http_timeout")
 	fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
@@ -320,8 +320,8 @@ func TestMessageBurstInOrder(t *testing.T) {
 	for i := range n {
 		text := fmt.Sprintf("update %03d", i)
 		want = append(want, text)
-		inner := fakeslack.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: text, TS: fakeslack.NewTS()})
-		id := fakeslack.NewEventID()
+		inner := w.fake.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: text, TS: w.fake.NewTS()})
+		id := w.fake.NewEventID()
 		status, _ := w.event(id, inner)
 		require.Equal(t, http.StatusOK, status)
 		if i%50 == 7 {
@@ -645,7 +645,7 @@ func TestSocketMode(t *testing.T) {
 	require.Equal(t, bot.P1, inc.Priority)
 
 	// A message, then the same envelope delivered again: one entry.
-	msg := fakeslack.EventCallback("", fakeslack.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "replica lag 40s"}))
+	msg := w.fake.EventCallback("", w.fake.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "replica lag 40s"}))
 	first := w.fake.SendEnvelope(fakeslack.EnvelopeEventsAPI, json.RawMessage(msg))
 	_, ok = w.fake.WaitAck(first, wait)
 	require.True(t, ok)
@@ -695,22 +695,22 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 	inc := w.incident(1)
 	ch := inc.Channel.ID
 
-	first := fakeslack.Message{Channel: ch, User: bob, Text: "alpha cache misses at 80", TS: fakeslack.NewTS()}
-	second := fakeslack.Message{Channel: ch, User: bob, Text: "bravo paste with a secret", TS: fakeslack.NewTS()}
-	between := fakeslack.Message{Channel: ch, User: alice, Text: "charlie warming it up", TS: fakeslack.NewTS()}
+	first := fakeslack.Message{Channel: ch, User: bob, Text: "alpha cache misses at 80", TS: w.fake.NewTS()}
+	second := fakeslack.Message{Channel: ch, User: bob, Text: "bravo paste with a secret", TS: w.fake.NewTS()}
+	between := fakeslack.Message{Channel: ch, User: alice, Text: "charlie warming it up", TS: w.fake.NewTS()}
 	edited := first
 	edited.Text = "alpha cache misses at 90"
-	never := fakeslack.Message{Channel: ch, User: alice, Text: "delta never recorded", TS: fakeslack.NewTS()}
+	never := fakeslack.Message{Channel: ch, User: alice, Text: "delta never recorded", TS: w.fake.NewTS()}
 	base := len(w.timeline(inc.ID))
 	for _, inner := range []map[string]any{
-		fakeslack.MessageChangedEvent(edited, first.Text),
-		fakeslack.MessageDeletedEvent(second),
-		fakeslack.MessageEvent(between),
-		fakeslack.MessageEvent(first),
-		fakeslack.MessageEvent(second),
-		fakeslack.MessageDeletedEvent(never),
+		w.fake.MessageChangedEvent(edited, first.Text),
+		w.fake.MessageDeletedEvent(second),
+		w.fake.MessageEvent(between),
+		w.fake.MessageEvent(first),
+		w.fake.MessageEvent(second),
+		w.fake.MessageDeletedEvent(never),
 	} {
-		status, _ := w.event(fakeslack.NewEventID(), inner)
+		status, _ := w.event(w.fake.NewEventID(), inner)
 		require.Equal(t, http.StatusOK, status)
 	}
 	require.Eventually(t, func() bool { return len(w.timeline(inc.ID)) >= base+6 }, wait, 20*time.Millisecond)

@@ -58,7 +58,6 @@ var version = "dev"
 const (
 	maxBody         = 1 << 20
 	shutdownTimeout = 25 * time.Second
-	seenTTL         = 24 * time.Hour
 )
 
 // onListen, when set by tests, learns the address serve listens on.
@@ -221,14 +220,6 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune
 	if tune != nil {
 		tune(&opts)
 	}
-	svc, err := handlers.New(st, opts)
-	if err != nil {
-		if sp != nil {
-			_ = sp.Close()
-		}
-		closeRedis()
-		return nil, err
-	}
 	reg := prometheus.NewRegistry()
 	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "warroom_command_duration_seconds",
@@ -245,18 +236,24 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune
 				Help: "Size of the timeline spool file."}, func() float64 { return float64(sp.Size()) }))
 	}
 	router := bot.NewRouter(bot.Options{
-		Workers: cfg.Workers, Queue: cfg.Queue, Lang: bot.Lang(cfg.Lang),
-		Resolver: svc, Authorizer: svc, Log: log,
-		Seen: func(ctx context.Context, keys []string) ([]bool, error) { return svc.MarkSeen(ctx, keys, seenTTL) },
+		Workers: cfg.Workers, Queue: cfg.Queue, Lang: bot.Lang(cfg.Lang), Log: log,
 		Observe: func(command string, d time.Duration, err error) {
 			outcome := "ok"
 			if err != nil {
 				outcome = bot.CodeOf(err)
-				svc.NoteStorageError(err)
 			}
 			latency.WithLabelValues(command, outcome).Observe(d.Seconds())
 		},
 	})
+	svc, err := handlers.New(st, router, opts) // mounted on router
+	if err != nil {
+		_ = router.Close(context.Background())
+		if sp != nil {
+			_ = sp.Close()
+		}
+		closeRedis()
+		return nil, err
+	}
 	closeAll := func() {
 		cctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
@@ -429,7 +426,6 @@ func runConsole(ctx context.Context, cfg *config.Config, o consoleOptions, in io
 		return err
 	}
 	c.router.Register(con)
-	c.svc.Register(c.router)
 	alerts, err := alertSources(cfg, c, log)
 	if err != nil {
 		return err
@@ -520,7 +516,6 @@ func serve(ctx context.Context, cfg *config.Config, log *zap.Logger) error {
 		return err
 	}
 	defer c.close()
-	c.svc.Register(c.router)
 	sl, err := startSlack(ctx, cfg, c, log)
 	if err != nil {
 		return err

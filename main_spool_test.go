@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -29,9 +30,11 @@ func TestReadyzWhenRedisIsDown(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	st, err := store.New(rdb, store.Options{})
 	require.NoError(t, err)
-	svc, err := handlers.New(st, handlers.Options{})
+	router := bot.NewRouter(bot.Options{})
+	t.Cleanup(func() { _ = router.Close(context.Background()) })
+	svc, err := handlers.New(st, router, handlers.Options{})
 	require.NoError(t, err)
-	c := &core{store: st, svc: svc, router: bot.NewRouter(bot.Options{}), reg: prometheus.NewRegistry()}
+	c := &core{store: st, svc: svc, router: router, reg: prometheus.NewRegistry()}
 	cfg := config.Default()
 	rec := httptest.NewRecorder()
 	routes(c, cfg, platforms{}, nil, zap.NewNop()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))

@@ -397,7 +397,7 @@ func TestServeSlack(t *testing.T) {
 	pins := fake.WaitCalls("pins.add", 1, 10*time.Second)
 	channel := pins[0].Params["channel"]
 
-	msg := fakeslack.EventCallback("", fakeslack.MessageEvent(fakeslack.Message{Channel: channel, User: "U0ALICE", Text: "failing over"}))
+	msg := fake.EventCallback("", fake.MessageEvent(fakeslack.Message{Channel: channel, User: "U0ALICE", Text: "failing over"}))
 	require.Equal(t, http.StatusOK, post("/slack/events", msg, "application/json"))
 	time.Sleep(1100 * time.Millisecond) // a retry comes later, with a new signature
 	require.Equal(t, http.StatusOK, post("/slack/events", msg, "application/json"))

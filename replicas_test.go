@@ -270,7 +270,7 @@ func TestReplicas(t *testing.T) {
 		var wg sync.WaitGroup
 		errs := make(chan error, 2*events)
 		for i := range events {
-			body := fakeslack.EventCallback("", fakeslack.MessageEvent(fakeslack.Message{
+			body := fake.EventCallback("", fake.MessageEvent(fakeslack.Message{
 				Channel: channel, User: "U0ALICE", Text: fmt.Sprintf("finding %d", i)}))
 			for _, r := range replicas { // at the same time, each signed afresh
 				wg.Add(1)

@@ -77,9 +77,17 @@ func apiCreate(t *testing.T, st *store.Store, inc bot.Incident, entries ...bot.T
 // newAPI serves the API over a service on st, logging to log (nil: none).
 func newAPI(t *testing.T, st *store.Store, token string, log *zap.Logger) http.Handler {
 	t.Helper()
-	svc, err := handlers.New(st, handlers.Options{Log: log})
+	svc, err := handlers.New(st, newRouter(t), handlers.Options{Log: log})
 	require.NoError(t, err)
 	return New(svc, token, log)
+}
+
+// newRouter is the router the service under test is mounted on (the API
+// does not use it), closed at the test's end.
+func newRouter(t *testing.T) *bot.Router {
+	r := bot.NewRouter(bot.Options{})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	return r
 }
 
 func TestAPIIncidentJSON(t *testing.T) {

@@ -132,7 +132,7 @@ func TestAPIPostmortem(t *testing.T) {
 	inc := apiCreate(t, st, bot.Incident{Title: "Checkout is failing", Status: bot.StatusResolved, Priority: bot.P2,
 		CreatedAt: apiT0, AckedAt: apiT0, ResolvedAt: apiT0.Add(time.Hour)},
 		bot.TimelineEntry{Kind: bot.KindNote, At: apiT0.Add(time.Minute), Text: "rolled back the deploy", Key: true})
-	svc, err := handlers.New(st, handlers.Options{Lang: bot.Japanese})
+	svc, err := handlers.New(st, newRouter(t), handlers.Options{Lang: bot.Japanese})
 	require.NoError(t, err)
 	h := New(svc, "s3cret", nil)
 	auth := []string{"Authorization", "Bearer s3cret"}

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -134,24 +133,10 @@ func CodeOf(err error) string {
 // handlers degrade gracefully when they see it.
 var ErrUnsupported = errors.New("not supported by this platform")
 
-// ErrPaced is returned (wrapped) by a platform call made with a NoWait
-// context when the platform's rate limit would have made it wait.
+// ErrPaced is returned (wrapped) by a platform's CreateChannel asked not
+// to wait (ChannelSpec.NoWait) when the platform's rate limit would have
+// made it wait.
 var ErrPaced = errors.New("the platform's rate limit has no room now")
-
-type noWaitKey struct{}
-
-// NoWait returns a context whose platform calls fail at once with ErrPaced
-// instead of waiting for the platform's rate limit to make room.
-func NoWait(ctx context.Context) context.Context {
-	return context.WithValue(ctx, noWaitKey{}, true)
-}
-
-// MayWait reports whether platform calls made with ctx may wait for a rate
-// limit (false under NoWait).
-func MayWait(ctx context.Context) bool {
-	no, _ := ctx.Value(noWaitKey{}).(bool)
-	return !no
-}
 
 // ErrNotFound is returned by lookups that found nothing.
 var ErrNotFound = errors.New("not found")

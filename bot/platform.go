@@ -13,8 +13,8 @@ type Platform interface {
 	Name() string
 	// CreateChannel creates a conversation for an incident. name is a
 	// suggestion the adapter fits to its own naming rules (and makes unique);
-	// the returned Channel carries the name actually used. Under a NoWait
-	// context it fails with ErrPaced rather than wait for a rate limit.
+	// the returned Channel carries the name actually used. With
+	// spec.NoWait it fails with ErrPaced rather than wait for a rate limit.
 	CreateChannel(ctx context.Context, spec ChannelSpec) (Channel, error)
 	// Invite adds users to a channel; users already there are not an error.
 	Invite(ctx context.Context, channelID string, userIDs []string) error
@@ -39,6 +39,12 @@ type ChannelSpec struct {
 	Name    string
 	Topic   string
 	Private bool
+
+	// NoWait asks for the channel now or not at all: when the platform's
+	// rate limit has no room, CreateChannel fails at once with an error
+	// wrapping ErrPaced instead of waiting for it. Platforms that pace
+	// nothing ignore it.
+	NoWait bool
 }
 
 // Enricher is implemented by platforms that learn more about an event

@@ -127,13 +127,7 @@ type Options struct {
 	// Lang is the language for people whose platform tells none.
 	Lang Lang
 	// Timeout bounds the handling of one event (default 60s).
-	Timeout    time.Duration
-	Resolver   Resolver
-	Authorizer Authorizer
-	// Seen marks delivery keys as handled and reports for each whether it
-	// is new; events with an ID seen before are dropped. Nil disables
-	// de-duplication.
-	Seen func(ctx context.Context, keys []string) ([]bool, error)
+	Timeout time.Duration
 	// Observe, when set, is told how long each command took (each
 	// recorded channel event: how long its batch took).
 	Observe func(command string, d time.Duration, err error)
@@ -143,6 +137,30 @@ type Options struct {
 // ErrClosed is returned by Dispatch after Close.
 var ErrClosed = errors.New("router closed")
 
+// Handlers is what a router hands its events to, given once to Mount: the
+// command and form routes, the channel-event and alert handlers, and what
+// the routes that act on an incident need. The router is built without
+// them, so that they may use it (to look a platform up, to dispatch an
+// event of their own).
+type Handlers struct {
+	// Routes are the command routes; a name or alias may appear once.
+	Routes []Route
+	// Forms handle form submissions, by form ID.
+	Forms map[string]FormRoute
+	// Messages records channel events; Alerts handles monitoring alerts.
+	Messages MessagesFunc
+	Alerts   HandlerFunc
+	// Resolver finds the incident of the routes and forms whose Scope is
+	// not NoIncident; Authorizer checks those with a Permission. Mount
+	// refuses routes that need one when it is nil.
+	Resolver   Resolver
+	Authorizer Authorizer
+	// Seen marks delivery keys as handled and reports for each whether it
+	// is new; events with an ID seen before are dropped. Nil disables
+	// de-duplication.
+	Seen func(ctx context.Context, keys []string) ([]bool, error)
+}
+
 // Router maps commands, button clicks, forms, messages and alerts to
 // handlers, and runs them on a bounded worker pool.
 type Router struct {
@@ -150,11 +168,17 @@ type Router struct {
 	log       *zap.Logger
 	mu        sync.RWMutex
 	platforms map[string]Platform
-	routes    map[string]*Route // by name and alias
-	ordered   []*Route
-	forms     map[string]FormRoute
-	onMessage MessagesFunc
-	onAlert   HandlerFunc
+	// mounted says Mount was called; the fields below are set by it and
+	// never change after.
+	mounted    bool
+	routes     map[string]*Route // by name and alias
+	ordered    []*Route
+	forms      map[string]FormRoute
+	onMessage  MessagesFunc
+	onAlert    HandlerFunc
+	resolver   Resolver
+	authorizer Authorizer
+	seen       func(ctx context.Context, keys []string) ([]bool, error)
 
 	// queues has one queue per worker. Channel messages go to the queue
 	// their channel hashes to, so one channel's messages reach the
@@ -200,8 +224,6 @@ func NewRouter(opts Options) *Router {
 		opts:      opts,
 		log:       opts.Log.Named("router"),
 		platforms: map[string]Platform{},
-		routes:    map[string]*Route{},
-		forms:     map[string]FormRoute{},
 		queues:    make([]chan job, opts.Workers),
 		closed:    make(chan struct{}),
 	}
@@ -230,41 +252,55 @@ func (r *Router) Platform(name string) (Platform, bool) {
 	return p, ok
 }
 
-// Handle registers a command route. It panics on a duplicate name or alias,
-// which is a programming error found at start.
-func (r *Router) Handle(rt Route) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	route := &rt
-	for _, n := range append([]string{rt.Name}, rt.Aliases...) {
-		if _, dup := r.routes[n]; dup {
-			panic(fmt.Sprintf("bot: command %q registered twice", n))
+// Mount gives the router its handlers; until then every command is
+// unknown and every alert is refused. It returns an error, mounting
+// nothing, when called a second time, when a command name or alias
+// appears twice, or when a route needs a Resolver or an Authorizer that h
+// lacks: all programming errors, found at start.
+func (r *Router) Mount(h Handlers) error {
+	routes := map[string]*Route{}
+	ordered := make([]*Route, 0, len(h.Routes))
+	for _, rt := range h.Routes {
+		route := &rt
+		for _, n := range append([]string{rt.Name}, rt.Aliases...) {
+			if _, dup := routes[n]; dup {
+				return fmt.Errorf("bot: command %q registered twice", n)
+			}
+			routes[n] = route
 		}
-		r.routes[n] = route
+		if err := h.guards("command "+rt.Name, rt.Scope, rt.Permission); err != nil {
+			return err
+		}
+		ordered = append(ordered, route)
 	}
-	r.ordered = append(r.ordered, route)
-}
-
-// HandleForm registers the handler for submissions of form id.
-func (r *Router) HandleForm(id string, fr FormRoute) {
+	forms := make(map[string]FormRoute, len(h.Forms))
+	for id, fr := range h.Forms {
+		if err := h.guards("form "+id, fr.Scope, fr.Permission); err != nil {
+			return err
+		}
+		forms[id] = fr
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.forms[id] = fr
+	if r.mounted {
+		return errors.New("bot: router already has its handlers")
+	}
+	r.mounted = true
+	r.routes, r.ordered, r.forms = routes, ordered, forms
+	r.onMessage, r.onAlert = h.Messages, h.Alerts
+	r.resolver, r.authorizer, r.seen = h.Resolver, h.Authorizer, h.Seen
+	return nil
 }
 
-// HandleMessages registers the handler for channel messages, edits,
-// deletions, reactions and pins.
-func (r *Router) HandleMessages(h MessagesFunc) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.onMessage = h
-}
-
-// HandleAlerts registers the handler for monitoring alerts.
-func (r *Router) HandleAlerts(h HandlerFunc) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.onAlert = h
+// guards checks that h can serve a route of scope and permission perm.
+func (h *Handlers) guards(what string, scope IncidentScope, perm string) error {
+	if scope != NoIncident && h.Resolver == nil {
+		return fmt.Errorf("bot: %s acts on an incident but there is no Resolver", what)
+	}
+	if perm != "" && h.Authorizer == nil {
+		return fmt.Errorf("bot: %s needs permission %q but there is no Authorizer", what, perm)
+	}
+	return nil
 }
 
 // Routes returns the visible command routes in registration order.
@@ -567,7 +603,10 @@ func (r *Router) record(ctx context.Context, evs []*Event) (errs []error) {
 // fresh returns the requests whose events were not delivered before,
 // marking them seen (one call to Seen for all).
 func (r *Router) fresh(ctx context.Context, reqs []*Request) []*Request {
-	if r.opts.Seen == nil {
+	r.mu.RLock()
+	seen := r.seen
+	r.mu.RUnlock()
+	if seen == nil {
 		return reqs
 	}
 	var keys []string
@@ -581,7 +620,7 @@ func (r *Router) fresh(ctx context.Context, reqs []*Request) []*Request {
 	if len(keys) == 0 {
 		return reqs
 	}
-	first, err := r.opts.Seen(ctx, keys)
+	first, err := seen(ctx, keys)
 	if err != nil || len(first) != len(keys) {
 		// Handling twice beats dropping: most handlers are idempotent and
 		// the store dedupes what must not repeat.
@@ -623,7 +662,7 @@ func (r *Router) match(req *Request) (HandlerFunc, string, error) {
 			return nil, "unknown", r.unknown(req.Command.Name)
 		}
 		req.Route = rt
-		return r.scoped(rt.Handler, rt.Scope, rt.Permission), rt.Name, nil
+		return r.scoped(rt.Handler, rt.Scope, rt.Permission, r.resolver, r.authorizer), rt.Name, nil
 	case EventForm:
 		if ev.Form == nil {
 			return nil, "form", errors.New("form event without a form")
@@ -635,7 +674,7 @@ func (r *Router) match(req *Request) (HandlerFunc, string, error) {
 		if id, ok := ParseID(ev.Form.Meta); ok {
 			req.Command.Incident = id
 		}
-		return r.scoped(fr.Handler, fr.Scope, fr.Permission), "form:" + ev.Form.ID, nil
+		return r.scoped(fr.Handler, fr.Scope, fr.Permission, r.resolver, r.authorizer), "form:" + ev.Form.ID, nil
 	case EventAlert:
 		if r.onAlert == nil {
 			return nil, "alert", errors.New("no alert handler")
@@ -659,11 +698,12 @@ func (r *Router) unknown(name string) error {
 	return Errorf(CodeNoSuchCommand, "command", name)
 }
 
-// scoped wraps h with incident resolution and the permission check.
-func (r *Router) scoped(h HandlerFunc, scope IncidentScope, perm string) HandlerFunc {
+// scoped wraps h with incident resolution and the permission check (Mount
+// made sure res and auth are there when scope and perm need them).
+func (r *Router) scoped(h HandlerFunc, scope IncidentScope, perm string, res Resolver, auth Authorizer) HandlerFunc {
 	return func(ctx context.Context, req *Request) error {
-		if scope != NoIncident && r.opts.Resolver != nil {
-			inc, err := r.opts.Resolver.ResolveIncident(ctx, req)
+		if scope != NoIncident {
+			inc, err := res.ResolveIncident(ctx, req)
 			switch {
 			case err == nil:
 				req.Incident = inc
@@ -675,8 +715,8 @@ func (r *Router) scoped(h HandlerFunc, scope IncidentScope, perm string) Handler
 				return err
 			}
 		}
-		if perm != "" && r.opts.Authorizer != nil {
-			if err := r.opts.Authorizer.Authorize(ctx, req, perm); err != nil {
+		if perm != "" {
+			if err := auth.Authorize(ctx, req, perm); err != nil {
 				return err
 			}
 		}

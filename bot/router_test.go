@@ -15,14 +15,18 @@ import (
 	"github.com/warroomhq/warroom/bot/bottest"
 )
 
-func newRouter(t *testing.T, opts bot.Options) (*bot.Router, *bottest.Platform) {
+func newRouter(t *testing.T, opts bot.Options, h bot.Handlers) (*bot.Router, *bottest.Platform) {
 	t.Helper()
 	r := bot.NewRouter(opts)
 	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	require.NoError(t, r.Mount(h))
 	p := bottest.New("test")
 	r.Register(p)
 	return r, p
 }
+
+// route is a command route that runs h and nothing else.
+func route(name string, h bot.HandlerFunc) bot.Route { return bot.Route{Name: name, Handler: h} }
 
 func lastReply(t *testing.T, p *bottest.Platform) string {
 	t.Helper()
@@ -32,23 +36,22 @@ func lastReply(t *testing.T, p *bottest.Platform) string {
 }
 
 func TestUnknownCommandSuggests(t *testing.T) {
-	r, p := newRouter(t, bot.Options{})
-	r.Handle(bot.Route{Name: "resolve", Handler: func(context.Context, *bot.Request) error { return nil }})
+	r, p := newRouter(t, bot.Options{}, bot.Handlers{Routes: []bot.Route{
+		route("resolve", func(context.Context, *bot.Request) error { return nil })}})
 	err := r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "resolv now"})
 	require.Equal(t, bot.CodeUnknownCommand, bot.CodeOf(err))
 	require.Contains(t, lastReply(t, p), "Did you mean `resolve`?")
 }
 
 func TestClickAndTypeTakeOnePath(t *testing.T) {
-	r, _ := newRouter(t, bot.Options{})
 	var got []bot.Command
 	var mu sync.Mutex
-	r.Handle(bot.Route{Name: "priority", Handler: func(_ context.Context, req *bot.Request) error {
+	r, _ := newRouter(t, bot.Options{}, bot.Handlers{Routes: []bot.Route{route("priority", func(_ context.Context, req *bot.Request) error {
 		mu.Lock()
 		defer mu.Unlock()
 		got = append(got, req.Command)
 		return nil
-	}})
+	})}})
 	ctx := context.Background()
 	require.NoError(t, r.Serve(ctx, bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "INC-4 priority P1"}))
 	require.NoError(t, r.Serve(ctx, bot.Event{Kind: bot.EventAction, Platform: "test", Action: "priority", Value: "INC-4", Option: "P1"}))
@@ -59,18 +62,17 @@ func TestClickAndTypeTakeOnePath(t *testing.T) {
 }
 
 func TestPanicBecomesInternalError(t *testing.T) {
-	r, p := newRouter(t, bot.Options{Lang: bot.Japanese})
-	r.Handle(bot.Route{Name: "boom", Handler: func(context.Context, *bot.Request) error { panic("kaboom") }})
+	r, p := newRouter(t, bot.Options{Lang: bot.Japanese}, bot.Handlers{Routes: []bot.Route{
+		route("boom", func(context.Context, *bot.Request) error { panic("kaboom") })}})
 	err := r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "boom"})
 	require.Equal(t, bot.CodeInternal, bot.CodeOf(err))
 	require.Equal(t, bot.T(bot.Japanese, "err.internal"), lastReply(t, p))
 }
 
 func TestUnavailableIsExplained(t *testing.T) {
-	r, p := newRouter(t, bot.Options{})
-	r.Handle(bot.Route{Name: "list", Handler: func(context.Context, *bot.Request) error {
+	r, p := newRouter(t, bot.Options{}, bot.Handlers{Routes: []bot.Route{route("list", func(context.Context, *bot.Request) error {
 		return errors.Join(errors.New("dial tcp: refused"), bot.ErrUnavailable)
-	}})
+	})}})
 	_ = r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "list"})
 	reply := lastReply(t, p)
 	require.Equal(t, bot.T(bot.English, "err.unavailable"), reply)
@@ -78,20 +80,19 @@ func TestUnavailableIsExplained(t *testing.T) {
 }
 
 func TestLocaleFromEvent(t *testing.T) {
-	r, p := newRouter(t, bot.Options{Lang: bot.English})
+	r, p := newRouter(t, bot.Options{Lang: bot.English}, bot.Handlers{})
 	_ = r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "nope", Locale: "ja-JP"})
 	require.Contains(t, lastReply(t, p), "というコマンドはありません")
 }
 
 func TestDispatchIsNonBlockingAndBounded(t *testing.T) {
 	release := make(chan struct{})
-	r, _ := newRouter(t, bot.Options{Workers: 1, Queue: 2})
 	var handled atomic.Int32
-	r.Handle(bot.Route{Name: "slow", Handler: func(context.Context, *bot.Request) error {
+	r, _ := newRouter(t, bot.Options{Workers: 1, Queue: 2}, bot.Handlers{Routes: []bot.Route{route("slow", func(context.Context, *bot.Request) error {
 		<-release
 		handled.Add(1)
 		return nil
-	}})
+	})}})
 	ev := bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "slow"}
 	busy := 0
 	for range 10 {
@@ -111,7 +112,8 @@ func TestDispatchIsNonBlockingAndBounded(t *testing.T) {
 func TestDuplicateDeliveryDropped(t *testing.T) {
 	seen := map[string]bool{}
 	var mu sync.Mutex
-	r, _ := newRouter(t, bot.Options{Seen: func(_ context.Context, keys []string) ([]bool, error) {
+	var n atomic.Int32
+	r, _ := newRouter(t, bot.Options{}, bot.Handlers{Seen: func(_ context.Context, keys []string) ([]bool, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		first := make([]bool, len(keys))
@@ -120,9 +122,7 @@ func TestDuplicateDeliveryDropped(t *testing.T) {
 			seen[k] = true
 		}
 		return first, nil
-	}})
-	var n atomic.Int32
-	r.HandleMessages(func(_ context.Context, reqs []*bot.Request) error { n.Add(int32(len(reqs))); return nil })
+	}, Messages: func(_ context.Context, reqs []*bot.Request) error { n.Add(int32(len(reqs))); return nil }})
 	ev := bot.Event{ID: "Ev1", Kind: bot.EventMessage, Platform: "test", Channel: "C1", Text: "hi"}
 	require.NoError(t, r.Serve(context.Background(), ev))
 	require.NoError(t, r.Serve(context.Background(), ev))
@@ -146,15 +146,16 @@ func (denyAll) Authorize(context.Context, *bot.Request, string) error {
 
 func TestScopeAndPermission(t *testing.T) {
 	inc := &bot.Incident{ID: 3, Title: "db"}
-	r, p := newRouter(t, bot.Options{Resolver: fakeResolver{inc: inc}, Authorizer: denyAll{}})
 	var got *bot.Incident
-	r.Handle(bot.Route{Name: "summary", Scope: bot.NeedsIncident, Handler: func(_ context.Context, req *bot.Request) error {
-		got = req.Incident
-		return nil
-	}})
-	r.Handle(bot.Route{Name: "resolve", Scope: bot.NeedsIncident, Permission: "resolve", Handler: func(context.Context, *bot.Request) error {
-		t.Fatal("handler ran despite refusal")
-		return nil
+	r, p := newRouter(t, bot.Options{}, bot.Handlers{Resolver: fakeResolver{inc: inc}, Authorizer: denyAll{}, Routes: []bot.Route{
+		{Name: "summary", Scope: bot.NeedsIncident, Handler: func(_ context.Context, req *bot.Request) error {
+			got = req.Incident
+			return nil
+		}},
+		{Name: "resolve", Scope: bot.NeedsIncident, Permission: "resolve", Handler: func(context.Context, *bot.Request) error {
+			t.Fatal("handler ran despite refusal")
+			return nil
+		}},
 	}})
 	ctx := context.Background()
 	require.NoError(t, r.Serve(ctx, bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "summary"}))
@@ -170,17 +171,16 @@ func TestScopeAndPermission(t *testing.T) {
 }
 
 func TestNoIncidentAnswer(t *testing.T) {
-	r, p := newRouter(t, bot.Options{Resolver: fakeResolver{}})
-	r.Handle(bot.Route{Name: "ack", Scope: bot.NeedsIncident, Handler: func(context.Context, *bot.Request) error { return nil }})
+	r, p := newRouter(t, bot.Options{}, bot.Handlers{Resolver: fakeResolver{}, Routes: []bot.Route{
+		{Name: "ack", Scope: bot.NeedsIncident, Handler: func(context.Context, *bot.Request) error { return nil }}}})
 	err := r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "ack"})
 	require.Equal(t, bot.CodeNoIncident, bot.CodeOf(err))
 	require.Contains(t, lastReply(t, p), "INC-42 <command>")
 }
 
 func TestFormValidationAndDone(t *testing.T) {
-	r, _ := newRouter(t, bot.Options{})
 	var submitted string
-	r.HandleForm("declare", bot.FormRoute{
+	r, _ := newRouter(t, bot.Options{}, bot.Handlers{Forms: map[string]bot.FormRoute{"declare": {
 		Validate: func(lang bot.Lang, sub *bot.FormSubmission) map[string]string {
 			if sub.Value("title") == "" {
 				return map[string]string{"title": bot.T(lang, "form.err.required")}
@@ -191,7 +191,7 @@ func TestFormValidationAndDone(t *testing.T) {
 			submitted = req.Event.Form.Value("title")
 			return nil
 		},
-	})
+	}}})
 	bad := bot.Event{Kind: bot.EventForm, Platform: "test", Locale: "ja", Form: &bot.FormSubmission{ID: "declare"}}
 	require.Equal(t, map[string]string{"title": "入力必須です。"}, r.ValidateForm(&bad))
 
@@ -216,24 +216,23 @@ func TestObserve(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		seen[name] = err
-	}})
-	r.Handle(bot.Route{Name: "ok", Aliases: []string{"k"}, Handler: func(context.Context, *bot.Request) error { return nil }})
+	}}, bot.Handlers{Routes: []bot.Route{
+		{Name: "ok", Aliases: []string{"k"}, Handler: func(context.Context, *bot.Request) error { return nil }}}})
 	require.NoError(t, r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "k"}))
 	require.Contains(t, seen, "ok")
 }
 
 func TestChannelMessagesKeepTheirOrder(t *testing.T) {
-	r, _ := newRouter(t, bot.Options{Workers: 8, Queue: 4096})
 	var mu sync.Mutex
 	got := map[string][]string{}
-	r.HandleMessages(func(_ context.Context, reqs []*bot.Request) error {
+	r, _ := newRouter(t, bot.Options{Workers: 8, Queue: 4096}, bot.Handlers{Messages: func(_ context.Context, reqs []*bot.Request) error {
 		mu.Lock()
 		defer mu.Unlock()
 		for _, req := range reqs {
 			got[req.Event.Channel] = append(got[req.Event.Channel], req.Event.Text)
 		}
 		return nil
-	})
+	}})
 	want := map[string][]string{}
 	for i := range 300 {
 		ch := []string{"C1", "C2", "C3"}[i%3]
@@ -252,38 +251,42 @@ func TestChannelMessagesKeepTheirOrder(t *testing.T) {
 func TestQueuedChannelEventsAreBatched(t *testing.T) {
 	var seenCalls atomic.Int32
 	seen := map[string]bool{"test:Ev-old": true}
-	r, _ := newRouter(t, bot.Options{Workers: 1, Queue: 64, Seen: func(_ context.Context, keys []string) ([]bool, error) {
-		seenCalls.Add(1)
-		first := make([]bool, len(keys))
-		for i, k := range keys {
-			first[i] = !seen[k]
-			seen[k] = true
-		}
-		return first, nil
-	}})
 	var mu sync.Mutex
 	var log []string
 	var batches []int
 	started, release := make(chan struct{}), make(chan struct{})
-	r.Handle(bot.Route{Name: "block", Handler: func(context.Context, *bot.Request) error {
-		close(started)
-		<-release
-		return nil
-	}})
-	r.Handle(bot.Route{Name: "mark", Handler: func(context.Context, *bot.Request) error {
-		mu.Lock()
-		defer mu.Unlock()
-		log = append(log, "mark")
-		return nil
-	}})
-	r.HandleMessages(func(_ context.Context, reqs []*bot.Request) error {
-		mu.Lock()
-		defer mu.Unlock()
-		batches = append(batches, len(reqs))
-		for _, req := range reqs {
-			log = append(log, req.Event.Text)
-		}
-		return nil
+	r, _ := newRouter(t, bot.Options{Workers: 1, Queue: 64}, bot.Handlers{
+		Seen: func(_ context.Context, keys []string) ([]bool, error) {
+			seenCalls.Add(1)
+			first := make([]bool, len(keys))
+			for i, k := range keys {
+				first[i] = !seen[k]
+				seen[k] = true
+			}
+			return first, nil
+		},
+		Routes: []bot.Route{
+			route("block", func(context.Context, *bot.Request) error {
+				close(started)
+				<-release
+				return nil
+			}),
+			route("mark", func(context.Context, *bot.Request) error {
+				mu.Lock()
+				defer mu.Unlock()
+				log = append(log, "mark")
+				return nil
+			}),
+		},
+		Messages: func(_ context.Context, reqs []*bot.Request) error {
+			mu.Lock()
+			defer mu.Unlock()
+			batches = append(batches, len(reqs))
+			for _, req := range reqs {
+				log = append(log, req.Event.Text)
+			}
+			return nil
+		},
 	})
 	var done atomic.Int32
 	msg := func(id, text string) bot.Event {
@@ -306,4 +309,37 @@ func TestQueuedChannelEventsAreBatched(t *testing.T) {
 	require.Equal(t, []int{5, 2}, batches)
 	require.Equal(t, int32(9), done.Load(), "every event's Done is called, duplicates too")
 	require.Equal(t, int32(2), seenCalls.Load(), "one Seen call per batch")
+}
+
+// Mount refuses, mounting nothing, what would go wrong silently later: a
+// second set of handlers, a command named twice, a route that acts on an
+// incident with nothing to find it, a permission with nobody to check it.
+func TestMountRefusesMistakes(t *testing.T) {
+	ok := func(context.Context, *bot.Request) error { return nil }
+	for _, tc := range []struct {
+		name string
+		h    bot.Handlers
+		want string
+	}{
+		{"duplicate alias", bot.Handlers{Routes: []bot.Route{{Name: "a", Handler: ok}, {Name: "b", Aliases: []string{"a"}, Handler: ok}}},
+			`bot: command "a" registered twice`},
+		{"scope without resolver", bot.Handlers{Authorizer: denyAll{}, Routes: []bot.Route{{Name: "ack", Scope: bot.NeedsIncident, Handler: ok}}},
+			"bot: command ack acts on an incident but there is no Resolver"},
+		{"form scope without resolver", bot.Handlers{Forms: map[string]bot.FormRoute{"update": {Scope: bot.OptionalIncident, Handler: ok}}},
+			"bot: form update acts on an incident but there is no Resolver"},
+		{"permission without authorizer", bot.Handlers{Resolver: fakeResolver{}, Routes: []bot.Route{{Name: "resolve", Permission: "resolve", Handler: ok}}},
+			`bot: command resolve needs permission "resolve" but there is no Authorizer`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := bot.NewRouter(bot.Options{})
+			t.Cleanup(func() { _ = r.Close(context.Background()) })
+			require.EqualError(t, r.Mount(tc.h), tc.want)
+			require.Empty(t, r.Routes(), "nothing was mounted")
+			require.NoError(t, r.Mount(bot.Handlers{Routes: []bot.Route{{Name: "x", Handler: ok}}}), "a failed Mount leaves the router free")
+		})
+	}
+	r, _ := newRouter(t, bot.Options{}, bot.Handlers{Routes: []bot.Route{{Name: "x", Handler: ok}}})
+	require.EqualError(t, r.Mount(bot.Handlers{}), "bot: router already has its handlers")
+	_, found := r.Lookup("x")
+	require.True(t, found, "the first handlers stay")
 }

@@ -176,9 +176,6 @@ func (s *Service) retryOpen(a *bot.Alert, cause error) {
 			zap.String("dedup_key", a.DedupKey), zap.NamedError("cause", cause), zap.Error(err))
 	}
 	_ = s.store.ReleaseAlert(ctx, a.Source, a.DedupKey)
-	if s.router == nil {
-		return
-	}
 	s.goBackground("retry alert", func(life context.Context) {
 		t := time.NewTimer(openRetry)
 		defer t.Stop()
@@ -187,7 +184,7 @@ func (s *Service) retryOpen(a *bot.Alert, cause error) {
 			return
 		case <-t.C:
 		}
-		if err := s.router.Dispatch(bot.Event{Kind: bot.EventAlert, Alert: a}); err != nil {
+		if err := s.events.Dispatch(bot.Event{Kind: bot.EventAlert, Alert: a}); err != nil {
 			s.log.Warn("retry opening an alert's incident", zap.String("source", a.Source), zap.Error(err))
 		}
 	})
@@ -253,7 +250,7 @@ func (s *Service) alertPlatform(rule AlertRule) (bot.Platform, error) {
 	if name == "" {
 		name = s.opts.AlertPlatform
 	}
-	if p, ok := s.router.Platform(name); ok {
+	if p, ok := s.platforms.Platform(name); ok {
 		return p, nil
 	}
 	return nil, fmt.Errorf("alert rule %q: no chat platform %q to open incidents on", rule.Name, name)
@@ -261,7 +258,7 @@ func (s *Service) alertPlatform(rule AlertRule) (bot.Platform, error) {
 
 // onIncident applies a notification to the incident bound to its key.
 func (s *Service) onIncident(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
-	p, ok := s.router.Platform(inc.Platform)
+	p, ok := s.platforms.Platform(inc.Platform)
 	if !ok {
 		return fmt.Errorf("incident %s is on platform %q, which is not running", inc.Key(), inc.Platform)
 	}

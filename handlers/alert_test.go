@@ -185,13 +185,12 @@ func TestAlertBurst(t *testing.T) {
 // and recorded, none lost.
 func TestAlertTwoReplicas(t *testing.T) {
 	e := newEnv(t, Options{AlertPlatform: "test"})
-	svc2, err := New(e.st, Options{AlertPlatform: "test", Now: e.svc.opts.Now})
+	r2 := bot.NewRouter(bot.Options{})
+	svc2, err := New(e.st, r2, Options{AlertPlatform: "test", Now: e.svc.opts.Now})
 	require.NoError(t, err)
-	r2 := bot.NewRouter(bot.Options{Resolver: svc2, Authorizer: svc2})
 	t.Cleanup(func() { _ = svc2.Close(context.Background()) })
 	t.Cleanup(func() { _ = r2.Close(context.Background()) })
 	r2.Register(e.p)
-	svc2.Register(r2)
 
 	var wg sync.WaitGroup
 	for i := range 60 {

@@ -229,11 +229,9 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 			s.endDeclare(ctx, id)
 		}
 	}()
-	cctx := ctx
-	if d.Alert != nil {
-		cctx = bot.NoWait(ctx)
-	}
-	ch, err := p.CreateChannel(cctx, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
+	// An alert's incident does not wait for the platform's rate limit: it
+	// is recorded at once and its channel comes later (openLater).
+	ch, err := p.CreateChannel(ctx, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private, NoWait: d.Alert != nil})
 	if d.Alert != nil && errors.Is(err, bot.ErrPaced) {
 		inc, err := s.openLater(ctx, req, d, id, name, now)
 		later = err == nil
@@ -318,8 +316,9 @@ const roomPoll = 250 * time.Millisecond
 func (s *Service) whenRoom(ctx context.Context, p bot.Platform, spec bot.ChannelSpec) (bot.Channel, error) {
 	s.later.Lock()
 	defer s.later.Unlock()
+	spec.NoWait = true
 	for {
-		ch, err := p.CreateChannel(bot.NoWait(ctx), spec)
+		ch, err := p.CreateChannel(ctx, spec)
 		if !errors.Is(err, bot.ErrPaced) {
 			return ch, err
 		}

@@ -508,13 +508,13 @@ func (r *drillRunner) alert(ctx context.Context, a *drillAlert) error {
 			group.Status = bot.AlertFiring
 		}
 	}
-	return r.s.router.Serve(ctx, bot.Event{Kind: bot.EventAlert, At: r.s.opts.Now(), Alert: group})
+	return r.s.events.Serve(ctx, bot.Event{Kind: bot.EventAlert, At: r.s.opts.Now(), Alert: group})
 }
 
 // message posts a simulated person's message in the drill's channel and
 // records it on the timeline, marked as a drill.
 func (r *drillRunner) message(ctx context.Context, inc *bot.Incident, i int, m *drillMessage) error {
-	p, ok := r.s.router.Platform(inc.Platform)
+	p, ok := r.s.platforms.Platform(inc.Platform)
 	if !ok {
 		return fmt.Errorf("platform %q is not running", inc.Platform)
 	}
@@ -539,7 +539,7 @@ func (s *Service) drillTransition(ctx context.Context, inc *bot.Incident, to bot
 	if to != bot.StatusResolved && to != bot.StatusDeclined {
 		return
 	}
-	p, ok := s.router.Platform(inc.Platform)
+	p, ok := s.platforms.Platform(inc.Platform)
 	if !ok || inc.Channel.ID == "" {
 		return
 	}

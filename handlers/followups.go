@@ -425,7 +425,7 @@ func (s *Service) remindFollowUps(ctx context.Context, now time.Time) error {
 // remindFollowUp sends one follow-up's reminder of the day to its owner,
 // in their language when the platform told it.
 func (s *Service) remindFollowUp(ctx context.Context, inc *bot.Incident, f *bot.FollowUp, day string) {
-	p, ok := s.router.Platform(inc.Platform)
+	p, ok := s.platforms.Platform(inc.Platform)
 	if !ok {
 		return
 	}
@@ -502,7 +502,7 @@ func (s *Service) remindVerify(ctx context.Context, now time.Time) error {
 // verify (Options.VerifyByOther) and the owner marked it done, the
 // incident's commander is asked instead, if there is another one.
 func (s *Service) askVerify(ctx context.Context, inc *bot.Incident, f *bot.FollowUp) {
-	p, ok := s.router.Platform(inc.Platform)
+	p, ok := s.platforms.Platform(inc.Platform)
 	if !ok {
 		return
 	}

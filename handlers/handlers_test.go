@@ -39,15 +39,22 @@ func newEnv(t *testing.T, opts Options) *env {
 		now:   time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC),
 		alice: bot.User{ID: "U1", Name: "alice"}, bob: bot.User{ID: "U2", Name: "bob"}}
 	opts.Now = func() time.Time { return e.now }
-	svc, err := New(e.st, opts)
+	e.r = bot.NewRouter(bot.Options{Lang: bot.English})
+	svc, err := New(e.st, e.r, opts)
 	require.NoError(t, err)
 	e.svc = svc
-	e.r = bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Lang: bot.English})
 	t.Cleanup(func() { require.NoError(t, svc.Close(context.Background())) }) // after the router's
 	t.Cleanup(func() { _ = e.r.Close(context.Background()) })
 	e.r.Register(e.p)
-	svc.Register(e.r)
 	return e
+}
+
+// newRouter is a router for a service under test, closed at the test's
+// end (before the service, whose Close the caller registers earlier).
+func newRouter(tb testing.TB) *bot.Router {
+	r := bot.NewRouter(bot.Options{Lang: bot.English})
+	tb.Cleanup(func() { _ = r.Close(context.Background()) })
+	return r
 }
 
 // run types a command as user in channel and returns the router's error.
@@ -452,14 +459,13 @@ func TestMessagesSurviveARedisBlip(t *testing.T) {
 	t.Cleanup(func() { _ = rdb.Close() })
 	st, err := store.New(rdb, store.Options{})
 	require.NoError(t, err)
-	svc, err := New(st, Options{})
+	r := bot.NewRouter(bot.Options{})
+	svc, err := New(st, r, Options{})
 	require.NoError(t, err)
 	p := bottest.New("test")
-	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc})
 	t.Cleanup(func() { _ = svc.Close(context.Background()) })
 	t.Cleanup(func() { _ = r.Close(context.Background()) })
 	r.Register(p)
-	svc.Register(r)
 	ctx := context.Background()
 	alice := bot.User{ID: "U1", Name: "alice"}
 	require.NoError(t, r.Serve(ctx, bot.Event{Kind: bot.EventCommand, Platform: "test", User: alice, Channel: "CGEN", Text: "declare DB down"}))
@@ -553,4 +559,19 @@ func TestRecordBatch(t *testing.T) {
 	hits, err := e.st.Search(ctx, "replication lag", 5)
 	require.NoError(t, err)
 	require.Equal(t, a.ID, hits[0].ID)
+}
+
+// New builds a service only on a router that will serve it: none, or one
+// that already serves a service, is refused at once, and the router keeps
+// the first service's commands.
+func TestNewNeedsARouterOfItsOwn(t *testing.T) {
+	st := storetest.New(t)
+	_, err := New(st, nil, Options{})
+	require.EqualError(t, err, "handlers: nil router")
+
+	e := newEnv(t, Options{})
+	_, err = New(st, e.r, Options{})
+	require.EqualError(t, err, "handlers: bot: router already has its handlers")
+	e.must(e.alice, "CGEN", "help")
+	require.Contains(t, e.lastReply(), "declare")
 }

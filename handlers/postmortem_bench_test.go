@@ -59,7 +59,7 @@ func seedPostmortem(b *testing.B, s *Service, n int) int64 {
 //
 //	REDIS_URL=redis://127.0.0.1:6379 go test -run '^$' -bench Postmortem50k -benchtime 3x ./handlers/
 func BenchmarkPostmortem50k(b *testing.B) {
-	s, err := New(storetest.New(b), Options{})
+	s, err := New(storetest.New(b), newRouter(b), Options{})
 	require.NoError(b, err)
 	id := seedPostmortem(b, s, 50_000)
 	ctx := context.Background()

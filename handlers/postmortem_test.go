@@ -403,12 +403,12 @@ func TestPostmortemCustomTemplate(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			path := filepath.Join(dir, name)
 			require.NoError(t, os.WriteFile(path, []byte(src), 0o644))
-			_, err := New(e.st, Options{PostmortemTemplate: path})
+			_, err := New(e.st, newRouter(t), Options{PostmortemTemplate: path})
 			require.Error(t, err)
 			require.Contains(t, err.Error(), "postmortem template "+path)
 		})
 	}
-	_, err = New(e.st, Options{PostmortemTemplate: filepath.Join(dir, "missing.tmpl")})
+	_, err = New(e.st, newRouter(t), Options{PostmortemTemplate: filepath.Join(dir, "missing.tmpl")})
 	require.ErrorContains(t, err, "missing.tmpl")
 }
 

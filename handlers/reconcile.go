@@ -150,7 +150,7 @@ func (s *Service) finishDeclaration(ctx context.Context, p store.PendingDeclarat
 		s.endDeclare(ctx, p.ID)
 		return
 	}
-	plat, ok := s.router.Platform(p.Platform)
+	plat, ok := s.platforms.Platform(p.Platform)
 	if !ok {
 		// Not running here; a replica that runs it may finish it.
 		if now.Sub(p.CreatedAt) >= s.opts.ReconcileGiveUp {

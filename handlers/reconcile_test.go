@@ -30,9 +30,7 @@ const (
 func (e *env) crashed(user bot.User, origin, line string, stage crashStage) int64 {
 	e.t.Helper()
 	ctx := context.Background()
-	dead, err := New(e.st, e.svc.opts)
-	require.NoError(e.t, err)
-	dead.router = e.r
+	dead := e.otherService()
 	req := &bot.Request{Event: &bot.Event{Kind: bot.EventCommand, Platform: "test", User: user, Channel: origin},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
 	d := parseDeclaration(bot.Parse("declare " + line))
@@ -258,8 +256,7 @@ func TestReconcileOwnDeclarationInProgress(t *testing.T) {
 func TestReconcileDrillIsGivenUp(t *testing.T) {
 	e := newEnv(t, Options{})
 	ctx := context.Background()
-	dead, err := New(e.st, e.svc.opts)
-	require.NoError(t, err)
+	dead := e.otherService()
 	req := &bot.Request{Event: &bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.alice, Channel: "CGEN"},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
 	require.NoError(t, dead.beginDeclare(ctx, req, declaration{Title: "Practice", Drill: "db-failover"}, 1, "drill-x", e.now))
@@ -277,9 +274,7 @@ func (e *env) crashedAlert(a *bot.Alert) int64 {
 	claimed, _, err := e.st.ClaimAlert(ctx, a.Source, a.DedupKey, claimTTL)
 	require.NoError(e.t, err)
 	require.True(e.t, claimed)
-	dead, err := New(e.st, e.svc.opts)
-	require.NoError(e.t, err)
-	dead.router = e.r
+	dead := e.otherService()
 	req := &bot.Request{Event: &bot.Event{Kind: bot.EventAlert, Platform: "test", User: alertUser(a), Alert: a},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
 	d := dead.alertDeclaration(a, dead.rule(a))
@@ -365,8 +360,7 @@ func TestReconcileAlertRecordedBeforeTheCrashIsBound(t *testing.T) {
 	// It got as far as the record, then died before binding the key.
 	ps := e.pending()
 	require.Len(t, ps, 1)
-	dead, err := New(e.st, e.svc.opts)
-	require.NoError(t, err)
+	dead := e.otherService()
 	d := dead.alertDeclaration(a, dead.rule(a))
 	req := &bot.Request{Event: &bot.Event{Kind: bot.EventAlert, Platform: "test", User: alertUser(a), Alert: a},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
@@ -390,4 +384,18 @@ func TestDeclareEndsItsIntentWhenTheChannelFails(t *testing.T) {
 	e.p.Fail["CreateChannel"] = errors.New("restricted_action")
 	require.Error(t, e.run(e.alice, "CGEN", "declare DB down"))
 	require.Empty(t, e.pending())
+}
+
+// otherService is a second Service on e's store with e's options, as
+// another replica (here: one that dies) runs it: mounted on a router of
+// its own that serves e's platform.
+func (e *env) otherService() *Service {
+	e.t.Helper()
+	r := bot.NewRouter(bot.Options{Lang: bot.English})
+	r.Register(e.p)
+	svc, err := New(e.st, r, e.svc.opts)
+	require.NoError(e.t, err)
+	e.t.Cleanup(func() { _ = svc.Close(context.Background()) })
+	e.t.Cleanup(func() { _ = r.Close(context.Background()) })
+	return svc
 }

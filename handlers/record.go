@@ -452,23 +452,24 @@ var keyReactions = map[string]bool{
 	"pushpin": true, "round_pushpin": true, "star": true, "key": true, "bookmark": true,
 }
 
-// MarkSeen is the router's de-duplication (store.MarkSeenAll with ttl),
+// markSeen is the router's de-duplication (store.MarkSeenAll with ttl),
 // except that it answers at once, with an error wrapping
 // bot.ErrUnavailable, while the spool holds that Redis is down: every event
 // would otherwise wait for a connection that will fail.
-func (s *Service) MarkSeen(ctx context.Context, keys []string, ttl time.Duration) ([]bool, error) {
+func (s *Service) markSeen(ctx context.Context, keys []string, ttl time.Duration) ([]bool, error) {
 	if sp := s.opts.Spool; sp != nil && sp.StorageDown() {
 		return nil, fmt.Errorf("mark %d keys seen: %w", len(keys), bot.ErrUnavailable)
 	}
 	first, err := s.store.MarkSeenAll(ctx, keys, ttl)
-	s.NoteStorageError(err)
+	s.noteStorageError(err)
 	return first, err
 }
 
-// NoteStorageError tells the spool that storage is down when err says so
-// (the router's Observe passes every handler's outcome), so that channel
-// messages go straight to the spool until the replayer finds it back.
-func (s *Service) NoteStorageError(err error) {
+// noteStorageError tells the spool that storage is down when err says so
+// (every mounted handler passes its outcome, see Service.handlers), so
+// that channel messages go straight to the spool until the replayer finds
+// it back.
+func (s *Service) noteStorageError(err error) {
 	if sp := s.opts.Spool; sp != nil && errors.Is(err, bot.ErrUnavailable) {
 		sp.Outage()
 	}

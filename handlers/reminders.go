@@ -94,7 +94,7 @@ func (s *Service) remindOnce(ctx context.Context) error {
 	}
 	now := s.opts.Now()
 	for _, inc := range incs {
-		p, ok := s.router.Platform(inc.Platform)
+		p, ok := s.platforms.Platform(inc.Platform)
 		if !ok || inc.Channel.ID == "" {
 			continue
 		}

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -113,12 +114,45 @@ type Options struct {
 	Reminders Reminders
 }
 
+// Platforms finds the adapter of a chat platform by its name.
+type Platforms interface {
+	Platform(name string) (bot.Platform, bool)
+}
+
+// Dispatcher takes the events the service makes itself back through the
+// router that serves it: Dispatch queues one (the alert of an incident
+// that could not be opened, retried later), Serve handles one on the
+// caller's goroutine (a drill's alerts, in its script's order).
+type Dispatcher interface {
+	Dispatch(ev bot.Event) error
+	Serve(ctx context.Context, ev bot.Event) error
+}
+
+// Router is what the service needs of the router that serves it, a
+// *bot.Router: its platforms, a way back in for the service's own events,
+// and Mount, through which New gives it the service's handlers. The router
+// is built first and needs nothing of the service, so there is no order
+// to get wrong: a service exists only mounted on its router.
+type Router interface {
+	Platforms
+	Dispatcher
+	Mount(h bot.Handlers) error
+}
+
+// deliveryTTL is how long a delivery's ID is remembered, so that the
+// platform's second delivery of an event is dropped (Handlers.Seen).
+const deliveryTTL = 24 * time.Hour
+
 // Service implements every use case on one store.
 type Service struct {
-	store  *store.Store
-	opts   Options
-	log    *zap.Logger
-	router *bot.Router
+	store     *store.Store
+	opts      Options
+	log       *zap.Logger
+	platforms Platforms
+	events    Dispatcher
+	// commands are the service's command routes (routes), as mounted and
+	// as help lists them.
+	commands []bot.Route
 	// pm renders postmortem drafts with the parsed templates.
 	pm *postmortem.Renderer
 	// instance names this process in the declarations it starts, and in
@@ -132,10 +166,15 @@ type Service struct {
 	drills drillRuns
 }
 
-// New returns the handlers' service; Register wires it into a router.
-func New(st *store.Store, opts Options) (*Service, error) {
+// New returns the handlers' service, mounted on r (bot.Router.Mount):
+// from then on r hands the service its events, and the service finds its
+// platforms on r and dispatches its own events through it.
+func New(st *store.Store, r Router, opts Options) (*Service, error) {
 	if st == nil {
 		return nil, errors.New("handlers: nil store")
+	}
+	if r == nil {
+		return nil, errors.New("handlers: nil router")
 	}
 	if len(opts.Roles) == 0 {
 		opts.Roles = append([]bot.Role(nil), bot.BuiltinRoles...)
@@ -161,12 +200,19 @@ func New(st *store.Store, opts Options) (*Service, error) {
 	if opts.ReconcileGiveUp <= 0 {
 		opts.ReconcileGiveUp = defaultReconcileGiveUp
 	}
-	s := &Service{store: st, opts: opts, log: opts.Log.Named("handlers"), instance: newInstance()}
+	s := &Service{store: st, opts: opts, log: opts.Log.Named("handlers"), instance: newInstance(),
+		platforms: r, events: r}
 	if err := s.loadPostmortemTemplates(); err != nil {
 		return nil, err
 	}
 	s.life.ctx, s.life.cancel = context.WithCancel(context.Background())
 	s.drills.m = map[int64]*drillRun{}
+	s.commands = s.routes()
+	// Mounted last: r may hand the service an event at once.
+	if err := r.Mount(s.handlers()); err != nil {
+		s.life.cancel()
+		return nil, fmt.Errorf("handlers: %w", err)
+	}
 	return s, nil
 }
 
@@ -175,17 +221,40 @@ var (
 	_ bot.Authorizer = (*Service)(nil)
 )
 
-// Register adds every command, form and event handler to r. r must have
-// been built with s as its Resolver and Authorizer.
-func (s *Service) Register(r *bot.Router) {
-	s.router = r
-	for _, rt := range s.routes() {
-		r.Handle(rt)
+// handlers are every command, form and event handler of the service, as
+// New mounts them. Each notes the storage outages its outcome shows
+// (noteStorageError), as do ResolveIncident and the de-duplication.
+func (s *Service) handlers() bot.Handlers {
+	routes := make([]bot.Route, len(s.commands))
+	for i, rt := range s.commands {
+		rt.Handler = s.noting(rt.Handler)
+		routes[i] = rt
 	}
-	r.HandleForm(formDeclare, bot.FormRoute{Validate: s.validateDeclare, Permission: "declare", Handler: s.declareForm})
-	r.HandleForm(formUpdate, bot.FormRoute{Validate: validateUpdate, Scope: bot.NeedsIncident, Permission: "update", Handler: s.updateForm})
-	r.HandleMessages(s.record)
-	r.HandleAlerts(s.alert)
+	return bot.Handlers{
+		Routes: routes,
+		Forms: map[string]bot.FormRoute{
+			formDeclare: {Validate: s.validateDeclare, Permission: "declare", Handler: s.noting(s.declareForm)},
+			formUpdate:  {Validate: validateUpdate, Scope: bot.NeedsIncident, Permission: "update", Handler: s.noting(s.updateForm)},
+		},
+		Messages: func(ctx context.Context, reqs []*bot.Request) error {
+			err := s.record(ctx, reqs)
+			s.noteStorageError(err)
+			return err
+		},
+		Alerts:     s.noting(s.alert),
+		Resolver:   s,
+		Authorizer: s,
+		Seen:       func(ctx context.Context, keys []string) ([]bool, error) { return s.markSeen(ctx, keys, deliveryTTL) },
+	}
+}
+
+// noting is h, telling the spool of the storage outage its error shows.
+func (s *Service) noting(h bot.HandlerFunc) bot.HandlerFunc {
+	return func(ctx context.Context, req *bot.Request) error {
+		err := h(ctx, req)
+		s.noteStorageError(err)
+		return err
+	}
 }
 
 func (s *Service) routes() []bot.Route {
@@ -228,10 +297,11 @@ func (s *Service) ResolveIncident(ctx context.Context, req *bot.Request) (*bot.I
 	} else {
 		inc, err = s.incidentIn(ctx, req.Event)
 	}
-	if err != nil {
-		return nil, err
+	if err == nil {
+		err = s.admit(ctx, req, inc)
 	}
-	if err := s.admit(ctx, req, inc); err != nil {
+	if err != nil {
+		s.noteStorageError(err)
 		return nil, err
 	}
 	return inc, nil

@@ -47,14 +47,11 @@ func newOutageEnv(t *testing.T, rdb redis.UniversalClient, spoolPath string, spo
 	require.NoError(t, err)
 	sp, err := store.OpenSpool(spoolPath, spoolMax, log)
 	require.NoError(t, err)
-	svc, err := New(st, Options{Spool: sp, Log: log})
+	r := bot.NewRouter(bot.Options{Lang: bot.English, Log: log, Timeout: 10 * time.Second})
+	svc, err := New(st, r, Options{Spool: sp, Log: log})
 	require.NoError(t, err)
-	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Lang: bot.English, Log: log,
-		Timeout: 10 * time.Second, Observe: func(_ string, _ time.Duration, err error) { svc.NoteStorageError(err) },
-		Seen: func(ctx context.Context, keys []string) ([]bool, error) { return svc.MarkSeen(ctx, keys, time.Hour) }})
 	p := bottest.New("test")
 	r.Register(p)
-	svc.Register(r)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { svc.replaySpool(ctx); close(done) }()

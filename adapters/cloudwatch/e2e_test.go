@@ -40,12 +40,11 @@ type e2e struct {
 func newE2E(t *testing.T) *e2e {
 	t.Helper()
 	e := &e2e{t: t, st: storetest.New(t), p: bottest.New("test")}
-	svc, err := handlers.New(e.st, handlers.Options{AlertPlatform: "test"})
-	require.NoError(t, err)
-	e.r = bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc})
+	e.r = bot.NewRouter(bot.Options{})
 	t.Cleanup(func() { _ = e.r.Close(context.Background()) })
+	_, err := handlers.New(e.st, e.r, handlers.Options{AlertPlatform: "test"})
+	require.NoError(t, err)
 	e.r.Register(e.p)
-	svc.Register(e.r)
 	// CertHost matches the fake SNS's TLS server and HTTPClient trusts it.
 	e.h = newHarness(t, func(o *Options) { o.Router = e.r })
 	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

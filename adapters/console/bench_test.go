@@ -17,18 +17,16 @@ import (
 // welcome), record the incident and its first timeline entries.
 func BenchmarkDeclare(b *testing.B) {
 	st := storetest.New(b)
-	svc, err := handlers.New(st, handlers.Options{})
-	if err != nil {
+	r := bot.NewRouter(bot.Options{})
+	defer r.Close(context.Background())
+	if _, err := handlers.New(st, r, handlers.Options{}); err != nil {
 		b.Fatal(err)
 	}
-	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc})
-	defer r.Close(context.Background())
 	c, err := New(Options{In: strings.NewReader(""), Out: io.Discard, User: "alice"})
 	if err != nil {
 		b.Fatal(err)
 	}
 	r.Register(c)
-	svc.Register(r)
 	ctx := context.Background()
 	ev := bot.Event{Kind: bot.EventCommand, Platform: Name, User: bot.User{ID: "alice", Name: "alice"}, Channel: "C1",
 		Text: "declare Checkout is failing for card payments P1"}

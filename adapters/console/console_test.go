@@ -36,11 +36,10 @@ type harness struct {
 func newHarness(t *testing.T, opts handlers.Options) *harness {
 	t.Helper()
 	opts.Now = func() time.Time { return day }
-	svc, err := handlers.New(storetest.New(t), opts)
-	require.NoError(t, err)
-	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Lang: bot.English})
+	r := bot.NewRouter(bot.Options{Lang: bot.English})
 	t.Cleanup(func() { require.NoError(t, r.Close(context.Background())) })
-	svc.Register(r)
+	_, err := handlers.New(storetest.New(t), r, opts)
+	require.NoError(t, err)
 	return &harness{t: t, r: r}
 }
 

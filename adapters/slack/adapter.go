@@ -82,8 +82,11 @@ const userTTL = 24 * time.Hour
 
 // Adapter is Warroom's Slack platform.
 type Adapter struct {
-	opts    Options
+	opts Options
+	// api waits for the rate limit to make room; paced shares its limits
+	// but fails at once with bot.ErrPaced (ChannelSpec.NoWait).
 	api     *slack.Client
+	paced   *slack.Client
 	http    *http.Client
 	log     *zap.Logger
 	mu      sync.RWMutex
@@ -143,7 +146,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.HTTPClient == nil {
 		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
 	}
-	return &Adapter{opts: opts, api: newClient(opts), http: opts.HTTPClient, log: opts.Log.Named("slack")}, nil
+	lim := newLimits(opts.RateScale)
+	return &Adapter{opts: opts, api: newClient(opts, lim, true), paced: newClient(opts, lim, false),
+		http: opts.HTTPClient, log: opts.Log.Named("slack")}, nil
 }
 
 // Name implements bot.Platform.

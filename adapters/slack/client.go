@@ -37,26 +37,37 @@ var tiers = map[string]int{
 	"chat.postMessage": 60,
 }
 
-// limitedTransport waits for the method's rate limiter before each call;
-// under a bot.NoWait context it fails at once with bot.ErrPaced instead of
-// waiting. The wait is bounded by the caller's context only: the call's
-// own timeout (the HTTP client's, moved here) starts once it is sent, so a
-// call that waits its turn behind many others is not cut short.
-type limitedTransport struct {
-	next     http.RoundTripper
+// limits are the per-method rate limiters of one workspace (tiers scaled
+// by scale), which the adapter's two Web API clients share.
+type limits struct {
 	scale    float64
-	timeout  time.Duration
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
 }
 
-func newLimitedTransport(next http.RoundTripper, scale float64, timeout time.Duration) *limitedTransport {
-	return &limitedTransport{next: next, scale: scale, timeout: timeout, limiters: map[string]*rate.Limiter{}}
+func newLimits(scale float64) *limits {
+	return &limits{scale: scale, limiters: map[string]*rate.Limiter{}}
+}
+
+// limitedTransport waits for the method's rate limiter before each call;
+// one that does not wait (wait false) fails at once with bot.ErrPaced
+// instead. The wait is bounded by the caller's context only: the call's
+// own timeout (the HTTP client's, moved here) starts once it is sent, so a
+// call that waits its turn behind many others is not cut short.
+type limitedTransport struct {
+	next    http.RoundTripper
+	limits  *limits
+	timeout time.Duration
+	wait    bool
+}
+
+func newLimitedTransport(next http.RoundTripper, l *limits, timeout time.Duration, wait bool) *limitedTransport {
+	return &limitedTransport{next: next, limits: l, timeout: timeout, wait: wait}
 }
 
 func (t *limitedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if l := t.limiter(req.URL.Path); l != nil {
-		if !bot.MayWait(req.Context()) {
+	if l := t.limits.limiter(req.URL.Path); l != nil {
+		if !t.wait {
 			r := l.Reserve()
 			if d := r.Delay(); d > 0 {
 				r.Cancel()
@@ -91,28 +102,31 @@ func (b *cancelBody) Close() error {
 	return err
 }
 
-func (t *limitedTransport) limiter(path string) *rate.Limiter {
+// limiter is the rate limiter of the method path calls, nil for methods
+// without a tier.
+func (ls *limits) limiter(path string) *rate.Limiter {
 	method := path[strings.LastIndex(path, "/")+1:]
 	perMinute, ok := tiers[method]
 	if !ok {
 		return nil
 	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	l, ok := t.limiters[method]
+	ls.mu.Lock()
+	defer ls.mu.Unlock()
+	l, ok := ls.limiters[method]
 	if !ok {
 		// Allow a burst of half a minute's quota, then the steady rate.
-		perMin := float64(perMinute) * t.scale
+		perMin := float64(perMinute) * ls.scale
 		l = rate.NewLimiter(rate.Limit(perMin/60), max(1, int(perMin/2)))
-		t.limiters[method] = l
+		ls.limiters[method] = l
 	}
 	return l
 }
 
-// newClient builds the Web API client: rate-limited per method, with
-// retries of 429 (after Retry-After), 5xx and connection errors, with
-// backoff and jitter.
-func newClient(opts Options) *slack.Client {
+// newClient builds a Web API client: rate-limited per method by l, waiting
+// for its turn or (wait false) failing with bot.ErrPaced when there is
+// none now, with retries of 429 (after Retry-After), 5xx and connection
+// errors, with backoff and jitter.
+func newClient(opts Options, l *limits, wait bool) *slack.Client {
 	base := opts.HTTPClient
 	if base == nil {
 		base = &http.Client{Timeout: 15 * time.Second}
@@ -122,7 +136,7 @@ func newClient(opts Options) *slack.Client {
 		hc.Transport = http.DefaultTransport
 	}
 	// The client's timeout moves into the transport, after the rate limit.
-	hc.Transport = newLimitedTransport(hc.Transport, opts.RateScale, hc.Timeout)
+	hc.Transport = newLimitedTransport(hc.Transport, l, hc.Timeout, wait)
 	hc.Timeout = 0
 	retry := slack.DefaultRetryConfig()
 	retry.MaxRetries = opts.Retries

@@ -42,8 +42,14 @@ const maxNameTries = 5
 
 // CreateChannel implements bot.Platform: it fits the name to Slack's rules
 // (a-z, 0-9, - and _, at most 80 characters) and adds -2, -3... while the
-// name is taken (archived channels keep their names).
+// name is taken (archived channels keep their names). With spec.NoWait
+// each call fails at once with bot.ErrPaced when the rate limit has no
+// room for it.
 func (a *Adapter) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.Channel, error) {
+	api := a.api
+	if spec.NoWait {
+		api = a.paced
+	}
 	base := channelName(spec.Name)
 	for i := 1; i <= maxNameTries; i++ {
 		name := base
@@ -51,7 +57,7 @@ func (a *Adapter) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.
 			suffix := fmt.Sprintf("-%d", i)
 			name = strings.TrimRight(bot.CutRunes(base, 80-len(suffix)), "-_") + suffix
 		}
-		ch, err := a.api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: spec.Private})
+		ch, err := api.CreateConversationContext(ctx, slack.CreateConversationParams{ChannelName: name, IsPrivate: spec.Private})
 		if slackErr(err) == "name_taken" {
 			continue
 		}

@@ -28,7 +28,7 @@ func TestPrivateIncidentOnSlack(t *testing.T) {
 	ch, ok := w.fake.Channel(inc.Channel.ID)
 	require.True(t, ok)
 	require.True(t, ch.IsPrivate, "a private Slack channel")
-	w.event(fakeslack.NewEventID(), fakeslack.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "the password was hunter2zebra"}))
+	w.event(w.fake.NewEventID(), w.fake.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "the password was hunter2zebra"}))
 	require.Eventually(t, func() bool { return len(w.timeline(1)) == 3 }, wait, 10*time.Millisecond)
 	ann, _ := w.fake.ChannelByName("incidents")
 	require.Empty(t, ann.Messages, "a private incident is not announced")
@@ -65,13 +65,13 @@ func TestPrivateIncidentOnSlack(t *testing.T) {
 	require.Contains(t, ask(bob, "list"), "INC-1")
 
 	// dave joins the channel (a member invited him from Slack itself).
-	w.event(fakeslack.NewEventID(), fakeslack.MemberJoinedEvent(dave, inc.Channel.ID, true, alice))
+	w.event(w.fake.NewEventID(), w.fake.MemberJoinedEvent(dave, inc.Channel.ID, true, alice))
 	require.Eventually(t, func() bool {
 		got, err := w.st.Get(t.Context(), 1)
 		return err == nil && strings.Contains(strings.Join(got.Members, ","), dave)
 	}, wait, 10*time.Millisecond)
 	require.Contains(t, ask(dave, "INC-1 summary"), "Payroll data exposed")
-	w.event(fakeslack.NewEventID(), fakeslack.MemberLeftEvent(dave, inc.Channel.ID, true))
+	w.event(w.fake.NewEventID(), w.fake.MemberLeftEvent(dave, inc.Channel.ID, true))
 	require.Eventually(t, func() bool {
 		got, err := w.st.Get(t.Context(), 1)
 		return err == nil && !strings.Contains(strings.Join(got.Members, ","), dave)

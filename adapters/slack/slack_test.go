@@ -60,13 +60,10 @@ func newWorld(t *testing.T, socket bool) *world {
 	w.fake.AddChannel("incidents", false, fakeslack.BotUserID)
 	ann, _ := w.fake.ChannelByName("incidents")
 	log := zaptest.NewLogger(t)
-	svc, err := handlers.New(w.st, handlers.Options{Announce: map[string]string{slack.Name: ann.ID}, Log: log})
-	require.NoError(t, err)
-	w.r = bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Log: log,
-		Seen: func(ctx context.Context, keys []string) ([]bool, error) {
-			return w.st.MarkSeenAll(ctx, keys, time.Hour)
-		}})
+	w.r = bot.NewRouter(bot.Options{Log: log})
 	t.Cleanup(func() { _ = w.r.Close(context.Background()) })
+	_, err := handlers.New(w.st, w.r, handlers.Options{Announce: map[string]string{slack.Name: ann.ID}, Log: log})
+	require.NoError(t, err)
 	opts := slack.Options{
 		BotToken: fakeslack.BotToken, SigningSecret: fakeslack.SigningSecret, APIURL: w.fake.APIURL(),
 		TeamID: fakeslack.TeamID, Router: w.r, Users: w.st, Replays: w.st, RateScale: 100,
@@ -78,7 +75,6 @@ func newWorld(t *testing.T, socket bool) *world {
 	w.a, err = slack.New(opts)
 	require.NoError(t, err)
 	w.r.Register(w.a)
-	svc.Register(w.r)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	require.NoError(t, w.a.Start(ctx, ctx))
@@ -127,7 +123,7 @@ func (w *world) command(user, channel, text string) (int, string) {
 
 func (w *world) event(eventID string, inner map[string]any) (int, string) {
 	w.t.Helper()
-	return w.post("/slack/events", fakeslack.EventCallback(eventID, inner), "application/json")
+	return w.post("/slack/events", w.fake.EventCallback(eventID, inner), "application/json")
 }
 
 func (w *world) interact(payload []byte) (int, string) {
@@ -240,23 +236,23 @@ func TestTimelineFromEvents(t *testing.T) {
 	ch := inc.Channel.ID
 
 	root := fakeslack.Message{Channel: ch, User: bob, Text: "ES heap at 95%"}
-	root.TS = fakeslack.NewTS()
-	reply := fakeslack.Message{Channel: ch, User: alice, Text: "restart node 3?", ThreadTS: root.TS, TS: fakeslack.NewTS()}
+	root.TS = w.fake.NewTS()
+	reply := fakeslack.Message{Channel: ch, User: alice, Text: "restart node 3?", ThreadTS: root.TS, TS: w.fake.NewTS()}
 	edited := root
 	edited.Text = "ES heap at 97%"
 	steps := []map[string]any{
-		fakeslack.MessageEvent(root),
-		fakeslack.MessageEvent(reply),
-		fakeslack.BotMessageEvent(fakeslack.Message{Channel: ch, Text: "I am the bot", TS: fakeslack.NewTS()}),
-		fakeslack.MessageChangedEvent(edited, root.Text),
-		fakeslack.FileShareEvent(fakeslack.Message{Channel: ch, User: bob, Text: "heap graph", TS: fakeslack.NewTS()},
+		w.fake.MessageEvent(root),
+		w.fake.MessageEvent(reply),
+		w.fake.BotMessageEvent(fakeslack.Message{Channel: ch, Text: "I am the bot", TS: w.fake.NewTS()}),
+		w.fake.MessageChangedEvent(edited, root.Text),
+		w.fake.FileShareEvent(fakeslack.Message{Channel: ch, User: bob, Text: "heap graph", TS: w.fake.NewTS()},
 			fakeslack.File{ID: "F1", Name: "heap.png", Title: "heap.png"}),
-		fakeslack.ReactionAddedEvent(alice, "pushpin", ch, root.TS, bob),
-		fakeslack.MessageDeletedEvent(reply),
+		w.fake.ReactionAddedEvent(alice, "pushpin", ch, root.TS, bob),
+		w.fake.MessageDeletedEvent(reply),
 	}
 	retryID := ""
 	for i, inner := range steps {
-		id := fakeslack.NewEventID()
+		id := w.fake.NewEventID()
 		if i == 0 {
 			retryID = id
 		}
@@ -264,9 +260,9 @@ func TestTimelineFromEvents(t *testing.T) {
 		require.Equal(t, http.StatusOK, status)
 	}
 	// Slack retries the first event (same event_id): one effect.
-	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/slack/events", strings.NewReader(string(fakeslack.EventCallback(retryID, steps[0]))))
+	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/slack/events", strings.NewReader(string(w.fake.EventCallback(retryID, steps[0]))))
 	require.NoError(t, err)
-	body := fakeslack.EventCallback(retryID, steps[0])
+	body := w.fake.EventCallback(retryID, steps[0])
 	req.Header.Set("X-Slack-Retry-Num", "1")
 	req.Header.Set("X-Slack-Retry-Reason", "http_timeout")
 	fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
@@ -296,8 +292,7 @@ func TestTimelineFromEvents(t *testing.T) {
 	require.True(t, tl[4].Key)
 
 	// The API shows the same entries in the same order.
-	svc, err := handlers.New(w.st, handlers.Options{})
-	require.NoError(t, err)
+	svc := w.apiService(handlers.Options{})
 	rec := httptest.NewRecorder()
 	api.New(svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline", nil))
 	require.Equal(t, http.StatusOK, rec.Code)
@@ -325,8 +320,8 @@ func TestMessageBurstInOrder(t *testing.T) {
 	for i := range n {
 		text := fmt.Sprintf("update %03d", i)
 		want = append(want, text)
-		inner := fakeslack.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: text, TS: fakeslack.NewTS()})
-		id := fakeslack.NewEventID()
+		inner := w.fake.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: text, TS: w.fake.NewTS()})
+		id := w.fake.NewEventID()
 		status, _ := w.event(id, inner)
 		require.Equal(t, http.StatusOK, status)
 		if i%50 == 7 {
@@ -650,7 +645,7 @@ func TestSocketMode(t *testing.T) {
 	require.Equal(t, bot.P1, inc.Priority)
 
 	// A message, then the same envelope delivered again: one entry.
-	msg := fakeslack.EventCallback("", fakeslack.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "replica lag 40s"}))
+	msg := w.fake.EventCallback("", w.fake.MessageEvent(fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "replica lag 40s"}))
 	first := w.fake.SendEnvelope(fakeslack.EnvelopeEventsAPI, json.RawMessage(msg))
 	_, ok = w.fake.WaitAck(first, wait)
 	require.True(t, ok)
@@ -700,22 +695,22 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 	inc := w.incident(1)
 	ch := inc.Channel.ID
 
-	first := fakeslack.Message{Channel: ch, User: bob, Text: "alpha cache misses at 80", TS: fakeslack.NewTS()}
-	second := fakeslack.Message{Channel: ch, User: bob, Text: "bravo paste with a secret", TS: fakeslack.NewTS()}
-	between := fakeslack.Message{Channel: ch, User: alice, Text: "charlie warming it up", TS: fakeslack.NewTS()}
+	first := fakeslack.Message{Channel: ch, User: bob, Text: "alpha cache misses at 80", TS: w.fake.NewTS()}
+	second := fakeslack.Message{Channel: ch, User: bob, Text: "bravo paste with a secret", TS: w.fake.NewTS()}
+	between := fakeslack.Message{Channel: ch, User: alice, Text: "charlie warming it up", TS: w.fake.NewTS()}
 	edited := first
 	edited.Text = "alpha cache misses at 90"
-	never := fakeslack.Message{Channel: ch, User: alice, Text: "delta never recorded", TS: fakeslack.NewTS()}
+	never := fakeslack.Message{Channel: ch, User: alice, Text: "delta never recorded", TS: w.fake.NewTS()}
 	base := len(w.timeline(inc.ID))
 	for _, inner := range []map[string]any{
-		fakeslack.MessageChangedEvent(edited, first.Text),
-		fakeslack.MessageDeletedEvent(second),
-		fakeslack.MessageEvent(between),
-		fakeslack.MessageEvent(first),
-		fakeslack.MessageEvent(second),
-		fakeslack.MessageDeletedEvent(never),
+		w.fake.MessageChangedEvent(edited, first.Text),
+		w.fake.MessageDeletedEvent(second),
+		w.fake.MessageEvent(between),
+		w.fake.MessageEvent(first),
+		w.fake.MessageEvent(second),
+		w.fake.MessageDeletedEvent(never),
 	} {
-		status, _ := w.event(fakeslack.NewEventID(), inner)
+		status, _ := w.event(w.fake.NewEventID(), inner)
 		require.Equal(t, http.StatusOK, status)
 	}
 	require.Eventually(t, func() bool { return len(w.timeline(inc.ID)) >= base+6 }, wait, 20*time.Millisecond)
@@ -729,8 +724,7 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 	want := []string{"message|" + between.TS, "message|" + first.TS, "edit|" + first.TS,
 		"message|" + second.TS, "delete|" + second.TS, "delete|" + never.TS}
 
-	svc, err := handlers.New(w.st, handlers.Options{Lang: bot.English})
-	require.NoError(t, err)
+	svc := w.apiService(handlers.Options{Lang: bot.English})
 	apiTimeline := func(query string) []string {
 		rec := httptest.NewRecorder()
 		api.New(svc, "", nil).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/api/incidents/INC-1/timeline"+query, nil))
@@ -819,4 +813,15 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 		require.Contains(t, lines[i], want, "postmortem timeline:\n%s", strings.Join(lines, "\n"))
 	}
 	require.True(t, strings.HasSuffix(lines[2], "→ “alpha cache misses at 90”"), lines[2])
+}
+
+// apiService is a second service on the world's store, for reading it
+// through the API: mounted on a router of its own, which no platform uses.
+func (w *world) apiService(opts handlers.Options) *handlers.Service {
+	w.t.Helper()
+	r := bot.NewRouter(bot.Options{})
+	w.t.Cleanup(func() { _ = r.Close(context.Background()) })
+	svc, err := handlers.New(w.st, r, opts)
+	require.NoError(w.t, err)
+	return svc
 }

@@ -47,14 +47,11 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 	w.fake.AddMember(faketeams.Member{ID: w.alice, Name: "Alice", GivenName: "Alice", Surname: "Abe"})
 	w.fake.AddMember(faketeams.Member{ID: w.bob, Name: "Bob", GivenName: "Bob", Surname: "Ito"})
 	log := zaptest.NewLogger(t)
-	svc, err := handlers.New(w.st, handlers.Options{Log: log})
+	r := bot.NewRouter(bot.Options{Log: log})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	svc, err := handlers.New(w.st, r, handlers.Options{Log: log})
 	require.NoError(t, err)
 	w.svc = svc
-	r := bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Log: log,
-		Seen: func(ctx context.Context, keys []string) ([]bool, error) {
-			return w.st.MarkSeenAll(ctx, keys, time.Hour)
-		}})
-	t.Cleanup(func() { _ = r.Close(context.Background()) })
 	o := teams.Options{
 		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
 		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
@@ -67,7 +64,6 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 	a, err := teams.New(o)
 	require.NoError(t, err)
 	r.Register(a)
-	svc.Register(r)
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, req *http.Request) {
 		if err := a.Messages(rw, req); err != nil {
 			var re *httpx.Error

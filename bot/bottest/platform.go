@@ -37,7 +37,7 @@ type Platform struct {
 	seq          int
 	// Fail maps a method name to the error it returns.
 	Fail map[string]error
-	// Paced makes CreateChannel under a bot.NoWait context fail with
+	// Paced makes CreateChannel with ChannelSpec.NoWait fail with
 	// bot.ErrPaced, as a platform whose rate limit has no room would.
 	Paced atomic.Bool
 }
@@ -74,7 +74,7 @@ func (p *Platform) Name() string {
 
 // CreateChannel implements bot.Platform.
 func (p *Platform) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.Channel, error) {
-	if p.Paced.Load() && !bot.MayWait(ctx) {
+	if p.Paced.Load() && spec.NoWait {
 		return bot.Channel{}, fmt.Errorf("create channel %q: %w", spec.Name, bot.ErrPaced)
 	}
 	id := p.next("C")

@@ -14,7 +14,7 @@
 //		slack.OptionAppLevelToken(fakeslack.AppToken),
 //		slack.OptionAPIURL(s.APIURL())))
 //	go sm.RunContext(ctx)
-//	id := s.SendEnvelope("events_api", fakeslack.EventCallback("", fakeslack.MessageEvent(...)))
+//	id := s.SendEnvelope("events_api", s.EventCallback("", s.MessageEvent(...)))
 //	payload, ok := s.WaitAck(id, time.Second)
 //
 // What it copies from Slack, because an adapter that passes against it should

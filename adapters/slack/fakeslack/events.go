@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 )
 
@@ -14,21 +13,17 @@ import (
 // secret instead; this only fills the field.
 const VerificationToken = "fakeslack-verification-token"
 
-// eventSeq numbers event IDs and the timestamps of events built here; they
-// are package-wide so that events built in one test never repeat.
-var eventSeq atomic.Int64
-
 // eventTSBase keeps event timestamps apart from those the Server gives to
 // messages posted through the Web API.
 const eventTSBase = 1732600000
 
 // NewEventID returns a fresh Events API event_id, e.g. "Ev00000001".
-func NewEventID() string { return fmt.Sprintf("Ev%08d", eventSeq.Add(1)) }
+func (s *Server) NewEventID() string { return fmt.Sprintf("Ev%08d", s.eventSeq.Add(1)) }
 
 // NewTS returns a fresh, increasing message timestamp, e.g.
 // "1732600000.000100", for events that stand for messages users post.
-func NewTS() string {
-	micros := eventSeq.Add(1) * 100
+func (s *Server) NewTS() string {
+	micros := s.eventSeq.Add(1) * 100
 	return fmt.Sprintf("%d.%06d", eventTSBase+micros/1_000_000, micros%1_000_000)
 }
 
@@ -40,9 +35,9 @@ func NewTS() string {
 //	 "type":"event_callback","event_id":"Ev00000001","event_time":1732600000,
 //	 "authorizations":[{"team_id":"T0001","user_id":"UBOT","is_bot":true,...}],
 //	 "is_ext_shared_channel":false,"event_context":"4-..."}
-func EventCallback(eventID string, inner map[string]any) []byte {
+func (s *Server) EventCallback(eventID string, inner map[string]any) []byte {
 	if eventID == "" {
-		eventID = NewEventID()
+		eventID = s.NewEventID()
 	}
 	eventTime := time.Now().Unix()
 	if ts, err := strconv.ParseFloat(str(inner["event_ts"]), 64); err == nil {
@@ -88,12 +83,13 @@ type Message struct {
 	Blocks json.RawMessage
 }
 
-func (m Message) fill() Message {
+// fill gives m its defaults: a public channel, a fresh ts.
+func (s *Server) fill(m Message) Message {
 	if m.ChannelType == "" {
 		m.ChannelType = "channel"
 	}
 	if m.TS == "" {
-		m.TS = NewTS()
+		m.TS = s.NewTS()
 	}
 	return m
 }
@@ -139,8 +135,8 @@ func userMessage(m Message) map[string]any {
 
 // MessageEvent is a "message" event for a message a user posted
 // (message.channels, message.groups, ...).
-func MessageEvent(m Message) map[string]any {
-	m = m.fill()
+func (s *Server) MessageEvent(m Message) map[string]any {
+	m = s.fill(m)
 	ev := userMessage(m)
 	ev["channel"] = m.Channel
 	ev["channel_type"] = m.ChannelType
@@ -151,8 +147,8 @@ func MessageEvent(m Message) map[string]any {
 // BotMessageEvent is the "message" event Slack sends for a message the bot
 // itself posted: bot_id BotID, user BotUserID (or m.User), no subtype.
 // Adapters must ignore these.
-func BotMessageEvent(m Message) map[string]any {
-	m = m.fill()
+func (s *Server) BotMessageEvent(m Message) map[string]any {
+	m = s.fill(m)
 	if m.User == "" {
 		m.User = BotUserID
 	}
@@ -183,9 +179,9 @@ func BotMessageEvent(m Message) map[string]any {
 
 // MessageChangedEvent is the "message_changed" event for an edit of the
 // message m.TS (now reading m.Text) whose text was previousText.
-func MessageChangedEvent(m Message, previousText string) map[string]any {
-	m = m.fill()
-	evTS := NewTS()
+func (s *Server) MessageChangedEvent(m Message, previousText string) map[string]any {
+	m = s.fill(m)
+	evTS := s.NewTS()
 	msg := userMessage(m)
 	msg["edited"] = map[string]any{"user": m.User, "ts": evTS}
 	msg["source_team"] = TeamID
@@ -206,9 +202,9 @@ func MessageChangedEvent(m Message, previousText string) map[string]any {
 
 // MessageDeletedEvent is the "message_deleted" event for the deletion of
 // the message m (m.TS the deleted ts; m.User and m.Text what it was).
-func MessageDeletedEvent(m Message) map[string]any {
-	m = m.fill()
-	evTS := NewTS()
+func (s *Server) MessageDeletedEvent(m Message) map[string]any {
+	m = s.fill(m)
+	evTS := s.NewTS()
 	return map[string]any{
 		"type":             "message",
 		"subtype":          "message_deleted",
@@ -237,9 +233,9 @@ type File struct {
 
 // FileShareEvent is the "message" event with subtype "file_share" for a
 // user sharing files (with m.Text as the comment, possibly empty).
-func FileShareEvent(m Message, files ...File) map[string]any {
-	m = m.fill()
-	ev := MessageEvent(m)
+func (s *Server) FileShareEvent(m Message, files ...File) map[string]any {
+	m = s.fill(m)
+	ev := s.MessageEvent(m)
 	ev["subtype"] = "file_share"
 	ev["upload"] = false
 	ev["display_as_bot"] = false
@@ -270,32 +266,32 @@ func FileShareEvent(m Message, files ...File) map[string]any {
 	return ev
 }
 
-func reactionEvent(typ, user, reaction, channel, ts, itemUser string) map[string]any {
+func (s *Server) reactionEvent(typ, user, reaction, channel, ts, itemUser string) map[string]any {
 	return map[string]any{
 		"type":      typ,
 		"user":      user,
 		"reaction":  reaction,
 		"item_user": itemUser,
 		"item":      map[string]any{"type": "message", "channel": channel, "ts": ts},
-		"event_ts":  NewTS(),
+		"event_ts":  s.NewTS(),
 	}
 }
 
 // ReactionAddedEvent is the "reaction_added" event for user reacting with
 // reaction (an emoji name without colons) to the message ts, posted by
 // itemUser, in channel.
-func ReactionAddedEvent(user, reaction, channel, ts, itemUser string) map[string]any {
-	return reactionEvent("reaction_added", user, reaction, channel, ts, itemUser)
+func (s *Server) ReactionAddedEvent(user, reaction, channel, ts, itemUser string) map[string]any {
+	return s.reactionEvent("reaction_added", user, reaction, channel, ts, itemUser)
 }
 
 // ReactionRemovedEvent is the "reaction_removed" event, the undoing of
 // ReactionAddedEvent.
-func ReactionRemovedEvent(user, reaction, channel, ts, itemUser string) map[string]any {
-	return reactionEvent("reaction_removed", user, reaction, channel, ts, itemUser)
+func (s *Server) ReactionRemovedEvent(user, reaction, channel, ts, itemUser string) map[string]any {
+	return s.reactionEvent("reaction_removed", user, reaction, channel, ts, itemUser)
 }
 
-func pinEvent(typ, user, channel string, pinned Message, added bool) map[string]any {
-	pinned = pinned.fill()
+func (s *Server) pinEvent(typ, user, channel string, pinned Message, added bool) map[string]any {
+	pinned = s.fill(pinned)
 	now := time.Now().Unix()
 	msg := userMessage(pinned)
 	msg["permalink"] = "https://" + TeamDomain + ".slack.com/archives/" + channel + "/p" + strings.ReplaceAll(pinned.TS, ".", "")
@@ -311,7 +307,7 @@ func pinEvent(typ, user, channel string, pinned Message, added bool) map[string]
 			"channel": channel, "message": msg,
 		},
 		"item_user": pinned.User,
-		"event_ts":  NewTS(),
+		"event_ts":  s.NewTS(),
 	}
 	if added {
 		ev["pin_count"] = 1
@@ -325,21 +321,21 @@ func pinEvent(typ, user, channel string, pinned Message, added bool) map[string]
 
 // PinAddedEvent is the "pin_added" event for user pinning the message
 // pinned in channel.
-func PinAddedEvent(user, channel string, pinned Message) map[string]any {
-	return pinEvent("pin_added", user, channel, pinned, true)
+func (s *Server) PinAddedEvent(user, channel string, pinned Message) map[string]any {
+	return s.pinEvent("pin_added", user, channel, pinned, true)
 }
 
 // PinRemovedEvent is the "pin_removed" event for user unpinning the message
 // pinned in channel.
-func PinRemovedEvent(user, channel string, pinned Message) map[string]any {
-	return pinEvent("pin_removed", user, channel, pinned, false)
+func (s *Server) PinRemovedEvent(user, channel string, pinned Message) map[string]any {
+	return s.pinEvent("pin_removed", user, channel, pinned, false)
 }
 
 // MemberJoinedEvent is the "member_joined_channel" event Slack sends when
 // user joins channel (inviter, when set, added them); private channels are
 // channel_type "G", public ones "C".
-func MemberJoinedEvent(user, channel string, private bool, inviter string) map[string]any {
-	ev := memberEvent("member_joined_channel", user, channel, private)
+func (s *Server) MemberJoinedEvent(user, channel string, private bool, inviter string) map[string]any {
+	ev := s.memberEvent("member_joined_channel", user, channel, private)
 	if inviter != "" {
 		ev["inviter"] = inviter
 	}
@@ -348,14 +344,14 @@ func MemberJoinedEvent(user, channel string, private bool, inviter string) map[s
 
 // MemberLeftEvent is the "member_left_channel" event Slack sends when user
 // leaves channel, or is removed from it.
-func MemberLeftEvent(user, channel string, private bool) map[string]any {
-	return memberEvent("member_left_channel", user, channel, private)
+func (s *Server) MemberLeftEvent(user, channel string, private bool) map[string]any {
+	return s.memberEvent("member_left_channel", user, channel, private)
 }
 
-func memberEvent(typ, user, channel string, private bool) map[string]any {
+func (s *Server) memberEvent(typ, user, channel string, private bool) map[string]any {
 	kind := "C"
 	if private {
 		kind = "G"
 	}
-	return map[string]any{"type": typ, "user": user, "channel": channel, "channel_type": kind, "team": TeamID, "event_ts": NewTS()}
+	return map[string]any{"type": typ, "user": user, "channel": channel, "channel_type": kind, "team": TeamID, "event_ts": s.NewTS()}
 }

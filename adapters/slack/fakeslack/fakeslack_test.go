@@ -657,12 +657,13 @@ func TestSignAndSlashCommandForm(t *testing.T) {
 
 func TestEventBuildersParseWithSlackGo(t *testing.T) {
 	const ch = "C0001"
+	s := fakeslack.New(t)
 	tests := []struct {
 		name  string
 		inner map[string]any
 		check func(t *testing.T, data any)
 	}{
-		{"message", fakeslack.MessageEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "db is down", TS: "1732600000.000100"}), func(t *testing.T, data any) {
+		{"message", s.MessageEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "db is down", TS: "1732600000.000100"}), func(t *testing.T, data any) {
 			ev := data.(*slackevents.MessageEvent)
 			require.Equal(t, "U1", ev.User)
 			require.Equal(t, "db is down", ev.Text)
@@ -673,17 +674,17 @@ func TestEventBuildersParseWithSlackGo(t *testing.T) {
 			require.Empty(t, ev.BotID)
 			require.Len(t, ev.Blocks.BlockSet, 1)
 		}},
-		{"thread reply", fakeslack.MessageEvent(fakeslack.Message{Channel: ch, ChannelType: "group", User: "U1", Text: "r", ThreadTS: "1.000100"}), func(t *testing.T, data any) {
+		{"thread reply", s.MessageEvent(fakeslack.Message{Channel: ch, ChannelType: "group", User: "U1", Text: "r", ThreadTS: "1.000100"}), func(t *testing.T, data any) {
 			ev := data.(*slackevents.MessageEvent)
 			require.Equal(t, "1.000100", ev.ThreadTimeStamp)
 			require.True(t, ev.IsGroup())
 		}},
-		{"bot's own message", fakeslack.BotMessageEvent(fakeslack.Message{Channel: ch, Text: "card"}), func(t *testing.T, data any) {
+		{"bot's own message", s.BotMessageEvent(fakeslack.Message{Channel: ch, Text: "card"}), func(t *testing.T, data any) {
 			ev := data.(*slackevents.MessageEvent)
 			require.Equal(t, fakeslack.BotID, ev.BotID)
 			require.Equal(t, fakeslack.BotUserID, ev.User)
 		}},
-		{"message_changed", fakeslack.MessageChangedEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "new", TS: "1.000100"}, "old"), func(t *testing.T, data any) {
+		{"message_changed", s.MessageChangedEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "new", TS: "1.000100"}, "old"), func(t *testing.T, data any) {
 			ev := data.(*slackevents.MessageEvent)
 			require.Equal(t, "message_changed", ev.SubType)
 			require.Equal(t, "new", ev.Message.Text)
@@ -691,13 +692,13 @@ func TestEventBuildersParseWithSlackGo(t *testing.T) {
 			require.Equal(t, "U1", ev.Message.Edited.User)
 			require.Equal(t, "old", ev.PreviousMessage.Text)
 		}},
-		{"message_deleted", fakeslack.MessageDeletedEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "gone", TS: "1.000100"}), func(t *testing.T, data any) {
+		{"message_deleted", s.MessageDeletedEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "gone", TS: "1.000100"}), func(t *testing.T, data any) {
 			ev := data.(*slackevents.MessageEvent)
 			require.Equal(t, "message_deleted", ev.SubType)
 			require.Equal(t, "1.000100", ev.DeletedTimeStamp)
 			require.Equal(t, "gone", ev.PreviousMessage.Text)
 		}},
-		{"file_share", fakeslack.FileShareEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "graph"},
+		{"file_share", s.FileShareEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "graph"},
 			fakeslack.File{ID: "F1", Name: "cpu.png", Title: "CPU", Mimetype: "image/png", Filetype: "png", Size: 1024}), func(t *testing.T, data any) {
 			ev := data.(*slackevents.MessageEvent)
 			require.Equal(t, "file_share", ev.SubType)
@@ -709,17 +710,17 @@ func TestEventBuildersParseWithSlackGo(t *testing.T) {
 			require.Equal(t, "image/png", f.Mimetype)
 			require.NotEmpty(t, f.Permalink)
 		}},
-		{"reaction_added", fakeslack.ReactionAddedEvent("U2", "eyes", ch, "1.000100", "U1"), func(t *testing.T, data any) {
+		{"reaction_added", s.ReactionAddedEvent("U2", "eyes", ch, "1.000100", "U1"), func(t *testing.T, data any) {
 			ev := data.(*slackevents.ReactionAddedEvent)
 			require.Equal(t, "U2", ev.User)
 			require.Equal(t, "eyes", ev.Reaction)
 			require.Equal(t, "U1", ev.ItemUser)
 			require.Equal(t, slackevents.Item{Type: "message", Channel: ch, Timestamp: "1.000100"}, ev.Item)
 		}},
-		{"reaction_removed", fakeslack.ReactionRemovedEvent("U2", "eyes", ch, "1.000100", "U1"), func(t *testing.T, data any) {
+		{"reaction_removed", s.ReactionRemovedEvent("U2", "eyes", ch, "1.000100", "U1"), func(t *testing.T, data any) {
 			require.Equal(t, "eyes", data.(*slackevents.ReactionRemovedEvent).Reaction)
 		}},
-		{"pin_added", fakeslack.PinAddedEvent("U2", ch, fakeslack.Message{User: "U1", Text: "decision", TS: "1.000100"}), func(t *testing.T, data any) {
+		{"pin_added", s.PinAddedEvent("U2", ch, fakeslack.Message{User: "U1", Text: "decision", TS: "1.000100"}), func(t *testing.T, data any) {
 			ev := data.(*slackevents.PinAddedEvent)
 			require.Equal(t, "U2", ev.User)
 			require.Equal(t, ch, ev.Channel)
@@ -727,13 +728,13 @@ func TestEventBuildersParseWithSlackGo(t *testing.T) {
 			require.Equal(t, "1.000100", ev.Item.Message.Timestamp)
 			require.Equal(t, "decision", ev.Item.Message.Text)
 		}},
-		{"pin_removed", fakeslack.PinRemovedEvent("U2", ch, fakeslack.Message{User: "U1", Text: "decision", TS: "1.000100"}), func(t *testing.T, data any) {
+		{"pin_removed", s.PinRemovedEvent("U2", ch, fakeslack.Message{User: "U1", Text: "decision", TS: "1.000100"}), func(t *testing.T, data any) {
 			require.Equal(t, "1.000100", data.(*slackevents.PinRemovedEvent).Item.Message.Timestamp)
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			body := fakeslack.EventCallback("", tt.inner)
+			body := s.EventCallback("", tt.inner)
 			ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 			require.NoError(t, err)
 			require.Equal(t, slackevents.CallbackEvent, ev.Type)
@@ -748,7 +749,7 @@ func TestEventBuildersParseWithSlackGo(t *testing.T) {
 	}
 
 	t.Run("given event_id", func(t *testing.T) {
-		ev, err := slackevents.ParseEvent(fakeslack.EventCallback("Ev123", fakeslack.MessageEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "x"})), slackevents.OptionNoVerifyToken())
+		ev, err := slackevents.ParseEvent(s.EventCallback("Ev123", s.MessageEvent(fakeslack.Message{Channel: ch, User: "U1", Text: "x"})), slackevents.OptionNoVerifyToken())
 		require.NoError(t, err)
 		require.Equal(t, "Ev123", ev.Data.(*slackevents.EventsAPICallbackEvent).EventID)
 	})
@@ -916,7 +917,7 @@ func TestSocketMode(t *testing.T) {
 
 	t.Run("events_api", func(t *testing.T) {
 		id := s.SendEnvelope(fakeslack.EnvelopeEventsAPI,
-			fakeslack.EventCallback("Ev1", fakeslack.MessageEvent(fakeslack.Message{Channel: chID, User: "U1", Text: "hello"})))
+			s.EventCallback("Ev1", s.MessageEvent(fakeslack.Message{Channel: chID, User: "U1", Text: "hello"})))
 		ev := nextEvent(t, events)
 		require.Equal(t, socketmode.EventTypeEventsAPI, ev.Type)
 		require.Equal(t, id, ev.Request.EnvelopeID)
@@ -933,7 +934,7 @@ func TestSocketMode(t *testing.T) {
 
 	t.Run("re-delivery", func(t *testing.T) {
 		id := s.SendEnvelope(fakeslack.EnvelopeEventsAPI,
-			fakeslack.EventCallback("Ev1", fakeslack.MessageEvent(fakeslack.Message{Channel: chID, User: "U1", Text: "hello"})),
+			s.EventCallback("Ev1", s.MessageEvent(fakeslack.Message{Channel: chID, User: "U1", Text: "hello"})),
 			fakeslack.WithEnvelopeID("env-1"), fakeslack.WithRetry(1, "timeout"))
 		require.Equal(t, "env-1", id)
 		ev := nextEvent(t, events)
@@ -983,7 +984,7 @@ func TestSocketMode(t *testing.T) {
 	})
 
 	t.Run("no ack", func(t *testing.T) {
-		id := s.SendEnvelope(fakeslack.EnvelopeEventsAPI, fakeslack.EventCallback("", fakeslack.MessageEvent(fakeslack.Message{Channel: chID, User: "U1", Text: "x"})))
+		id := s.SendEnvelope(fakeslack.EnvelopeEventsAPI, s.EventCallback("", s.MessageEvent(fakeslack.Message{Channel: chID, User: "U1", Text: "x"})))
 		nextEvent(t, events)
 		_, ok := s.WaitAck(id, 50*time.Millisecond)
 		require.False(t, ok)
@@ -996,7 +997,7 @@ func TestSocketMode(t *testing.T) {
 		require.Equal(t, 2, s.SocketConnects())
 		require.Len(t, s.Calls("apps.connections.open"), 2, "the client asks for a fresh URL")
 
-		id := s.SendEnvelope(fakeslack.EnvelopeEventsAPI, fakeslack.EventCallback("", fakeslack.MessageEvent(fakeslack.Message{Channel: chID, User: "U1", Text: "after"})))
+		id := s.SendEnvelope(fakeslack.EnvelopeEventsAPI, s.EventCallback("", s.MessageEvent(fakeslack.Message{Channel: chID, User: "U1", Text: "after"})))
 		var ev socketmode.Event
 		for ev.Type != socketmode.EventTypeEventsAPI {
 			ev = nextEvent(t, events)

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,6 +64,9 @@ type Server struct {
 	conns        []*socketConn
 	acks         map[string]ack
 	seq          struct{ channel, ts, trigger, view, hook, ticket, envelope, conn int }
+	// eventSeq numbers the event IDs and the timestamps of the events
+	// built for this server (events.go), so that none repeats.
+	eventSeq atomic.Int64
 }
 
 // Option changes how a Server behaves.

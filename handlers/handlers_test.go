@@ -104,6 +104,12 @@ func TestDeclare(t *testing.T) {
 
 	create, _ := e.p.Last("CreateChannel")
 	require.Equal(t, inc.Channel.ID, create.Channel)
+	// The platform gets the name's parts, not a name made for Slack.
+	require.Equal(t, "inc", create.Spec.Prefix)
+	require.Equal(t, inc.ID, create.Spec.ID)
+	require.Equal(t, "Checkout is failing", create.Spec.Title)
+	require.True(t, create.Spec.Date.Equal(inc.CreatedAt))
+	require.False(t, create.Spec.Private)
 	invite, _ := e.p.Last("Invite")
 	require.ElementsMatch(t, []string{"U1", "bob"}, invite.Users)
 	pin, ok := e.p.Last("Pin")
@@ -134,6 +140,17 @@ func TestDeclareJapaneseTitle(t *testing.T) {
 	require.Equal(t, "決済が失敗している", inc.Title)
 	require.Equal(t, bot.P2, inc.Priority)
 	require.Equal(t, "inc-20261125-1", inc.Channel.Name)
+}
+
+// The day in a channel's name is the day where Warroom is (Location), and
+// the platform is told it there.
+func TestDeclareChannelDayInLocation(t *testing.T) {
+	e := newEnv(t, Options{Location: tokyo(t)})
+	e.now = time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC) // the 26th in Tokyo
+	inc := e.declare("決済が失敗している")
+	create, _ := e.p.Last("CreateChannel")
+	require.Equal(t, "Asia/Tokyo", create.Spec.Date.Location().String())
+	require.Equal(t, "inc-20261126-1", inc.Channel.Name)
 }
 
 func TestDeclareWithoutTitleOpensForm(t *testing.T) {

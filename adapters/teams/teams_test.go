@@ -315,7 +315,7 @@ func TestPrivateIncidentNeverGoesPublic(t *testing.T) {
 		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, Router: r,
 	})
 	require.NoError(t, err)
-	_, err = a.CreateChannel(context.Background(), bot.ChannelSpec{Name: "inc-20261125-9-secret", Topic: "secret", Private: true})
+	_, err = a.CreateChannel(context.Background(), bot.ChannelSpec{Prefix: "inc", ID: 9, Title: "secret", Private: true})
 	require.ErrorContains(t, err, "TEAMS_PRIVATE_CHANNEL")
 	require.Empty(t, w.fake.Calls("graph"), "nothing was created in public")
 
@@ -326,7 +326,7 @@ func TestPrivateIncidentNeverGoesPublic(t *testing.T) {
 		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, PrivateChannel: private, Router: r,
 	})
 	require.NoError(t, err)
-	ch, err := a.CreateChannel(context.Background(), bot.ChannelSpec{Name: "inc-20261125-9-secret", Topic: "secret", Private: true})
+	ch, err := a.CreateChannel(context.Background(), bot.ChannelSpec{Prefix: "inc", ID: 9, Title: "secret", Private: true})
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(ch.ID, private+";messageid="), "a thread in the restricted channel")
 	require.Empty(t, w.fake.Calls("graph"))
@@ -358,4 +358,64 @@ func TestHostileTitleShownSafely(t *testing.T) {
 	tl, err := w.st.Timeline(context.Background(), inc.ID, store.TimelineQuery{})
 	require.NoError(t, err)
 	require.Equal(t, title, tl[0].Text, "the timeline keeps the original bytes")
+}
+
+// The adapter names an incident's channel "INC-<n> <title>" from the
+// spec's ID and title (never from a name), fitted to Teams' rules: at most
+// 50 characters (a long Japanese title is cut, and so is it with the " 2"
+// of a taken name), no forbidden character; Graph also refuses commas and
+// "..", which an incident thread keeps.
+func TestChannelDisplayNames(t *testing.T) {
+	w := newWorld(t)
+	r := bot.NewRouter(bot.Options{})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	options := teams.Options{
+		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
+		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
+		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, Router: r,
+	}
+	graph, err := teams.New(options)
+	require.NoError(t, err)
+	options.TeamID, options.IncidentsChannel = "", w.incidents
+	threads, err := teams.New(options)
+	require.NoError(t, err)
+
+	day := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	japanese := strings.Repeat("決済サービスで障害が発生しています", 5)
+	runes := []rune(japanese)
+	for _, tc := range []struct {
+		name   string
+		thread bool
+		spec   bot.ChannelSpec
+		want   string
+	}{
+		{"words", false, bot.ChannelSpec{Prefix: "inc", ID: 41, Title: "Checkout is failing", Date: day}, "INC-41 Checkout is failing"},
+		{"long Japanese title at 50", false, bot.ChannelSpec{Prefix: "inc", ID: 42, Title: japanese, Date: day}, "INC-42 " + string(runes[:43])},
+		{"long Japanese title taken", false, bot.ChannelSpec{Prefix: "inc", ID: 42, Title: japanese, Date: day}, "INC-42 " + string(runes[:41]) + " 2"},
+		{"forbidden characters", false, bot.ChannelSpec{Prefix: "inc", ID: 43, Title: `Disk 90% full: /var & /tmp <prod> "db"`, Date: day}, "INC-43 Disk 90 full var tmp prod db"},
+		{"comma and two periods", false, bot.ChannelSpec{Prefix: "inc", ID: 44, Title: "Deploy v2..3, rolled back.", Date: day}, "INC-44 Deploy v2.3 rolled back"},
+		{"a prefix with a dash", false, bot.ChannelSpec{Prefix: "ops-inc", ID: 45, Title: "API down", Date: day}, "INC-45 API down"},
+		{"no title", false, bot.ChannelSpec{Prefix: "inc", ID: 46, Date: day}, "INC-46 inc-20261125-46"},
+		{"a thread keeps its comma", true, bot.ChannelSpec{Prefix: "inc", ID: 47, Title: "Disk full, API down", Date: day}, "INC-47 Disk full, API down"},
+		{"long Japanese thread at 50", true, bot.ChannelSpec{Prefix: "inc", ID: 48, Title: japanese, Date: day}, "INC-48 " + string(runes[:43])},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := graph
+			if tc.thread {
+				a = threads
+			}
+			ch, err := a.CreateChannel(context.Background(), tc.spec)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, ch.Name)
+			require.LessOrEqual(t, len([]rune(ch.Name)), 50)
+			if tc.thread {
+				require.True(t, strings.HasPrefix(ch.ID, w.incidents+";messageid="), "a thread in the incidents channel")
+				return
+			}
+			got, ok := w.fake.ChannelByName(tc.want)
+			require.True(t, ok, "created through Graph as %q: %+v", tc.want, w.fake.Channels())
+			require.Equal(t, ch.ID, got.ID)
+			require.Equal(t, tc.spec.Title, got.Description)
+		})
+	}
 }

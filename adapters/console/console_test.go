@@ -105,6 +105,7 @@ func TestIncidentStory(t *testing.T) {
 		"/delete M6",
 		"/pin M4",
 		"/react M4 pushpin",
+		"/react M4 thumbsup",
 		"/incident timeline",
 		"/incident summary",
 	)
@@ -150,6 +151,7 @@ func TestIncidentStory(t *testing.T) {
 		"alice deleted M6.",
 		"alice pinned M4 in #"+incChannel+".",
 		"alice reacted :pushpin: to M4.",
+		"alice reacted :thumbsup: to M4.",
 	)
 
 	// Everything said is on the timeline with its author, in order; the
@@ -166,6 +168,7 @@ func TestIncidentStory(t *testing.T) {
 		"★ alice  [key event] (M4)",
 		"★ alice  [key event] (M4)",
 	)
+	require.Equal(t, 2, strings.Count(tl, "[key event]"), "the pin and the pushpin; a thumbsup marks nothing")
 
 	sum := block(t, out, "> /incident summary", "Warroom (only you can see this): 🚨 INC-1")
 	require.Contains(t, sum, "\n  Priority: P1 (critical)\n")

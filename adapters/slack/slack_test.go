@@ -855,3 +855,34 @@ func TestChannelNames(t *testing.T) {
 		})
 	}
 }
+
+// Slack's key-event emoji (:pushpin: :round_pushpin: :star: :key:
+// :bookmark:) flag a message, each as its own flag under its emoji name;
+// other reactions record nothing; removing one unflags it.
+func TestReactionsThatMarkKeyEvents(t *testing.T) {
+	w := newWorld(t, false)
+	w.command(alice, w.general, "declare Queue is backing up")
+	inc := w.incident(1)
+	root := fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "consumer lag 2h", TS: fakeslack.NewTS()}
+	status, _ := w.event(fakeslack.NewEventID(), fakeslack.MessageEvent(root))
+	require.Equal(t, http.StatusOK, status)
+	for _, emoji := range []string{"pushpin", "thumbsup", "round_pushpin", "star", "eyes", "key", "bookmark"} {
+		status, _ := w.event(fakeslack.NewEventID(), fakeslack.ReactionAddedEvent(alice, emoji, inc.Channel.ID, root.TS, bob))
+		require.Equal(t, http.StatusOK, status)
+	}
+	status, _ = w.event(fakeslack.NewEventID(), fakeslack.ReactionRemovedEvent(alice, "star", inc.Channel.ID, root.TS, bob))
+	require.Equal(t, http.StatusOK, status)
+	want := []string{"pushpin on", "round_pushpin on", "star on", "key on", "bookmark on", "star off"}
+	var got []string
+	require.Eventually(t, func() bool {
+		got = got[:0]
+		for _, e := range w.timeline(inc.ID) {
+			if e.Kind == bot.KindFlag && e.RefersTo == root.TS {
+				got = append(got, e.Data["reaction"]+" "+e.Data["flag"])
+			}
+		}
+		return len(got) >= len(want)
+	}, wait, 20*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	require.Equal(t, want, got)
+}

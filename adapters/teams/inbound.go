@@ -252,20 +252,31 @@ func (a *Adapter) submitted(ev bot.Event, act schema.Activity) (bot.Event, bool)
 	return ev, true
 }
 
-// pinReactions flag a key event on the timeline.
-var pinReactions = map[string]string{"pushpin": "pushpin", "📌": "pushpin", "pin": "pushpin"}
+// reactionOf maps a Teams reaction type to what it means to Warroom, and
+// the name the timeline keeps it under: a pin ("pushpin", "📌" or "pin",
+// as clients send it) marks a key event, always named "pushpin" so that
+// one pin is one flag however it came. Other reactions mean nothing.
+func reactionOf(typ string) (name string, meaning bot.Reaction) {
+	switch typ {
+	case "pushpin", "📌", "pin":
+		return "pushpin", bot.ReactionKey
+	}
+	return typ, ""
+}
 
+// reaction maps a messageReaction activity to the event of its first
+// reaction that means something to Warroom; the others are not events.
 func (a *Adapter) reaction(ev bot.Event, act schema.Activity) (bot.Event, bool) {
 	ev.Ref = act.ReplyToID
 	for _, r := range act.ReactionsAdded {
-		if name, ok := pinReactions[string(r.Type)]; ok {
-			ev.Kind, ev.Reaction, ev.ID = bot.EventReaction, name, "react:"+act.ID+":"+act.From.ID
+		if name, meaning := reactionOf(string(r.Type)); meaning != "" {
+			ev.Kind, ev.Reaction, ev.Meaning, ev.ID = bot.EventReaction, name, meaning, "react:"+act.ID+":"+act.From.ID
 			return ev, true
 		}
 	}
 	for _, r := range act.ReactionsRemoved {
-		if name, ok := pinReactions[string(r.Type)]; ok {
-			ev.Kind, ev.Reaction, ev.ID = bot.EventUnreact, name, "unreact:"+act.ID+":"+act.From.ID
+		if name, meaning := reactionOf(string(r.Type)); meaning != "" {
+			ev.Kind, ev.Reaction, ev.Meaning, ev.ID = bot.EventUnreact, name, meaning, "unreact:"+act.ID+":"+act.From.ID
 			return ev, true
 		}
 	}

@@ -284,18 +284,29 @@ func TestMentionsReactionsAndRetries(t *testing.T) {
 		ID string `json:"id"`
 	}
 	require.NoError(t, json.Unmarshal(msg, &m))
-	require.Equal(t, http.StatusOK, w.deliver(w.fake.ReactionActivity(ch, m.ID, w.alice, "pushpin", true)).Status)
-	require.Equal(t, http.StatusOK, w.deliver(w.fake.ReactionActivity(ch, m.ID, w.alice, "pushpin", false)).Status)
-	require.Eventually(t, func() bool {
-		tl, _ := w.st.Timeline(context.Background(), 1, store.TimelineQuery{})
-		var flags []string
+	// Other reactions record nothing; a pin is one flag, "pushpin", however
+	// the client names it.
+	for _, r := range []struct {
+		typ   string
+		added bool
+	}{{"like", true}, {"pushpin", true}, {"heart", true}, {"pin", false}, {"📌", true}, {"like", false}} {
+		require.Equal(t, http.StatusOK, w.deliver(w.fake.ReactionActivity(ch, m.ID, w.alice, r.typ, r.added)).Status)
+	}
+	flags := func() []string {
+		tl, err := w.st.Timeline(context.Background(), 1, store.TimelineQuery{})
+		require.NoError(t, err)
+		var out []string
 		for _, e := range tl {
 			if e.Kind == bot.KindFlag && e.RefersTo == m.ID {
-				flags = append(flags, e.Data["flag"])
+				out = append(out, e.Data["reaction"]+" "+e.Data["flag"])
 			}
 		}
-		return len(flags) == 2 && flags[0] == "on" && flags[1] == "off"
-	}, wait, 20*time.Millisecond)
+		return out
+	}
+	want := []string{"pushpin on", "pushpin off", "pushpin on"}
+	require.Eventually(t, func() bool { return len(flags()) >= len(want) }, wait, 20*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	require.Equal(t, want, flags())
 
 	// The throttled Graph call and the failed send were retried.
 	var statuses []int

@@ -128,7 +128,8 @@ func (a *Adapter) Messages(w http.ResponseWriter, r *http.Request) (err error) {
 	}
 	var raw rawActivity
 	_ = json.Unmarshal(body, &raw)
-	a.learn(act.ServiceURL, people(act, raw))
+	a.learnService(act.ServiceURL)
+	a.learnPeople(r.Context(), people(act, raw))
 	a.learnTeam(raw.ChannelData.Team.ID)
 	if act.From.ID == "28:"+a.opts.AppID || act.From.ID == a.opts.AppID {
 		w.WriteHeader(http.StatusOK)
@@ -188,13 +189,9 @@ func (a *Adapter) base(act schema.Activity, raw rawActivity) bot.Event {
 	if at.IsZero() {
 		at = a.opts.Now()
 	}
-	name := act.From.Name
-	if name == "" {
-		name = a.nameOf(act.From.ID) // deletions carry no name
-	}
 	a.learnAAD(act.From.ID, act.From.AadObjectID)
 	return bot.Event{
-		Platform: Name, At: at, User: bot.User{ID: act.From.ID, Name: name},
+		Platform: Name, At: at, User: bot.User{ID: act.From.ID, Name: act.From.Name},
 		Channel: channel, Thread: thread, Locale: act.Locale,
 		Reply: reply{conversation: act.Conversation.ID, activityID: act.ID},
 	}

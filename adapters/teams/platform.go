@@ -170,7 +170,7 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, userIDs []string
 	act := outActivity{Type: "message", TextFormat: "xml"}
 	var names []string
 	for _, id := range userIDs {
-		name := bot.Visible(a.nameOf(id))
+		name := bot.Visible(a.nameOf(ctx, id))
 		tag := "<at>" + name + "</at>"
 		names = append(names, tag)
 		act.Entities = append(act.Entities, mention{Type: "mention", Mentioned: mentionedParty{ID: id, Name: name}, Text: tag})

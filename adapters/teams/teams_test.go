@@ -59,7 +59,7 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
 		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
 		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, IncidentsChannel: w.incidents,
-		Router: r, Backoff: 5 * time.Millisecond, Log: log,
+		Router: r, Users: w.st, Backoff: 5 * time.Millisecond, Log: log,
 	}
 	for _, f := range opts {
 		f(w, &o)
@@ -429,4 +429,50 @@ func TestChannelDisplayNames(t *testing.T) {
 			require.Equal(t, tc.spec.Title, got.Description)
 		})
 	}
+}
+
+// People's names live in the users cache (the store), not in one process:
+// a replica that never saw Carol mentions her by name, and her deletion,
+// which carries no name, is recorded under it. Without a cache the user
+// ID stands in.
+func TestNamesFromTheUsersCache(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	inc := w.declare("declare Queue backlog P3")
+	ch := inc.Channel.ID
+	carol := faketeams.UserID("carol")
+	msg := w.fake.MessageActivity(ch, carol, "Carol Tanaka", "consumer lag 2h")
+	require.Equal(t, http.StatusOK, w.deliver(msg).Status)
+	p, ok, err := w.st.CachedUser(ctx, teams.Name, carol)
+	require.NoError(t, err)
+	require.True(t, ok, "learnt from her activity")
+	require.Equal(t, "Carol Tanaka", p.Name)
+
+	r := bot.NewRouter(bot.Options{})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	replica := func(users teams.UserCache) *teams.Adapter {
+		a, err := teams.New(teams.Options{
+			AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
+			LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
+			ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, Router: r, Users: users,
+		})
+		require.NoError(t, err)
+		return a
+	}
+	require.NoError(t, replica(w.st).Invite(ctx, ch, []string{carol}))
+	require.True(t, containsText(w.fake.Activities(ch), "<at>Carol Tanaka</at>"), "another replica knows her name")
+	require.NoError(t, replica(nil).Invite(ctx, ch, []string{faketeams.UserID("dave")}))
+	require.True(t, containsText(w.fake.Activities(ch), "<at>"+faketeams.UserID("dave")+"</at>"), "no cache, no name")
+
+	var m struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(msg, &m))
+	require.Equal(t, http.StatusOK, w.deliver(w.fake.DeleteActivity(ch, m.ID, carol)).Status)
+	require.Eventually(t, func() bool {
+		tl, err := w.st.Timeline(ctx, inc.ID, store.TimelineQuery{})
+		require.NoError(t, err)
+		last := tl[len(tl)-1]
+		return last.Kind == bot.KindDelete && last.Author == bot.User{ID: carol, Name: "Carol Tanaka"}
+	}, wait, 20*time.Millisecond)
 }

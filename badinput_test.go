@@ -144,6 +144,11 @@ func TestBadInput(t *testing.T) {
 		require.NoError(t, err)
 		return b
 	}
+	// Bob's name is cached by a first activity, as Alice's is above, so
+	// that the activities below change nothing in Redis.
+	status, _, _ = post(t, base+"/teams/messages", activity(func(map[string]any) {}), "application/json", false, teamsToken)
+	require.Equal(t, http.StatusOK, status)
+	require.Len(t, keys(t, rdb, prefix+"user:teams:*"), 1, "the Teams user cache is filled")
 	// amBody is a notification of one alert; summary is the group's.
 	amBody := func(summary, alertname string) []byte {
 		b, err := json.Marshal(map[string]any{

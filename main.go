@@ -671,6 +671,7 @@ func startTeams(cfg *config.Config, c *core, log *zap.Logger) (*teams.Adapter, e
 		LoginURL: t.LoginURL, GraphURL: t.GraphURL, MetadataURL: t.MetadataURL, ServiceURL: t.ServiceURL,
 		TeamID: t.TeamID, IncidentsChannel: t.IncidentsChannel, PrivateChannel: t.PrivateChannel,
 		Lang: bot.Lang(cfg.Lang), Router: c.router, Log: log,
+		Users: c.store,
 	})
 	if err != nil {
 		return nil, err

@@ -22,6 +22,16 @@ const (
 	EventLeave         EventKind = "leave"          // a person left a channel (or was removed from it)
 )
 
+// Reaction is what a reaction to a message means to Warroom. Each adapter
+// maps its platform's own reactions (Slack's emoji names, Teams' reaction
+// types) onto it, so that handlers never read a platform's vocabulary.
+type Reaction string
+
+// ReactionKey marks the message reacted to as a key event of its
+// incident: the timeline flags it (removing the reaction unflags it) and
+// the postmortem lists it.
+const ReactionKey Reaction = "key"
+
 // channelEvent reports whether events of kind k are recorded on the
 // timeline of the channel they happened in (and kept in its order).
 func (k EventKind) channelEvent() bool {
@@ -61,8 +71,14 @@ type Event struct {
 	Form *FormSubmission
 	// Alert carries a monitoring alert (EventAlert).
 	Alert *Alert
-	// Reaction is the reaction's name (EventReaction).
+	// Reaction is the reaction's own name on its platform (EventReaction,
+	// EventUnreact): Slack's emoji name, Teams' reaction type. Handlers
+	// keep it on the timeline without reading it, so that two reactions on
+	// one message are two flags; Meaning says what it means.
 	Reaction string
+	// Meaning is what the reaction means to Warroom, as its adapter mapped
+	// it; "" for a reaction that means nothing to Warroom.
+	Meaning Reaction
 	// Origin is the message the person acted on, when they started from
 	// one (a message shortcut or message action): "declare" then opens its
 	// form pre-filled from it.

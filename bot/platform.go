@@ -1,6 +1,9 @@
 package bot
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Platform is what a chat adapter does for the core. Each method takes the
 // caller's context and returns once the platform has answered. A platform
@@ -11,8 +14,8 @@ type Platform interface {
 	// Name is the platform's short name ("slack", "teams", "console"); it is
 	// also the Event.Platform of events the adapter produces.
 	Name() string
-	// CreateChannel creates a conversation for an incident. name is a
-	// suggestion the adapter fits to its own naming rules (and makes unique);
+	// CreateChannel creates a conversation for an incident, named by the
+	// adapter from the spec's parts by its platform's rules (and unique);
 	// the returned Channel carries the name actually used. With
 	// spec.NoWait it fails with ErrPaced rather than wait for a rate limit.
 	CreateChannel(ctx context.Context, spec ChannelSpec) (Channel, error)
@@ -34,10 +37,22 @@ type Platform interface {
 	Reply(ctx context.Context, ev *Event, msg Message) error
 }
 
-// ChannelSpec describes a channel to create.
+// ChannelSpec describes the channel to create for an incident. It carries
+// what the channel's name is made of, never a name: each adapter builds
+// the name its platform allows (characters, length, uniqueness) from these
+// parts, and nothing reads an incident back out of a name.
 type ChannelSpec struct {
-	Name    string
-	Topic   string
+	// Prefix starts the name: the configured channel prefix ("inc"), or
+	// "drill" for a practice incident.
+	Prefix string
+	// ID is the incident's number; FormatID gives its key, "INC-42".
+	ID int64
+	// Title is the incident's title, as typed; it is also the channel's
+	// description or topic where the platform has one.
+	Title string
+	// Date is when the incident was declared, in Warroom's time zone: its
+	// day goes in names such as DatedName's.
+	Date    time.Time
 	Private bool
 
 	// NoWait asks for the channel now or not at all: when the platform's

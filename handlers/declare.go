@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"go.uber.org/zap"
@@ -219,8 +218,8 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 	}
 	now := s.opts.Now()
 	p := req.Platform
-	name := channelName(s.channelPrefix(d), now.In(s.opts.Location), id, d.Title)
-	if err := s.beginDeclare(ctx, req, d, id, name, now); err != nil {
+	spec := s.channelSpec(d, id, now)
+	if err := s.beginDeclare(ctx, req, d, id, now); err != nil {
 		return nil, err
 	}
 	later := false
@@ -231,9 +230,10 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 	}()
 	// An alert's incident does not wait for the platform's rate limit: it
 	// is recorded at once and its channel comes later (openLater).
-	ch, err := p.CreateChannel(ctx, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private, NoWait: d.Alert != nil})
+	spec.NoWait = d.Alert != nil
+	ch, err := p.CreateChannel(ctx, spec)
 	if d.Alert != nil && errors.Is(err, bot.ErrPaced) {
-		inc, err := s.openLater(ctx, req, d, id, name, now)
+		inc, err := s.openLater(ctx, req, d, id, spec, now)
 		later = err == nil
 		return inc, err
 	}
@@ -260,7 +260,7 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 // as soon as the limit allows.
 // Its declaration stays pending, marked as waiting on this process, until
 // then; if the process dies, the reconciler gives the incident its channel.
-func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration, id int64, name string, now time.Time) (*bot.Incident, error) {
+func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration, id int64, spec bot.ChannelSpec, now time.Time) (*bot.Incident, error) {
 	ok, err := s.store.TakeOverDeclaration(ctx, id, s.instance, s.instance+waiting)
 	if err == nil && !ok {
 		err = fmt.Errorf("declaration of incident %d was taken over", id)
@@ -277,7 +277,7 @@ func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration
 	ev := *req.Event
 	later := *req
 	later.Event = &ev
-	s.goBackground("channel of "+inc.Key(), func(ctx context.Context) { s.channelLater(ctx, &later, inc, d, name) })
+	s.goBackground("channel of "+inc.Key(), func(ctx context.Context) { s.channelLater(ctx, &later, inc, d, spec) })
 	return inc, nil
 }
 
@@ -286,12 +286,12 @@ func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration
 // and ends its declaration. When that fails the declaration goes back to
 // the reconciler's usual rules (it is stalled after ReconcileAfter), as
 // when the service closes (life ends) first.
-func (s *Service) channelLater(life context.Context, req *bot.Request, inc *bot.Incident, d declaration, name string) {
+func (s *Service) channelLater(life context.Context, req *bot.Request, inc *bot.Incident, d declaration, spec bot.ChannelSpec) {
 	ctx, cancel := context.WithTimeout(life, s.opts.ReconcileGiveUp)
 	defer cancel()
-	ch, err := s.whenRoom(ctx, req.Platform, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
+	ch, err := s.whenRoom(ctx, req.Platform, spec)
 	if err == nil {
-		_, err = s.channelFor(ctx, req, inc, d, name, ch)
+		_, err = s.channelFor(ctx, req, inc, d, spec, ch)
 	}
 	if err != nil {
 		req.Log.Warn("create the channel of an alert's incident; left to the reconciler", zap.Int64("incident", inc.ID), zap.Error(err))
@@ -324,7 +324,7 @@ func (s *Service) whenRoom(ctx context.Context, p bot.Platform, spec bot.Channel
 		}
 		select {
 		case <-ctx.Done():
-			return bot.Channel{}, fmt.Errorf("create channel %q: %w", spec.Name, ctx.Err())
+			return bot.Channel{}, fmt.Errorf("create channel of %s: %w", bot.FormatID(spec.ID), ctx.Err())
 		case <-time.After(roomPoll):
 		}
 	}
@@ -334,11 +334,11 @@ func (s *Service) whenRoom(ctx context.Context, p bot.Platform, spec bot.Channel
 // (just created, or created before a crash and not yet saved in the
 // record) or a new one; it saves it in the declaration and the record and
 // furnishes it (card, topic, greetings, announcement).
-func (s *Service) channelFor(ctx context.Context, req *bot.Request, inc *bot.Incident, d declaration, name string, known bot.Channel) (*bot.Incident, error) {
+func (s *Service) channelFor(ctx context.Context, req *bot.Request, inc *bot.Incident, d declaration, spec bot.ChannelSpec, known bot.Channel) (*bot.Incident, error) {
 	ch := known
 	if ch.ID == "" {
 		var err error
-		ch, err = req.Platform.CreateChannel(ctx, bot.ChannelSpec{Name: name, Topic: d.Title, Private: d.Private})
+		ch, err = req.Platform.CreateChannel(ctx, spec)
 		if err != nil {
 			return nil, bot.Wrap(bot.CodeChannelFailed, err, "id", inc.Key())
 		}
@@ -357,6 +357,13 @@ func (s *Service) channelFor(ctx context.Context, req *bot.Request, inc *bot.Inc
 	}
 	s.furnish(ctx, req, updated, d)
 	return updated, nil
+}
+
+// channelSpec is what the channel of d, incident id declared at at, is
+// made of; the platform names it. The reconciler builds it again from a
+// pending declaration (its number and time) when it finishes one.
+func (s *Service) channelSpec(d declaration, id int64, at time.Time) bot.ChannelSpec {
+	return bot.ChannelSpec{Prefix: s.channelPrefix(d), ID: id, Title: d.Title, Date: at.In(s.opts.Location), Private: d.Private}
 }
 
 // channelPrefix starts the name of d's channel.
@@ -532,42 +539,6 @@ func dedupe(ids []string) []string {
 		}
 	}
 	return out
-}
-
-// channelName builds "inc-20261125-42-checkout-is-failing": date, number
-// and an ASCII slug of the title. A title with no ASCII letters (日本語)
-// gives just "inc-20261125-42"; adapters fit the result to their platform.
-func channelName(prefix string, t time.Time, id int64, title string) string {
-	name := fmt.Sprintf("%s-%s-%d", prefix, t.Format("20060102"), id)
-	if slug := slugify(title, 80-len(name)-1); slug != "" {
-		name += "-" + slug
-	}
-	return name
-}
-
-func slugify(s string, max int) string {
-	var b strings.Builder
-	dash := false
-	for _, r := range strings.ToLower(s) {
-		switch {
-		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r)):
-			if dash && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			b.WriteRune(r)
-			dash = false
-		default:
-			dash = true
-		}
-		if b.Len() >= max {
-			break
-		}
-	}
-	out := b.String()
-	if len(out) > max {
-		out = out[:max]
-	}
-	return strings.Trim(out, "-")
 }
 
 // declareFormSpec is the form "declare" opens without a title.

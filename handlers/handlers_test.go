@@ -111,6 +111,12 @@ func TestDeclare(t *testing.T) {
 
 	create, _ := e.p.Last("CreateChannel")
 	require.Equal(t, inc.Channel.ID, create.Channel)
+	// The platform gets the name's parts, not a name made for Slack.
+	require.Equal(t, "inc", create.Spec.Prefix)
+	require.Equal(t, inc.ID, create.Spec.ID)
+	require.Equal(t, "Checkout is failing", create.Spec.Title)
+	require.True(t, create.Spec.Date.Equal(inc.CreatedAt))
+	require.False(t, create.Spec.Private)
 	invite, _ := e.p.Last("Invite")
 	require.ElementsMatch(t, []string{"U1", "bob"}, invite.Users)
 	pin, ok := e.p.Last("Pin")
@@ -141,6 +147,17 @@ func TestDeclareJapaneseTitle(t *testing.T) {
 	require.Equal(t, "決済が失敗している", inc.Title)
 	require.Equal(t, bot.P2, inc.Priority)
 	require.Equal(t, "inc-20261125-1", inc.Channel.Name)
+}
+
+// The day in a channel's name is the day where Warroom is (Location), and
+// the platform is told it there.
+func TestDeclareChannelDayInLocation(t *testing.T) {
+	e := newEnv(t, Options{Location: tokyo(t)})
+	e.now = time.Date(2026, 11, 25, 20, 0, 0, 0, time.UTC) // the 26th in Tokyo
+	inc := e.declare("決済が失敗している")
+	create, _ := e.p.Last("CreateChannel")
+	require.Equal(t, "Asia/Tokyo", create.Spec.Date.Location().String())
+	require.Equal(t, "inc-20261126-1", inc.Channel.Name)
 }
 
 func TestDeclareWithoutTitleOpensForm(t *testing.T) {
@@ -269,7 +286,7 @@ func TestRecordMessages(t *testing.T) {
 	send(bot.Event{Kind: bot.EventMessage, User: e.alice, Text: "restart node 3?", Ref: "m2", Thread: "m1"})
 	send(bot.Event{Kind: bot.EventMessageEdit, User: e.bob, Text: "ES heap at 97%", Ref: "m1"})
 	send(bot.Event{Kind: bot.EventMessageDelete, User: e.alice, Ref: "m2"})
-	send(bot.Event{Kind: bot.EventReaction, User: e.alice, Ref: "m1", Reaction: "pushpin"})
+	send(bot.Event{Kind: bot.EventReaction, User: e.alice, Ref: "m1", Reaction: "pushpin", Meaning: bot.ReactionKey})
 	send(bot.Event{Kind: bot.EventReaction, User: e.alice, Ref: "m1", Reaction: "thumbsup"})
 	require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventMessage, Platform: "test", User: e.bob, Channel: "CGEN", Text: "lunch?"}))
 
@@ -284,6 +301,32 @@ func TestRecordMessages(t *testing.T) {
 	require.Equal(t, "m2", tl[3].RefersTo)
 	require.Equal(t, bot.KindFlag, tl[4].Kind)
 	require.True(t, tl[4].Key)
+}
+
+// What a reaction means is the adapter's to say (Event.Meaning): handlers
+// never read its name, which the timeline keeps as it came.
+func TestRecordReactionsByMeaning(t *testing.T) {
+	e := newEnv(t, Options{})
+	inc := e.declare("Search is slow")
+	send := func(ev bot.Event) {
+		ev.Platform, ev.Channel, ev.User, ev.Ref = "test", inc.Channel.ID, e.alice, "m1"
+		require.NoError(t, e.r.Serve(context.Background(), ev))
+	}
+	send(bot.Event{Kind: bot.EventMessage, Text: "ES heap at 95%"})
+	base := len(e.timeline(inc.ID))
+	send(bot.Event{Kind: bot.EventReaction, Reaction: "star"}) // a key emoji on Slack, but no meaning given
+	require.Len(t, e.timeline(inc.ID), base, "a reaction without a meaning records nothing")
+
+	send(bot.Event{Kind: bot.EventReaction, Reaction: "heart", Meaning: bot.ReactionKey})
+	send(bot.Event{Kind: bot.EventUnreact, Reaction: "heart", Meaning: bot.ReactionKey})
+	tl := e.timeline(inc.ID)[base:]
+	require.Len(t, tl, 2)
+	require.Equal(t, bot.KindFlag, tl[0].Kind)
+	require.True(t, tl[0].Key)
+	require.Equal(t, "m1", tl[0].RefersTo)
+	require.Equal(t, map[string]string{"by": "reaction", "reaction": "heart", "flag": "on"}, tl[0].Data)
+	require.False(t, tl[1].Key)
+	require.Equal(t, map[string]string{"by": "reaction", "reaction": "heart", "flag": "off"}, tl[1].Data)
 }
 
 func TestAckFromTriageAndButtons(t *testing.T) {

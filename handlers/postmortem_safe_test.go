@@ -31,7 +31,7 @@ func TestPostmortemHostileChat(t *testing.T) {
 	}
 	send(bot.Event{Kind: bot.EventMessage, User: mallory, Text: hostile, Ref: "m1"})
 	send(bot.Event{Kind: bot.EventMessage, User: e.bob, Text: "# Postmortem: INC-1 fake\n\n| a | b |\n| --- | --- |\n| c | d |", Ref: "m2"})
-	send(bot.Event{Kind: bot.EventReaction, User: e.alice, Ref: "m1", Reaction: "pushpin"})
+	send(bot.Event{Kind: bot.EventReaction, User: e.alice, Ref: "m1", Reaction: "pushpin", Meaning: bot.ReactionKey})
 	e.must(e.alice, ch, "note `rm -rf` <b>bold</b>")
 	e.must(e.bob, ch, "resolve fixed\n## Injected\n<iframe src=https://evil.example></iframe>")
 

@@ -63,14 +63,14 @@ func newInstance() string {
 }
 
 // beginDeclare writes the intent to declare incident id.
-func (s *Service) beginDeclare(ctx context.Context, req *bot.Request, d declaration, id int64, name string, now time.Time) error {
+func (s *Service) beginDeclare(ctx context.Context, req *bot.Request, d declaration, id int64, now time.Time) error {
 	spec, err := json.Marshal(d)
 	if err != nil {
 		return err
 	}
 	return s.store.BeginDeclare(ctx, store.PendingDeclaration{
 		ID: id, Owner: s.instance, Platform: req.Platform.Name(), User: req.Event.User,
-		Origin: req.Event.Channel, Lang: string(req.Lang), Name: name, Spec: spec, CreatedAt: now,
+		Origin: req.Event.Channel, Lang: string(req.Lang), Spec: spec, CreatedAt: now,
 	})
 }
 
@@ -191,7 +191,7 @@ func (s *Service) finishDeclaration(ctx context.Context, p store.PendingDeclarat
 func (s *Service) completeRecorded(ctx context.Context, req *bot.Request, p store.PendingDeclaration, inc *bot.Incident, d declaration, now time.Time) bool {
 	d.recovered = true
 	if inc.Channel.ID == "" {
-		if _, err := s.channelFor(ctx, req, inc, d, p.Name, p.Channel); err != nil {
+		if _, err := s.channelFor(ctx, req, inc, d, s.channelSpec(d, p.ID, p.CreatedAt), p.Channel); err != nil {
 			req.Log.Warn("reconcile: give a recorded incident its channel", zap.Error(err))
 			if now.Sub(p.CreatedAt) < s.opts.ReconcileGiveUp {
 				return false
@@ -327,7 +327,7 @@ func (s *Service) recoverDeclaration(ctx context.Context, req *bot.Request, p st
 	ch := p.Channel
 	if ch.ID == "" {
 		var err error
-		ch, err = req.Platform.CreateChannel(ctx, bot.ChannelSpec{Name: p.Name, Topic: d.Title, Private: d.Private})
+		ch, err = req.Platform.CreateChannel(ctx, s.channelSpec(d, p.ID, p.CreatedAt))
 		if err != nil {
 			release()
 			req.Log.Warn("reconcile: create channel", zap.Error(err))

@@ -37,12 +37,11 @@ func (e *env) crashed(user bot.User, origin, line string, stage crashStage) int6
 	id, err := e.st.NextID(ctx)
 	require.NoError(e.t, err)
 	now := e.now
-	name := channelName(dead.channelPrefix(d), now, id, d.Title)
-	require.NoError(e.t, dead.beginDeclare(ctx, req, d, id, name, now))
+	require.NoError(e.t, dead.beginDeclare(ctx, req, d, id, now))
 	if stage == beforeChannel {
 		return id
 	}
-	ch, err := e.p.CreateChannel(ctx, bot.ChannelSpec{Name: name, Topic: d.Title})
+	ch, err := e.p.CreateChannel(ctx, dead.channelSpec(d, id, now))
 	require.NoError(e.t, err)
 	require.NoError(e.t, e.st.SetPendingChannel(ctx, id, ch))
 	if stage == afterChannel {
@@ -100,7 +99,10 @@ func TestReconcileRecoversDeclarationWithoutRecord(t *testing.T) {
 	create, ok := e.p.Last("CreateChannel")
 	require.True(t, ok)
 	require.Equal(t, inc.Channel.ID, create.Channel)
-	require.Equal(t, "inc-20261125-1-checkout-is-failing", create.Spec.Name)
+	require.Equal(t, "inc", create.Spec.Prefix)
+	require.Equal(t, id, create.Spec.ID, "the incident's number, not read back from a name")
+	require.Equal(t, "Checkout is failing", create.Spec.Title)
+	require.Equal(t, "inc-20261125-1-checkout-is-failing", inc.Channel.Name, "named as open names it")
 	require.False(t, inc.Card.IsZero(), "card posted")
 	pin, ok := e.p.Last("Pin")
 	require.True(t, ok)
@@ -247,7 +249,7 @@ func TestReconcileOwnDeclarationInProgress(t *testing.T) {
 	ctx := context.Background()
 	req := &bot.Request{Event: &bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.alice, Channel: "CGEN"},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
-	require.NoError(t, e.svc.beginDeclare(ctx, req, declaration{Title: "x"}, 1, "inc-x", e.now))
+	require.NoError(t, e.svc.beginDeclare(ctx, req, declaration{Title: "x"}, 1, e.now))
 	e.reconcile()
 	require.Empty(t, e.p.Calls(), "this process is declaring it")
 	require.Len(t, e.pending(), 1)
@@ -259,7 +261,7 @@ func TestReconcileDrillIsGivenUp(t *testing.T) {
 	dead := e.otherService()
 	req := &bot.Request{Event: &bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.alice, Channel: "CGEN"},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
-	require.NoError(t, dead.beginDeclare(ctx, req, declaration{Title: "Practice", Drill: "db-failover"}, 1, "drill-x", e.now))
+	require.NoError(t, dead.beginDeclare(ctx, req, declaration{Title: "Practice", Drill: "db-failover"}, 1, e.now))
 	e.reconcile()
 	require.Empty(t, e.incidents())
 	require.Contains(t, e.lastReply(), "(a drill cannot resume)")
@@ -280,7 +282,7 @@ func (e *env) crashedAlert(a *bot.Alert) int64 {
 	d := dead.alertDeclaration(a, dead.rule(a))
 	id, err := e.st.NextID(ctx)
 	require.NoError(e.t, err)
-	require.NoError(e.t, dead.beginDeclare(ctx, req, d, id, channelName("inc", e.now, id, d.Title), e.now))
+	require.NoError(e.t, dead.beginDeclare(ctx, req, d, id, e.now))
 	return id
 }
 
@@ -364,7 +366,7 @@ func TestReconcileAlertRecordedBeforeTheCrashIsBound(t *testing.T) {
 	d := dead.alertDeclaration(a, dead.rule(a))
 	req := &bot.Request{Event: &bot.Event{Kind: bot.EventAlert, Platform: "test", User: alertUser(a), Alert: a},
 		Platform: e.p, Lang: bot.English, Log: zap.NewNop()}
-	ch, err := e.p.CreateChannel(ctx, bot.ChannelSpec{Name: ps[0].Name})
+	ch, err := e.p.CreateChannel(ctx, dead.channelSpec(d, ps[0].ID, ps[0].CreatedAt))
 	require.NoError(t, err)
 	inc, entries := dead.newIncident(req, d, id, ch, e.now)
 	require.NoError(t, e.st.Create(ctx, inc, entries...))

@@ -218,7 +218,7 @@ func recordedEntry(ev *bot.Event) (e bot.TimelineEntry, ok bool) {
 		e.Kind, e.Ref, e.RefersTo, e.Key = bot.KindFlag, "", ev.Ref, on
 		e.Data = map[string]string{"by": "pin", "flag": onOff(on)}
 	case bot.EventReaction, bot.EventUnreact:
-		if !keyReactions[ev.Reaction] {
+		if ev.Meaning != bot.ReactionKey {
 			return e, false
 		}
 		on := ev.Kind == bot.EventReaction
@@ -445,11 +445,6 @@ func onOff(on bool) string {
 		return "on"
 	}
 	return "off"
-}
-
-// keyReactions mark a message as a key event for the postmortem.
-var keyReactions = map[string]bool{
-	"pushpin": true, "round_pushpin": true, "star": true, "key": true, "bookmark": true,
 }
 
 // markSeen is the router's de-duplication (store.MarkSeenAll with ttl),

@@ -110,8 +110,8 @@
 // <p>pending:{<id>} is the intent to declare incident <id>, written before
 // its channel is created and deleted once the incident is recorded and
 // furnished: field "data" is the JSON encoding of PendingDeclaration (who
-// declared, where from, the channel name asked for, the declaration
-// itself), "owner" names the process declaring it (rewritten to
+// declared, where from and when, the declaration itself; a "name" field
+// written by older versions is ignored), "owner" names the process declaring it (rewritten to
 // "<process>/reconcile" by a replica that takes it over, under a
 // compare-and-set), and "channel" is the JSON bot.Channel once the channel
 // exists (set only while the hash exists, so an ended declaration never

@@ -29,8 +29,6 @@ type PendingDeclaration struct {
 	User   bot.User `json:"user"`
 	Origin string   `json:"origin,omitempty"`
 	Lang   string   `json:"lang,omitempty"`
-	// Name is the channel name asked for.
-	Name string `json:"name"`
 	// Channel is the channel once it was created (SetPendingChannel), zero
 	// before.
 	Channel bot.Channel `json:"-"`

@@ -14,7 +14,7 @@ import (
 
 func pendingDecl(id int64, at time.Time) store.PendingDeclaration {
 	return store.PendingDeclaration{ID: id, Owner: "proc-a", Platform: "slack", User: bot.User{ID: "U1", Name: "alice"},
-		Origin: "CGEN", Lang: "ja", Name: "inc-20250314-1-db-down", Spec: json.RawMessage(`{"Title":"DB down"}`), CreatedAt: at}
+		Origin: "CGEN", Lang: "ja", Spec: json.RawMessage(`{"Title":"DB down"}`), CreatedAt: at}
 }
 
 func TestPendingDeclarations(t *testing.T) {
@@ -34,7 +34,6 @@ func TestPendingDeclarations(t *testing.T) {
 	require.Equal(t, "proc-a", got[0].Owner)
 	require.Equal(t, "CGEN", got[0].Origin)
 	require.Equal(t, "ja", got[0].Lang)
-	require.Equal(t, "inc-20250314-1-db-down", got[0].Name)
 	require.JSONEq(t, `{"Title":"DB down"}`, string(got[0].Spec))
 	require.True(t, t0.Equal(got[0].CreatedAt))
 	require.True(t, got[0].Channel.ID == "", "no channel yet")

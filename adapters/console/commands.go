@@ -119,6 +119,17 @@ func reactionName(s string) bool {
 	return len(s) >= 1 && len(s) <= 64 && strings.Trim(s, "abcdefghijklmnopqrstuvwxyz0123456789_+-") == ""
 }
 
+// reactionMeaning is what a reaction means to Warroom. The console's
+// reactions are Slack's emoji names, and mean what they mean there:
+// pushpin, round_pushpin, star, key and bookmark mark a key event.
+func reactionMeaning(name string) bot.Reaction {
+	switch name {
+	case "pushpin", "round_pushpin", "star", "key", "bookmark":
+		return bot.ReactionKey
+	}
+	return ""
+}
+
 // react handles "/react M3 pushpin" (also ":pushpin:").
 func (s *session) react(ctx context.Context, args string) {
 	f := strings.Fields(args)
@@ -135,7 +146,7 @@ func (s *session) react(ctx context.Context, args string) {
 		return
 	}
 	c.println(c.t("console.reacted", "user", c.user, "reaction", name, "ref", m.ref))
-	ev := bot.Event{Kind: bot.EventReaction, User: c.me(), Channel: m.channel.id, Ref: m.ref, Reaction: name}
+	ev := bot.Event{Kind: bot.EventReaction, User: c.me(), Channel: m.channel.id, Ref: m.ref, Reaction: name, Meaning: reactionMeaning(name)}
 	c.mu.Unlock()
 	s.serve(ctx, ev)
 }

@@ -104,6 +104,7 @@ func TestIncidentStory(t *testing.T) {
 		"/delete M6",
 		"/pin M4",
 		"/react M4 pushpin",
+		"/react M4 thumbsup",
 		"/incident timeline",
 		"/incident summary",
 	)
@@ -149,6 +150,7 @@ func TestIncidentStory(t *testing.T) {
 		"alice deleted M6.",
 		"alice pinned M4 in #"+incChannel+".",
 		"alice reacted :pushpin: to M4.",
+		"alice reacted :thumbsup: to M4.",
 	)
 
 	// Everything said is on the timeline with its author, in order; the
@@ -165,6 +167,7 @@ func TestIncidentStory(t *testing.T) {
 		"★ alice  [key event] (M4)",
 		"★ alice  [key event] (M4)",
 	)
+	require.Equal(t, 2, strings.Count(tl, "[key event]"), "the pin and the pushpin; a thumbsup marks nothing")
 
 	sum := block(t, out, "> /incident summary", "Warroom (only you can see this): 🚨 INC-1")
 	require.Contains(t, sum, "\n  Priority: P1 (critical)\n")
@@ -504,31 +507,41 @@ func TestPlatform(t *testing.T) {
 	c, err := console.New(console.Options{In: strings.NewReader(""), Out: &out, User: "alice"})
 	require.NoError(t, err)
 
-	a, err := c.CreateChannel(ctx, bot.ChannelSpec{Name: "Hello World!"})
+	day := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	spec := func(title string) bot.ChannelSpec {
+		return bot.ChannelSpec{Prefix: "inc", ID: 1, Title: title, Date: day}
+	}
+	a, err := c.CreateChannel(ctx, spec("Hello World!"))
 	require.NoError(t, err)
-	require.Equal(t, bot.Channel{ID: "C2", Name: "hello-world"}, a)
-	b, err := c.CreateChannel(ctx, bot.ChannelSpec{Name: "hello-world"})
+	require.Equal(t, bot.Channel{ID: "C2", Name: "inc-20261125-1-hello-world"}, a)
+	b, err := c.CreateChannel(ctx, spec("hello world"))
 	require.NoError(t, err)
-	require.Equal(t, bot.Channel{ID: "C3", Name: "hello-world-2"}, b)
-	long, err := c.CreateChannel(ctx, bot.ChannelSpec{Name: strings.Repeat("a", 100)})
+	require.Equal(t, bot.Channel{ID: "C3", Name: "inc-20261125-1-hello-world-2"}, b)
+	long, err := c.CreateChannel(ctx, spec(strings.Repeat("a", 100)))
 	require.NoError(t, err)
-	require.Len(t, long.Name, 80)
-	long2, err := c.CreateChannel(ctx, bot.ChannelSpec{Name: strings.Repeat("a", 100)})
+	require.Equal(t, "inc-20261125-1-"+strings.Repeat("a", 65), long.Name, "Slack's 80")
+	long2, err := c.CreateChannel(ctx, spec(strings.Repeat("a", 100)))
 	require.NoError(t, err)
-	require.Equal(t, strings.Repeat("a", 78)+"-2", long2.Name)
+	require.Equal(t, "inc-20261125-1-"+strings.Repeat("a", 63)+"-2", long2.Name)
+	ja, err := c.CreateChannel(ctx, spec(strings.Repeat("決済が失敗しています", 20)))
+	require.NoError(t, err)
+	require.Equal(t, "inc-20261125-1", ja.Name, "a Japanese title has no ASCII slug")
+	odd, err := c.CreateChannel(ctx, bot.ChannelSpec{Prefix: "Ops War!", ID: 7, Title: "x", Date: day})
+	require.NoError(t, err)
+	require.Equal(t, "ops-war-20261125-7-x", odd.Name, "fitted to Slack's characters")
 
 	ref, err := c.Post(ctx, a.ID, bot.Message{Text: "elsewhere"})
 	require.NoError(t, err)
 	require.Equal(t, bot.MessageRef{ChannelID: "C2", ID: "M1"}, ref)
-	require.Contains(t, out.String(), "Warroom created #hello-world-2; you are now in it.")
-	require.Contains(t, out.String(), "[#hello-world M1] Warroom: elsewhere")
+	require.Contains(t, out.String(), "Warroom created #inc-20261125-1-hello-world-2; you are now in it.")
+	require.Contains(t, out.String(), "[#inc-20261125-1-hello-world M1] Warroom: elsewhere")
 
 	require.NoError(t, c.Invite(ctx, a.ID, []string{"bob", "alice", "bob"}))
 	require.NoError(t, c.Invite(ctx, a.ID, []string{"bob"}))
-	require.Equal(t, 1, strings.Count(out.String(), "@bob joined #hello-world."))
+	require.Equal(t, 1, strings.Count(out.String(), "@bob joined #inc-20261125-1-hello-world."))
 	require.NoError(t, c.Pin(ctx, ref))
 	require.NoError(t, c.Pin(ctx, ref))
-	require.Equal(t, 1, strings.Count(out.String(), "Warroom pinned M1 in #hello-world."))
+	require.Equal(t, 1, strings.Count(out.String(), "Warroom pinned M1 in #inc-20261125-1-hello-world."))
 
 	_, err = c.Post(ctx, "C99", bot.Message{})
 	require.Error(t, err)
@@ -545,7 +558,7 @@ func TestPlatform(t *testing.T) {
 	require.Error(t, err)
 	cancelled, cancel := context.WithCancel(ctx)
 	cancel()
-	_, err = c.CreateChannel(cancelled, bot.ChannelSpec{Name: "x"})
+	_, err = c.CreateChannel(cancelled, spec("x"))
 	require.ErrorIs(t, err, context.Canceled)
 
 	var (

@@ -12,16 +12,18 @@ import (
 // Name implements bot.Platform.
 func (c *Console) Name() string { return Name }
 
-// CreateChannel implements bot.Platform: the name is fitted to Slack's rules
-// (lowercase a-z, 0-9, "-", "_"; at most 80) and made unique with "-2",
-// "-3"...; the person at the terminal is moved into the new channel at once.
+// CreateChannel implements bot.Platform: the channel is named as on Slack,
+// spec.DatedName fitted to Slack's rules (lowercase a-z, 0-9, "-", "_"; at
+// most 80) and made unique with "-2", "-3"...; the person at the terminal
+// is moved into the new channel at once.
 func (c *Console) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.Channel, error) {
+	name := spec.DatedName(maxName)
 	if err := ctx.Err(); err != nil {
-		return bot.Channel{}, fmt.Errorf("create channel %q: %w", spec.Name, err)
+		return bot.Channel{}, fmt.Errorf("create channel %q: %w", name, err)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	ch := c.addChannel(spec.Name, spec.Topic, spec.Private)
+	ch := c.addChannel(name, spec.Title, spec.Private)
 	ch.members[c.user] = true
 	c.current = ch
 	c.println(c.t("console.moved", "channel", ch.name))

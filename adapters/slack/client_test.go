@@ -95,19 +95,19 @@ func TestCreateChannelNoWait(t *testing.T) {
 		Router: &fuzzRouter{}, RateScale: 0.1}) // conversations.create: 2 a minute, a burst of 1
 	require.NoError(t, err)
 	ctx := context.Background()
-	_, err = a.CreateChannel(ctx, bot.ChannelSpec{Name: "inc-1-db", NoWait: true})
+	_, err = a.CreateChannel(ctx, bot.ChannelSpec{Prefix: "inc", ID: 1, Title: "db", NoWait: true})
 	require.NoError(t, err, "the burst has room")
 
 	start := time.Now()
 	bounded, stop := context.WithTimeout(ctx, 5*time.Second) // a call that waited would fail otherwise
 	defer stop()
-	_, err = a.CreateChannel(bounded, bot.ChannelSpec{Name: "inc-2-db", NoWait: true})
+	_, err = a.CreateChannel(bounded, bot.ChannelSpec{Prefix: "inc", ID: 2, Title: "db", NoWait: true})
 	require.ErrorIs(t, err, bot.ErrPaced)
 	require.Less(t, time.Since(start), 100*time.Millisecond, "at once")
 
 	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 	defer cancel()
-	_, err = a.CreateChannel(short, bot.ChannelSpec{Name: "inc-3-db"})
+	_, err = a.CreateChannel(short, bot.ChannelSpec{Prefix: "inc", ID: 3, Title: "db"})
 	require.Error(t, err, "without NoWait it waits (here: past its deadline)")
 	require.NotErrorIs(t, err, bot.ErrPaced)
 	require.Len(t, fake.Calls("conversations.create"), 1, "only the first reached Slack")

@@ -355,7 +355,8 @@ func (a *Adapter) toEvent(in innerEvent) (bot.Event, bool) {
 		if in.Type == "reaction_removed" {
 			kind = bot.EventUnreact
 		}
-		return bot.Event{Kind: kind, User: bot.User{ID: in.User}, Channel: in.Item.Channel, Ref: in.Item.TS, Reaction: in.Reaction}, true
+		return bot.Event{Kind: kind, User: bot.User{ID: in.User}, Channel: in.Item.Channel, Ref: in.Item.TS,
+			Reaction: in.Reaction, Meaning: reactionMeaning(in.Reaction)}, true
 	case "pin_added", "pin_removed":
 		if in.Item.Type != "message" || in.Item.Message == nil || mine(in.User, "") {
 			return bot.Event{}, false
@@ -445,4 +446,15 @@ func tsTime(ts string) time.Time {
 func isDispatchErr(err error) bool {
 	var coded *bot.Error
 	return errors.Is(err, bot.ErrClosed) || (errors.As(err, &coded) && coded.Code == bot.CodeBusy)
+}
+
+// reactionMeaning is what a Slack reaction, by its emoji name, means to
+// Warroom: :pushpin: :round_pushpin: :star: :key: and :bookmark: mark a key
+// event; the rest mean nothing.
+func reactionMeaning(emoji string) bot.Reaction {
+	switch emoji {
+	case "pushpin", "round_pushpin", "star", "key", "bookmark":
+		return bot.ReactionKey
+	}
+	return ""
 }

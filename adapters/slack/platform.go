@@ -40,17 +40,21 @@ func slackErr(err error) string {
 // maxNameTries bounds the suffixes tried on name_taken: -2, -3, ...
 const maxNameTries = 5
 
-// CreateChannel implements bot.Platform: it fits the name to Slack's rules
-// (a-z, 0-9, - and _, at most 80 characters) and adds -2, -3... while the
-// name is taken (archived channels keep their names). With spec.NoWait
-// each call fails at once with bot.ErrPaced when the rate limit has no
-// room for it.
+// maxChannelName is Slack's limit on a channel's name, in characters.
+const maxChannelName = 80
+
+// CreateChannel implements bot.Platform: it names the channel
+// "inc-20261125-42-checkout-is-failing" (spec.DatedName) fitted to Slack's
+// rules (a-z, 0-9, - and _, at most 80 characters) and adds -2, -3...
+// while the name is taken (archived channels keep their names). With
+// spec.NoWait each call fails at once with bot.ErrPaced when the rate
+// limit has no room for it.
 func (a *Adapter) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.Channel, error) {
 	api := a.api
 	if spec.NoWait {
 		api = a.paced
 	}
-	base := channelName(spec.Name)
+	base := channelName(spec.DatedName(maxChannelName))
 	for i := 1; i <= maxNameTries; i++ {
 		name := base
 		if i > 1 {

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap/zaptest"
@@ -824,4 +825,69 @@ func (w *world) apiService(opts handlers.Options) *handlers.Service {
 	svc, err := handlers.New(w.st, r, opts)
 	require.NoError(w.t, err)
 	return svc
+}
+
+// The adapter names an incident's channel from the spec's parts, fitted to
+// Slack's rules: a Japanese title leaves the date and number, a long one
+// is cut at 80 characters, and a name taken gets a suffix within them.
+func TestChannelNames(t *testing.T) {
+	w := newWorld(t, false)
+	ctx := context.Background()
+	day := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	long := strings.Repeat("checkout ", 20)
+	w.fake.AddChannel("inc-20261125-44", false) // a name held by an archived channel
+	for _, tc := range []struct {
+		name string
+		spec bot.ChannelSpec
+		want string
+	}{
+		{"words", bot.ChannelSpec{Prefix: "inc", ID: 41, Title: "Checkout is failing", Date: day}, "inc-20261125-41-checkout-is-failing"},
+		{"long Japanese title", bot.ChannelSpec{Prefix: "inc", ID: 42, Title: strings.Repeat("決済サービスで障害が発生しています", 10), Date: day}, "inc-20261125-42"},
+		{"Japanese with ASCII words", bot.ChannelSpec{Prefix: "inc", ID: 43, Title: "決済 API が 500 を返す", Date: day}, "inc-20261125-43-api-500"},
+		{"Japanese title, name taken", bot.ChannelSpec{Prefix: "inc", ID: 44, Title: "障害", Date: day}, "inc-20261125-44-2"},
+		{"long title at 80", bot.ChannelSpec{Prefix: "inc", ID: 45, Title: long, Date: day}, "inc-20261125-45-" + strings.Repeat("checkout-", 7) + "c"},
+		{"long title taken, suffix within 80", bot.ChannelSpec{Prefix: "inc", ID: 45, Title: long, Date: day}, "inc-20261125-45-" + strings.Repeat("checkout-", 7) + "2"},
+		{"drill", bot.ChannelSpec{Prefix: "drill", ID: 46, Title: "API TLS", Date: day, Private: true}, "drill-20261125-46-api-tls"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch, err := w.a.CreateChannel(ctx, tc.spec)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, ch.Name)
+			require.LessOrEqual(t, utf8.RuneCountInString(ch.Name), 80)
+			got, ok := w.fake.ChannelByName(tc.want)
+			require.True(t, ok, "created on Slack as %s", tc.want)
+			require.Equal(t, ch.ID, got.ID)
+		})
+	}
+}
+
+// Slack's key-event emoji (:pushpin: :round_pushpin: :star: :key:
+// :bookmark:) flag a message, each as its own flag under its emoji name;
+// other reactions record nothing; removing one unflags it.
+func TestReactionsThatMarkKeyEvents(t *testing.T) {
+	w := newWorld(t, false)
+	w.command(alice, w.general, "declare Queue is backing up")
+	inc := w.incident(1)
+	root := fakeslack.Message{Channel: inc.Channel.ID, User: bob, Text: "consumer lag 2h", TS: w.fake.NewTS()}
+	status, _ := w.event(w.fake.NewEventID(), w.fake.MessageEvent(root))
+	require.Equal(t, http.StatusOK, status)
+	for _, emoji := range []string{"pushpin", "thumbsup", "round_pushpin", "star", "eyes", "key", "bookmark"} {
+		status, _ := w.event(w.fake.NewEventID(), w.fake.ReactionAddedEvent(alice, emoji, inc.Channel.ID, root.TS, bob))
+		require.Equal(t, http.StatusOK, status)
+	}
+	status, _ = w.event(w.fake.NewEventID(), w.fake.ReactionRemovedEvent(alice, "star", inc.Channel.ID, root.TS, bob))
+	require.Equal(t, http.StatusOK, status)
+	want := []string{"pushpin on", "round_pushpin on", "star on", "key on", "bookmark on", "star off"}
+	var got []string
+	require.Eventually(t, func() bool {
+		got = got[:0]
+		for _, e := range w.timeline(inc.ID) {
+			if e.Kind == bot.KindFlag && e.RefersTo == root.TS {
+				got = append(got, e.Data["reaction"]+" "+e.Data["flag"])
+			}
+		}
+		return len(got) >= len(want)
+	}, wait, 20*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	require.Equal(t, want, got)
 }

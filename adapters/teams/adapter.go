@@ -28,6 +28,22 @@ type Router interface {
 	ValidateForm(ev *bot.Event) map[string]string
 }
 
+// UserCache remembers people's display names between activities, across
+// restarts and replicas; *store.Store implements it (the same cache the
+// Slack adapter uses, under the platform name "teams").
+type UserCache interface {
+	CachedUser(ctx context.Context, platform, id string) (p bot.Profile, ok bool, err error)
+	CacheUser(ctx context.Context, platform, id string, p bot.Profile, ttl time.Duration) error
+}
+
+// userTTL is how long a person's display name is cached; seeing them again
+// with the same name does not write it again.
+const userTTL = 24 * time.Hour
+
+// cacheTimeout bounds the users cache's work while an activity waits for
+// its answer: a slow Redis costs a name, never the acknowledgement.
+const cacheTimeout = time.Second
+
 // Options configures an Adapter. AppID, AppPassword, TenantID and Router
 // are required, and TeamID or IncidentsChannel.
 type Options struct {
@@ -44,7 +60,11 @@ type Options struct {
 	IncidentsChannel, PrivateChannel string
 	Lang                             bot.Lang
 	Router                           Router
-	HTTPClient                       *http.Client
+	// Users caches the display names activities and lookups tell
+	// (optional; without it a name is known only from the activity that
+	// carries it, and Warroom's mentions and deletions show the user ID).
+	Users      UserCache
+	HTTPClient *http.Client
 	// Retries and Backoff tune retries of 429, 412, 502 and 504 (defaults
 	// 4 and 300ms).
 	Retries int
@@ -63,7 +83,6 @@ type Adapter struct {
 	bf        *core.BotFrameworkAdapter
 	mu        sync.RWMutex
 	service   string              // current Bot Connector base URL
-	names     map[string]string   // user ID → display name, from activities
 	aad       map[string]string   // user ID → AAD object ID, from activities (roster.go)
 	rosters   map[string]roster   // channel ID → its members, read from Graph (roster.go)
 	rosterMu  sync.Mutex          // one Graph read of a roster at a time
@@ -76,6 +95,7 @@ type Adapter struct {
 var (
 	_ bot.Platform  = (*Adapter)(nil)
 	_ bot.Directory = (*Adapter)(nil)
+	_ bot.Enricher  = (*Adapter)(nil)
 )
 
 // New checks opts and builds the adapter.
@@ -129,7 +149,7 @@ func New(opts Options) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Adapter{opts: opts, log: log, validator: v, tokens: t, service: opts.ServiceURL, names: map[string]string{}, forms: map[string]bot.Form{},
+	a := &Adapter{opts: opts, log: log, validator: v, tokens: t, service: opts.ServiceURL, forms: map[string]bot.Form{},
 		aad: map[string]string{}, rosters: map[string]roster{}}
 	a.api = newCaller(opts.HTTPClient, t.Token, opts.Retries, opts.Backoff)
 	// msbotbuilder-go parses and authenticates requests with our
@@ -147,34 +167,71 @@ func (a *Adapter) serviceURL() string {
 	return a.service
 }
 
-// learn remembers the Bot Connector URL and people's names from a verified
-// activity.
-func (a *Adapter) learn(serviceURL string, people map[string]string) {
+// learnService remembers the Bot Connector URL of a verified activity.
+func (a *Adapter) learnService(serviceURL string) {
+	if serviceURL == "" {
+		return
+	}
+	if !strings.HasSuffix(serviceURL, "/") {
+		serviceURL += "/"
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if serviceURL != "" {
-		if !strings.HasSuffix(serviceURL, "/") {
-			serviceURL += "/"
-		}
-		a.service = serviceURL
+	a.service = serviceURL
+}
+
+// learnPeople keeps people's display names (user ID → name) in the users
+// cache, writing only those it does not hold already (the store answers
+// repeated reads from its process).
+func (a *Adapter) learnPeople(ctx context.Context, people map[string]string) {
+	if a.opts.Users == nil {
+		return
 	}
-	if len(a.names) > 50000 {
-		a.names = map[string]string{}
-	}
+	ctx, cancel := context.WithTimeout(ctx, cacheTimeout)
+	defer cancel()
 	for id, name := range people {
-		if id != "" && name != "" {
-			a.names[id] = name
+		if id == "" || name == "" {
+			continue
+		}
+		p, ok, err := a.opts.Users.CachedUser(ctx, Name, id)
+		if err == nil && ok && p.Name == name {
+			continue
+		}
+		p.Name = name
+		if err := a.opts.Users.CacheUser(ctx, Name, id, p, userTTL); err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("cache user", zap.String("user_id", id), zap.Error(err))
+			}
+			return
 		}
 	}
 }
 
-func (a *Adapter) nameOf(id string) string {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	if n := a.names[id]; n != "" {
-		return n
+// Enrich implements bot.Enricher: an activity without its author's name
+// (a deletion carries none) gets it from the users cache, on the router's
+// worker rather than while Teams waits for the answer.
+func (a *Adapter) Enrich(ctx context.Context, ev *bot.Event) {
+	if ev.User.Name == "" && ev.User.ID != "" {
+		ev.User.Name = a.nameOf(ctx, ev.User.ID)
 	}
-	return id
+}
+
+// nameOf is the display name of the user with id, from the users cache;
+// the ID itself when it holds none.
+func (a *Adapter) nameOf(ctx context.Context, id string) string {
+	if a.opts.Users == nil {
+		return id
+	}
+	ctx, cancel := context.WithTimeout(ctx, cacheTimeout)
+	defer cancel()
+	p, ok, err := a.opts.Users.CachedUser(ctx, Name, id)
+	if err != nil {
+		a.log.Warn("cached user", zap.String("user_id", id), zap.Error(err))
+	}
+	if err != nil || !ok || p.Name == "" {
+		return id
+	}
+	return p.Name
 }
 
 // conversationsURL is the Bot Connector's conversations endpoint, with

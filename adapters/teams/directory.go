@@ -80,6 +80,13 @@ func (a *Adapter) FindUsers(ctx context.Context, name string) ([]bot.User, error
 			}
 		}
 	}
+	// The people found are likely mentioned or invited next: keep their
+	// names, as an activity's are kept.
+	found := make(map[string]string, len(out))
+	for _, u := range out {
+		found[u.ID] = u.Name
+	}
+	a.learnPeople(ctx, found)
 	return out, nil
 }
 
@@ -99,7 +106,7 @@ func (a *Adapter) LookupUser(ctx context.Context, id string) (bot.User, error) {
 	case err != nil:
 		return bot.User{}, err
 	}
-	a.learn("", map[string]string{m.ID: m.Name})
+	a.learnPeople(ctx, map[string]string{m.ID: m.Name})
 	return bot.User{ID: m.ID, Name: m.Name}, nil
 }
 
@@ -123,11 +130,6 @@ func (a *Adapter) members(ctx context.Context) ([]member, error) {
 	if ms == nil {
 		ms = []member{}
 	}
-	people := make(map[string]string, len(ms))
-	for _, m := range ms {
-		people[m.ID] = m.Name
-	}
-	a.learn("", people)
 	d.members, d.at = ms, a.opts.Now()
 	return ms, nil
 }

@@ -128,7 +128,8 @@ func (a *Adapter) Messages(w http.ResponseWriter, r *http.Request) (err error) {
 	}
 	var raw rawActivity
 	_ = json.Unmarshal(body, &raw)
-	a.learn(act.ServiceURL, people(act, raw))
+	a.learnService(act.ServiceURL)
+	a.learnPeople(r.Context(), people(act, raw))
 	a.learnTeam(raw.ChannelData.Team.ID)
 	if act.From.ID == "28:"+a.opts.AppID || act.From.ID == a.opts.AppID {
 		w.WriteHeader(http.StatusOK)
@@ -188,13 +189,9 @@ func (a *Adapter) base(act schema.Activity, raw rawActivity) bot.Event {
 	if at.IsZero() {
 		at = a.opts.Now()
 	}
-	name := act.From.Name
-	if name == "" {
-		name = a.nameOf(act.From.ID) // deletions carry no name
-	}
 	a.learnAAD(act.From.ID, act.From.AadObjectID)
 	return bot.Event{
-		Platform: Name, At: at, User: bot.User{ID: act.From.ID, Name: name},
+		Platform: Name, At: at, User: bot.User{ID: act.From.ID, Name: act.From.Name},
 		Channel: channel, Thread: thread, Locale: act.Locale,
 		Reply: reply{conversation: act.Conversation.ID, activityID: act.ID},
 	}
@@ -252,20 +249,31 @@ func (a *Adapter) submitted(ev bot.Event, act schema.Activity) (bot.Event, bool)
 	return ev, true
 }
 
-// pinReactions flag a key event on the timeline.
-var pinReactions = map[string]string{"pushpin": "pushpin", "📌": "pushpin", "pin": "pushpin"}
+// reactionOf maps a Teams reaction type to what it means to Warroom, and
+// the name the timeline keeps it under: a pin ("pushpin", "📌" or "pin",
+// as clients send it) marks a key event, always named "pushpin" so that
+// one pin is one flag however it came. Other reactions mean nothing.
+func reactionOf(typ string) (name string, meaning bot.Reaction) {
+	switch typ {
+	case "pushpin", "📌", "pin":
+		return "pushpin", bot.ReactionKey
+	}
+	return typ, ""
+}
 
+// reaction maps a messageReaction activity to the event of its first
+// reaction that means something to Warroom; the others are not events.
 func (a *Adapter) reaction(ev bot.Event, act schema.Activity) (bot.Event, bool) {
 	ev.Ref = act.ReplyToID
 	for _, r := range act.ReactionsAdded {
-		if name, ok := pinReactions[string(r.Type)]; ok {
-			ev.Kind, ev.Reaction, ev.ID = bot.EventReaction, name, "react:"+act.ID+":"+act.From.ID
+		if name, meaning := reactionOf(string(r.Type)); meaning != "" {
+			ev.Kind, ev.Reaction, ev.Meaning, ev.ID = bot.EventReaction, name, meaning, "react:"+act.ID+":"+act.From.ID
 			return ev, true
 		}
 	}
 	for _, r := range act.ReactionsRemoved {
-		if name, ok := pinReactions[string(r.Type)]; ok {
-			ev.Kind, ev.Reaction, ev.ID = bot.EventUnreact, name, "unreact:"+act.ID+":"+act.From.ID
+		if name, meaning := reactionOf(string(r.Type)); meaning != "" {
+			ev.Kind, ev.Reaction, ev.Meaning, ev.ID = bot.EventUnreact, name, meaning, "unreact:"+act.ID+":"+act.From.ID
 			return ev, true
 		}
 	}

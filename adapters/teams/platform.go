@@ -33,7 +33,7 @@ func (a *Adapter) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.
 		return a.threadChannel(ctx, a.opts.PrivateChannel, name, "")
 	}
 	if a.opts.TeamID != "" {
-		ch, err := a.graphChannel(ctx, name, spec.Topic)
+		ch, err := a.graphChannel(ctx, graphName(name), spec.Title)
 		if err == nil || a.opts.IncidentsChannel == "" {
 			return ch, err
 		}
@@ -86,21 +86,19 @@ func (a *Adapter) threadChannel(ctx context.Context, channelID, name, note strin
 	return bot.Channel{ID: conv, Name: name}, nil
 }
 
-// channelDisplayName fits "INC-42 Checkout is failing" to Teams' rules:
-// at most 50 characters, none of ~ # % & * { } + / \ : < > ? | ' ", and
-// no invisible character (bot.Visible).
+// channelDisplayName names the channel "INC-42 Checkout is failing", the
+// incident's key and title, fitted to Teams' rules for a channel's display
+// name: at most 50 characters, none of # % & * { } / \ : < > ? + | ' "
+// (nor ~), and no invisible character (bot.Visible). An incident without
+// a title takes its dated name instead ("INC-42 inc-20261125-42").
 func channelDisplayName(spec bot.ChannelSpec) string {
-	title := spec.Topic
+	title := spec.Title
 	if title == "" {
-		title = spec.Name
+		title = spec.DatedName(maxChannelName)
 	}
 	id := ""
-	if i := strings.Index(spec.Name, "-"); i >= 0 {
-		// The core's name is "<prefix>-<date>-<n>-<slug>": take the number.
-		parts := strings.Split(spec.Name, "-")
-		if len(parts) >= 3 {
-			id = "INC-" + parts[2] + " "
-		}
+	if spec.ID > 0 {
+		id = bot.FormatID(spec.ID) + " "
 	}
 	name := strings.Map(func(r rune) rune {
 		if strings.ContainsRune(`~#%&*{}+/\:<>?|'"`, r) || r < ' ' {
@@ -110,6 +108,23 @@ func channelDisplayName(spec bot.ChannelSpec) string {
 	}, bot.Visible(id+title))
 	name = strings.Join(strings.Fields(name), " ")
 	name = strings.Trim(bot.CutRunes(name, maxChannelName), " .")
+	if name == "" {
+		name = "incident"
+	}
+	return name
+}
+
+// graphName fits a display name to the rest of what Graph refuses in a
+// channel's name: a comma, two periods in a row, or an underscore or
+// period first (Microsoft's rules for channel names). An incident thread
+// keeps its name as channelDisplayName made it.
+func graphName(name string) string {
+	name = strings.ReplaceAll(name, ",", " ")
+	for strings.Contains(name, "..") {
+		name = strings.ReplaceAll(name, "..", ".")
+	}
+	name = strings.TrimLeft(strings.Join(strings.Fields(name), " "), "_.")
+	name = strings.Trim(name, " .")
 	if name == "" {
 		name = "incident"
 	}
@@ -147,7 +162,7 @@ func (a *Adapter) Invite(ctx context.Context, channelID string, userIDs []string
 	act := outActivity{Type: "message", TextFormat: "xml"}
 	var names []string
 	for _, id := range userIDs {
-		name := bot.Visible(a.nameOf(id))
+		name := bot.Visible(a.nameOf(ctx, id))
 		tag := "<at>" + name + "</at>"
 		names = append(names, tag)
 		act.Entities = append(act.Entities, mention{Type: "mention", Mentioned: mentionedParty{ID: id, Name: name}, Text: tag})

@@ -56,7 +56,7 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
 		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
 		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, IncidentsChannel: w.incidents,
-		Router: r, Backoff: 5 * time.Millisecond, Log: log,
+		Router: r, Users: w.st, Backoff: 5 * time.Millisecond, Log: log,
 	}
 	for _, f := range opts {
 		f(w, &o)
@@ -280,18 +280,29 @@ func TestMentionsReactionsAndRetries(t *testing.T) {
 		ID string `json:"id"`
 	}
 	require.NoError(t, json.Unmarshal(msg, &m))
-	require.Equal(t, http.StatusOK, w.deliver(w.fake.ReactionActivity(ch, m.ID, w.alice, "pushpin", true)).Status)
-	require.Equal(t, http.StatusOK, w.deliver(w.fake.ReactionActivity(ch, m.ID, w.alice, "pushpin", false)).Status)
-	require.Eventually(t, func() bool {
-		tl, _ := w.st.Timeline(context.Background(), 1, store.TimelineQuery{})
-		var flags []string
+	// Other reactions record nothing; a pin is one flag, "pushpin", however
+	// the client names it.
+	for _, r := range []struct {
+		typ   string
+		added bool
+	}{{"like", true}, {"pushpin", true}, {"heart", true}, {"pin", false}, {"📌", true}, {"like", false}} {
+		require.Equal(t, http.StatusOK, w.deliver(w.fake.ReactionActivity(ch, m.ID, w.alice, r.typ, r.added)).Status)
+	}
+	flags := func() []string {
+		tl, err := w.st.Timeline(context.Background(), 1, store.TimelineQuery{})
+		require.NoError(t, err)
+		var out []string
 		for _, e := range tl {
 			if e.Kind == bot.KindFlag && e.RefersTo == m.ID {
-				flags = append(flags, e.Data["flag"])
+				out = append(out, e.Data["reaction"]+" "+e.Data["flag"])
 			}
 		}
-		return len(flags) == 2 && flags[0] == "on" && flags[1] == "off"
-	}, wait, 20*time.Millisecond)
+		return out
+	}
+	want := []string{"pushpin on", "pushpin off", "pushpin on"}
+	require.Eventually(t, func() bool { return len(flags()) >= len(want) }, wait, 20*time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
+	require.Equal(t, want, flags())
 
 	// The throttled Graph call and the failed send were retried.
 	var statuses []int
@@ -311,7 +322,7 @@ func TestPrivateIncidentNeverGoesPublic(t *testing.T) {
 		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, Router: r,
 	})
 	require.NoError(t, err)
-	_, err = a.CreateChannel(context.Background(), bot.ChannelSpec{Name: "inc-20261125-9-secret", Topic: "secret", Private: true})
+	_, err = a.CreateChannel(context.Background(), bot.ChannelSpec{Prefix: "inc", ID: 9, Title: "secret", Private: true})
 	require.ErrorContains(t, err, "TEAMS_PRIVATE_CHANNEL")
 	require.Empty(t, w.fake.Calls("graph"), "nothing was created in public")
 
@@ -322,7 +333,7 @@ func TestPrivateIncidentNeverGoesPublic(t *testing.T) {
 		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, PrivateChannel: private, Router: r,
 	})
 	require.NoError(t, err)
-	ch, err := a.CreateChannel(context.Background(), bot.ChannelSpec{Name: "inc-20261125-9-secret", Topic: "secret", Private: true})
+	ch, err := a.CreateChannel(context.Background(), bot.ChannelSpec{Prefix: "inc", ID: 9, Title: "secret", Private: true})
 	require.NoError(t, err)
 	require.True(t, strings.HasPrefix(ch.ID, private+";messageid="), "a thread in the restricted channel")
 	require.Empty(t, w.fake.Calls("graph"))
@@ -354,4 +365,110 @@ func TestHostileTitleShownSafely(t *testing.T) {
 	tl, err := w.st.Timeline(context.Background(), inc.ID, store.TimelineQuery{})
 	require.NoError(t, err)
 	require.Equal(t, title, tl[0].Text, "the timeline keeps the original bytes")
+}
+
+// The adapter names an incident's channel "INC-<n> <title>" from the
+// spec's ID and title (never from a name), fitted to Teams' rules: at most
+// 50 characters (a long Japanese title is cut, and so is it with the " 2"
+// of a taken name), no forbidden character; Graph also refuses commas and
+// "..", which an incident thread keeps.
+func TestChannelDisplayNames(t *testing.T) {
+	w := newWorld(t)
+	r := bot.NewRouter(bot.Options{})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	options := teams.Options{
+		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
+		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
+		ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, Router: r,
+	}
+	graph, err := teams.New(options)
+	require.NoError(t, err)
+	options.TeamID, options.IncidentsChannel = "", w.incidents
+	threads, err := teams.New(options)
+	require.NoError(t, err)
+
+	day := time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)
+	japanese := strings.Repeat("決済サービスで障害が発生しています", 5)
+	runes := []rune(japanese)
+	for _, tc := range []struct {
+		name   string
+		thread bool
+		spec   bot.ChannelSpec
+		want   string
+	}{
+		{"words", false, bot.ChannelSpec{Prefix: "inc", ID: 41, Title: "Checkout is failing", Date: day}, "INC-41 Checkout is failing"},
+		{"long Japanese title at 50", false, bot.ChannelSpec{Prefix: "inc", ID: 42, Title: japanese, Date: day}, "INC-42 " + string(runes[:43])},
+		{"long Japanese title taken", false, bot.ChannelSpec{Prefix: "inc", ID: 42, Title: japanese, Date: day}, "INC-42 " + string(runes[:41]) + " 2"},
+		{"forbidden characters", false, bot.ChannelSpec{Prefix: "inc", ID: 43, Title: `Disk 90% full: /var & /tmp <prod> "db"`, Date: day}, "INC-43 Disk 90 full var tmp prod db"},
+		{"comma and two periods", false, bot.ChannelSpec{Prefix: "inc", ID: 44, Title: "Deploy v2..3, rolled back.", Date: day}, "INC-44 Deploy v2.3 rolled back"},
+		{"a prefix with a dash", false, bot.ChannelSpec{Prefix: "ops-inc", ID: 45, Title: "API down", Date: day}, "INC-45 API down"},
+		{"no title", false, bot.ChannelSpec{Prefix: "inc", ID: 46, Date: day}, "INC-46 inc-20261125-46"},
+		{"a thread keeps its comma", true, bot.ChannelSpec{Prefix: "inc", ID: 47, Title: "Disk full, API down", Date: day}, "INC-47 Disk full, API down"},
+		{"long Japanese thread at 50", true, bot.ChannelSpec{Prefix: "inc", ID: 48, Title: japanese, Date: day}, "INC-48 " + string(runes[:43])},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := graph
+			if tc.thread {
+				a = threads
+			}
+			ch, err := a.CreateChannel(context.Background(), tc.spec)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, ch.Name)
+			require.LessOrEqual(t, len([]rune(ch.Name)), 50)
+			if tc.thread {
+				require.True(t, strings.HasPrefix(ch.ID, w.incidents+";messageid="), "a thread in the incidents channel")
+				return
+			}
+			got, ok := w.fake.ChannelByName(tc.want)
+			require.True(t, ok, "created through Graph as %q: %+v", tc.want, w.fake.Channels())
+			require.Equal(t, ch.ID, got.ID)
+			require.Equal(t, tc.spec.Title, got.Description)
+		})
+	}
+}
+
+// People's names live in the users cache (the store), not in one process:
+// a replica that never saw Carol mentions her by name, and her deletion,
+// which carries no name, is recorded under it. Without a cache the user
+// ID stands in.
+func TestNamesFromTheUsersCache(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	inc := w.declare("declare Queue backlog P3")
+	ch := inc.Channel.ID
+	carol := faketeams.UserID("carol")
+	msg := w.fake.MessageActivity(ch, carol, "Carol Tanaka", "consumer lag 2h")
+	require.Equal(t, http.StatusOK, w.deliver(msg).Status)
+	p, ok, err := w.st.CachedUser(ctx, teams.Name, carol)
+	require.NoError(t, err)
+	require.True(t, ok, "learnt from her activity")
+	require.Equal(t, "Carol Tanaka", p.Name)
+
+	r := bot.NewRouter(bot.Options{})
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	replica := func(users teams.UserCache) *teams.Adapter {
+		a, err := teams.New(teams.Options{
+			AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
+			LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
+			ServiceURL: w.fake.ServiceURL(), TeamID: faketeams.TeamID, Router: r, Users: users,
+		})
+		require.NoError(t, err)
+		return a
+	}
+	require.NoError(t, replica(w.st).Invite(ctx, ch, []string{carol}))
+	require.True(t, containsText(w.fake.Activities(ch), "<at>Carol Tanaka</at>"), "another replica knows her name")
+	require.NoError(t, replica(nil).Invite(ctx, ch, []string{faketeams.UserID("dave")}))
+	require.True(t, containsText(w.fake.Activities(ch), "<at>"+faketeams.UserID("dave")+"</at>"), "no cache, no name")
+
+	var m struct {
+		ID string `json:"id"`
+	}
+	require.NoError(t, json.Unmarshal(msg, &m))
+	require.Equal(t, http.StatusOK, w.deliver(w.fake.DeleteActivity(ch, m.ID, carol)).Status)
+	require.Eventually(t, func() bool {
+		tl, err := w.st.Timeline(ctx, inc.ID, store.TimelineQuery{})
+		require.NoError(t, err)
+		last := tl[len(tl)-1]
+		return last.Kind == bot.KindDelete && last.Author == bot.User{ID: carol, Name: "Carol Tanaka"}
+	}, wait, 20*time.Millisecond)
 }

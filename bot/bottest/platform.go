@@ -72,13 +72,18 @@ func (p *Platform) Name() string {
 	return p.PlatformName
 }
 
-// CreateChannel implements bot.Platform.
+// maxChannelName bounds the names CreateChannel gives, as Slack's do.
+const maxChannelName = 80
+
+// CreateChannel implements bot.Platform; it names the channel
+// spec.DatedName(80), as Slack would ("inc-20261125-1-checkout-is-failing").
 func (p *Platform) CreateChannel(ctx context.Context, spec bot.ChannelSpec) (bot.Channel, error) {
+	name := spec.DatedName(maxChannelName)
 	if p.Paced.Load() && spec.NoWait {
-		return bot.Channel{}, fmt.Errorf("create channel %q: %w", spec.Name, bot.ErrPaced)
+		return bot.Channel{}, fmt.Errorf("create channel %q: %w", name, bot.ErrPaced)
 	}
 	id := p.next("C")
-	ch := bot.Channel{ID: id, Name: spec.Name, URL: "https://chat.example/" + id}
+	ch := bot.Channel{ID: id, Name: name, URL: "https://chat.example/" + id}
 	return ch, p.record(Call{Method: "CreateChannel", Channel: ch.ID, Spec: spec})
 }
 

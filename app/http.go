@@ -41,8 +41,8 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *zap.Lo
 	return srv.Shutdown(sctx)
 }
 
-// adapterHandler serves an adapter's endpoint, writing its errors as JSON.
-func adapterHandler(f Handler) http.Handler {
+// JSONErrors serves an adapter's endpoint, writing its errors as JSON.
+func JSONErrors(f Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := f(w, r); err != nil {
 			httpx.WriteErr(w, err)
@@ -74,10 +74,10 @@ func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute,
 		if h == nil {
 			h = notConfigured(a.source.Name)
 		}
-		mux.Handle(a.source.Route(), adapterHandler(h))
+		mux.Handle(a.source.Route(), JSONErrors(h))
 	}
 	for _, r := range platforms {
-		mux.Handle(r.Pattern, adapterHandler(r.Handle))
+		mux.Handle(r.Pattern, r.Handler)
 	}
 	return httpx.Recover(httpx.LimitBody(mux, maxBody), log)
 }

@@ -26,11 +26,12 @@ type Deps struct {
 // (httpx.WriteErr).
 type Handler func(http.ResponseWriter, *http.Request) error
 
-// Route is one endpoint of a chat platform, a Go 1.22 pattern such as
-// "POST /slack/events".
+// Route is one endpoint of a chat platform: a Go 1.22 pattern such as
+// "POST /slack/events" and what serves it (JSONErrors turns an adapter's
+// Handler into one).
 type Route struct {
 	Pattern string
-	Handle  Handler
+	Handler http.Handler
 }
 
 // Platform is one row of the table of chat platforms.

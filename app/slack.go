@@ -32,9 +32,9 @@ func slackPlatform() Platform {
 				return nil, err
 			}
 			return []Route{
-				{"POST /slack/commands", a.Commands},
-				{"POST /slack/events", a.Events},
-				{"POST /slack/interactions", a.Interactions},
+				{"POST /slack/commands", JSONErrors(a.Commands)},
+				{"POST /slack/events", JSONErrors(a.Events)},
+				{"POST /slack/interactions", JSONErrors(a.Interactions)},
 			}, nil
 		},
 	}

@@ -26,7 +26,7 @@ func teamsPlatform() Platform {
 				return nil, err
 			}
 			d.Router.Register(a)
-			return []Route{{"POST /teams/messages", a.Messages}}, nil
+			return []Route{{"POST /teams/messages", JSONErrors(a.Messages)}}, nil
 		},
 	}
 }

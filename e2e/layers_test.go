@@ -8,12 +8,13 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestLayers keeps the dependency rules of ../shared/DESIGN.md, on the
-// non-test imports of every package (go list): an adapter decides nothing
-// about incidents, so it imports neither handlers nor store; handlers know
-// nothing of HTTP; bot is the vocabulary, on the standard library and zap
-// alone; postmortem is a pure transform, on bot and the standard library;
-// app wires everything, and nothing but the warroom command imports it.
+// TestLayers keeps the dependency rules of the design (the README's
+// architecture table) on the non-test imports of every package (go
+// list): an adapter decides nothing about incidents, so it imports neither
+// handlers nor store; handlers know nothing of HTTP; bot is the
+// vocabulary, on the standard library and zap alone; postmortem is a pure
+// transform, on bot and the standard library; app wires everything, and
+// nothing but the warroom command imports it.
 func TestLayers(t *testing.T) {
 	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...")
 	cmd.Dir = ".." // the module's root

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +11,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/alicebob/miniredis/v2"
 	"github.com/stretchr/testify/require"
 )
 
@@ -58,16 +60,31 @@ func TestServeFailsFastWithoutRedis(t *testing.T) {
 	require.NotContains(t, errOut.String(), "hunter2")
 }
 
-// TestConsole: `warroom console` runs a piped script (on the embedded
-// Redis) and exits 0 when its input ends.
-func TestConsole(t *testing.T) {
+// TestConsoleThenExport: `warroom console` runs a piped script and exits
+// 0 when its input ends; `warroom export` then writes the incident it
+// declared from the same Redis, in the format and language asked for.
+func TestConsoleThenExport(t *testing.T) {
+	mr := miniredis.RunT(t)
+	env := map[string]string{"WARROOM_ADDR": "127.0.0.1:0", "WARROOM_LANG": "en", "REDIS_URL": "redis://" + mr.Addr(), "WARROOM_SPOOL_PATH": "off"}
+	getenv := func(k string) string { return env[k] }
 	var out, errOut bytes.Buffer
-	env := map[string]string{"WARROOM_ADDR": "127.0.0.1:0", "WARROOM_LANG": "en"}
 	code := run(context.Background(), []string{"console", "--user", "alice", "--people", " bob, ,carol"},
-		strings.NewReader("/incident help\n"), &out, &errOut, func(k string) string { return env[k] })
+		strings.NewReader("/incident declare Checkout is failing P2\n/incident role scribe @carol\n"), &out, &errOut, getenv)
 	require.Equal(t, 0, code, errOut.String())
 	require.Contains(t, out.String(), "you are alice")
-	require.Contains(t, out.String(), "declare")
+	require.Contains(t, out.String(), "carol is now Scribe of INC-1", "--people gave carol")
+
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"export", "INC-1", "--format", "json"}, nil, &out, &errOut, getenv), errOut.String())
+	var data map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &data))
+	require.Equal(t, "INC-1", data["key"])
+	require.Equal(t, "Checkout is failing", data["title"])
+
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"export", "--lang", "ja", "INC-1"}, nil, &out, &errOut, getenv), errOut.String())
+	require.Contains(t, out.String(), "# ポストモーテム: INC-1 Checkout is failing", "md, the default format, in Japanese")
+	require.Contains(t, out.String(), "記録係 | carol")
 }
 
 // TestConsoleBadFlags: --speed and --lang are checked.

@@ -29,9 +29,9 @@ type Known struct {
 // applies defaults and validates everything.
 //
 // When path is "" the file named by getenv("WARROOM_CONFIG") is read, and
-// when that is unset too there is no file. main passes os.Getenv; tests pass
-// a map lookup, so nothing here touches the process environment. A nil
-// getenv means an empty environment.
+// when that is unset too there is no file. The warroom command passes
+// os.Getenv; tests pass a map lookup, so nothing here touches the process
+// environment. A nil getenv means an empty environment.
 //
 // known names the alert sources and chat platforms that exist (app's
 // tables): alerts.platform and each rule's match.source and platform must

@@ -3,301 +3,52 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
-	"regexp"
+	"net/http/httptest"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
-
-	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
-	"github.com/warroomhq/warroom/adapters/teams/faketeams"
 )
 
-// testEnv is a process environment for run: the real Redis of REDIS_URL
-// when set (CI), else a miniredis of the test's own, and a fresh key prefix
-// either way, so console and serve runs of one test share their data.
-func testEnv(t testing.TB, extra map[string]string) func(string) string {
-	t.Helper()
-	url := os.Getenv("REDIS_URL")
-	if url == "" {
-		url = "redis://" + miniredis.RunT(t).Addr()
-	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	prefix := "test:main:" + hex.EncodeToString(b) + ":"
-	t.Cleanup(func() { deleteKeys(t, url, prefix) })
-	vars := map[string]string{"REDIS_URL": url, "WARROOM_REDIS_PREFIX": prefix, "WARROOM_LANG": "en"}
-	for k, v := range extra {
-		vars[k] = v
-	}
-	return func(k string) string { return vars[k] }
-}
+// The command line alone: flags, usage, exit codes and what each
+// subcommand prints. The stories behind serve, console and export are in
+// e2e/, which calls the same app entry points run does.
 
-func deleteKeys(t testing.TB, url, prefix string) {
-	opts, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	rdb := redis.NewClient(opts)
-	defer rdb.Close()
-	ctx := context.Background()
-	iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-	for iter.Next(ctx) {
-		rdb.Del(ctx, iter.Val())
-	}
-}
-
-const story = `/incident declare Checkout is failing P2
-the payment provider returns 502s
-/user bob
-!1
-/incident priority sev1
-/incident role ops me
-/incident status identified bad deploy 4f2a
-rolling back 4f2a now
-/incident update Rollback in progress; errors dropping
-/incident resolve rolled back 4f2a
-/incident timeline
-/incident priority P9
-/incident status monitoring
-/incident close
-/incident note the 4f2a deploy skipped the canary
-/incident followup add Add a canary step to every deploy @alice due 2026-12-31
-/incident postmortem
-/incident close
-/incident postmortem reviewed
-/incident close
-/incident status monitoring
-/incident INC-999 resolve
-/incident frobnicate
-`
-
-// TestConsoleStoryThenAPI pipes a whole incident through `warroom console`,
-// then serves the same Redis and reads the timeline over the API.
-func TestConsoleStoryThenAPI(t *testing.T) {
-	getenv := testEnv(t, map[string]string{"WARROOM_API_TOKEN": "s3cret-token"})
+func TestConfigCheckAndVersion(t *testing.T) {
 	var out, errOut bytes.Buffer
-	code := run(context.Background(), []string{"console", "--user", "alice"}, strings.NewReader(story), &out, &errOut, getenv)
+	bad := map[string]string{"WARROOM_LANG": "fr", "WARROOM_WORKERS": "many", "WARROOM_API_TOKEN": "tok-xyz", "WARROOM_ALERT_PLATFORM": "pagerduty"}
+	code := run(context.Background(), []string{"config", "check"}, nil, &out, &errOut, func(k string) string { return bad[k] })
+	require.Equal(t, 1, code)
+	require.Contains(t, errOut.String(), "configuration is invalid:\n")
+	require.Contains(t, errOut.String(), `WARROOM_LANG: must be "ja" or "en", got "fr"`)
+	require.Contains(t, errOut.String(), `WARROOM_WORKERS: must be an integer, got "many"`)
+	require.Contains(t, errOut.String(), `WARROOM_ALERT_PLATFORM: must be slack, teams or console, got "pagerduty"`, "the platforms of app's table")
+	require.NotContains(t, errOut.String(), "tok-xyz")
+
+	out.Reset()
+	good := map[string]string{"WARROOM_API_TOKEN": "tok-xyz"}
+	code = run(context.Background(), []string{"config", "check", "--config", "config/example.yml"}, nil, &out, &errOut, func(k string) string { return good[k] })
 	require.Equal(t, 0, code, errOut.String())
-	got := out.String()
+	require.Contains(t, out.String(), "configuration is valid")
+	require.NotContains(t, out.String(), "tok-xyz")
 
-	inOrder(t, got,
-		"Warroom created #inc-",                         // channel created, and we are in it
-		"Commander: alice",                              // the declarer leads
-		"[M4] alice: the payment provider returns 502s", // a message in the channel
-		"bob takes over as Commander of INC-1 from alice",
-		"bob set INC-1 to *P1 (critical)*",
-		"bob is now Operations of INC-1",
-		"bob set INC-1 to *identified*: bad deploy 4f2a",
-		"📣 Update on INC-1 (identified, P1 (critical)) from bob: Rollback in progress; errors dropping",
-		"bob set INC-1 to *resolved*: rolled back 4f2a",
-		"Timeline of INC-1: Checkout is failing",
-	)
-	// The timeline lists every one of those, in order, with authors and times.
-	tl := got[strings.Index(got, "Timeline of INC-1"):]
-	stamp := `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  `
-	lines := []string{
-		stamp + `alice  \[declared\] Checkout is failing`,
-		stamp + `alice  \[role\] Commander: alice`,
-		stamp + `alice  \[message\] the payment provider returns 502s`,
-		stamp + `bob  \[role\] Commander: bob`,
-		stamp + `bob  \[priority\] P2 \(high\) → P1 \(critical\)`,
-		stamp + `bob  \[role\] Operations: bob`,
-		stamp + `bob  \[status\] investigating → identified: bad deploy 4f2a`,
-		stamp + `bob  \[message\] rolling back 4f2a now`,
-		stamp + `bob  \[update\] Rollback in progress; errors dropping`,
-		stamp + `bob  \[status\] identified → resolved: rolled back 4f2a`,
-		`showing 10 of 10 entries`,
-	}
-	require.Regexp(t, regexp.MustCompile(`(?s)`+strings.Join(lines, `\n\s*`)), tl)
-
-	// Bad input: clear answers, nothing changed.
-	inOrder(t, got,
-		"`P9` is not a priority",
-		"so it needs a reviewed postmortem before it closes",
-		"Postmortem",
-		"its postmortem draft has not been reviewed yet",
-		"bob marked the postmortem of INC-1 reviewed",
-		"bob set INC-1 to *closed*",
-		"An incident that is closed cannot become monitoring",
-		"There is no incident INC-999",
-		"I don't know the command `frobnicate`",
-	)
-	require.NotContains(t, got, "panic")
-
-	// Serve the same Redis: the API returns the same entries.
-	base, stop := startServe(t, getenv)
-	defer stop()
-	var body struct {
-		Incident string `json:"incident"`
-		Entries  []struct {
-			At     time.Time `json:"at"`
-			Kind   string    `json:"kind"`
-			Author string    `json:"author"`
-			Text   string    `json:"text"`
-		} `json:"entries"`
-	}
-	status := getJSON(t, base+"/api/incidents/1/timeline", "s3cret-token", &body)
-	require.Equal(t, http.StatusOK, status)
-	require.Equal(t, "INC-1", body.Incident)
-	var kinds []string
-	for _, e := range body.Entries {
-		require.False(t, e.At.IsZero())
-		kinds = append(kinds, e.Kind+":"+e.Author+":"+e.Text)
-	}
-	require.Equal(t, []string{
-		"declared:alice:Checkout is failing", "role:alice:", "message:alice:the payment provider returns 502s",
-		"role:bob:", "priority:bob:", "role:bob:", "status:bob:bad deploy 4f2a", "message:bob:rolling back 4f2a now",
-		"update:bob:Rollback in progress; errors dropping", "status:bob:rolled back 4f2a",
-		"note:bob:the 4f2a deploy skipped the canary",
-		"followup:bob:#1 Add a canary step to every deploy (owner: alice, due 2026-12-31)", "postmortem:bob:Postmortem draft reviewed", "status:bob:",
-	}, kinds, "the timeline with the close at the end")
-
-	var inc map[string]any
-	require.Equal(t, http.StatusOK, getJSON(t, base+"/api/incidents/INC-1", "s3cret-token", &inc))
-	require.Equal(t, "closed", inc["status"])
-	require.Equal(t, "P1", inc["priority"])
-	require.Equal(t, http.StatusUnauthorized, getJSON(t, base+"/api/incidents", "wrong", &inc))
-
-	// The same draft from the API and from `warroom export`.
-	req, err := http.NewRequest(http.MethodGet, base+"/api/incidents/INC-1/postmortem.md", nil)
-	require.NoError(t, err)
-	req.Header.Set("Authorization", "Bearer s3cret-token")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	apiMD, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	var exported, errOut2 bytes.Buffer
-	require.Equal(t, 0, run(context.Background(), []string{"export", "INC-1", "--format", "md"}, nil, &exported, &errOut2, getenv), errOut2.String())
-	// Equal but for when each was made (the two may straddle a second).
-	made := regexp.MustCompile(`record on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC`)
-	require.Equal(t, made.ReplaceAllString(string(apiMD), "record on <t>"), made.ReplaceAllString(exported.String(), "record on <t>"))
-	require.Regexp(t, made, exported.String())
-	require.Contains(t, exported.String(), "Checkout is failing")
-	require.Contains(t, exported.String(), "Rollback in progress; errors dropping")
-	md := exported.String()
-	keyEvents, timeline := strings.Index(md, "the 4f2a deploy skipped the canary"), strings.Index(md, "the payment provider returns 502s")
-	require.True(t, keyEvents >= 0 && timeline > keyEvents, "the note leads, as a key event, before the timeline")
-	require.Contains(t, md, "Add a canary step to every deploy", "follow-ups are in the draft")
-	require.Contains(t, md, "2026-12-31")
-	exported.Reset()
-	require.Equal(t, 0, run(context.Background(), []string{"export", "INC-1", "--format", "json"}, nil, &exported, &errOut2, getenv))
-	var data map[string]any
-	require.NoError(t, json.Unmarshal(exported.Bytes(), &data))
-	require.Equal(t, "INC-1", data["key"])
-	require.Equal(t, 1, run(context.Background(), []string{"export", "INC-99"}, nil, io.Discard, &errOut2, getenv))
-}
-
-func inOrder(t *testing.T, s string, parts ...string) {
-	t.Helper()
-	at := 0
-	for _, p := range parts {
-		i := strings.Index(s[at:], p)
-		require.GreaterOrEqual(t, i, 0, "%q missing or out of order in:\n%s", p, s)
-		at += i + len(p)
-	}
-}
-
-// startServe runs `warroom serve` on a free port until stop, which also
-// asserts a clean exit (as on SIGTERM).
-func startServe(t *testing.T, getenv func(string) string) (base string, stop func()) {
-	t.Helper()
-	addr := make(chan string, 1)
-	onListen = func(a string) { addr <- a }
-	t.Cleanup(func() { onListen = nil })
-	env := func(k string) string {
-		if k == "WARROOM_ADDR" {
-			return "127.0.0.1:0"
-		}
-		return getenv(k)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	logs := &syncWriter{w: &bytes.Buffer{}}
-	go func() { done <- run(ctx, []string{"serve"}, nil, io.Discard, logs, env) }()
-	select {
-	case a := <-addr:
-		base = "http://" + a
-	case code := <-done:
-		t.Fatalf("serve exited with %d: %s", code, logs.String())
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	return base, func() {
-		cancel()
-		select {
-		case code := <-done:
-			require.Equal(t, 0, code, "serve exits 0 after draining")
-		case <-time.After(30 * time.Second):
-			t.Fatal("serve did not stop")
-		}
-		require.NotContains(t, logs.String(), "s3cret-token", "no secret in any log line")
-	}
-}
-
-func getJSON(t testing.TB, url, token string, v any) int {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, url, nil)
-	require.NoError(t, err)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	require.Equal(t, "application/json; charset=utf-8", res.Header.Get("Content-Type"))
-	require.NoError(t, json.NewDecoder(res.Body).Decode(v))
-	return res.StatusCode
-}
-
-func TestServeEndpoints(t *testing.T) {
-	base, stop := startServe(t, testEnv(t, nil))
-	defer stop()
-
-	var health map[string]string
-	require.Equal(t, http.StatusOK, getJSON(t, base+"/healthz", "", &health))
-	require.Equal(t, http.StatusOK, getJSON(t, base+"/readyz", "", &health))
-
-	res, err := http.Get(base + "/metrics")
-	require.NoError(t, err)
-	metrics, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	for _, m := range []string{"warroom_incidents_open", "warroom_incidents_opened_total", "warroom_incidents_resolved_total", "go_goroutines"} {
-		require.Contains(t, string(metrics), m)
-	}
-
-	big := bytes.NewReader(make([]byte, 2<<20))
-	res, err = http.Post(base+"/api/incidents", "application/json", big)
-	require.NoError(t, err)
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
-	require.JSONEq(t, `{"error":{"code":"too_large","message":"request body is larger than 1 MiB"}}`, string(b))
-
-	// Chunked, with no Content-Length: refused all the same.
-	req, err := http.NewRequest(http.MethodPost, base+"/api/incidents", io.MultiReader(bytes.NewReader(make([]byte, 2<<20))))
-	require.NoError(t, err)
-	req.ContentLength = -1
-	res, err = http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	res.Body.Close()
-	require.Equal(t, http.StatusRequestEntityTooLarge, res.StatusCode)
-
-	var list struct {
-		Incidents []any `json:"incidents"`
-	}
-	require.Equal(t, http.StatusOK, getJSON(t, base+"/api/incidents", "", &list), "no token configured: open API")
-	require.Empty(t, list.Incidents)
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"version"}, nil, &out, &errOut, nil))
+	require.Equal(t, "warroom dev\n", out.String())
+	errOut.Reset()
+	require.Equal(t, 2, run(context.Background(), []string{"nonsense"}, nil, &out, &errOut, nil))
+	require.Contains(t, errOut.String(), `unknown command "nonsense"`)
+	require.Equal(t, 2, run(context.Background(), nil, nil, &out, &errOut, nil))
+	require.Equal(t, 2, run(context.Background(), []string{"config"}, nil, &out, &errOut, nil))
+	require.Equal(t, 2, run(context.Background(), []string{"serve", "--bogus"}, nil, &out, &errOut, nil))
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"help"}, nil, &out, &errOut, nil))
+	require.Contains(t, out.String(), "usage: warroom <command>")
 }
 
 func TestServeFailsFastWithoutRedis(t *testing.T) {
@@ -309,203 +60,86 @@ func TestServeFailsFastWithoutRedis(t *testing.T) {
 	require.NotContains(t, errOut.String(), "hunter2")
 }
 
-func TestConfigCheckAndVersion(t *testing.T) {
+// TestConsoleThenExport: `warroom console` runs a piped script and exits
+// 0 when its input ends; `warroom export` then writes the incident it
+// declared from the same Redis, in the format and language asked for.
+func TestConsoleThenExport(t *testing.T) {
+	mr := miniredis.RunT(t)
+	env := map[string]string{"WARROOM_ADDR": "127.0.0.1:0", "WARROOM_LANG": "en", "REDIS_URL": "redis://" + mr.Addr(), "WARROOM_SPOOL_PATH": "off"}
+	getenv := func(k string) string { return env[k] }
 	var out, errOut bytes.Buffer
-	bad := map[string]string{"WARROOM_LANG": "fr", "WARROOM_WORKERS": "many", "WARROOM_API_TOKEN": "tok-xyz"}
-	code := run(context.Background(), []string{"config", "check"}, nil, &out, &errOut, func(k string) string { return bad[k] })
-	require.Equal(t, 1, code)
-	require.Contains(t, errOut.String(), `WARROOM_LANG: must be "ja" or "en", got "fr"`)
-	require.Contains(t, errOut.String(), `WARROOM_WORKERS: must be an integer, got "many"`)
-
-	out.Reset()
-	good := map[string]string{"WARROOM_API_TOKEN": "tok-xyz"}
-	code = run(context.Background(), []string{"config", "check", "--config", "config/example.yml"}, nil, &out, &errOut, func(k string) string { return good[k] })
+	code := run(context.Background(), []string{"console", "--user", "alice", "--people", " bob, ,carol"},
+		strings.NewReader("/incident declare Checkout is failing P2\n/incident role scribe @carol\n"), &out, &errOut, getenv)
 	require.Equal(t, 0, code, errOut.String())
-	require.Contains(t, out.String(), "configuration is valid")
-	require.NotContains(t, out.String(), "tok-xyz")
+	require.Contains(t, out.String(), "you are alice")
+	require.Contains(t, out.String(), "carol is now Scribe of INC-1", "--people gave carol")
 
 	out.Reset()
-	require.Equal(t, 0, run(context.Background(), []string{"version"}, nil, &out, &errOut, nil))
-	require.Contains(t, out.String(), "warroom ")
-	require.Equal(t, 2, run(context.Background(), []string{"nonsense"}, nil, &out, &errOut, nil))
-}
+	require.Equal(t, 0, run(context.Background(), []string{"export", "INC-1", "--format", "json"}, nil, &out, &errOut, getenv), errOut.String())
+	var data map[string]any
+	require.NoError(t, json.Unmarshal(out.Bytes(), &data))
+	require.Equal(t, "INC-1", data["key"])
+	require.Equal(t, "Checkout is failing", data["title"])
 
-func TestHealthcheck(t *testing.T) {
-	getenv := testEnv(t, nil)
-	base, stop := startServe(t, getenv)
-	defer stop()
-	port := base[strings.LastIndex(base, ":")+1:]
-	var errOut bytes.Buffer
-	env := func(k string) string {
-		if k == "WARROOM_ADDR" {
-			return ":" + port
-		}
-		return getenv(k)
-	}
-	require.Equal(t, 0, run(context.Background(), []string{"healthcheck"}, nil, io.Discard, &errOut, env), errOut.String())
-	closed := func(k string) string {
-		if k == "WARROOM_ADDR" {
-			return ":1"
-		}
-		return ""
-	}
-	require.Equal(t, 1, run(context.Background(), []string{"healthcheck"}, nil, io.Discard, &errOut, closed))
-}
-
-// syncWriter lets the server's logger and the test share one buffer.
-type syncWriter struct {
-	mu sync.Mutex
-	w  *bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
-}
-
-func (s *syncWriter) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.String()
-}
-
-// TestServeSlack runs `warroom serve` against a fake Slack: the route
-// table, the adapter's wiring and the de-duplication through Redis.
-func TestServeSlack(t *testing.T) {
-	fake := fakeslack.New(t)
-	fake.AddUser("U0ALICE", "alice", "Alice", "en-US")
-	general := fake.AddChannel("general", false, "U0ALICE")
-	getenv := testEnv(t, map[string]string{
-		"SLACK_BOT_TOKEN": fakeslack.BotToken, "SLACK_SIGNING_SECRET": fakeslack.SigningSecret,
-		"SLACK_API_URL": fake.APIURL(), "SLACK_TEAM_ID": fakeslack.TeamID,
-	})
-	base, stop := startServe(t, getenv)
-	defer stop()
-	post := func(path string, body []byte, ctype string) int {
-		req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", ctype)
-		fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		res.Body.Close()
-		return res.StatusCode
-	}
-	form := fake.SlashCommandForm("U0ALICE", general, "declare DB is down P1")
-	require.Equal(t, http.StatusOK, post("/slack/commands", []byte(form.Encode()), "application/x-www-form-urlencoded"))
-	pins := fake.WaitCalls("pins.add", 1, 10*time.Second)
-	channel := pins[0].Params["channel"]
-
-	msg := fake.EventCallback("", fake.MessageEvent(fakeslack.Message{Channel: channel, User: "U0ALICE", Text: "failing over"}))
-	require.Equal(t, http.StatusOK, post("/slack/events", msg, "application/json"))
-	time.Sleep(1100 * time.Millisecond) // a retry comes later, with a new signature
-	require.Equal(t, http.StatusOK, post("/slack/events", msg, "application/json"))
-
-	unsigned, err := http.Post(base+"/slack/events", "application/json", bytes.NewReader(msg))
-	require.NoError(t, err)
-	var e map[string]map[string]string
-	require.NoError(t, json.NewDecoder(unsigned.Body).Decode(&e))
-	unsigned.Body.Close()
-	require.Equal(t, http.StatusUnauthorized, unsigned.StatusCode)
-	require.Equal(t, "unauthorized", e["error"]["code"])
-
-	var body struct {
-		Entries []struct{ Kind, Author, Text string } `json:"entries"`
-	}
-	require.Eventually(t, func() bool {
-		getJSON(t, base+"/api/incidents/1/timeline", "", &body)
-		return len(body.Entries) >= 3
-	}, 10*time.Second, 50*time.Millisecond)
-	time.Sleep(200 * time.Millisecond)
-	getJSON(t, base+"/api/incidents/1/timeline", "", &body)
-	require.Len(t, body.Entries, 3, "declared, commander, one message: the retry had no effect")
-	require.Equal(t, "Alice", body.Entries[2].Author)
-	require.Equal(t, "failing over", body.Entries[2].Text)
-}
-
-// TestServeSlackAndTeams runs one `warroom serve` with both Slack and
-// Teams: each incident lives on the platform it was declared on.
-func TestServeSlackAndTeams(t *testing.T) {
-	sl := fakeslack.New(t)
-	sl.AddUser("U0ALICE", "alice", "Alice", "en-US")
-	general := sl.AddChannel("general", false, "U0ALICE")
-	tm := faketeams.New(t, faketeams.WithoutRateLimits())
-	getenv := testEnv(t, map[string]string{
-		"SLACK_BOT_TOKEN": fakeslack.BotToken, "SLACK_SIGNING_SECRET": fakeslack.SigningSecret, "SLACK_API_URL": sl.APIURL(),
-		"MICROSOFT_APP_ID": faketeams.AppID, "MICROSOFT_APP_PASSWORD": faketeams.AppPassword,
-		"MICROSOFT_APP_TENANT_ID": faketeams.TenantID, "MICROSOFT_LOGIN_URL": tm.LoginURL(),
-		"MICROSOFT_GRAPH_URL": tm.GraphURL(), "TEAMS_OPENID_METADATA_URL": tm.MetadataURL(),
-		"TEAMS_SERVICE_URL": tm.ServiceURL(), "TEAMS_TEAM_ID": faketeams.TeamID,
-	})
-	base, stop := startServe(t, getenv)
-	defer stop()
-
-	form := sl.SlashCommandForm("U0ALICE", general, "declare Slack side P2")
-	body := []byte(form.Encode())
-	req, err := http.NewRequest(http.MethodPost, base+"/slack/commands", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(t, err)
-	res.Body.Close()
-	require.Equal(t, http.StatusOK, res.StatusCode)
-	sl.WaitCalls("pins.add", 1, 10*time.Second)
-
-	msg := tm.MessageActivity(faketeams.TeamThreadID, faketeams.UserID("bob"), "Bob",
-		faketeams.BotMention().Markup()+" declare Teams side P1", faketeams.BotMention())
-	require.Equal(t, http.StatusOK, tm.Deliver(base+"/teams/messages", msg).Status)
-	tm.WaitCalls("graph.channels", 1, 10*time.Second)
-
-	var list struct {
-		Incidents []struct {
-			Title    string `json:"title"`
-			Platform string `json:"platform"`
-		} `json:"incidents"`
-	}
-	require.Eventually(t, func() bool {
-		getJSON(t, base+"/api/incidents", "", &list)
-		return len(list.Incidents) == 2
-	}, 10*time.Second, 50*time.Millisecond)
-	got := map[string]string{}
-	for _, inc := range list.Incidents {
-		got[inc.Title] = inc.Platform
-	}
-	require.Equal(t, map[string]string{"Slack side": "slack", "Teams side": "teams"}, got)
-	require.Equal(t, http.StatusUnauthorized, tm.Deliver(base+"/teams/messages", msg, faketeams.WithOtherKey()).Status)
-}
-
-// TestConsoleReminders: the console runs the reminders on its own clock,
-// --speed times faster than real time, so a P2 asking for an update every
-// 2s (console time) is reminded while the script waits 5s of console time
-// (half a real second at --speed 10), and --lang ja speaks Japanese.
-func TestConsoleReminders(t *testing.T) {
-	cfgFile := filepath.Join(t.TempDir(), "warroom.yml")
-	require.NoError(t, os.WriteFile(cfgFile, []byte("priorities:\n  P2: {update_every: 2s}\nreminders:\n  every: 1s\n"), 0o600))
-	script := "/incident declare Checkout is failing P2\n/wait 5s\n"
-	for _, tc := range []struct{ lang, want, wait string }{
-		{"en", "no status update for", "Waiting 5s on the console's clock"},
-		{"ja", "のあいだ状況報告がありません", "コンソールの時計で 5秒 待ちます"},
-	} {
-		t.Run(tc.lang, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			start := time.Now()
-			code := run(context.Background(), []string{"console", "--user", "alice", "--config", cfgFile, "--speed", "10", "--lang", tc.lang},
-				strings.NewReader(script), &out, &errOut, testEnv(t, map[string]string{"WARROOM_ADDR": "127.0.0.1:0"}))
-			require.Equal(t, 0, code, errOut.String())
-			require.Less(t, time.Since(start), 5*time.Second, "5s of console time is half a second")
-			inOrder(t, out.String(), tc.wait, "⏰ INC-1", tc.want)
-		})
-	}
+	out.Reset()
+	require.Equal(t, 0, run(context.Background(), []string{"export", "--lang", "ja", "INC-1"}, nil, &out, &errOut, getenv), errOut.String())
+	require.Contains(t, out.String(), "# ポストモーテム: INC-1 Checkout is failing", "md, the default format, in Japanese")
+	require.Contains(t, out.String(), "記録係 | carol")
 }
 
 // TestConsoleBadFlags: --speed and --lang are checked.
 func TestConsoleBadFlags(t *testing.T) {
 	for _, args := range [][]string{{"--speed", "0"}, {"--speed", "NaN"}, {"--speed", "100000"}, {"--lang", "fr"}} {
 		var out, errOut bytes.Buffer
-		code := run(context.Background(), append([]string{"console"}, args...), strings.NewReader(""), &out, &errOut, testEnv(t, nil))
+		code := run(context.Background(), append([]string{"console"}, args...), strings.NewReader(""), &out, &errOut, nil)
 		require.Equal(t, 1, code, "%v", args)
 		require.Contains(t, errOut.String(), args[0]+" must be")
 	}
+}
+
+// TestExportUsage: export takes one incident ID and checks its flags
+// before it opens anything.
+func TestExportUsage(t *testing.T) {
+	var errOut bytes.Buffer
+	require.Equal(t, 2, run(context.Background(), []string{"export"}, nil, io.Discard, &errOut, nil))
+	require.Contains(t, errOut.String(), "usage: warroom export INC-42")
+	for args, want := range map[string]string{
+		"INC-1 --format xml": `--format must be md or json, got "xml"`,
+		"INC-1 --lang fr":    `--lang must be ja or en, got "fr"`,
+		"nope":               `"nope" is not an incident ID such as INC-42`,
+	} {
+		errOut.Reset()
+		require.Equal(t, 1, run(context.Background(), append([]string{"export"}, strings.Fields(args)...), nil, io.Discard, &errOut, nil), args)
+		require.Equal(t, "warroom: "+want+"\n", errOut.String())
+	}
+}
+
+// TestHealthcheck: exit 0 when the local /healthz on the configured port
+// answers 200, 1 with the reason otherwise.
+func TestHealthcheck(t *testing.T) {
+	var status atomic.Int64
+	status.Store(http.StatusOK)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/healthz" {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(int(status.Load()))
+	}))
+	defer srv.Close()
+	port := srv.URL[strings.LastIndex(srv.URL, ":")+1:]
+	env := func(addr string) func(string) string {
+		return func(k string) string {
+			if k == "WARROOM_ADDR" {
+				return addr
+			}
+			return ""
+		}
+	}
+	var errOut bytes.Buffer
+	require.Equal(t, 0, run(context.Background(), []string{"healthcheck"}, nil, io.Discard, &errOut, env(":"+port)), errOut.String())
+	status.Store(http.StatusServiceUnavailable)
+	require.Equal(t, 1, run(context.Background(), []string{"healthcheck"}, nil, io.Discard, &errOut, env(":"+port)))
+	require.Equal(t, "healthcheck: status 503\n", errOut.String())
+	require.Equal(t, 1, run(context.Background(), []string{"healthcheck"}, nil, io.Discard, &errOut, env(":1")))
 }

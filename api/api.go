@@ -38,7 +38,7 @@ const timeFormat = "2006-01-02T15:04:05.000Z07:00"
 
 // New returns the read-only JSON API over svc, logging to log (nil: none). When token is non-empty every request
 // needs "Authorization: Bearer <token>" (compared in constant time); when
-// it is empty the API is open (main logs a warning). main mounts the
+// it is empty the API is open (app logs a warning). app mounts the
 // handler under "/api/":
 //
 //	GET /api/incidents                   {"incidents": [...]} newest first;

@@ -14,6 +14,13 @@ import (
 	"github.com/warroomhq/warroom/bot"
 )
 
+// known are the names of app's tables (app.Known; app's tests check that
+// they agree): config's own tests cannot import app.
+var known = Known{
+	AlertSources: []string{"alertmanager", "cloudwatch", "grafana", "webhook"},
+	Platforms:    []string{"slack", "teams", "console"},
+}
+
 // env returns a getenv over m, so tests never touch the process environment.
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -23,7 +30,7 @@ func env(m map[string]string) func(string) string {
 // lines, failing the test if Load succeeded.
 func problems(t *testing.T, path string, m map[string]string) []string {
 	t.Helper()
-	c, err := Load(path, env(m))
+	c, err := Load(path, env(m), known)
 	require.Error(t, err)
 	require.Nil(t, c)
 	var ps Problems
@@ -44,7 +51,7 @@ func writeFile(t *testing.T, text string) string {
 }
 
 func TestDefaults(t *testing.T) {
-	c, err := Load("", env(nil))
+	c, err := Load("", env(nil), known)
 	require.NoError(t, err)
 	require.Equal(t, Default(), c)
 
@@ -71,7 +78,7 @@ func TestDefaults(t *testing.T) {
 	require.False(t, c.SpoolEnabled(), "no spool for the embedded Redis")
 
 	// A nil getenv and an empty file mean the same as no environment and no file.
-	c2, err := Load(writeFile(t, "# nothing yet\n"), nil)
+	c2, err := Load(writeFile(t, "# nothing yet\n"), nil, known)
 	require.NoError(t, err)
 	require.Equal(t, c, c2)
 }
@@ -91,7 +98,7 @@ redis:
 		"REDIS_URL":         "redis://:pw@redis:6379/2",
 		"WARROOM_API_TOKEN": "tok",
 		"WARROOM_QUEUE":     "", // empty is unset: the default stays
-	}))
+	}), known)
 	require.NoError(t, err)
 	require.Equal(t, "en", c.Lang)
 	require.Equal(t, 8, c.Workers)
@@ -104,12 +111,12 @@ redis:
 
 func TestConfigPathFromEnv(t *testing.T) {
 	path := writeFile(t, "lang: ja\n")
-	c, err := Load("", env(map[string]string{"WARROOM_CONFIG": path}))
+	c, err := Load("", env(map[string]string{"WARROOM_CONFIG": path}), known)
 	require.NoError(t, err)
 	require.Equal(t, "ja", c.Lang)
 
 	// The --config path wins over WARROOM_CONFIG.
-	c, err = Load(writeFile(t, "addr: \":9090\"\n"), env(map[string]string{"WARROOM_CONFIG": path}))
+	c, err = Load(writeFile(t, "addr: \":9090\"\n"), env(map[string]string{"WARROOM_CONFIG": path}), known)
 	require.NoError(t, err)
 	require.Equal(t, "en", c.Lang)
 	require.Equal(t, ":9090", c.Addr)
@@ -311,17 +318,17 @@ spool:
   path: /var/lib/warroom/spool.jsonl
   max_bytes: 1048576
 `)
-	c, err := Load(path, env(map[string]string{"REDIS_URL": "redis://redis:6379"}))
+	c, err := Load(path, env(map[string]string{"REDIS_URL": "redis://redis:6379"}), known)
 	require.NoError(t, err)
 	require.Equal(t, Spool{Path: "/var/lib/warroom/spool.jsonl", MaxBytes: 1 << 20}, c.Spool)
 	require.True(t, c.SpoolEnabled())
 
-	c, err = Load(path, env(map[string]string{"REDIS_URL": "redis://redis:6379", "WARROOM_SPOOL_PATH": "off"}))
+	c, err = Load(path, env(map[string]string{"REDIS_URL": "redis://redis:6379", "WARROOM_SPOOL_PATH": "off"}), known)
 	require.NoError(t, err)
 	require.Equal(t, "off", c.Spool.Path)
 	require.False(t, c.SpoolEnabled())
 
-	c, err = Load("", env(map[string]string{"REDIS_URL": "redis://redis:6379"}))
+	c, err = Load("", env(map[string]string{"REDIS_URL": "redis://redis:6379"}), known)
 	require.NoError(t, err)
 	require.True(t, c.SpoolEnabled(), "on by default with an external Redis")
 
@@ -350,7 +357,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 	c, err := Load("", env(map[string]string{
 		"REDIS_URL":         "redis://:hunter2@host:6379",
 		"WARROOM_API_TOKEN": "tok-xyz",
-	}))
+	}), known)
 	require.NoError(t, err)
 	require.Equal(t, "redis://:hunter2@host:6379", c.Redis.URL.Reveal())
 	require.Equal(t, "tok-xyz", c.API.Token.Reveal())
@@ -432,7 +439,7 @@ func TestDuration(t *testing.T) {
 }
 
 func TestPriorityAliases(t *testing.T) {
-	c, err := Load("testdata/aliases.yml", nil)
+	c, err := Load("testdata/aliases.yml", nil, known)
 	require.NoError(t, err)
 	require.Equal(t, map[string]PriorityLevel{
 		"P1": {Criteria: "Everything is down.", UpdateEvery: Duration(30 * time.Minute)},
@@ -449,7 +456,7 @@ func TestPriorityAliases(t *testing.T) {
 }
 
 func TestAllRoles(t *testing.T) {
-	c, err := Load(writeFile(t, "roles:\n  - name: database\n  - name: customer-support\n"), nil)
+	c, err := Load(writeFile(t, "roles:\n  - name: database\n  - name: customer-support\n"), nil, known)
 	require.NoError(t, err)
 	require.Equal(t, []bot.Role{"commander", "communications", "scribe", "operations", "database", "customer-support"}, c.AllRoles())
 	require.Equal(t, bot.BuiltinRoles, (&Config{}).AllRoles())
@@ -480,7 +487,7 @@ roles: [{name: database}]
 policy:
   close: [role:ic, role:Database, user:U0123]
   declare: [admins]
-`), nil)
+`), nil, known)
 	require.NoError(t, err)
 	require.Equal(t, []string{"role:commander", "role:database", "user:U0123"}, c.Allowed("close"))
 	require.Equal(t, []string{"admins"}, c.Allowed("declare"))
@@ -492,7 +499,7 @@ policy:
 }
 
 func TestExample(t *testing.T) {
-	c, err := Load("example.yml", env(nil))
+	c, err := Load("example.yml", env(nil), known)
 	require.NoError(t, err)
 	require.Equal(t, "ja", c.Lang)
 	require.Equal(t, "Customer-facing outage or data loss; all hands, status page updated.", c.Level(bot.P1).Criteria)
@@ -500,24 +507,24 @@ func TestExample(t *testing.T) {
 
 	// The redacted dump of a config without secrets loads back to the same
 	// config: it shows everything that is in effect.
-	again, err := Load(writeFile(t, c.Redacted()), env(nil))
+	again, err := Load(writeFile(t, c.Redacted()), env(nil), known)
 	require.NoError(t, err)
 	require.Equal(t, c, again)
 }
 
 func TestFollowups(t *testing.T) {
-	c, err := Load("", env(nil))
+	c, err := Load("", env(nil), known)
 	require.NoError(t, err)
 	require.True(t, c.Followups.VerifyByOther, "on by default")
 	require.Zero(t, c.Followups.VerifyAfter, "never asks by default")
 
-	c, err = Load(writeFile(t, "followups:\n  verify_by_other: false\n  verify_after: 14d\n"), env(nil))
+	c, err = Load(writeFile(t, "followups:\n  verify_by_other: false\n  verify_after: 14d\n"), env(nil), known)
 	require.NoError(t, err)
 	require.False(t, c.Followups.VerifyByOther, "false given explicitly is kept")
 	require.Equal(t, Duration(14*24*time.Hour), c.Followups.VerifyAfter)
 	require.Contains(t, c.Redacted(), "verify_after: 14d")
 
-	c, err = Load("", env(map[string]string{"WARROOM_FOLLOWUPS_VERIFY_AFTER": "1d12h", "WARROOM_FOLLOWUPS_VERIFY_BY_OTHER": "false"}))
+	c, err = Load("", env(map[string]string{"WARROOM_FOLLOWUPS_VERIFY_AFTER": "1d12h", "WARROOM_FOLLOWUPS_VERIFY_BY_OTHER": "false"}), known)
 	require.NoError(t, err)
 	require.Equal(t, Duration(36*time.Hour), c.Followups.VerifyAfter)
 	require.False(t, c.Followups.VerifyByOther)
@@ -527,7 +534,7 @@ func TestFollowups(t *testing.T) {
 		{"followups:\n  verify_after: 2dd\n", `followups.verify_after: must be a duration such as 90s, 10m, 4h or 14d, got "2dd" (line 2)`},
 		{"followups:\n  verify_after: 1d-2h\n", `followups.verify_after: must be a duration such as 90s, 10m, 4h or 14d, got "1d-2h" (line 2)`},
 	} {
-		_, err := Load(writeFile(t, tc.yml), env(nil))
+		_, err := Load(writeFile(t, tc.yml), env(nil), known)
 		require.EqualError(t, err, tc.want)
 	}
 }
@@ -538,7 +545,7 @@ func TestMergeKeysAndAliases(t *testing.T) {
 	c, err := Load(writeFile(t, `
 base: &base
   update_every: 2h
-`+"\n"), nil)
+`+"\n"), nil, known)
 	require.Nil(t, c)
 	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups")
 
@@ -550,7 +557,7 @@ priorities:
   P3:
     <<: *slow
     name: Medium
-`), nil)
+`), nil, known)
 	require.NoError(t, err)
 	require.Equal(t, Duration(3*time.Hour), c.Level(bot.P2).UpdateEvery)
 	require.Equal(t, PriorityLevel{Name: "Medium", UpdateEvery: Duration(3 * time.Hour)}, c.Level(bot.P3))
@@ -577,7 +584,7 @@ func TestSlackModes(t *testing.T) {
 			[]string{"slack.bot_token: is required when slack.app_token or slack.signing_secret is set"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Load("", env(tc.env))
+			c, err := Load("", env(tc.env), known)
 			if tc.want == nil {
 				require.NoError(t, err)
 				require.Equal(t, tc.env["SLACK_APP_TOKEN"] != "", c.Slack.SocketMode())
@@ -588,7 +595,7 @@ func TestSlackModes(t *testing.T) {
 			require.NotContains(t, err.Error(), "xoxb-1")
 		})
 	}
-	c, err := Load("", env(map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://127.0.0.1:9/api"}))
+	c, err := Load("", env(map[string]string{"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_API_URL": "http://127.0.0.1:9/api"}), known)
 	require.NoError(t, err)
 	require.Equal(t, "http://127.0.0.1:9/api/", c.Slack.APIURL, "a trailing slash is added for slack-go")
 	require.NotContains(t, c.Redacted(), "xoxb-1")
@@ -614,7 +621,7 @@ func TestTopicARN(t *testing.T) {
 // The length limits of names, checked apart from their patterns.
 func TestNameLengths(t *testing.T) {
 	load := func(doc string) error {
-		_, err := Load(writeFile(t, doc), nil)
+		_, err := Load(writeFile(t, doc), nil, known)
 		return err
 	}
 	require.NoError(t, load("channels:\n  prefix: "+strings.Repeat("a", 20)+"\n"))
@@ -644,10 +651,23 @@ func TestJapaneseDefaultsToTokyo(t *testing.T) {
 			if tc.file != "" {
 				path = writeFile(t, tc.file)
 			}
-			c, err := Load(path, env(tc.env))
+			c, err := Load(path, env(tc.env), known)
 			require.NoError(t, err)
 			require.Equal(t, tc.want, c.Timezone)
 			require.Equal(t, tc.want, c.Location().String())
 		})
 	}
+}
+
+// TestKnownNames: the names an alert rule may use are the ones Load is
+// given (app's tables), and the messages list exactly those.
+func TestKnownNames(t *testing.T) {
+	path := writeFile(t, "alerts:\n  platform: teams\n  rules:\n    - {match: {source: nagios}, platform: console}\n")
+	_, err := Load(path, nil, Known{AlertSources: []string{"nagios", "zabbix"}, Platforms: []string{"slack", "teams", "console"}})
+	require.NoError(t, err, "nagios is a source when the table has it")
+
+	_, err = Load(path, nil, Known{AlertSources: []string{"zabbix"}, Platforms: []string{"slack"}})
+	require.EqualError(t, err, "alerts.platform: must be slack, got \"teams\"\n"+
+		"alerts.rules[0].match.source: must be zabbix, got \"nagios\"\n"+
+		"alerts.rules[0].platform: must be slack, got \"console\"")
 }

@@ -15,21 +15,35 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
+// Known names what a configuration may refer to by name. config cannot
+// know them itself: the alert sources and chat platforms are rows of app's
+// tables, and app passes their names (app.Known).
+type Known struct {
+	// AlertSources are the alert sources' names, as in POST /alerts/<name>.
+	AlertSources []string
+	// Platforms are the chat platforms' names.
+	Platforms []string
+}
+
 // Load reads the YAML file at path, overlays the environment through getenv,
 // applies defaults and validates everything.
 //
 // When path is "" the file named by getenv("WARROOM_CONFIG") is read, and
-// when that is unset too there is no file. main passes os.Getenv; tests pass
-// a map lookup, so nothing here touches the process environment. A nil
-// getenv means an empty environment.
+// when that is unset too there is no file. The warroom command passes
+// os.Getenv; tests pass a map lookup, so nothing here touches the process
+// environment. A nil getenv means an empty environment.
+//
+// known names the alert sources and chat platforms that exist (app's
+// tables): alerts.platform and each rule's match.source and platform must
+// be one of them.
 //
 // On any problem Load returns nil and a Problems error listing every
 // problem found, never just the first.
-func Load(path string, getenv func(string) string) (*Config, error) {
+func Load(path string, getenv func(string) string, known Known) (*Config, error) {
 	if getenv == nil {
 		getenv = func(string) string { return "" }
 	}
-	l := &loader{fromEnv: map[string]string{}, present: map[string]bool{}}
+	l := &loader{fromEnv: map[string]string{}, present: map[string]bool{}, known: known}
 	c := &Config{}
 	if path == "" {
 		path = strings.TrimSpace(getenv(EnvConfig))
@@ -53,6 +67,7 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 // loader carries one Load's state.
 type loader struct {
 	problems Problems
+	known    Known
 	// fromEnv maps a YAML path to the variable that set it.
 	fromEnv map[string]string
 	// present holds the YAML paths the file gives a non-null value.

@@ -339,9 +339,18 @@ func (l *loader) checkSlack(s *Slack) {
 	}
 }
 
+// oneOf lists names for a message: "a, b or c".
+func oneOf(names []string) string {
+	switch len(names) {
+	case 0:
+		return "(none are known)"
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
 var (
-	alertSources = []string{"alertmanager", "cloudwatch", "grafana", "webhook"}
-	platforms    = []string{"slack", "teams", "console"}
 	// The topic name's limit (256) is checked apart: a counted repetition
 	// that large compiles to a program of thousands of instructions.
 	reTopicARN = regexp.MustCompile(`^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:([A-Za-z0-9_.-]+)$`)
@@ -354,8 +363,8 @@ func topicARN(arn string) bool {
 }
 
 func (l *loader) checkAlerts(a *Alerts) {
-	if a.Platform != "" && !slices.Contains(platforms, a.Platform) {
-		l.addf("alerts.platform", "must be slack, teams or console, got %q", a.Platform)
+	if a.Platform != "" && !slices.Contains(l.known.Platforms, a.Platform) {
+		l.addf("alerts.platform", "must be %s, got %q", oneOf(l.known.Platforms), a.Platform)
 	}
 	l.checkPositive("alerts.flap_window", a.FlapWindow)
 	for _, f := range []struct {
@@ -386,8 +395,8 @@ func (l *loader) checkAlerts(a *Alerts) {
 }
 
 func (l *loader) checkRule(path string, r *AlertRule) {
-	if src := r.Match.Source; src != "" && !slices.Contains(alertSources, src) {
-		l.addf(path+".match.source", "must be alertmanager, cloudwatch, grafana or webhook, got %q", src)
+	if src := r.Match.Source; src != "" && !slices.Contains(l.known.AlertSources, src) {
+		l.addf(path+".match.source", "must be %s, got %q", oneOf(l.known.AlertSources), src)
 	}
 	if r.Priority != "" {
 		p, ok := bot.ParsePriority(r.Priority)
@@ -397,8 +406,8 @@ func (l *loader) checkRule(path string, r *AlertRule) {
 			r.Priority = p.String()
 		}
 	}
-	if r.Platform != "" && !slices.Contains(platforms, r.Platform) {
-		l.addf(path+".platform", "must be slack, teams or console, got %q", r.Platform)
+	if r.Platform != "" && !slices.Contains(l.known.Platforms, r.Platform) {
+		l.addf(path+".platform", "must be %s, got %q", oneOf(l.known.Platforms), r.Platform)
 	}
 	if r.AnnounceChannel != "" && hasSpace(r.AnnounceChannel) {
 		l.addf(path+".announce_channel", "must be a channel ID, got %q", r.AnnounceChannel)

@@ -178,6 +178,26 @@ func OpenSpool(path string, maxBytes int64, log *zap.Logger) (*Spool, error) {
 	return s, nil
 }
 
+// OpenSpoolIn opens the first of slots spool files in dir that no other
+// process holds: warroom-spool.jsonl, then warroom-spool-2.jsonl and on,
+// so that several processes on one host each get a spool of their own
+// without configuring one. It fails with ErrSpoolLocked when every one of
+// them is held, and with OpenSpool's error on any other problem.
+func OpenSpoolIn(dir string, slots int, maxBytes int64, log *zap.Logger) (*Spool, error) {
+	for i := 1; i <= slots; i++ {
+		name := "warroom-spool.jsonl"
+		if i > 1 {
+			name = fmt.Sprintf("warroom-spool-%d.jsonl", i)
+		}
+		sp, err := OpenSpool(filepath.Join(dir, name), maxBytes, log)
+		if errors.Is(err, ErrSpoolLocked) {
+			continue
+		}
+		return sp, err
+	}
+	return nil, fmt.Errorf("open spool in %s: all %d files: %w", dir, slots, ErrSpoolLocked)
+}
+
 // load reads the offset, cuts a torn last line and counts the records.
 func (s *Spool) load() error {
 	fi, err := s.data.Stat()

@@ -193,3 +193,27 @@ func TestOpenSpoolRefusesBadArguments(t *testing.T) {
 	require.Error(t, err)
 	require.False(t, errors.Is(err, store.ErrSpoolLocked))
 }
+
+// TestOpenSpoolIn: each process on the host gets a spool file of its own,
+// the first one free, and is refused once all are held.
+func TestOpenSpoolIn(t *testing.T) {
+	dir := t.TempDir()
+	open := func() (*store.Spool, error) { return store.OpenSpoolIn(dir, 2, 1<<20, nil) }
+	a, err := open()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	require.Equal(t, filepath.Join(dir, "warroom-spool.jsonl"), a.Path())
+	b, err := open()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = b.Close() })
+	require.Equal(t, filepath.Join(dir, "warroom-spool-2.jsonl"), b.Path())
+	_, err = open()
+	require.ErrorIs(t, err, store.ErrSpoolLocked, "both files are held")
+
+	// A file let go is taken again.
+	require.NoError(t, a.Close())
+	c, err := open()
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = c.Close() })
+	require.Equal(t, filepath.Join(dir, "warroom-spool.jsonl"), c.Path())
+}

@@ -21,7 +21,7 @@ var (
 	errBusy         = &httpx.Error{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; Slack will retry"}
 )
 
-// body reads and verifies a request. The body is read once, whole (main
+// body reads and verifies a request. The body is read once, whole (app
 // caps it at 1 MiB), and checked against the signature before anything
 // parses it. Commands and interactions are also refused when replayed
 // within the signature's window, known by their verified MAC, so the same

@@ -1,11 +1,10 @@
-package main
+package e2e
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -34,14 +33,6 @@ func alertmanagerBinary(t *testing.T) string {
 	}
 	t.Skip("prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)")
 	return ""
-}
-
-func freePort(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // TestRealAlertmanager runs the real Prometheus Alertmanager pointed at

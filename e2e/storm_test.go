@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/warroomhq/warroom/app"
 )
 
 // storm runs `warroom console` listening for alerts (the try-it-locally
@@ -24,10 +26,12 @@ func storm(t testing.TB, n, groups int) (time.Duration, string) {
 	addr := freePort(t)
 	getenv := testEnv(t, map[string]string{"WARROOM_ALERTMANAGER_TOKEN": "storm", "WARROOM_ADDR": addr,
 		"WARROOM_QUEUE": "100000", "WARROOM_LOG_LEVEL": "error"})
+	cfg := loadConfig(t, "", getenv)
 	stdin, closeStdin := io.Pipe()
-	done := make(chan int, 1)
+	done := make(chan error, 1)
 	go func() {
-		done <- run(context.Background(), []string{"console", "--user", "alice"}, stdin, io.Discard, io.Discard, getenv)
+		term := app.Terminal{In: stdin, Out: io.Discard, User: "alice", Speed: 1}
+		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", false), term, app.Options{})
 	}()
 	t.Cleanup(func() {
 		_ = closeStdin.Close()

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
@@ -34,16 +33,17 @@ func TestReadyzWhenRedisIsDown(t *testing.T) {
 	t.Cleanup(func() { _ = router.Close(context.Background()) })
 	svc, err := handlers.New(st, router, handlers.Options{})
 	require.NoError(t, err)
-	c := &core{store: st, svc: svc, router: router, reg: prometheus.NewRegistry()}
+	c := &core{store: st, svc: svc, router: router, metrics: newMetrics(st, nil)}
 	cfg := config.Default()
 	rec := httptest.NewRecorder()
-	routes(c, cfg, platforms{}, nil, zap.NewNop()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	routes(c, cfg, nil, nil, zap.NewNop()).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 	require.Equal(t, http.StatusServiceUnavailable, rec.Code)
 	require.Contains(t, rec.Body.String(), "redis is not reachable")
 }
 
 // TestOpenSpool: a configured path is used as is; without one, each
-// process on the host gets a default file of its own.
+// process on the host gets a default file of its own in the temporary
+// directory (store.OpenSpoolIn).
 func TestOpenSpool(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("TMPDIR", dir)
@@ -65,4 +65,19 @@ func TestOpenSpool(t *testing.T) {
 	require.ErrorIs(t, err, store.ErrSpoolLocked, "a configured path is never shared")
 	require.ErrorContains(t, err, "WARROOM_SPOOL_PATH")
 	require.NoError(t, c.Close())
+}
+
+// TestOpenSpoolAllInUse: when every default file is held, the error says
+// how to choose one.
+func TestOpenSpoolAllInUse(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	cfg := config.Default()
+	for range maxSpoolSlots {
+		sp, err := openSpool(cfg, zap.NewNop())
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = sp.Close() })
+	}
+	_, err := openSpool(cfg, zap.NewNop())
+	require.EqualError(t, err, "timeline spool: the 16 default files in "+dir+" are all in use; set spool.path or WARROOM_SPOOL_PATH")
 }

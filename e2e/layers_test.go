@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"os/exec"
@@ -8,13 +8,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestLayers keeps the dependency rules of ../shared/DESIGN.md, on the
-// non-test imports of every package (go list): an adapter decides nothing
-// about incidents, so it imports neither handlers nor store; handlers know
-// nothing of HTTP; bot is the vocabulary, on the standard library and zap
-// alone; postmortem is a pure transform, on bot and the standard library.
+// TestLayers keeps the dependency rules of the design (the README's
+// architecture table) on the non-test imports of every package (go
+// list): an adapter decides nothing about incidents, so it imports neither
+// handlers nor store; handlers know nothing of HTTP; bot is the
+// vocabulary, on the standard library and zap alone; postmortem is a pure
+// transform, on bot and the standard library; app wires everything, and
+// nothing but the warroom command imports it.
 func TestLayers(t *testing.T) {
-	out, err := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...").Output()
+	cmd := exec.Command("go", "list", "-f", "{{.ImportPath}} {{join .Imports \" \"}}", "./...")
+	cmd.Dir = ".." // the module's root
+	out, err := cmd.Output()
 	require.NoError(t, err)
 	const mod = "github.com/warroomhq/warroom/"
 	checked := 0
@@ -22,6 +26,9 @@ func TestLayers(t *testing.T) {
 		fields := strings.Fields(line)
 		pkg, imports := strings.TrimPrefix(fields[0], mod), fields[1:]
 		for _, imp := range imports {
+			if imp == mod+"app" {
+				require.Equal(t, strings.TrimSuffix(mod, "/"), pkg, "%s imports app: only the warroom command may", pkg)
+			}
 			switch {
 			case strings.HasPrefix(pkg, "adapters/") && !isFake(pkg):
 				require.NotContains(t, []string{mod + "handlers", mod + "store"}, imp, "%s imports %s", pkg, imp)

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
+	"github.com/warroomhq/warroom/app"
 	"github.com/warroomhq/warroom/config"
 )
 
@@ -30,18 +31,28 @@ import (
 const replicaHelperEnv = "WARROOM_TEST_REPLICA_PROCESS"
 
 // TestReplicaHelperProcess is not a test: TestReplicas runs the test binary
-// itself with replicaHelperEnv set, and then this is `warroom serve` with
-// the process's own environment, stopped by SIGTERM like a deployment
-// would. Two real processes have two PIDs, so two replica names contend
-// for the reminders lease, as two pods would.
+// itself with replicaHelperEnv set, and then this is `warroom serve` (what
+// the command runs: app.LoadConfig, then app.Serve) with the process's own
+// environment, stopped by SIGTERM like a deployment would. Two real
+// processes have two PIDs, so two replica names contend for the reminders
+// lease, as two pods would.
 func TestReplicaHelperProcess(t *testing.T) {
 	if os.Getenv(replicaHelperEnv) != "1" {
 		t.Skip("the warroom serve process of TestReplicas")
 	}
+	cfg, err := app.LoadConfig("", os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "configuration is invalid:\n%v\n", err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, []string{"serve"}, nil, os.Stdout, os.Stderr, os.Getenv)
+	err = app.Serve(ctx, cfg, app.NewLogger(os.Stderr, cfg.LogLevel, true), app.Options{})
 	stop()
-	os.Exit(code)
+	if !stopped(err) {
+		fmt.Fprintln(os.Stderr, "warroom:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
 }
 
 // replica is one `warroom serve` process.

@@ -1,0 +1,134 @@
+package app
+
+import (
+	"net/http"
+	"regexp"
+
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/adapters/alertmanager"
+	"github.com/warroomhq/warroom/adapters/cloudwatch"
+	"github.com/warroomhq/warroom/adapters/grafana"
+	"github.com/warroomhq/warroom/adapters/webhook"
+	"github.com/warroomhq/warroom/config"
+	"github.com/warroomhq/warroom/internal/httpx"
+)
+
+// AlertSource is one row of the table of alert sources. Every row is
+// served at POST /alerts/<Name>, answering 404 while the source is not
+// configured.
+type AlertSource struct {
+	// Name is the adapter's Name: the route's last element, a rule's
+	// match.source and bot.Alert's Source.
+	Name string
+	// Display is the source's name as people read it.
+	Display string
+	// Enabled reports whether the configuration sets the source up.
+	Enabled func(*config.Config) bool
+	// Build makes the source's handler; it runs only when Enabled.
+	Build func(cfg *config.Config, d Deps) (Handler, error)
+}
+
+// Route is where the source is served.
+func (s AlertSource) Route() string { return "POST /alerts/" + s.Name }
+
+// AlertSources is the table of alert sources.
+func AlertSources() []AlertSource {
+	return []AlertSource{
+		{
+			Name: alertmanager.Name, Display: alertmanager.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Alertmanager.Token.Reveal() != "" },
+			Build: func(cfg *config.Config, d Deps) (Handler, error) {
+				a := cfg.Alerts.Alertmanager
+				am, err := alertmanager.New(alertmanager.Options{Token: a.Token.Reveal(), PerAlert: a.PerAlert, Router: d.Router, Log: d.Log})
+				if err != nil {
+					return nil, err
+				}
+				return am.Handle, nil
+			},
+		},
+		{
+			Name: cloudwatch.Name, Display: cloudwatch.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return len(cfg.Alerts.CloudWatch.TopicARNs) > 0 },
+			Build: func(cfg *config.Config, d Deps) (Handler, error) {
+				a := cfg.Alerts.CloudWatch
+				opts := cloudwatch.Options{TopicARNs: a.TopicARNs, Router: d.Router, Log: d.Log}
+				if a.CertHost != "" {
+					opts.CertHost = regexp.MustCompile(a.CertHost) // validated by config
+				}
+				cw, err := cloudwatch.New(opts)
+				if err != nil {
+					return nil, err
+				}
+				return cw.Handle, nil
+			},
+		},
+		{
+			Name: grafana.Name, Display: grafana.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Grafana.Enabled() },
+			Build: func(cfg *config.Config, d Deps) (Handler, error) {
+				a := cfg.Alerts.Grafana
+				g, err := grafana.New(grafana.Options{Token: a.Token.Reveal(), Secret: a.Secret.Reveal(), Router: d.Router, Log: d.Log})
+				if err != nil {
+					return nil, err
+				}
+				return g.Handle, nil
+			},
+		},
+		{
+			Name: webhook.Name, Display: webhook.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Webhook.Enabled() },
+			Build: func(cfg *config.Config, d Deps) (Handler, error) {
+				a := cfg.Alerts.Webhook
+				w, err := webhook.New(webhook.Options{Token: a.Token.Reveal(), Secret: a.Secret.Reveal(), Router: d.Router, Log: d.Log})
+				if err != nil {
+					return nil, err
+				}
+				return w.Handle, nil
+			},
+		},
+	}
+}
+
+// alertRoute is one source's endpoint, built or refusing.
+type alertRoute struct {
+	source AlertSource
+	handle Handler // nil when the source is not configured
+}
+
+// buildAlertSources builds the configured sources of table; every row
+// gets a route, the others answering 404.
+func buildAlertSources(cfg *config.Config, table []AlertSource, c *core, log *zap.Logger) ([]alertRoute, error) {
+	out := make([]alertRoute, 0, len(table))
+	for _, s := range table {
+		r := alertRoute{source: s}
+		if s.Enabled(cfg) {
+			h, err := s.Build(cfg, Deps{Router: c.router, Store: c.store, Log: log})
+			if err != nil {
+				return nil, err
+			}
+			r.handle = h
+			log.Info("alert source", zap.String("source", s.Display), zap.String("route", s.Route()))
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// configured reports whether any source is set up.
+func configured(alerts []alertRoute) bool {
+	for _, a := range alerts {
+		if a.handle != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// notConfigured answers for a source that is not set up.
+func notConfigured(name string) Handler {
+	msg := name + " alerts are not configured"
+	return func(http.ResponseWriter, *http.Request) error {
+		return &httpx.Error{Status: http.StatusNotFound, Code: "not_found", Msg: msg}
+	}
+}

@@ -1,0 +1,108 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/api"
+	"github.com/warroomhq/warroom/config"
+	"github.com/warroomhq/warroom/internal/httpx"
+)
+
+// maxBody bounds every request body: 1 MiB.
+const maxBody = 1 << 20
+
+// serveHTTP serves on ln until ctx ends, then drains in-flight requests.
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *zap.Logger) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          zap.NewStdLog(log.Named("http")),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("http server: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests and queued events")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	return srv.Shutdown(sctx)
+}
+
+// JSONErrors serves an adapter's endpoint, writing its errors as JSON.
+func JSONErrors(f Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := f(w, r); err != nil {
+			httpx.WriteErr(w, err)
+		}
+	})
+}
+
+// routes is the one route table of the HTTP server: health, metrics and
+// the API, then the chat platforms' endpoints and one per alert source of
+// the table, all behind the body limit and the panic recoverer.
+func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute, log *zap.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := c.store.Ping(ctx); err != nil {
+			httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "redis is not reachable")
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(c.metrics.reg, promhttp.HandlerOpts{}))
+	mux.Handle("/api/", api.New(c.svc, cfg.API.Token.Reveal(), log))
+	for _, a := range alerts {
+		h := a.handle
+		if h == nil {
+			h = notConfigured(a.source.Name)
+		}
+		mux.Handle(a.source.Route(), JSONErrors(h))
+	}
+	for _, r := range platforms {
+		mux.Handle(r.Pattern, r.Handler)
+	}
+	return httpx.Recover(httpx.LimitBody(mux, maxBody), log)
+}
+
+// Healthcheck probes the /healthz of the server listening on addr's port
+// on this host, for container health checks in images without a shell or
+// curl.
+func Healthcheck(ctx context.Context, addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/healthz", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	return nil
+}

@@ -1,0 +1,28 @@
+package app
+
+import (
+	"io"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+)
+
+// NewLogger logs JSON lines when structured (serve) and readable lines
+// otherwise (console, export), at level ("info" when unknown).
+func NewLogger(w io.Writer, level string, structured bool) *zap.Logger {
+	lvl, err := zapcore.ParseLevel(level)
+	if err != nil {
+		lvl = zapcore.InfoLevel
+	}
+	var enc zapcore.Encoder
+	if structured {
+		ec := zap.NewProductionEncoderConfig()
+		ec.TimeKey, ec.EncodeTime = "ts", zapcore.ISO8601TimeEncoder
+		enc = zapcore.NewJSONEncoder(ec)
+	} else {
+		ec := zap.NewDevelopmentEncoderConfig()
+		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05")
+		enc = zapcore.NewConsoleEncoder(ec)
+	}
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl))
+}

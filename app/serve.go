@@ -1,0 +1,73 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/config"
+	"github.com/warroomhq/warroom/handlers"
+)
+
+// Serve runs the bot until ctx ends, then stops in this order, each step
+// bounded by 25 seconds: the HTTP server drains its requests, the router
+// its queued events, the handlers their background work; then the spool
+// and Redis close.
+func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Options) error {
+	defer func() { _ = log.Sync() }()
+	first := firstPlatform(cfg)
+	c, err := newCore(ctx, cfg, alertPlatform(cfg, first), func(o *handlers.Options) {
+		o.Reminders = handlers.Reminders{Holder: replicaName(), Every: time.Duration(cfg.Reminders.Every)}
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	platforms, err := startPlatforms(ctx, cfg, c, log)
+	if err != nil {
+		return err
+	}
+	alerts, err := buildAlertSources(cfg, opts.sources(), c, log)
+	if err != nil {
+		return err
+	}
+	if name := alertPlatform(cfg, first); configured(alerts) {
+		if _, ok := c.router.Platform(name); !ok {
+			return fmt.Errorf("alert sources are configured but the chat platform %q they open incidents on is not: set up Slack or Teams, or WARROOM_ALERT_PLATFORM", name)
+		}
+	}
+	if cfg.API.Token.Reveal() == "" {
+		log.Warn("WARROOM_API_TOKEN is not set: the read-only API at /api/ answers without authentication")
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	log.Info("warroom serving", zap.String("addr", ln.Addr().String()), zap.String("version", opts.Version))
+	if opts.OnListen != nil {
+		opts.OnListen(ln.Addr().String())
+	}
+	go func() {
+		if err := c.svc.Run(ctx); err != nil {
+			log.Error("handlers", zap.Error(err))
+		}
+	}()
+	herr := serveHTTP(ctx, ln, routes(c, cfg, platforms, alerts, log), log)
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	// The HTTP server has stopped; the router drains, then the handlers'
+	// background work stops (c.close closes the spool and Redis after).
+	rerr := c.router.Close(sctx)
+	return errors.Join(herr, rerr, c.svc.Close(sctx))
+}
+
+// replicaName tells replicas apart for the reminders lease.
+func replicaName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s-%d", host, os.Getpid())
+}

@@ -22,36 +22,10 @@ const tokenBytes = 32
 // tokenLen is the length of such a token in unpadded base64url.
 var tokenLen = base64.RawURLEncoding.EncodedLen(tokenBytes)
 
-// SignIn is what a sign-in link stands for: the chat person the browser
-// will be signed in as, and where it goes next.
-type SignIn struct {
-	// Platform and User are the chat person (platform name, user ID and
-	// display name).
-	Platform string   `json:"platform"`
-	User     bot.User `json:"user"`
-	// Lang is the language they speak in chat.
-	Lang bot.Lang `json:"lang,omitempty"`
-	// Incident is the incident to open after signing in, 0 for the
-	// dashboard.
-	Incident int64 `json:"incident,omitempty"`
-}
-
-// Session is a signed-in browser.
-type Session struct {
-	Platform string   `json:"platform"`
-	User     bot.User `json:"user"`
-	Lang     bot.Lang `json:"lang,omitempty"`
-	// CSRF is the session's secret that every state-changing request must
-	// carry back.
-	CSRF      string    `json:"csrf"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-}
-
 // CreateSignIn stores a single-use sign-in link for in, valid for ttl, and
 // returns its token. Only the token's SHA-256 is kept, so someone reading
 // Redis cannot sign in with what they read.
-func (s *Store) CreateSignIn(ctx context.Context, in SignIn, ttl time.Duration) (string, error) {
+func (s *Store) CreateSignIn(ctx context.Context, in bot.SignIn, ttl time.Duration) (string, error) {
 	if in.Platform == "" || in.User.ID == "" || ttl <= 0 {
 		return "", ErrBadKey
 	}
@@ -72,7 +46,7 @@ func (s *Store) CreateSignIn(ctx context.Context, in SignIn, ttl time.Duration) 
 // PeekSignIn returns what the sign-in link token stands for without using
 // it up (the page a link preview fetches). An unknown, used or expired
 // token is an error wrapping bot.ErrNotFound.
-func (s *Store) PeekSignIn(ctx context.Context, token string) (SignIn, error) {
+func (s *Store) PeekSignIn(ctx context.Context, token string) (bot.SignIn, error) {
 	return s.readSignIn(ctx, token, false)
 }
 
@@ -80,13 +54,13 @@ func (s *Store) PeekSignIn(ctx context.Context, token string) (SignIn, error) {
 // for. It is atomic (GETDEL): of two concurrent uses exactly one wins, and
 // the other gets an error wrapping bot.ErrNotFound, as for an unknown or
 // expired token.
-func (s *Store) ConsumeSignIn(ctx context.Context, token string) (SignIn, error) {
+func (s *Store) ConsumeSignIn(ctx context.Context, token string) (bot.SignIn, error) {
 	return s.readSignIn(ctx, token, true)
 }
 
-func (s *Store) readSignIn(ctx context.Context, token string, consume bool) (SignIn, error) {
+func (s *Store) readSignIn(ctx context.Context, token string, consume bool) (bot.SignIn, error) {
 	if len(token) != tokenLen {
-		return SignIn{}, fmt.Errorf("sign-in: %w", bot.ErrNotFound)
+		return bot.SignIn{}, fmt.Errorf("sign-in: %w", bot.ErrNotFound)
 	}
 	key := s.signInKey(token)
 	var raw string
@@ -97,14 +71,14 @@ func (s *Store) readSignIn(ctx context.Context, token string, consume bool) (Sig
 		raw, err = s.rdb.Get(ctx, key).Result()
 	}
 	if errors.Is(err, redis.Nil) {
-		return SignIn{}, fmt.Errorf("sign-in: %w", bot.ErrNotFound)
+		return bot.SignIn{}, fmt.Errorf("sign-in: %w", bot.ErrNotFound)
 	}
 	if err != nil {
-		return SignIn{}, fmt.Errorf("sign-in: %w", unavailable(err))
+		return bot.SignIn{}, fmt.Errorf("sign-in: %w", unavailable(err))
 	}
-	var in SignIn
+	var in bot.SignIn
 	if err := json.Unmarshal([]byte(raw), &in); err != nil {
-		return SignIn{}, fmt.Errorf("sign-in: %w", err)
+		return bot.SignIn{}, fmt.Errorf("sign-in: %w", err)
 	}
 	return in, nil
 }
@@ -112,45 +86,45 @@ func (s *Store) readSignIn(ctx context.Context, token string, consume bool) (Sig
 // CreateSession stores a session for sess's person, valid for ttl from
 // now, with a fresh CSRF secret, and returns its token and the session as
 // stored. Only the token's SHA-256 is kept.
-func (s *Store) CreateSession(ctx context.Context, sess Session, ttl time.Duration) (string, Session, error) {
+func (s *Store) CreateSession(ctx context.Context, sess bot.Session, ttl time.Duration) (string, bot.Session, error) {
 	if sess.Platform == "" || sess.User.ID == "" || ttl <= 0 {
-		return "", Session{}, ErrBadKey
+		return "", bot.Session{}, ErrBadKey
 	}
 	token, err := newToken()
 	if err != nil {
-		return "", Session{}, err
+		return "", bot.Session{}, err
 	}
 	if sess.CSRF, err = newToken(); err != nil {
-		return "", Session{}, err
+		return "", bot.Session{}, err
 	}
 	now := s.now()
 	sess.CreatedAt, sess.ExpiresAt = now, now.Add(ttl)
 	raw, err := json.Marshal(sess)
 	if err != nil {
-		return "", Session{}, fmt.Errorf("create session: %w", err)
+		return "", bot.Session{}, fmt.Errorf("create session: %w", err)
 	}
 	if err := s.rdb.Set(ctx, s.sessionKey(token), raw, ttl).Err(); err != nil {
-		return "", Session{}, fmt.Errorf("create session: %w", unavailable(err))
+		return "", bot.Session{}, fmt.Errorf("create session: %w", unavailable(err))
 	}
 	return token, sess, nil
 }
 
 // Session returns the session of token. An unknown, ended or expired
 // session is an error wrapping bot.ErrNotFound.
-func (s *Store) Session(ctx context.Context, token string) (Session, error) {
+func (s *Store) Session(ctx context.Context, token string) (bot.Session, error) {
 	if len(token) != tokenLen {
-		return Session{}, fmt.Errorf("session: %w", bot.ErrNotFound)
+		return bot.Session{}, fmt.Errorf("session: %w", bot.ErrNotFound)
 	}
 	raw, err := s.rdb.Get(ctx, s.sessionKey(token)).Result()
 	if errors.Is(err, redis.Nil) {
-		return Session{}, fmt.Errorf("session: %w", bot.ErrNotFound)
+		return bot.Session{}, fmt.Errorf("session: %w", bot.ErrNotFound)
 	}
 	if err != nil {
-		return Session{}, fmt.Errorf("session: %w", unavailable(err))
+		return bot.Session{}, fmt.Errorf("session: %w", unavailable(err))
 	}
-	var sess Session
+	var sess bot.Session
 	if err := json.Unmarshal([]byte(raw), &sess); err != nil {
-		return Session{}, fmt.Errorf("session: %w", err)
+		return bot.Session{}, fmt.Errorf("session: %w", err)
 	}
 	return sess, nil
 }

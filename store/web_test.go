@@ -15,7 +15,7 @@ import (
 func TestSignInIsSingleUse(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	in := store.SignIn{Platform: "slack", User: bot.User{ID: "U1", Name: "alice"}, Lang: bot.Japanese, Incident: 42}
+	in := bot.SignIn{Viewer: bot.Viewer{Platform: "slack", User: bot.User{ID: "U1", Name: "alice"}, Lang: bot.Japanese}, Incident: 42}
 	token, err := s.CreateSignIn(ctx, in, 10*time.Minute)
 	require.NoError(t, err)
 	require.Len(t, token, 43)
@@ -50,7 +50,7 @@ func TestSignInUnknownAndExpired(t *testing.T) {
 		_, err := s.ConsumeSignIn(ctx, token)
 		require.ErrorIs(t, err, bot.ErrNotFound, token)
 	}
-	token, err := s.CreateSignIn(ctx, store.SignIn{Platform: "slack", User: bot.User{ID: "U1"}}, time.Minute)
+	token, err := s.CreateSignIn(ctx, bot.SignIn{Viewer: bot.Viewer{Platform: "slack", User: bot.User{ID: "U1"}}}, time.Minute)
 	require.NoError(t, err)
 	// Expiry is Redis's: the key carries the link's TTL (checked above);
 	// when it runs out Redis deletes the key, which this does at once.
@@ -63,14 +63,14 @@ func TestSignInUnknownAndExpired(t *testing.T) {
 	_, err = s.ConsumeSignIn(ctx, token)
 	require.ErrorIs(t, err, bot.ErrNotFound)
 
-	_, err = s.CreateSignIn(ctx, store.SignIn{Platform: "slack"}, time.Minute)
+	_, err = s.CreateSignIn(ctx, bot.SignIn{Viewer: bot.Viewer{Platform: "slack"}}, time.Minute)
 	require.ErrorIs(t, err, store.ErrBadKey)
 }
 
 func TestSignInConsumedOnceUnderRace(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	token, err := s.CreateSignIn(ctx, store.SignIn{Platform: "slack", User: bot.User{ID: "U1"}}, time.Minute)
+	token, err := s.CreateSignIn(ctx, bot.SignIn{Viewer: bot.Viewer{Platform: "slack", User: bot.User{ID: "U1"}}}, time.Minute)
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -93,7 +93,7 @@ func TestSignInConsumedOnceUnderRace(t *testing.T) {
 func TestSessions(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	token, sess, err := s.CreateSession(ctx, store.Session{Platform: "teams", User: bot.User{ID: "29:1", Name: "bob"}, Lang: bot.English}, 12*time.Hour)
+	token, sess, err := s.CreateSession(ctx, bot.Session{Viewer: bot.Viewer{Platform: "teams", User: bot.User{ID: "29:1", Name: "bob"}, Lang: bot.English}}, 12*time.Hour)
 	require.NoError(t, err)
 	require.Len(t, sess.CSRF, 43)
 	require.NotEqual(t, token, sess.CSRF)

@@ -820,3 +820,20 @@ func TestOutOfOrderEditAndDelete(t *testing.T) {
 	}
 	require.True(t, strings.HasSuffix(lines[2], "→ “alpha cache misses at 90”"), lines[2])
 }
+
+// A reply that asks for no previews (a sign-in link) is sent with
+// unfurling off; other replies are sent as before.
+func TestReplyWithoutUnfurl(t *testing.T) {
+	w := newWorld(t, false)
+	ctx := context.Background()
+	ch := w.fake.AddChannel("web", false, fakeslack.BotUserID, alice)
+	ev := &bot.Event{Platform: slack.Name, Channel: ch, User: bot.User{ID: alice}}
+	require.NoError(t, w.a.Reply(ctx, ev, bot.Message{Text: "https://warroom.example.com/signin/x", NoUnfurl: true}))
+	require.NoError(t, w.a.Reply(ctx, ev, bot.Message{Text: "plain"}))
+	calls := w.fake.Calls("chat.postEphemeral")
+	require.Len(t, calls, 2)
+	require.Equal(t, "false", calls[0].Params["unfurl_links"])
+	require.Equal(t, "false", calls[0].Params["unfurl_media"])
+	_, set := calls[1].Params["unfurl_links"]
+	require.False(t, set)
+}

@@ -151,7 +151,9 @@ func (s *Service) IncidentTimeline(ctx context.Context, v bot.Viewer, id int64, 
 
 // PriorityLabel is how priority p reads in lang ("P2 (high)", or the
 // configured name).
-func (s *Service) PriorityLabel(lang bot.Lang, p bot.Priority) string { return s.priorityLabel(lang, p) }
+func (s *Service) PriorityLabel(lang bot.Lang, p bot.Priority) string {
+	return s.priorityLabel(lang, p)
+}
 
 // Criteria is what priority p means, in lang (configured, or the
 // catalog's).

@@ -224,4 +224,3 @@ func TestWebIncidentsFilters(t *testing.T) {
 
 // carolish is someone with no part in any incident.
 func (e *env) carolish() bot.User { return bot.User{ID: "U3", Name: "carol"} }
-

@@ -35,11 +35,11 @@ type view struct {
 	L     bot.Translator
 	Title string
 	// Viewer is the signed-in person, nil on the sign-in pages.
-	Viewer   *bot.Viewer
-	CSRF     string
-	Langs    []langLink
-	Scripts  []string
-	Body     any
+	Viewer  *bot.Viewer
+	CSRF    string
+	Langs   []langLink
+	Scripts []string
+	Body    any
 }
 
 // view starts the view of a page for r, in the language of r (and of v,

@@ -182,4 +182,3 @@ func randomString() (string, error) {
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
-

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -127,26 +126,26 @@ func (s *Service) Incident(ctx context.Context, v bot.Viewer, id int64) (*bot.In
 	return inc, nil
 }
 
-// IncidentTimeline is the last n entries of incident id's timeline in
-// reading order, with how many it holds, for v; a private incident
-// outside v's audience is not found (and an admin's look is written, as
-// Incident writes it).
-func (s *Service) IncidentTimeline(ctx context.Context, v bot.Viewer, id int64, n int) ([]bot.TimelineEntry, int64, error) {
-	if _, err := s.Incident(ctx, v, id); err != nil {
-		return nil, 0, err
-	}
+// IncidentTimeline reads incident id for v, as Incident does (and with
+// the same one look written for an admin), with the last n entries of its
+// timeline in reading order and how many it holds.
+func (s *Service) IncidentTimeline(ctx context.Context, v bot.Viewer, id int64, n int) (*bot.Incident, []bot.TimelineEntry, int64, error) {
 	if n <= 0 || n > maxTimeline {
-		return nil, 0, fmt.Errorf("timeline of %d: %d entries: %w", id, n, bot.Errorf(bot.CodeBadNumber, "value", strconv.Itoa(n), "max", strconv.Itoa(maxTimeline)))
+		return nil, nil, 0, bot.Errorf(bot.CodeBadNumber, "value", strconv.Itoa(n), "max", strconv.Itoa(maxTimeline))
+	}
+	inc, err := s.Incident(ctx, v, id)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	entries, err := s.store.Timeline(ctx, id, store.TimelineQuery{Last: n, InOrder: true})
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
 	total, err := s.store.TimelineLen(ctx, id)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, 0, err
 	}
-	return entries, total, nil
+	return inc, entries, total, nil
 }
 
 // PriorityLabel is how priority p reads in lang ("P2 (high)", or the

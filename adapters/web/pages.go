@@ -263,12 +263,7 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request, sess *session)
 		return
 	}
 	v := s.signedInView(r, sess, "web.notfound.title")
-	inc, err := s.opts.Incidents.Incident(r.Context(), sess.Viewer, id)
-	var entries []bot.TimelineEntry
-	var total int64
-	if err == nil {
-		entries, total, err = s.opts.Incidents.IncidentTimeline(r.Context(), sess.Viewer, id, timelinePage)
-	}
+	inc, entries, total, err := s.opts.Incidents.IncidentTimeline(r.Context(), sess.Viewer, id, timelinePage)
 	if errors.Is(err, bot.ErrNotFound) {
 		s.message(w, r, &sess.Session, http.StatusNotFound, "web.notfound.title", "web.notfound.incident", "id", bot.FormatID(id))
 		return

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -56,9 +55,9 @@ type Incidents interface {
 	Incidents(ctx context.Context, v bot.Viewer, q bot.IncidentQuery) (bot.IncidentPage, error)
 	// Incident reads incident id for v.
 	Incident(ctx context.Context, v bot.Viewer, id int64) (*bot.Incident, error)
-	// IncidentTimeline is the last n entries of incident id in reading
-	// order, and how many it holds.
-	IncidentTimeline(ctx context.Context, v bot.Viewer, id int64, n int) ([]bot.TimelineEntry, int64, error)
+	// IncidentTimeline reads incident id for v with the last n entries of
+	// its timeline in reading order, and how many it holds.
+	IncidentTimeline(ctx context.Context, v bot.Viewer, id int64, n int) (*bot.Incident, []bot.TimelineEntry, int64, error)
 	// PriorityLabel and Criteria say what a priority is called and means.
 	PriorityLabel(lang bot.Lang, p bot.Priority) string
 	Criteria(lang bot.Lang, p bot.Priority) string
@@ -184,6 +183,3 @@ func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	s.static.ServeHTTP(w, r)
 }
-
-// base is the public URL without its trailing slash.
-func (s *Server) base() string { return strings.TrimRight(s.opts.PublicURL, "/") }

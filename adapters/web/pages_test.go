@@ -12,7 +12,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/console"
+	"github.com/warroomhq/warroom/adapters/web"
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/store"
 )
 
 // rows are the incident keys the dashboard lists, in order.
@@ -219,4 +222,42 @@ func TestConsoleSignInStory(t *testing.T) {
 	require.Contains(t, page.body, "<h1>INC-1: Checkout is failing</h1>")
 	require.Contains(t, page.body, "Signed in as alice (console)")
 	require.Contains(t, page.body, "<dt>Commander</dt><dd>alice</dd>")
+}
+
+// An incident an alert opened shows where it came from, its labels and
+// its links; a link that is not http(s) is left out.
+func TestIncidentPageOfAnAlert(t *testing.T) {
+	h := newHarnessOpts(t, handlers.Options{AlertPlatform: "test"}, func(*web.Options) {})
+	a := &bot.Alert{Source: "alertmanager", DedupKey: "g1", Status: bot.AlertFiring, Title: "HighErrorRate", Priority: bot.P2,
+		Labels: map[string]string{"alertname": "HighErrorRate", "service": "checkout"},
+		Links:  []bot.Link{{Title: "Runbook", URL: "https://runbooks.example/checkout"}, {Title: "Evil", URL: "javascript:alert(1)"}},
+		Items:  []bot.AlertItem{{Fingerprint: "f1", Status: bot.AlertFiring, Summary: "5xx above 5%"}}}
+	require.NoError(t, h.r.Serve(context.Background(), bot.Event{Kind: bot.EventAlert, Alert: a}))
+	body := h.signedIn(alice).get("/incidents/INC-1").body
+	require.Contains(t, body, `<span class="status status-triage">triage</span>`)
+	require.Contains(t, body, "<dt>Source</dt><dd>alertmanager</dd><dt>alertname</dt><dd>HighErrorRate</dd><dt>service</dt><dd>checkout</dd>")
+	require.Contains(t, body, `<a href="https://runbooks.example/checkout" rel="noreferrer noopener">Runbook</a>`)
+	require.NotContains(t, body, "Evil")
+	require.NotContains(t, body, "javascript:")
+}
+
+// An admin outside a private incident's audience sees its page, and the
+// look is written on its timeline once.
+func TestAdminLookIsWritten(t *testing.T) {
+	h := newHarnessOpts(t, handlers.Options{Admins: []string{"UADM"}}, func(*web.Options) {})
+	priv := h.declare(alice, "Payroll data exposed P1 private")
+	admin := h.signedIn(bot.User{ID: "UADM", Name: "root"})
+	res := admin.get("/incidents/INC-1")
+	require.Equal(t, http.StatusOK, res.status)
+	tl, err := h.st.Timeline(context.Background(), priv.ID, store.TimelineQuery{})
+	require.NoError(t, err)
+	var looks int
+	for _, e := range tl {
+		if e.Kind == bot.KindAccess {
+			looks++
+			require.Equal(t, "web", e.Data["command"])
+			require.Equal(t, "UADM", e.Author.ID)
+		}
+	}
+	require.Equal(t, 1, looks)
 }

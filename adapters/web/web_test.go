@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -53,11 +54,19 @@ func newHarness(t *testing.T) *harness {
 
 func newHarnessWith(t *testing.T, edit func(*web.Options)) *harness {
 	t.Helper()
+	return newHarnessOpts(t, handlers.Options{}, edit)
+}
+
+// newHarnessOpts is newHarness with the handlers' options (PublicURL and
+// Now are the harness's) and an edit of the web interface's.
+func newHarnessOpts(t *testing.T, hopts handlers.Options, edit func(*web.Options)) *harness {
+	t.Helper()
 	h := &harness{t: t, st: storetest.New(t), p: bottest.New("test"), now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
 	var handler http.Handler
 	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handler.ServeHTTP(w, r) }))
 	t.Cleanup(h.srv.Close)
-	svc, err := handlers.New(h.st, handlers.Options{PublicURL: h.srv.URL, Now: func() time.Time { return h.now }})
+	hopts.PublicURL, hopts.Now = h.srv.URL, func() time.Time { return h.now }
+	svc, err := handlers.New(h.st, hopts)
 	require.NoError(t, err)
 	h.svc = svc
 	h.r = bot.NewRouter(bot.Options{Resolver: svc, Authorizer: svc, Lang: bot.English})
@@ -447,4 +456,58 @@ func TestDashboardLanguage(t *testing.T) {
 	require.Contains(t, res.body, "<h1>Incidents</h1>")
 	require.Equal(t, "en", setCookie(t, res, "warroom_lang").Value)
 	require.Contains(t, b.get("/").body, "<h1>Incidents</h1>", "the cookie wins over Accept-Language")
+}
+
+// A session lives in Redis: another replica's web interface serves it.
+func TestSessionOnAnotherReplica(t *testing.T) {
+	h := newHarness(t)
+	b := h.signedIn(alice)
+	other, err := web.New(web.Options{PublicURL: h.srv.URL, Sessions: h.st, Incidents: h.svc})
+	require.NoError(t, err)
+	replica := httptest.NewServer(other)
+	t.Cleanup(replica.Close)
+	u, _ := url.Parse(h.srv.URL)
+	ru, _ := url.Parse(replica.URL)
+	b.c.Jar.SetCookies(ru, b.c.Jar.Cookies(u))
+	res := b.get(replica.URL + "/")
+	require.Equal(t, http.StatusOK, res.status)
+	require.Contains(t, res.body, "Signed in as alice (test)")
+}
+
+func TestNewRefusesBadOptions(t *testing.T) {
+	h := newHarness(t)
+	for _, o := range []web.Options{
+		{PublicURL: "", Sessions: h.st, Incidents: h.svc},
+		{PublicURL: "warroom.example.com", Sessions: h.st, Incidents: h.svc},
+		{PublicURL: "ftp://warroom.example.com", Sessions: h.st, Incidents: h.svc},
+		{PublicURL: "https://warroom.example.com", Incidents: h.svc},
+		{PublicURL: "https://warroom.example.com", Sessions: h.st},
+	} {
+		_, err := web.New(o)
+		require.Error(t, err, o.PublicURL)
+	}
+}
+
+// downSessions is the store with Redis gone for sessions.
+type downSessions struct{ web.Sessions }
+
+func (downSessions) Session(context.Context, string) (bot.Session, error) {
+	return bot.Session{}, fmt.Errorf("session: %w", bot.ErrUnavailable)
+}
+
+// When Redis is unavailable the page says so, in the person's language,
+// with a 503 and Retry-After, and shows nothing else.
+func TestStoreUnavailable(t *testing.T) {
+	h := newHarness(t)
+	b := h.signedIn(alice)
+	down, err := web.New(web.Options{PublicURL: h.srv.URL, Sessions: downSessions{h.st}, Incidents: h.svc})
+	require.NoError(t, err)
+	replica := httptest.NewServer(down)
+	t.Cleanup(replica.Close)
+	b.lang = "ja"
+	res := b.get(replica.URL + "/")
+	require.Equal(t, http.StatusServiceUnavailable, res.status)
+	require.Equal(t, "5", res.header.Get("Retry-After"))
+	require.Contains(t, res.body, "Warroom がいま応答できませんでした")
+	require.NotContains(t, res.body, "unavailable")
 }

@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -97,6 +98,9 @@ type Server struct {
 	opts   Options
 	log    *zap.Logger
 	secure bool
+	// origin is the public URL's scheme and host: what a browser's Origin
+	// header says on a form posted from Warroom's own pages.
+	origin string
 	pages  map[string]*template.Template
 	static http.Handler
 	mux    *http.ServeMux
@@ -134,7 +138,7 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: opts, log: opts.Log.Named("web"), secure: u.Scheme == "https", pages: pages,
+	s := &Server{opts: opts, log: opts.Log.Named("web"), secure: u.Scheme == "https", origin: originOf(u), pages: pages,
 		static: http.StripPrefix("/static/", http.FileServerFS(sub)), mux: http.NewServeMux()}
 	s.mux.HandleFunc("GET /static/{file}", s.serveStatic)
 	s.mux.HandleFunc("GET /signin", s.howTo)
@@ -162,6 +166,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		// Beside the CSRF token: a browser names the page a form was
+		// posted from, and one posted from another site changes nothing.
+		if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, s.origin) {
+			s.log.Info("cross-origin post refused", zap.String("path", r.URL.Path))
+			s.message(w, r, nil, http.StatusForbidden, "web.csrf.title", "web.csrf.text")
+			return
+		}
 	}
 	s.mux.ServeHTTP(w, r.WithContext(ctx))
 }
@@ -182,4 +193,17 @@ func (s *Server) recoverPanic(w http.ResponseWriter, r *http.Request) {
 func (s *Server) serveStatic(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "public, max-age=3600")
 	s.static.ServeHTTP(w, r)
+}
+
+// originOf is u's origin as a browser's Origin header spells it: scheme
+// and host, without the scheme's default port.
+func originOf(u *url.URL) string {
+	host := strings.ToLower(u.Host)
+	if p := u.Port(); (u.Scheme == "https" && p == "443") || (u.Scheme == "http" && p == "80") {
+		host = strings.ToLower(u.Hostname())
+		if strings.Contains(host, ":") {
+			host = "[" + host + "]"
+		}
+	}
+	return u.Scheme + "://" + host
 }

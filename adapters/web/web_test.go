@@ -511,3 +511,45 @@ func TestStoreUnavailable(t *testing.T) {
 	require.Contains(t, res.body, "Warroom がいま応答できませんでした")
 	require.NotContains(t, res.body, "unavailable")
 }
+
+// A form posted from another site is refused whatever it carries, and
+// changes nothing; one from Warroom's own origin goes through.
+func TestCrossOriginPostRefused(t *testing.T) {
+	h := newHarness(t)
+	b := h.signedIn(alice)
+	token := b.csrf()
+	link := h.link(alice, "")
+	page := b.get(link)
+	nonce := nonceRE.FindStringSubmatch(page.body)[1]
+	for _, target := range []struct {
+		path string
+		form url.Values
+	}{{"/signout", url.Values{"csrf": {token}}}, {link, url.Values{"nonce": {nonce}}}} {
+		req, err := http.NewRequest(http.MethodPost, strings.Replace(target.path, h.srv.URL, "", 1), nil)
+		require.NoError(t, err)
+		res := b.doWith(req, target.form, "https://evil.example")
+		require.Equal(t, http.StatusForbidden, res.status, target.path)
+		require.Contains(t, res.body, "nothing was changed")
+	}
+	require.Equal(t, http.StatusOK, b.get("/").status, "still signed in")
+	require.Equal(t, http.StatusOK, h.browser().get(link).status, "the link is unused")
+	req, err := http.NewRequest(http.MethodPost, "/signout", nil)
+	require.NoError(t, err)
+	res := b.doWith(req, url.Values{"csrf": {token}}, h.srv.URL)
+	require.Equal(t, http.StatusSeeOther, res.status)
+}
+
+// doWith posts form to req's path with an Origin header.
+func (b *browser) doWith(req *http.Request, form url.Values, origin string) response {
+	b.h.t.Helper()
+	full, err := http.NewRequest(req.Method, b.h.srv.URL+req.URL.Path, strings.NewReader(form.Encode()))
+	require.NoError(b.h.t, err)
+	full.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	full.Header.Set("Origin", origin)
+	res, err := b.c.Do(full)
+	require.NoError(b.h.t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(b.h.t, err)
+	return response{status: res.StatusCode, header: res.Header, body: string(raw)}
+}

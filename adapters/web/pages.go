@@ -98,7 +98,11 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request, sess *session
 		body.NextURL = pageURL(r.URL.Query(), map[string]string{"page": strconv.Itoa(page.Page + 1)})
 	}
 	if page.Truncated {
-		body.Truncated = v.L.T("web.truncated", "n", strconv.Itoa(len(page.Incidents)))
+		scanned := 0
+		for _, n := range page.Counts {
+			scanned += n
+		}
+		body.Truncated = v.L.T("web.truncated", "n", strconv.Itoa(scanned))
 	}
 	s.render(w, r, http.StatusOK, "dashboard", v)
 }

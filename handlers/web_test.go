@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/store"
 )
 
 var signInLink = regexp.MustCompile(`https://warroom\.example\.com/signin/([A-Za-z0-9_-]{43})`)
@@ -35,7 +36,7 @@ func TestWebWithoutPublicURL(t *testing.T) {
 	c, _ := e.p.Last("Reply")
 	require.Equal(t, e.alice, c.User, "only the asker is told")
 	require.Empty(t, e.p.Calls("Post"))
-	keys, err := e.st.Client().Keys(context.Background(), "*signin:*").Result()
+	keys, err := ownKeys(t, e.st, "signin")
 	require.NoError(t, err)
 	require.Empty(t, keys, "no link was made")
 }
@@ -95,7 +96,7 @@ func TestWebPrivateIncidentLinkForOutsider(t *testing.T) {
 	got, err := e.reply(e.carol, "CGEN", "web INC-1")
 	require.Equal(t, bot.CodeNotFound, bot.CodeOf(err))
 	require.Equal(t, strings.ReplaceAll(never, "INC-99", "INC-1"), got, "word for word")
-	keys, kerr := e.st.Client().Keys(context.Background(), "*signin:*").Result()
+	keys, kerr := ownKeys(t, e.st, "signin")
 	require.NoError(t, kerr)
 	require.Empty(t, keys, "no link was made")
 	require.Equal(t, before, e.timeline(e.priv.ID))
@@ -226,3 +227,14 @@ func TestWebIncidentsFilters(t *testing.T) {
 
 // carolish is someone with no part in any incident.
 func (e *env) carolish() bot.User { return bot.User{ID: "U3", Name: "carol"} }
+
+// ownKeys lists this test's keys (its store's prefix, made by storetest
+// from the test's name) of one kind ("signin", "session"), and not those
+// of other tests sharing the Redis.
+func ownKeys(t *testing.T, st *store.Store, kind string) ([]string, error) {
+	name := regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(t.Name(), "_")
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	return st.Client().Keys(context.Background(), "test:"+name+":*:"+kind+":*").Result()
+}

@@ -166,9 +166,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
-		// Beside the CSRF token: a browser names the page a form was
-		// posted from, and one posted from another site changes nothing.
-		if o := r.Header.Get("Origin"); o != "" && !strings.EqualFold(o, s.origin) {
+		// Beside the CSRF token: a browser says where a form was posted
+		// from, and one posted from another site changes nothing.
+		if s.crossSite(r) {
 			s.log.Info("cross-origin post refused", zap.String("path", r.URL.Path))
 			s.message(w, r, nil, http.StatusForbidden, "web.csrf.title", "web.csrf.text")
 			return
@@ -206,4 +206,20 @@ func originOf(u *url.URL) string {
 		}
 	}
 	return u.Scheme + "://" + host
+}
+
+// crossSite reports whether the browser says r was sent from a page of
+// another site: Sec-Fetch-Site, or else an Origin other than Warroom's.
+// Under Referrer-Policy no-referrer browsers send "Origin: null" even for
+// a form of Warroom's own page, so null proves nothing either way (the
+// CSRF token still decides).
+func (s *Server) crossSite(r *http.Request) bool {
+	switch r.Header.Get("Sec-Fetch-Site") {
+	case "cross-site", "same-site":
+		return true
+	case "same-origin":
+		return false
+	}
+	o := r.Header.Get("Origin")
+	return o != "" && o != "null" && !strings.EqualFold(o, s.origin)
 }

@@ -294,7 +294,7 @@ func TestExpiredLink(t *testing.T) {
 	// Redis deletes the key when the link's 10 minutes are up (the store's
 	// tests check the TTL); do it now.
 	ctx := context.Background()
-	keys, err := h.st.Client().Keys(ctx, "*signin:*").Result()
+	keys, err := ownKeys(t, h.st, "signin")
 	require.NoError(t, err)
 	require.Len(t, keys, 1)
 	ttl, err := h.st.Client().TTL(ctx, keys[0]).Result()
@@ -434,7 +434,7 @@ func TestSignOutNeedsTheCSRFToken(t *testing.T) {
 	require.Equal(t, -1, setCookie(t, res, "warroom_session").MaxAge)
 	require.Equal(t, http.StatusSeeOther, b.get("/").status, "signed out")
 	require.Contains(t, b.get("/signin?signedout=1").body, "サインアウトしました")
-	keys, err := h.st.Client().Keys(context.Background(), "*session:*").Result()
+	keys, err := ownKeys(t, h.st, "session")
 	require.NoError(t, err)
 	require.Len(t, keys, 1, "only bob's session is left in Redis")
 }
@@ -527,29 +527,51 @@ func TestCrossOriginPostRefused(t *testing.T) {
 	}{{"/signout", url.Values{"csrf": {token}}}, {link, url.Values{"nonce": {nonce}}}} {
 		req, err := http.NewRequest(http.MethodPost, strings.Replace(target.path, h.srv.URL, "", 1), nil)
 		require.NoError(t, err)
-		res := b.doWith(req, target.form, "https://evil.example")
-		require.Equal(t, http.StatusForbidden, res.status, target.path)
-		require.Contains(t, res.body, "nothing was changed")
+		for _, h := range []http.Header{
+			{"Origin": {"https://evil.example"}},
+			{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"null"}},
+			{"Sec-Fetch-Site": {"same-site"}},
+		} {
+			res := b.doWith(req, target.form, h)
+			require.Equal(t, http.StatusForbidden, res.status, "%s %v", target.path, h)
+			require.Contains(t, res.body, "nothing was changed")
+		}
 	}
 	require.Equal(t, http.StatusOK, b.get("/").status, "still signed in")
 	require.Equal(t, http.StatusOK, h.browser().get(link).status, "the link is unused")
 	req, err := http.NewRequest(http.MethodPost, "/signout", nil)
 	require.NoError(t, err)
-	res := b.doWith(req, url.Values{"csrf": {token}}, h.srv.URL)
+	// What a browser sends for Warroom's own form under no-referrer.
+	res := b.doWith(req, url.Values{"csrf": {"wrong"}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {"null"}})
+	require.Equal(t, http.StatusForbidden, res.status, "the token still decides")
+	res = b.doWith(req, url.Values{"csrf": {token}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {"null"}})
 	require.Equal(t, http.StatusSeeOther, res.status)
 }
 
-// doWith posts form to req's path with an Origin header.
-func (b *browser) doWith(req *http.Request, form url.Values, origin string) response {
+// doWith posts form to req's path with the headers h.
+func (b *browser) doWith(req *http.Request, form url.Values, h http.Header) response {
 	b.h.t.Helper()
 	full, err := http.NewRequest(req.Method, b.h.srv.URL+req.URL.Path, strings.NewReader(form.Encode()))
 	require.NoError(b.h.t, err)
 	full.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	full.Header.Set("Origin", origin)
+	for k, v := range h {
+		full.Header[k] = v
+	}
 	res, err := b.c.Do(full)
 	require.NoError(b.h.t, err)
 	defer res.Body.Close()
 	raw, err := io.ReadAll(res.Body)
 	require.NoError(b.h.t, err)
 	return response{status: res.StatusCode, header: res.Header, body: string(raw)}
+}
+
+// ownKeys lists this test's keys (its store's prefix, made by storetest
+// from the test's name) of one kind ("signin", "session"), and not those
+// of other tests sharing the Redis.
+func ownKeys(t *testing.T, st *store.Store, kind string) ([]string, error) {
+	name := regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(t.Name(), "_")
+	if len(name) > 40 {
+		name = name[:40]
+	}
+	return st.Client().Keys(context.Background(), "test:"+name+":*:"+kind+":*").Result()
 }

@@ -575,3 +575,19 @@ func ownKeys(t *testing.T, st *store.Store, kind string) ([]string, error) {
 	}
 	return st.Client().Keys(context.Background(), "test:"+name+":*:"+kind+":*").Result()
 }
+
+// Signing in again in the same browser ends the session it had.
+func TestSignInAgainEndsThePreviousSession(t *testing.T) {
+	h := newHarness(t)
+	b := h.signedIn(alice)
+	keys, err := ownKeys(t, h.st, "session")
+	require.NoError(t, err)
+	require.Len(t, keys, 1)
+	res := b.signIn(h.link(bob, ""))
+	require.Equal(t, http.StatusSeeOther, res.status)
+	after, err := ownKeys(t, h.st, "session")
+	require.NoError(t, err)
+	require.Len(t, after, 1)
+	require.NotEqual(t, keys, after)
+	require.Contains(t, b.get("/").body, "Signed in as bob (test)")
+}

@@ -15,6 +15,9 @@ type Message struct {
 	Buttons []Button
 	// Context is small print under the message (IDs, times).
 	Context string
+	// NoUnfurl asks the platform not to preview the links in it (a
+	// sign-in link is for the person, not for a preview bot).
+	NoUnfurl bool
 }
 
 // Field is one label/value pair of a Message.

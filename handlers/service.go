@@ -281,6 +281,7 @@ func (s *Service) routes() []bot.Route {
 		{Name: "followups", Aliases: []string{"follow-ups"}, Scope: bot.OptionalIncident, Handler: s.followups},
 		{Name: "drill", Aliases: []string{"drills"}, Permission: "drill", Handler: s.drill},
 		{Name: "stats", Aliases: []string{"metrics"}, Handler: s.statsCommand},
+		{Name: "web", Aliases: []string{"browser", "signin"}, Scope: bot.OptionalIncident, Handler: s.web},
 		{Name: "help", Aliases: []string{"?", "h"}, Handler: s.help},
 	}
 }

@@ -41,6 +41,8 @@
 //	<p>pending:{<id>}                 hash    BeginDeclare, SetPendingChannel, TakeOverDeclaration, EndDeclare (DEL)  none
 //	<p>pending                        zset    BeginDeclare (ZADD), EndDeclare, PendingDeclarations (repair)  none
 //	<p>alive:<owner>                  string  Heartbeat                        the heartbeat's ttl, renewed by its process
+//	<p>signin:<digest>                string  CreateSignIn (JSON SignIn), ConsumeSignIn (GETDEL)  the link's ttl (10 minutes)
+//	<p>session:<digest>               string  CreateSession (JSON Session), DeleteSession  the session's ttl
 //
 // The record <p>inc:{<id>} is the JSON encoding of bot.Incident.
 //
@@ -122,4 +124,10 @@
 // gone. <p>alive:<owner> holds "1" while process <owner> runs: it renews
 // it (Heartbeat) more often than its ttl, so a declaration whose owner's
 // key expired was abandoned.
+//
+// <p>signin:<digest> is a single-use sign-in link of the web interface and
+// <p>session:<digest> a signed-in browser; <digest> is the hex SHA-256 of
+// the random token the link or the session cookie carries, so the keys do
+// not hold what it takes to sign in. ConsumeSignIn reads and deletes the
+// link in one GETDEL, so a link signs in at most once.
 package store

@@ -648,3 +648,17 @@ func TestHostileTitleShownSafely(t *testing.T) {
 	)
 	require.GreaterOrEqual(t, strings.Count(out, "paygpj.exe now"), 5, "card, topic, announcement, list, summary:\n%s", out)
 }
+
+// `/incident web` answers only the person, with a sign-in link under the
+// public URL, or, without one, with the variable to set.
+func TestWebSignInLink(t *testing.T) {
+	h := newHarness(t, handlers.Options{PublicURL: "http://127.0.0.1:8080"})
+	out := h.run(bot.English, "alice", "/incident declare Checkout is failing", "/incident web", "/incident web INC-7")
+	got := block(t, out, "/incident web", "Warroom (only you can see this): Sign in to Warroom on the web")
+	require.Regexp(t, `Open this link to sign in as alice and see INC-1: http://127\.0\.0\.1:8080/signin/[A-Za-z0-9_-]{43}\n`, got,
+		"in the incident's channel the link opens it")
+	require.Contains(t, out, "There is no incident INC-7")
+
+	out = newHarness(t, handlers.Options{}).run(bot.Japanese, "alice", "/incident web")
+	require.Contains(t, out, "WARROOM_PUBLIC_URL（例: https://warroom.example.com）を設定")
+}

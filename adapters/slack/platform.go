@@ -328,13 +328,16 @@ func decodeMeta(s string) formMeta {
 func (a *Adapter) Reply(ctx context.Context, ev *bot.Event, msg bot.Message) error {
 	fallback, blocks := renderMessage(msg)
 	if u := replyOf(ev).ResponseURL; u != "" {
-		err := a.respond(ctx, u, fallback, blocks)
+		err := a.respond(ctx, u, fallback, blocks, msg.NoUnfurl)
 		if err == nil {
 			return nil
 		}
 		a.log.Warn("response_url", zap.String("channel_id", ev.Channel), zap.Error(err))
 	}
 	opts := []slack.MsgOption{slack.MsgOptionText(fallback, false), slack.MsgOptionBlocks(blocks...)}
+	if msg.NoUnfurl {
+		opts = append(opts, slack.MsgOptionDisableLinkUnfurl(), slack.MsgOptionDisableMediaUnfurl())
+	}
 	if ev.Channel != "" {
 		_, err := a.api.PostEphemeralContext(ctx, ev.Channel, ev.User.ID, opts...)
 		if err == nil {
@@ -350,10 +353,14 @@ func (a *Adapter) Reply(ctx context.Context, ev *bot.Event, msg bot.Message) err
 }
 
 // respond posts an ephemeral message to a response URL.
-func (a *Adapter) respond(ctx context.Context, responseURL, fallback string, blocks []slack.Block) error {
-	body, err := json.Marshal(map[string]any{
+func (a *Adapter) respond(ctx context.Context, responseURL, fallback string, blocks []slack.Block, noUnfurl bool) error {
+	payload := map[string]any{
 		"response_type": "ephemeral", "replace_original": false, "text": fallback, "blocks": blocks,
-	})
+	}
+	if noUnfurl {
+		payload["unfurl_links"], payload["unfurl_media"] = false, false
+	}
+	body, err := json.Marshal(payload)
 	if err != nil {
 		return err
 	}

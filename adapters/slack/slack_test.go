@@ -891,3 +891,20 @@ func TestReactionsThatMarkKeyEvents(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	require.Equal(t, want, got)
 }
+
+// A reply that asks for no previews (a sign-in link) is sent with
+// unfurling off; other replies are sent as before.
+func TestReplyWithoutUnfurl(t *testing.T) {
+	w := newWorld(t, false)
+	ctx := context.Background()
+	ch := w.fake.AddChannel("web", false, fakeslack.BotUserID, alice)
+	ev := &bot.Event{Platform: slack.Name, Channel: ch, User: bot.User{ID: alice}}
+	require.NoError(t, w.a.Reply(ctx, ev, bot.Message{Text: "https://warroom.example.com/signin/x", NoUnfurl: true}))
+	require.NoError(t, w.a.Reply(ctx, ev, bot.Message{Text: "plain"}))
+	calls := w.fake.Calls("chat.postEphemeral")
+	require.Len(t, calls, 2)
+	require.Equal(t, "false", calls[0].Params["unfurl_links"])
+	require.Equal(t, "false", calls[0].Params["unfurl_media"])
+	_, set := calls[1].Params["unfurl_links"]
+	require.False(t, set)
+}

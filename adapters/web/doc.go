@@ -1,0 +1,34 @@
+// Package web is Warroom in a browser: one more place where people act,
+// beside Slack, Teams and the console. It serves server-rendered pages
+// (html/template, whose escaping is the injection defence) under a
+// Content-Security-Policy without 'unsafe-inline', in English and
+// Japanese.
+//
+// A browser signs in as a chat person, through a single-use link that
+// `/incident web` sends in chat (handlers make it, the store keeps it).
+// GET /signin/{token} only shows a "Sign in as <name>" page, so the link
+// previews of Slack and Safe Links do not use the link up; the page's own
+// script posts its form at once, and only that POST consumes the link and
+// starts a session. Sessions live in Redis (any replica serves them),
+// behind an HttpOnly, SameSite=Lax cookie that is Secure when the public
+// URL is https. Every state-changing request carries the session's CSRF
+// token.
+//
+// The package decides nothing about incidents: what a viewer may see is
+// the handlers' audience rule, asked through the Incidents interface, and
+// sign-ins and sessions are the store's, through Sessions.
+//
+// Routes (mount the Server at "/"; more specific routes of other packages,
+// such as /api/ or /slack/events, keep theirs):
+//
+//	GET  /signin               how to sign in (type /incident web in chat)
+//	GET  /signin/{token}       the "Sign in as <name>" page; changes nothing
+//	POST /signin/{token}       uses up the link, starts a session, opens the
+//	                           incident it names or the dashboard
+//	POST /signout              ends the session (CSRF)
+//	GET  /                     the dashboard: incidents, filters, search
+//	GET  /incidents/{id}       an incident (INC-42 or 42), read-only
+//	GET  /static/{file}        the embedded CSS and script
+//
+// Without a session every other request is redirected (303) to /signin.
+package web

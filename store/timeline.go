@@ -25,6 +25,7 @@ const (
 	fieldText       = "text"
 	fieldRef        = "ref"
 	fieldRefersTo   = "refers_to"
+	fieldTarget     = "target"
 	fieldKey        = "key"
 	fieldData       = "data"
 )
@@ -348,6 +349,7 @@ func encodeEntry(e bot.TimelineEntry) []any {
 		{fieldText, e.Text},
 		{fieldRef, e.Ref},
 		{fieldRefersTo, e.RefersTo},
+		{fieldTarget, e.Target},
 	} {
 		if f.value != "" {
 			v = append(v, f.name, f.value)
@@ -381,6 +383,7 @@ func decodeEntry(m redis.XMessage) (bot.TimelineEntry, error) {
 		Text:     str(fieldText),
 		Ref:      str(fieldRef),
 		RefersTo: str(fieldRefersTo),
+		Target:   str(fieldTarget),
 		Key:      str(fieldKey) == "1",
 	}
 	if e.Kind == "" {

@@ -180,6 +180,12 @@ func (c *Curation) Seq(entries iter.Seq2[TimelineEntry, error]) iter.Seq2[Curate
 				yield(CuratedEntry{}, err)
 				return
 			}
+			if c == nil {
+				if !yield(CuratedEntry{TimelineEntry: e}, nil) {
+					return
+				}
+				continue
+			}
 			if e.Curates() {
 				continue
 			}
@@ -221,10 +227,22 @@ func (c *Curation) pending() []CuratedEntry {
 	return out
 }
 
-// Curate is Seq over a slice. With window, entries is a stretch of the
-// timeline (its newest entries) rather than all of it: a moved entry
-// whose time is before the stretch's first entry is left out.
-func (c *Curation) Curate(entries []TimelineEntry, window bool) []CuratedEntry {
+// Moved reports whether the entry with stream ID id is read at its
+// stated or corrected time rather than at its place in the stream.
+func (c *Curation) Moved(id string) bool {
+	if c == nil {
+		return false
+	}
+	_, moved := c.placed[id]
+	return moved
+}
+
+// Curate is Seq over a slice. When entries is a stretch of the timeline
+// (a page) rather than all of it, from and through bound the times of the
+// moved entries it gets: at or after from, at or before through (a zero
+// bound is none), so that each moved entry is on the one page whose times
+// hold its time.
+func (c *Curation) Curate(entries []TimelineEntry, from, through time.Time) []CuratedEntry {
 	seq := func(yield func(TimelineEntry, error) bool) {
 		for _, e := range entries {
 			if !yield(e, nil) {
@@ -232,19 +250,9 @@ func (c *Curation) Curate(entries []TimelineEntry, window bool) []CuratedEntry {
 			}
 		}
 	}
-	var from time.Time
-	if window {
-		for _, e := range entries {
-			if _, moved := c.placed[e.ID]; !moved && !e.Curates() {
-				from = e.At
-				break
-			}
-		}
-	}
 	out := make([]CuratedEntry, 0, len(entries))
 	for ce := range c.Seq(seq) {
-		_, moved := c.placed[ce.ID]
-		if window && moved && ce.At.Before(from) {
+		if c.Moved(ce.ID) && ((!from.IsZero() && ce.At.Before(from)) || (!through.IsZero() && ce.At.After(through))) {
 			continue
 		}
 		out = append(out, ce)

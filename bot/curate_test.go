@@ -48,7 +48,7 @@ func TestCurationSeq(t *testing.T) {
 	c := bot.NewCuration([]bot.TimelineEntry{back, hide, fix},
 		map[string]bot.TimelineEntry{"1-0": msg, "4-0": late})
 	var got []string
-	for _, ce := range c.Curate(timeline, false) {
+	for _, ce := range c.Curate(timeline, time.Time{}, time.Time{}) {
 		mark := ""
 		if ce.Hidden {
 			mark = " (hidden)"
@@ -72,9 +72,14 @@ func TestCurationSeq(t *testing.T) {
 	}
 	require.Equal(t, []string{"5-0:", "4-0:1", "3-0:"}, pm, "the postmortem leaves hidden entries out and marks corrected ones")
 
-	window := c.Curate(timeline[1:], true)
-	require.Len(t, window, 3, "a window starting at 14:01 leaves out what moved before it")
+	window := c.Curate(timeline[1:], at(1), time.Time{})
+	require.Len(t, window, 3, "a page from 14:01 leaves out what moved before it")
 	require.Equal(t, "4-0", window[1].ID, "and keeps what moved into it")
+	window = c.Curate(timeline[:2], time.Time{}, at(1))
+	require.Len(t, window, 3, "a page through 14:01 keeps what moved before its end")
+	require.Equal(t, "5-0", window[0].ID)
+	require.True(t, c.Moved("4-0"))
+	require.False(t, c.Moved("3-0"))
 
 	unhide := bot.TimelineEntry{ID: "8-0", Kind: bot.KindUnhide, Target: "1-0"}
 	c = bot.NewCuration([]bot.TimelineEntry{hide, unhide}, map[string]bot.TimelineEntry{"1-0": msg})

@@ -54,7 +54,7 @@ func TestCurationRoundTrip(t *testing.T) {
 	hidden, known := cur.State(noise.ID)
 	require.True(t, hidden && known)
 
-	view := cur.Curate(all, false)
+	view := cur.Curate(all, time.Time{}, time.Time{})
 	var texts []string
 	for _, e := range view {
 		texts = append(texts, e.Text)

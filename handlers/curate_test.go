@@ -144,7 +144,15 @@ func TestTimelineEditHideUnhide(t *testing.T) {
 	require.Contains(t, out, "#"+bot.ShortRef(noise.ID)+"  2026-11-25 10:06:00 UTC  bob  [message] lol (hidden)")
 
 	before := e.timeline(inc.ID)
-	otherEntry := e.timeline(other.ID)[0]
+	// An entry of the other incident whose stream ID this one's timeline
+	// does not also have (two streams may hold the same ID).
+	time.Sleep(2 * time.Millisecond)
+	added, err := e.st.Append(context.Background(), other.ID, bot.TimelineEntry{Kind: bot.KindMessage, Text: "elsewhere"})
+	require.NoError(t, err)
+	otherEntry := added[0]
+	for _, x := range before {
+		require.NotEqual(t, x.ID, otherEntry.ID)
+	}
 	for _, tc := range []struct{ line, code, says string }{
 		{"timeline hide " + bot.ShortRef(noise.ID), bot.CodeAlreadyHidden, "is already hidden from the postmortem"},
 		{"timeline unhide " + ref, bot.CodeNotHidden, "is not hidden"},

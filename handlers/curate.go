@@ -189,12 +189,16 @@ type CuratedPage struct {
 	// its time); q.After when the page is empty. A page of none means the
 	// end.
 	Next string
+	// Prev is the cursor of the page before (older): pass it as
+	// store.TimelineQuery.Before with Last. q.Before when the page is
+	// empty.
+	Prev string
 }
 
 // CuratedTimeline is the incident's timeline as responders curated it, in
 // reading order, for pages that show it: q selects from the timeline as
-// store.Timeline does (InOrder is implied; a page with After and Limit, or
-// the newest with Last), then corrections apply, hidden entries are
+// store.Timeline does (InOrder is implied; a page with After and Limit,
+// the newest with Last, or the older ones with Before and Last), then corrections apply, hidden entries are
 // marked Hidden (not left out), curation entries are left out (they are
 // the Changes of their targets), and backdated or retimed entries come at
 // their time, on the page whose times hold it. An unknown incident is an
@@ -209,7 +213,7 @@ func (s *Service) CuratedTimeline(ctx context.Context, id int64, q store.Timelin
 	if err != nil {
 		return CuratedPage{}, err
 	}
-	page := CuratedPage{Next: q.After, Entries: []bot.CuratedEntry{}}
+	page := CuratedPage{Next: q.After, Prev: q.Before, Entries: []bot.CuratedEntry{}}
 	var base []bot.TimelineEntry // the page's entries read at their place (curation entries too: their time is when they were made)
 	for _, e := range raw {
 		if !cur.Moved(e.ID) {
@@ -220,7 +224,11 @@ func (s *Service) CuratedTimeline(ctx context.Context, id int64, q store.Timelin
 		// Nothing here at its place: the moved entries of these times
 		// were on the pages before. A full page of them (rare: as many
 		// backdated entries in a row as a page holds) is skipped.
-		if q.Last == 0 && q.Limit > 0 && len(raw) >= q.Limit {
+		switch {
+		case q.Before != "" && q.Last > 0 && len(raw) >= lastOf(q):
+			q.Before = raw[0].ID
+			return s.CuratedTimeline(ctx, id, q)
+		case q.Before == "" && q.Last == 0 && q.Limit > 0 && len(raw) >= q.Limit:
 			q.After = raw[len(raw)-1].ID
 			return s.CuratedTimeline(ctx, id, q)
 		}
@@ -228,7 +236,7 @@ func (s *Service) CuratedTimeline(ctx context.Context, id int64, q store.Timelin
 	}
 	// The next page starts after the last entry read at its place, so
 	// that its times start where this page's end.
-	page.Next = base[len(base)-1].ID
+	page.Next, page.Prev = base[len(base)-1].ID, base[0].ID
 	var from, through time.Time
 	switch {
 	case q.Last > 0 && len(raw) >= lastOf(q):
@@ -244,7 +252,17 @@ func (s *Service) CuratedTimeline(ctx context.Context, id int64, q store.Timelin
 			return CuratedPage{}, err
 		}
 	}
-	if q.Last == 0 && q.Limit > 0 && len(raw) >= q.Limit {
+	switch {
+	case q.Before != "":
+		if next, err := s.store.Entry(ctx, id, q.Before); err == nil {
+			through = next.At.Add(-time.Millisecond) // it is on the page after
+			if cur.Moved(next.ID) {
+				through = next.Arrived().Add(-time.Millisecond)
+			}
+		} else if !errors.Is(err, bot.ErrNotFound) {
+			return CuratedPage{}, err
+		}
+	case q.Last == 0 && q.Limit > 0 && len(raw) >= q.Limit:
 		through = base[len(base)-1].At // more follows, and holds what is later
 	}
 	page.Entries = cur.Curate(raw, from, through)

@@ -229,6 +229,17 @@ func TestCuratedTimelinePages(t *testing.T) {
 	for i := 1; i < len(all); i++ {
 		require.False(t, all[i].At.Before(all[i-1].At), "in time order: %v", texts)
 	}
+
+	// Back from the newest, 10 at a time: the same entries.
+	var back []bot.CuratedEntry
+	page, err := e.svc.CuratedTimeline(ctx, inc.ID, store.TimelineQuery{Last: 10})
+	require.NoError(t, err)
+	for pages = 0; len(page.Entries) > 0 && pages < 10; pages++ {
+		back = append(append([]bot.CuratedEntry{}, page.Entries...), back...)
+		page, err = e.svc.CuratedTimeline(ctx, inc.ID, store.TimelineQuery{Last: 10, Before: page.Prev})
+		require.NoError(t, err)
+	}
+	require.Equal(t, all, back)
 }
 
 // TestPostmortemCurated: the postmortem of the scripted story after the

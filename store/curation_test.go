@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -180,4 +182,60 @@ func TestTimelinePagesForward(t *testing.T) {
 		after = page[len(page)-1].ID
 	}
 	require.Equal(t, 121, seen)
+}
+
+func TestTimelinePagesBack(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	inc := create(t, s, bot.StatusInvestigating, bot.P2)
+	var batch []bot.TimelineEntry
+	for i := range 40 {
+		batch = append(batch, bot.TimelineEntry{Kind: bot.KindMessage, Text: fmt.Sprintf("m%d", i), Ref: fmt.Sprintf("r%d", i)})
+		if i%7 == 3 {
+			// An edit that overtook the message after it: read after that message.
+			batch[len(batch)-1] = bot.TimelineEntry{Kind: bot.KindEdit, Text: fmt.Sprintf("edit of m%d", i+1), RefersTo: fmt.Sprintf("r%d", i+1)}
+		}
+	}
+	_, err := s.Append(ctx, inc.ID, batch...)
+	require.NoError(t, err)
+	all, err := s.Timeline(ctx, inc.ID, store.TimelineQuery{InOrder: true})
+	require.NoError(t, err)
+	require.Len(t, all, 41)
+
+	// From the newest, 6 at a time back: every entry once, in reading order.
+	var back []bot.TimelineEntry
+	page, err := s.Timeline(ctx, inc.ID, store.TimelineQuery{Last: 6, InOrder: true})
+	require.NoError(t, err)
+	for len(page) > 0 {
+		back = append(slices.Clone(page), back...)
+		page, err = s.Timeline(ctx, inc.ID, store.TimelineQuery{Last: 6, Before: page[0].ID, InOrder: true})
+		require.NoError(t, err)
+	}
+	require.Equal(t, texts(all), texts(back))
+
+	// Before a message whose edit overtook it: the edit comes after it, so not before.
+	var msg4 bot.TimelineEntry
+	for _, e := range all {
+		if e.Text == "m4" {
+			msg4 = e
+		}
+	}
+	got, err := s.Timeline(ctx, inc.ID, store.TimelineQuery{Last: 2, Before: msg4.ID, InOrder: true})
+	require.NoError(t, err)
+	require.Equal(t, []string{"m1", "m2"}, texts(got))
+
+	// In stream order, the edit is where it arrived.
+	got, err = s.Timeline(ctx, inc.ID, store.TimelineQuery{Last: 2, Before: msg4.ID})
+	require.NoError(t, err)
+	require.Equal(t, []string{"m2", "edit of m4"}, texts(got))
+	_, err = s.Timeline(ctx, inc.ID, store.TimelineQuery{Before: "x"})
+	require.Error(t, err)
+}
+
+func texts(es []bot.TimelineEntry) []string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.Text
+	}
+	return out
 }

@@ -64,6 +64,24 @@ const (
 	CodeAmbiguousUser = "ambiguous_user"
 	// CodeEmptyOrigin refuses to declare from a message that has no text.
 	CodeEmptyOrigin = "empty_origin"
+
+	// Timeline curation (handlers/curate.go).
+
+	// CodeBadTime refuses an --at that is neither HH:MM nor a date and a
+	// time.
+	CodeBadTime = "bad_time"
+	// CodeFutureTime refuses an --at in the future.
+	CodeFutureTime = "future_time"
+	// CodeNoEntry names an entry the incident's timeline does not have
+	// (an unknown ref, or another incident's entry).
+	CodeNoEntry = "no_entry"
+	// CodeAlreadyHidden refuses to hide a hidden entry.
+	CodeAlreadyHidden = "already_hidden"
+	// CodeNotHidden refuses to unhide an entry that is not hidden.
+	CodeNotHidden = "not_hidden"
+	// CodeCurationEntry refuses to correct or hide a correction or a hide
+	// itself: its target is what to change.
+	CodeCurationEntry = "curation_entry"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

@@ -37,15 +37,18 @@ const (
 // names the platform reference of the original message.
 type TimelineEntry struct {
 	// ID is the store's identifier (a Redis stream ID); empty until stored.
-	ID       string            `json:"id,omitempty"`
-	At       time.Time         `json:"at"`
-	Kind     EntryKind         `json:"kind"`
-	Author   User              `json:"author"`
-	Text     string            `json:"text"`
-	Ref      string            `json:"ref,omitempty"`       // the platform's message reference
-	RefersTo string            `json:"refers_to,omitempty"` // for edits and deletions
-	Key      bool              `json:"key,omitempty"`       // flagged for the postmortem
-	Data     map[string]string `json:"data,omitempty"`
+	ID       string    `json:"id,omitempty"`
+	At       time.Time `json:"at"`
+	Kind     EntryKind `json:"kind"`
+	Author   User      `json:"author"`
+	Text     string    `json:"text"`
+	Ref      string    `json:"ref,omitempty"`       // the platform's message reference
+	RefersTo string    `json:"refers_to,omitempty"` // for edits and deletions
+	// Target is the stream ID of the entry a correction, a hide or an
+	// unhide concerns (see curate.go).
+	Target string            `json:"target,omitempty"`
+	Key    bool              `json:"key,omitempty"` // flagged for the postmortem
+	Data   map[string]string `json:"data,omitempty"`
 }
 
 // HoldBack is how long an edit, a deletion or a flag that arrived before

@@ -140,7 +140,7 @@ func TestFileProblems(t *testing.T) {
 			`channels.private: must be true or false, got "maybe" (line 3)`,
 		}},
 		{"duplicate_key.yml", []string{`lang: given twice (lines 1 and 2)`}},
-		{"unknown_action.yml", []string{`policy.delete: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen, postmortem, followup`}},
+		{"unknown_action.yml", []string{`policy.delete: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen, postmortem, followup, curate`}},
 		{"bad_who.yml", []string{
 			`policy.resolve[1]: unknown value "boss"; want anyone, commander, admins, role:<name> or user:<id>`,
 			`policy.resolve[2]: unknown role "dba"; roles are commander, communications, scribe, operations`,
@@ -185,7 +185,7 @@ func TestFileProblems(t *testing.T) {
 			`roles[0].name: clashes with the built-in role "scribe"`,
 			`admins[1]: must be a user ID without white space, got "U 2"`,
 			`policy.resolve[0]: unknown role "dba"; roles are commander, communications, scribe, operations`,
-			`policy.launch: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen, postmortem, followup`,
+			`policy.launch: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen, postmortem, followup, curate`,
 		}},
 	}
 	for _, tt := range tests {

@@ -18,13 +18,16 @@ const (
 	// follow-up commands.
 	ActionPostmortem = "postmortem"
 	ActionFollowup   = "followup"
+	// ActionCurate is correcting and hiding timeline entries (`timeline
+	// edit|hide|unhide`).
+	ActionCurate = "curate"
 )
 
 // Actions lists every action a policy may name, in display order.
 var Actions = []string{
 	ActionDeclare, ActionAck, ActionStatus, ActionPriority, ActionRole,
 	ActionNote, ActionUpdate, ActionResolve, ActionClose, ActionDecline,
-	ActionReopen, ActionPostmortem, ActionFollowup,
+	ActionReopen, ActionPostmortem, ActionFollowup, ActionCurate,
 }
 
 // Who values in a policy list. A list allows a person when any one of its

@@ -66,7 +66,7 @@ func TestConsoleStoryThenAPI(t *testing.T) {
 	)
 	// The timeline lists every one of those, in order, with authors and times.
 	tl := got[strings.Index(got, "Timeline of INC-1"):]
-	stamp := `\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  `
+	stamp := `#[0-9a-z.]+  \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC  ` // each line starts with the entry's ref
 	lines := []string{
 		stamp + `alice  \[declared\] Checkout is failing`,
 		stamp + `alice  \[role\] Commander: alice`,

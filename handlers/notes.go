@@ -11,11 +11,19 @@ import (
 const formUpdate = "update"
 
 // note handles "note <text>": a fact worth keeping, flagged as a key event
-// for the postmortem.
+// for the postmortem. "note --at <when> <text>" is one that happened
+// earlier (noteAt).
 func (s *Service) note(ctx context.Context, req *bot.Request) error {
 	text := req.Command.Text
 	if text == "" {
 		return req.Usage()
+	}
+	at, rest, backdated, err := cutAt(text, s.zone(req), s.opts.Now())
+	if err != nil {
+		return err
+	}
+	if backdated {
+		return s.noteAt(ctx, req, at, rest)
 	}
 	e := s.entry(req, bot.KindNote, text)
 	e.Key = true

@@ -57,7 +57,9 @@ func (s *Service) PostmortemData(ctx context.Context, id int64) (*postmortem.Dat
 
 // postmortemInput reads what a draft is made of: the incident, its
 // follow-ups, and its timeline in reading order as a sequence that reads
-// the stream a page at a time, again on each pass of the renderer.
+// the stream a page at a time, again on each pass of the renderer. The
+// timeline is the curated one (bot.Curation.Entries): corrections
+// applied, hidden entries left out, backdated entries at their time.
 func (s *Service) postmortemInput(ctx context.Context, id int64) (postmortem.Header, postmortem.Seq, error) {
 	inc, err := s.store.Get(ctx, id)
 	if err != nil {
@@ -67,7 +69,11 @@ func (s *Service) postmortemInput(ctx context.Context, id int64) (postmortem.Hea
 	if err != nil {
 		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
-	timeline := s.store.TimelineEntries(ctx, id)
+	cur, err := s.store.Curation(ctx, id)
+	if err != nil {
+		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
+	}
+	timeline := cur.Entries(s.store.TimelineEntries(ctx, id))
 	entries := func(yield func(bot.TimelineEntry, error) bool) {
 		for e, err := range timeline {
 			if err != nil {

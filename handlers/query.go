@@ -17,9 +17,20 @@ const (
 	maxTimeline     = 200
 )
 
-// timeline handles "timeline [n]": the last n entries in reading order
-// (an edit that overtook its message shown after it), oldest first.
+// timeline handles "timeline [n]": the last n entries of the curated view
+// (CuratedTimeline: an edit that overtook its message shown after it,
+// corrections applied, backdated entries at their time, hidden ones
+// marked), oldest first, each with the ref that names it in "timeline
+// edit|hide|unhide <ref>" (curate).
 func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
+	switch verb := strings.ToLower(req.Command.Arg(0)); verb {
+	case "edit", "correct", "hide", "unhide":
+		if verb == "correct" {
+			verb = "edit"
+		}
+		_, rest := cutWord(req.Command.Text)
+		return s.curate(ctx, req, verb, rest)
+	}
 	n := defaultTimeline
 	if a := req.Command.Arg(0); a != "" {
 		v, err := strconv.Atoi(a)
@@ -29,17 +40,18 @@ func (s *Service) timeline(ctx context.Context, req *bot.Request) error {
 		n = v
 	}
 	inc := req.Incident
-	entries, err := s.store.Timeline(ctx, inc.ID, store.TimelineQuery{Last: n, InOrder: true})
+	page, err := s.CuratedTimeline(ctx, inc.ID, store.TimelineQuery{Last: n})
 	if err != nil {
 		return err
 	}
+	entries := page.Entries
 	total, err := s.store.TimelineLen(ctx, inc.ID)
 	if err != nil {
 		return err
 	}
 	lines := make([]string, 0, len(entries))
 	for _, e := range entries {
-		lines = append(lines, s.timelineLine(req.Lang, s.zone(req), e))
+		lines = append(lines, s.curatedLine(req.Lang, s.zone(req), e))
 	}
 	msg := bot.Message{
 		Title:   req.T("timeline.title", "id", inc.Key(), "title", inc.Title),
@@ -59,6 +71,24 @@ func (s *Service) timelineLine(lang bot.Lang, loc *time.Location, e bot.Timeline
 	}
 	stamp := e.At.In(loc).Format("2006-01-02 15:04:05 MST")
 	return fmt.Sprintf("%s  %s%s  [%s] %s", stamp, mark, e.Author.Display(), bot.T(lang, "kind."+string(e.Kind)), what)
+}
+
+// curatedLine is timelineLine with what curation did to the entry and
+// the ref that names it first: "#mipq3x1a  2026-12-03 14:05:00 JST  alice  [note] deploy started (added …)".
+func (s *Service) curatedLine(lang bot.Lang, loc *time.Location, e bot.CuratedEntry) string {
+	line := s.timelineLine(lang, loc, e.TimelineEntry)
+	if e.Backdated() {
+		if added, err := time.Parse(time.RFC3339Nano, e.Data[bot.DataAddedAt]); err == nil {
+			line += " " + bot.T(lang, "timeline.added", "time", clockIn(loc, added))
+		}
+	}
+	if e.Corrected() {
+		line += " " + bot.T(lang, "timeline.corrected")
+	}
+	if e.Hidden {
+		line += " " + bot.T(lang, "timeline.hidden")
+	}
+	return "#" + bot.ShortRef(e.ID) + "  " + line
 }
 
 // describe says what an entry records, in words.

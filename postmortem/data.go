@@ -12,7 +12,9 @@
 // message (its place, when, by whom, its latest text and fate), never the
 // timeline's entries nor the document. The sequence must give the same
 // entries each time, in the timeline's reading order (bot.InOrder): an
-// edit, a deletion or a flag after the message it concerns.
+// edit, a deletion or a flag after the message it concerns. handlers
+// gives the curated timeline (bot.Curation.Entries): what responders hid
+// is not in it, and corrected and backdated entries are marked.
 package postmortem
 
 import (
@@ -182,6 +184,12 @@ type Entry struct {
 	Deleted  bool              `json:"deleted,omitempty"`
 	Refers   *Ref              `json:"refers,omitempty"`
 	Data     map[string]string `json:"data,omitempty"`
+	// Corrected says a responder corrected the entry's text or time
+	// (bot.KindCorrection); Text and At are the corrected ones.
+	Corrected bool `json:"corrected,omitempty"`
+	// AddedAt is when a backdated entry was added; At is the time it
+	// states, where the timeline shows it. Zero for the rest.
+	AddedAt time.Time `json:"added_at,omitzero"`
 }
 
 // Ref is the message an edit, deletion or flag refers to: when
@@ -519,6 +527,10 @@ func (x *index) entry(e *bot.TimelineEntry) Entry {
 	pe := Entry{
 		ID: e.ID, At: e.At.UTC(), Kind: e.Kind, Author: user(e.Author), Text: e.Text,
 		Key: e.Key, Ref: e.Ref, RefersTo: e.RefersTo, Data: e.Data,
+		Corrected: e.Data[bot.DataCorrected] == "1",
+	}
+	if added, err := time.Parse(time.RFC3339Nano, e.Data[bot.DataAddedAt]); err == nil {
+		pe.AddedAt = added.UTC()
 	}
 	switch e.Kind {
 	case bot.KindMessage:

@@ -62,8 +62,20 @@ func (r *Renderer) priority(lang bot.Lang, v string) string {
 
 // describe says what a timeline entry records, on one line, escaped for
 // Markdown: what came from people or from an alert passes mdLine, the
-// catalog's words do not need to.
+// catalog's words do not need to. A corrected or backdated entry says so.
 func (r *Renderer) describe(lang bot.Lang, e Entry) string {
+	out := r.what(lang, e)
+	if e.Corrected {
+		out += bot.T(lang, "postmortem.corrected")
+	}
+	if !e.AddedAt.IsZero() {
+		out += bot.T(lang, "postmortem.added", "time", r.stamp(e.AddedAt, "2006-01-02 15:04:05 MST"))
+	}
+	return out
+}
+
+// what is describe without the marks of curation.
+func (r *Renderer) what(lang bot.Lang, e Entry) string {
 	t := bot.Translator(lang)
 	d := e.Data
 	withText := func(what string) string {

@@ -24,6 +24,7 @@
 //	<p>seq:incident                   string  NextID (INCR)                    none
 //	<p>inc:{<id>}                     string  Create, Update (JSON bot.Incident) none
 //	<p>inc:{<id>}:timeline            stream  Create, Update, Append (XADD)    none; MAXLEN ~ Options.TimelineMaxLen when > 0
+//	<p>inc:{<id>}:curation            list    AppendCuration (RPUSH stream IDs)  none
 //	<p>incidents:all                  zset    Create, Update (ZADD), List      none
 //	<p>incidents:open                 zset    Create, Update, List (repair)    none
 //	<p>channel:<platform>:<channelID> string  Create, Update (SET, compare-and-delete) none
@@ -56,6 +57,7 @@
 //	text         absent when empty
 //	ref          the platform message reference, absent when empty
 //	refers_to    the reference an edit or deletion points at, absent when empty
+//	target       the stream ID a correction, hide or unhide concerns, absent when empty
 //	key          "1" when the entry is flagged for the postmortem, else absent
 //	data         JSON object of string values, absent when empty
 //

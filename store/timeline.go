@@ -25,6 +25,7 @@ const (
 	fieldText       = "text"
 	fieldRef        = "ref"
 	fieldRefersTo   = "refers_to"
+	fieldTarget     = "target"
 	fieldKey        = "key"
 	fieldData       = "data"
 )
@@ -47,6 +48,12 @@ type TimelineQuery struct {
 	// forward with the last ID it got neither skips nor repeats an entry,
 	// and no page parts an edit from the message it follows.
 	InOrder bool
+	// Before, when set, selects only entries before it (an entry ID this
+	// store returned, or "<ms>"): with Last, the page just older than an
+	// entry, for a client paging back from the newest. With InOrder it is
+	// a position in the reading order, as After is, and it cannot be
+	// combined with After.
+	Before string
 }
 
 // Append adds entries to the incident's timeline, in order, in one
@@ -91,6 +98,12 @@ const maxStreamID = "18446744073709551615-18446744073709551615"
 func (s *Store) Timeline(ctx context.Context, id int64, q TimelineQuery) ([]bot.TimelineEntry, error) {
 	if q.After != "" && !validStreamID(q.After) {
 		return nil, fmt.Errorf("timeline of incident %d: bad entry id %q", id, q.After)
+	}
+	if q.Before != "" && !validStreamID(q.Before) {
+		return nil, fmt.Errorf("timeline of incident %d: bad entry id %q", id, q.Before)
+	}
+	if q.Before != "" {
+		return s.timelineBefore(ctx, id, q)
 	}
 	if q.InOrder {
 		return s.timelineInOrder(ctx, id, q)
@@ -159,6 +172,65 @@ func (s *Store) timelineInOrder(ctx context.Context, id int64, q TimelineQuery) 
 			return out, nil
 		}
 	}
+}
+
+// timelineBefore is Timeline with q.Before. In reading order, what comes
+// before an entry is among the stream's entries before it (an entry only
+// ever moves later, behind its original), less those moved behind an
+// original at or after it, which arrived at most bot.HoldBack later: so
+// the stream is read up to HoldBack after Before, and, for the newest n,
+// back from Before n entries and HoldBack more.
+func (s *Store) timelineBefore(ctx context.Context, id int64, q TimelineQuery) ([]bot.TimelineEntry, error) {
+	n := min0(q.Last, q.Limit)
+	if !q.InOrder {
+		stop := "(" + q.Before
+		start := "-"
+		if q.After != "" {
+			start = "(" + q.After
+		}
+		if q.Last > 0 {
+			return s.timelineRange(ctx, id, stop, int64(n), true, start)
+		}
+		return s.timelineRange(ctx, id, start, int64(n), false, stop)
+	}
+	if q.After != "" {
+		return nil, fmt.Errorf("timeline of incident %d: before and after together in reading order", id)
+	}
+	ms, _ := streamID(q.Before)
+	ahead := strconv.FormatUint(ms+uint64(bot.HoldBack.Milliseconds()), 10)
+	tail, err := s.timelineRange(ctx, id, q.Before, 0, false, ahead)
+	if err != nil {
+		return nil, err
+	}
+	var head []bot.TimelineEntry
+	if q.Last > 0 {
+		last, err := s.timelineRange(ctx, id, "("+q.Before, int64(n), true)
+		if err != nil {
+			return nil, err
+		}
+		if len(last) > 0 {
+			from := max(last[0].Arrived().Add(-bot.HoldBack).UnixMilli(), 0)
+			head, err = s.timelineRange(ctx, id, "("+last[0].ID, 0, true, strconv.FormatInt(from, 10))
+			if err != nil {
+				return nil, err
+			}
+			head = append(head, last...)
+		}
+	} else if head, err = s.timelineRange(ctx, id, "-", 0, false, "("+q.Before); err != nil {
+		return nil, err
+	}
+	out, _ := bot.InOrder(withMark(append(head, tail...), q.Before), false)
+	i := slices.IndexFunc(out, func(e bot.TimelineEntry) bool { return sameStreamID(e.ID, q.Before) })
+	if i >= 0 {
+		out = out[:i]
+	}
+	switch {
+	case q.Last > 0:
+		return out[len(out)-min(len(out), n):], nil
+	case n > 0:
+		return out[:min(len(out), n)], nil
+	}
+	return out, nil
 }
 
 // lastInOrder is the newest n entries in reading order. They are among
@@ -348,6 +420,7 @@ func encodeEntry(e bot.TimelineEntry) []any {
 		{fieldText, e.Text},
 		{fieldRef, e.Ref},
 		{fieldRefersTo, e.RefersTo},
+		{fieldTarget, e.Target},
 	} {
 		if f.value != "" {
 			v = append(v, f.name, f.value)
@@ -381,6 +454,7 @@ func decodeEntry(m redis.XMessage) (bot.TimelineEntry, error) {
 		Text:     str(fieldText),
 		Ref:      str(fieldRef),
 		RefersTo: str(fieldRefersTo),
+		Target:   str(fieldTarget),
 		Key:      str(fieldKey) == "1",
 	}
 	if e.Kind == "" {

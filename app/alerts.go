@@ -40,11 +40,7 @@ func AlertSources() []AlertSource {
 			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Alertmanager.Token.Reveal() != "" },
 			Build: func(cfg *config.Config, d Deps) (Handler, error) {
 				a := cfg.Alerts.Alertmanager
-				am, err := alertmanager.New(alertmanager.Options{Token: a.Token.Reveal(), PerAlert: a.PerAlert, Router: d.Router, Log: d.Log})
-				if err != nil {
-					return nil, err
-				}
-				return am.Handle, nil
+				return built(alertmanager.New(alertmanager.Options{Token: a.Token.Reveal(), PerAlert: a.PerAlert, Router: d.Router, Log: d.Log}))
 			},
 		},
 		{
@@ -56,11 +52,7 @@ func AlertSources() []AlertSource {
 				if a.CertHost != "" {
 					opts.CertHost = regexp.MustCompile(a.CertHost) // validated by config
 				}
-				cw, err := cloudwatch.New(opts)
-				if err != nil {
-					return nil, err
-				}
-				return cw.Handle, nil
+				return built(cloudwatch.New(opts))
 			},
 		},
 		{
@@ -68,11 +60,7 @@ func AlertSources() []AlertSource {
 			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Grafana.Enabled() },
 			Build: func(cfg *config.Config, d Deps) (Handler, error) {
 				a := cfg.Alerts.Grafana
-				g, err := grafana.New(grafana.Options{Token: a.Token.Reveal(), Secret: a.Secret.Reveal(), Router: d.Router, Log: d.Log})
-				if err != nil {
-					return nil, err
-				}
-				return g.Handle, nil
+				return built(grafana.New(grafana.Options{Token: a.Token.Reveal(), Secret: a.Secret.Reveal(), Router: d.Router, Log: d.Log}))
 			},
 		},
 		{
@@ -80,14 +68,21 @@ func AlertSources() []AlertSource {
 			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Webhook.Enabled() },
 			Build: func(cfg *config.Config, d Deps) (Handler, error) {
 				a := cfg.Alerts.Webhook
-				w, err := webhook.New(webhook.Options{Token: a.Token.Reveal(), Secret: a.Secret.Reveal(), Router: d.Router, Log: d.Log})
-				if err != nil {
-					return nil, err
-				}
-				return w.Handle, nil
+				return built(webhook.New(webhook.Options{Token: a.Token.Reveal(), Secret: a.Secret.Reveal(), Router: d.Router, Log: d.Log}))
 			},
 		},
 	}
+}
+
+// built is an alert adapter's endpoint, or the error that building it
+// returned.
+func built[A interface {
+	Handle(http.ResponseWriter, *http.Request) error
+}](a A, err error) (Handler, error) {
+	if err != nil {
+		return nil, err
+	}
+	return a.Handle, nil
 }
 
 // alertRoute is one source's endpoint, built or refusing.

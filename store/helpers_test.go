@@ -64,12 +64,19 @@ func requireNotFound(t testing.TB, err error, msgAndArgs ...any) {
 	require.NotErrorIs(t, err, bot.ErrUnavailable, msgAndArgs...)
 }
 
-// allKeys lists every key under s's prefix. KEYS answers for one node only,
-// so on Redis Cluster it asks every master and joins their answers.
+// allKeys lists every key under s's prefix.
 func allKeys(t testing.TB, s *store.Store) []string {
 	t.Helper()
+	return keysLike(t, s, "*")
+}
+
+// keysLike lists the keys under s's prefix that match pattern. KEYS
+// answers for one node only, so on Redis Cluster it asks every master and
+// joins their answers.
+func keysLike(t testing.TB, s *store.Store, pattern string) []string {
+	t.Helper()
 	ctx := context.Background()
-	pattern := s.Prefix() + "*"
+	pattern = s.Prefix() + pattern
 	cc, ok := s.Client().(*redis.ClusterClient)
 	if !ok {
 		out, err := s.Client().Keys(ctx, pattern).Result()

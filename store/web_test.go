@@ -21,8 +21,7 @@ func TestSignInIsSingleUse(t *testing.T) {
 	require.Len(t, token, 43)
 
 	// The key is named by the token's digest, never the token itself.
-	keys, err := s.Client().Keys(ctx, s.Prefix()+"signin:*").Result()
-	require.NoError(t, err)
+	keys := keysLike(t, s, "signin:*")
 	require.Len(t, keys, 1)
 	require.NotContains(t, keys[0], token)
 	ttl, err := s.Client().TTL(ctx, keys[0]).Result()
@@ -54,8 +53,7 @@ func TestSignInUnknownAndExpired(t *testing.T) {
 	require.NoError(t, err)
 	// Expiry is Redis's: the key carries the link's TTL (checked above);
 	// when it runs out Redis deletes the key, which this does at once.
-	keys, err := s.Client().Keys(ctx, s.Prefix()+"signin:*").Result()
-	require.NoError(t, err)
+	keys := keysLike(t, s, "signin:*")
 	require.Len(t, keys, 1)
 	require.NoError(t, s.Client().Del(ctx, keys...).Err())
 	_, err = s.PeekSignIn(ctx, token)
@@ -100,8 +98,7 @@ func TestSessions(t *testing.T) {
 	require.Equal(t, t0, sess.CreatedAt)
 	require.Equal(t, t0.Add(12*time.Hour), sess.ExpiresAt)
 
-	keys, err := s.Client().Keys(ctx, s.Prefix()+"session:*").Result()
-	require.NoError(t, err)
+	keys := keysLike(t, s, "session:*")
 	require.Len(t, keys, 1)
 	ttl, err := s.Client().TTL(ctx, keys[0]).Result()
 	require.NoError(t, err)

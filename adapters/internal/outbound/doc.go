@@ -1,8 +1,8 @@
 // Package outbound holds what the chat adapters' calls to their platforms
 // share: what a setting left zero means (the HTTP client and its timeout,
 // the retry count and backoff, the clock, the sleep between attempts, the
-// logger), a sleep that ends with its context, and errors that do not name
-// the URL they were sent to.
+// logger), a sleep that ends with its context, errors that do not name the
+// URL they were sent to, and the Snapshot both keep of their member list.
 //
 // It holds no retry loop, because the two adapters do not retry alike.
 // Slack's Web API calls retry inside slack-go: 429 after Retry-After (at

@@ -13,6 +13,7 @@ import (
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/internal/outbound"
 	"github.com/warroomhq/warroom/bot"
 )
 
@@ -69,13 +70,19 @@ type Options struct {
 	RateScale float64
 	// HTTPClient is the base client for the Web API and response URLs.
 	HTTPClient *http.Client
-	// Retries and Backoff tune the retry of 429, 5xx and connection errors
-	// (defaults 4 and 200ms).
+	// Retries and Backoff tune slack-go's retry of 429, 5xx and connection
+	// errors (defaults outbound.DefaultRetries and defaultBackoff; a
+	// negative Retries turns retries off). Backoff is the first wait of a
+	// 5xx or connection error; slack-go doubles it up to 20 times as long.
 	Retries int
 	Backoff time.Duration
 	Now     func() time.Time
 	Log     *zap.Logger
 }
+
+// defaultBackoff is the first wait before retrying a 5xx or a connection
+// error when Options.Backoff is unset.
+const defaultBackoff = 200 * time.Millisecond
 
 // userTTL is how long a person's display name and locale are cached.
 const userTTL = 24 * time.Hour
@@ -88,6 +95,7 @@ type Adapter struct {
 	api     *slack.Client
 	paced   *slack.Client
 	http    *http.Client
+	sleep   func(ctx context.Context, d time.Duration) error
 	log     *zap.Logger
 	mu      sync.RWMutex
 	botID   string // our bot's bot_id, to skip our own messages
@@ -128,27 +136,15 @@ func New(opts Options) (*Adapter, error) {
 	if !strings.HasSuffix(opts.APIURL, "/") {
 		opts.APIURL += "/"
 	}
-	if opts.Retries == 0 {
-		opts.Retries = 4
-	}
 	if opts.RateScale <= 0 {
 		opts.RateScale = 1
 	}
-	if opts.Backoff <= 0 {
-		opts.Backoff = 200 * time.Millisecond
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Log == nil {
-		opts.Log = zap.NewNop()
-	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
-	}
+	out := outbound.Options{HTTP: opts.HTTPClient, Retries: opts.Retries, Backoff: opts.Backoff, Now: opts.Now, Log: opts.Log}.
+		WithDefaults(outbound.Defaults{Backoff: defaultBackoff})
+	opts.HTTPClient, opts.Retries, opts.Backoff, opts.Now, opts.Log = out.HTTP, out.Retries, out.Backoff, out.Now, out.Log
 	lim := newLimits(opts.RateScale)
 	return &Adapter{opts: opts, api: newClient(opts, lim, true), paced: newClient(opts, lim, false),
-		http: opts.HTTPClient, log: opts.Log.Named("slack")}, nil
+		http: opts.HTTPClient, sleep: out.Sleep, log: opts.Log.Named("slack")}, nil
 }
 
 // Name implements bot.Platform.

@@ -125,13 +125,9 @@ func (ls *limits) limiter(path string) *rate.Limiter {
 // newClient builds a Web API client: rate-limited per method by l, waiting
 // for its turn or (wait false) failing with bot.ErrPaced when there is
 // none now, with retries of 429 (after Retry-After), 5xx and connection
-// errors, with backoff and jitter.
+// errors, with backoff and jitter. opts has its defaults filled (New).
 func newClient(opts Options, l *limits, wait bool) *slack.Client {
-	base := opts.HTTPClient
-	if base == nil {
-		base = &http.Client{Timeout: 15 * time.Second}
-	}
-	hc := *base
+	hc := *opts.HTTPClient
 	if hc.Transport == nil {
 		hc.Transport = http.DefaultTransport
 	}

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/internal/outbound"
 	"github.com/warroomhq/warroom/bot"
 )
 
@@ -25,12 +25,8 @@ const directoryTTL = 5 * time.Minute
 const directoryPage = 200
 
 // directory is the last member list read, shared by the adapter's
-// lookups; mu also makes concurrent lookups wait for one read.
-type directory struct {
-	mu      sync.Mutex
-	at      time.Time
-	members []slack.User
-}
+// lookups.
+type directory = outbound.Snapshot[slack.User]
 
 // FindUsers implements bot.Directory: the active, human members whose
 // display name, real name or handle is name, compared case-insensitively
@@ -87,24 +83,16 @@ func (a *Adapter) LookupUser(ctx context.Context, id string) (bot.User, error) {
 // (every page, waiting out 429s) when the last read is older than
 // directoryTTL.
 func (a *Adapter) members(ctx context.Context) ([]slack.User, error) {
-	d := &a.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.members != nil && a.opts.Now().Sub(d.at) < directoryTTL {
-		return d.members, nil
-	}
-	members, err := a.api.GetUsersContext(ctx, slack.GetUsersOptionLimit(directoryPage), slack.GetUsersOptionIncludeLocale(true))
-	if err != nil {
-		if code := slackErr(err); code == "missing_scope" || code == "not_allowed_token_type" {
-			return nil, fmt.Errorf("users.list: %s: %w", code, bot.ErrUnsupported)
+	return a.dir.Get(a.opts.Now, directoryTTL, func() ([]slack.User, error) {
+		members, err := a.api.GetUsersContext(ctx, slack.GetUsersOptionLimit(directoryPage), slack.GetUsersOptionIncludeLocale(true))
+		if err != nil {
+			if code := slackErr(err); code == "missing_scope" || code == "not_allowed_token_type" {
+				return nil, fmt.Errorf("users.list: %s: %w", code, bot.ErrUnsupported)
+			}
+			return nil, fmt.Errorf("users.list: %w", err)
 		}
-		return nil, fmt.Errorf("users.list: %w", err)
-	}
-	if members == nil {
-		members = []slack.User{}
-	}
-	d.members, d.at = members, a.opts.Now()
-	return members, nil
+		return members, nil
+	})
 }
 
 // cacheUser keeps a person's display name, locale and time zone in the

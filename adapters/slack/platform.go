@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack"
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/internal/outbound"
 	"github.com/warroomhq/warroom/bot"
 )
 
@@ -372,11 +373,7 @@ func (a *Adapter) respond(ctx context.Context, responseURL, fallback string, blo
 	resp, err := a.http.Do(req)
 	if err != nil {
 		// A response URL is a credential: keep it out of the error.
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err
-		}
-		return fmt.Errorf("post to response url: %w", err)
+		return fmt.Errorf("post to response url: %w", outbound.WithoutURL(err))
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {

@@ -30,10 +30,8 @@ func (a *Adapter) runSocket(ctx context.Context) {
 		default:
 		}
 		a.log.Warn("socket mode connection lost; reconnecting", zap.Error(err), zap.Duration("backoff", backoff))
-		select {
-		case <-ctx.Done():
+		if a.sleep(ctx, backoff) != nil {
 			return
-		case <-time.After(backoff):
 		}
 		backoff = min(2*backoff, time.Minute)
 	}

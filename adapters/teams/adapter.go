@@ -13,6 +13,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/core"
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/internal/outbound"
 	"github.com/warroomhq/warroom/bot"
 )
 
@@ -65,13 +66,19 @@ type Options struct {
 	// carries it, and Warroom's mentions and deletions show the user ID).
 	Users      UserCache
 	HTTPClient *http.Client
-	// Retries and Backoff tune retries of 429, 412, 502 and 504 (defaults
-	// 4 and 300ms).
+	// Retries and Backoff tune the retries of 429, 412, 502, 503, 504 and
+	// transport errors (defaults outbound.DefaultRetries and
+	// defaultBackoff; a negative Retries turns retries off). Backoff is the
+	// first wait without Retry-After; it doubles with each retry.
 	Retries int
 	Backoff time.Duration
 	Now     func() time.Time
 	Log     *zap.Logger
 }
+
+// defaultBackoff is the first wait before a retry without Retry-After when
+// Options.Backoff is unset.
+const defaultBackoff = 300 * time.Millisecond
 
 // Adapter is Warroom's Teams platform.
 type Adapter struct {
@@ -121,21 +128,9 @@ func New(opts Options) (*Adapter, error) {
 	if opts.ServiceURL == "" {
 		opts.ServiceURL = "https://smba.trafficmanager.net/teams/"
 	}
-	if opts.Retries == 0 {
-		opts.Retries = 4
-	}
-	if opts.Backoff <= 0 {
-		opts.Backoff = 300 * time.Millisecond
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.Log == nil {
-		opts.Log = zap.NewNop()
-	}
-	if opts.HTTPClient == nil {
-		opts.HTTPClient = &http.Client{Timeout: 15 * time.Second}
-	}
+	out := outbound.Options{HTTP: opts.HTTPClient, Retries: opts.Retries, Backoff: opts.Backoff, Now: opts.Now, Log: opts.Log}.
+		WithDefaults(outbound.Defaults{Backoff: defaultBackoff})
+	opts.HTTPClient, opts.Retries, opts.Backoff, opts.Now, opts.Log = out.HTTP, out.Retries, out.Backoff, out.Now, out.Log
 	if opts.Lang == "" {
 		opts.Lang = bot.English
 	}
@@ -151,7 +146,7 @@ func New(opts Options) (*Adapter, error) {
 	}
 	a := &Adapter{opts: opts, log: log, validator: v, tokens: t, service: opts.ServiceURL, forms: map[string]bot.Form{},
 		aad: map[string]string{}, rosters: map[string]roster{}}
-	a.api = newCaller(opts.HTTPClient, t.Token, opts.Retries, opts.Backoff)
+	a.api = newCaller(out, t.Token)
 	// msbotbuilder-go parses and authenticates requests with our
 	// validator; it never sends anything for us.
 	a.bf = &core.BotFrameworkAdapter{AdapterSetting: core.AdapterSetting{AppID: opts.AppID}, TokenValidator: v}

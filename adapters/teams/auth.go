@@ -22,6 +22,7 @@ import (
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/internal/outbound"
 	"github.com/warroomhq/warroom/bot"
 )
 
@@ -63,7 +64,7 @@ type ValidatorOptions struct {
 	AppID       string        // MICROSOFT_APP_ID: the audience tokens must carry
 	MetadataURL string        // OpenID metadata; default DefaultMetadataURL
 	Issuer      string        // default DefaultIssuer
-	HTTPClient  *http.Client  // default: a client with a 10s timeout
+	HTTPClient  *http.Client  // default: a client with a loginTimeout
 	Refresh     time.Duration // how long metadata and keys are cached; default 24h
 	Now         func() time.Time
 	Log         *zap.Logger
@@ -129,14 +130,15 @@ func NewValidator(opts ValidatorOptions) (*Validator, error) {
 	if strings.TrimSpace(opts.AppID) == "" {
 		return nil, errors.New("teams validator: app ID is required")
 	}
+	out := outbound.Options{HTTP: opts.HTTPClient, Now: opts.Now, Log: opts.Log}.WithDefaults(outbound.Defaults{Timeout: loginTimeout})
 	v := &Validator{
 		appID:       opts.AppID,
 		metadataURL: opts.MetadataURL,
 		issuer:      opts.Issuer,
-		client:      opts.HTTPClient,
+		client:      out.HTTP,
 		refresh:     opts.Refresh,
-		now:         opts.Now,
-		log:         opts.Log,
+		now:         out.Now,
+		log:         out.Log.Named("auth"),
 	}
 	if v.metadataURL == "" {
 		v.metadataURL = DefaultMetadataURL
@@ -147,22 +149,12 @@ func NewValidator(opts ValidatorOptions) (*Validator, error) {
 	if v.issuer == "" {
 		v.issuer = DefaultIssuer
 	}
-	if v.client == nil {
-		v.client = &http.Client{Timeout: 10 * time.Second}
-	}
 	if v.refresh < 0 {
 		return nil, fmt.Errorf("teams validator: negative refresh %s", v.refresh)
 	}
 	if v.refresh == 0 {
 		v.refresh = 24 * time.Hour
 	}
-	if v.now == nil {
-		v.now = time.Now
-	}
-	if v.log == nil {
-		v.log = zap.NewNop()
-	}
-	v.log = v.log.Named("auth")
 	v.parser = jwt.NewParser(
 		jwt.WithValidMethods([]string{signingAlg}),
 		jwt.WithLeeway(clockSkew),

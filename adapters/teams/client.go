@@ -9,13 +9,14 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/warroomhq/warroom/adapters/internal/outbound"
 )
 
 // apiError is a failed call to the Bot Connector or Graph: the status and
@@ -41,21 +42,25 @@ func statusOf(err error) int {
 }
 
 // caller makes JSON calls to Microsoft's APIs with a bearer token for its
-// scope, retrying 429 (after Retry-After), 412, 502, 504 and transport
-// errors with backoff and jitter, and pacing sends per conversation within
-// Teams' limits.
+// scope, retrying 429 (after Retry-After), 412, 502, 503, 504, transport
+// errors and failed token fetches with backoff and jitter, and pacing
+// sends per conversation within Teams' limits. A 500 and other 4xx are
+// final.
 type caller struct {
 	http    *http.Client
 	token   func(ctx context.Context, scope string) (string, error)
 	retries int
 	backoff time.Duration
+	sleep   func(ctx context.Context, d time.Duration) error
 	global  *rate.Limiter
 	mu      sync.Mutex
 	convs   map[string]*rate.Limiter
 }
 
-func newCaller(hc *http.Client, token func(context.Context, string) (string, error), retries int, backoff time.Duration) *caller {
-	return &caller{http: hc, token: token, retries: retries, backoff: backoff,
+// newCaller makes calls as out says (its defaults filled), with tokens
+// from token.
+func newCaller(out outbound.Options, token func(context.Context, string) (string, error)) *caller {
+	return &caller{http: out.HTTP, token: token, retries: out.Retries, backoff: out.Backoff, sleep: out.Sleep,
 		// Bot Framework: 30 requests a second per app and tenant.
 		global: rate.NewLimiter(30, 30), convs: map[string]*rate.Limiter{}}
 }
@@ -110,10 +115,8 @@ func (c *caller) call(ctx context.Context, scope, method, rawURL, route, conv st
 			wait = c.backoff << attempt
 			wait = wait/2 + rand.N(wait/2+1)
 		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(last, ctx.Err())
-		case <-time.After(wait):
+		if err := c.sleep(ctx, wait); err != nil {
+			return errors.Join(last, err)
 		}
 	}
 	return last
@@ -136,11 +139,8 @@ func (c *caller) once(ctx context.Context, scope, method, rawURL, route string, 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			err = ue.Err // keep URLs (conversation IDs) out of errors
-		}
-		return 0, fmt.Errorf("%s %s: %w", method, route, err)
+		// Keep URLs (conversation IDs) out of errors.
+		return 0, fmt.Errorf("%s %s: %w", method, route, outbound.WithoutURL(err))
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))

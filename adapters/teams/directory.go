@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/warroomhq/warroom/adapters/internal/outbound"
 	"github.com/warroomhq/warroom/bot"
 )
 
@@ -26,13 +26,8 @@ type member struct {
 	AADObjectID string `json:"aadObjectId"`
 }
 
-// directory is the last member list read; mu also makes concurrent
-// lookups wait for one read.
-type directory struct {
-	mu      sync.Mutex
-	at      time.Time
-	members []member
-}
+// directory is the last member list read.
+type directory = outbound.Snapshot[member]
 
 // learnTeam remembers the team's Bot Framework id from an activity.
 func (a *Adapter) learnTeam(id string) {
@@ -117,19 +112,9 @@ func (a *Adapter) members(ctx context.Context) ([]member, error) {
 	if conv == "" {
 		return nil, fmt.Errorf("list members: the team is not known yet: %w", bot.ErrUnsupported)
 	}
-	d := &a.dir
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.members != nil && a.opts.Now().Sub(d.at) < directoryTTL {
-		return d.members, nil
-	}
-	var ms []member
-	if err := a.api.call(ctx, ScopeConnector, http.MethodGet, a.conversationsURL(conv, "members"), "getConversationMembers", "", nil, &ms); err != nil {
-		return nil, err
-	}
-	if ms == nil {
-		ms = []member{}
-	}
-	d.members, d.at = ms, a.opts.Now()
-	return ms, nil
+	return a.dir.Get(a.opts.Now, directoryTTL, func() ([]member, error) {
+		var ms []member
+		err := a.api.call(ctx, ScopeConnector, http.MethodGet, a.conversationsURL(conv, "members"), "getConversationMembers", "", nil, &ms)
+		return ms, err
+	})
 }

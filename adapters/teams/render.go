@@ -107,13 +107,7 @@ func isReservedKey(k string) bool {
 // Empty parts are left out, and a button that could not run what it
 // says (no command, a link that is not http(s)) is left out.
 func renderCard(msg bot.Message) map[string]any {
-	var body []any
-	if title := strings.TrimSpace(msg.Title); title != "" {
-		body = append(body, map[string]any{
-			"type": "TextBlock", "text": defuseMentions(title),
-			"size": "Large", "weight": "Bolder", "wrap": true,
-		})
-	}
+	body := titleBlock(msg.Title)
 	body = append(body, textBlocks(msg.Text)...)
 	if facts := factSet(msg.Fields); facts != nil {
 		body = append(body, facts)
@@ -126,6 +120,18 @@ func renderCard(msg bot.Message) map[string]any {
 		})
 	}
 	return newCard(body)
+}
+
+// titleBlock starts a card's or a form's body with its title, large and
+// bold; a blank title starts an empty body.
+func titleBlock(title string) []any {
+	if title = strings.TrimSpace(title); title == "" {
+		return nil
+	}
+	return []any{map[string]any{
+		"type": "TextBlock", "text": defuseMentions(title),
+		"size": "Large", "weight": "Bolder", "wrap": true,
+	}}
 }
 
 func newCard(body []any) map[string]any {
@@ -331,13 +337,7 @@ func choiceList(opts []bot.Option) []any {
 // an ID, with one of our reserved data keys as ID, or selects without
 // options are left out.
 func renderForm(form bot.Form, values map[string]string, errs map[string]string) map[string]any {
-	var body []any
-	if title := strings.TrimSpace(form.Title); title != "" {
-		body = append(body, map[string]any{
-			"type": "TextBlock", "text": defuseMentions(title),
-			"size": "Large", "weight": "Bolder", "wrap": true,
-		})
-	}
+	body := titleBlock(form.Title)
 	var users []string
 	for _, in := range form.Inputs {
 		if in.ID == "" || isReservedKey(in.ID) {

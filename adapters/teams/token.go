@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/warroomhq/warroom/adapters/internal/outbound"
 )
 
 // Scopes for Tokens.Token.
@@ -27,13 +29,17 @@ const DefaultLoginURL = "https://login.microsoftonline.com"
 const (
 	tokenEarly    = 2 * time.Minute // renew this long before a token expires
 	maxTokenReply = 1 << 20
+	// loginTimeout bounds a call to Microsoft's login or OpenID metadata
+	// when Tokens or a Validator is built without an HTTP client (the
+	// Adapter always gives them its own).
+	loginTimeout = 10 * time.Second
 )
 
 // TokenOptions configures Tokens. AppID, AppPassword and TenantID are required.
 type TokenOptions struct {
 	AppID, AppPassword, TenantID string
 	LoginURL                     string       // MICROSOFT_LOGIN_URL; default DefaultLoginURL
-	HTTPClient                   *http.Client // default: a client with a 10s timeout
+	HTTPClient                   *http.Client // default: a client with a loginTimeout
 	Now                          func() time.Time
 }
 
@@ -78,21 +84,15 @@ func NewTokens(opts TokenOptions) (*Tokens, error) {
 	if err := checkHTTPURL(login); err != nil {
 		return nil, fmt.Errorf("teams tokens: login URL: %w", err)
 	}
-	t := &Tokens{
+	out := outbound.Options{HTTP: opts.HTTPClient, Now: opts.Now}.WithDefaults(outbound.Defaults{Timeout: loginTimeout})
+	return &Tokens{
 		appID:    opts.AppID,
 		secret:   opts.AppPassword,
 		tokenURL: strings.TrimRight(login, "/") + "/" + opts.TenantID + "/oauth2/v2.0/token",
-		client:   opts.HTTPClient,
-		now:      opts.Now,
+		client:   out.HTTP,
+		now:      out.Now,
 		scopes:   map[string]*scopeToken{},
-	}
-	if t.client == nil {
-		t.client = &http.Client{Timeout: 10 * time.Second}
-	}
-	if t.now == nil {
-		t.now = time.Now
-	}
-	return t, nil
+	}, nil
 }
 
 var tenantRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]*$`)

@@ -52,7 +52,8 @@ func JSONErrors(f Handler) http.Handler {
 
 // routes is the one route table of the HTTP server: health, metrics and
 // the API, then the chat platforms' endpoints and one per alert source of
-// the table, all behind the body limit and the panic recoverer.
+// the table, and the web pages (when there are any) at "/" behind them
+// all, all behind the body limit and the panic recoverer.
 func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -78,6 +79,10 @@ func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute,
 	}
 	for _, r := range platforms {
 		mux.Handle(r.Pattern, r.Handler)
+	}
+	if c.web != nil {
+		// Every route above is more specific, so the pages never shadow them.
+		mux.Handle("/", c.web)
 	}
 	return httpx.Recover(httpx.LimitBody(mux, maxBody), log)
 }

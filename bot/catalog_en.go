@@ -502,13 +502,11 @@ var catalogEN = map[string]string{
 	"web.action.update":       "Post an update",
 	"web.action.update_text":  "What is the current state?",
 	"web.action.resolve_text": "Summary (optional)",
-	"web.action.done":         "Done: {command}.",
 	"web.action.refused":      "Nothing was changed.",
 	"web.action.unknown":      "There is no such action.",
 	"web.bad.empty":           "{field}: write something first.",
 	"web.flash.title":         "Warroom says",
 	"console.web_pages":       "Web pages: {url}",
-	"web.platform.chat_only":  "Incidents are declared in chat (Slack, Teams or the console), not on the web.",
 	// Timeline curation: backdated notes, corrections, hiding entries
 	// from the postmortem (issue 14).
 	"err.bad_time":         "`{value}` is not a time. Write HH:MM, such as 14:05, or a date and a time, such as 2026-12-03 14:05.",

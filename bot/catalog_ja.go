@@ -502,13 +502,11 @@ var catalogJA = map[string]string{
 	"web.action.update":       "状況を投稿する",
 	"web.action.update_text":  "いまの状況は？",
 	"web.action.resolve_text": "まとめ（任意）",
-	"web.action.done":         "完了しました: {command}",
 	"web.action.refused":      "何も変更していません。",
 	"web.action.unknown":      "そのような操作はありません。",
 	"web.bad.empty":           "{field}: 内容を書いてください。",
 	"web.flash.title":         "Warroom からのお知らせ",
 	"console.web_pages":       "Web ページ: {url}",
-	"web.platform.chat_only":  "インシデントはチャット（Slack、Teams、コンソール）で宣言します。Web からは宣言できません。",
 	// Timeline curation: backdated notes, corrections, hiding entries
 	// from the postmortem (issue 14).
 	"err.bad_time":         "`{value}` は時刻として読めません。14:05 のような HH:MM か、2026-12-03 14:05 のような日付と時刻で書いてください。",

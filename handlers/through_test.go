@@ -90,3 +90,64 @@ func TestAudienceThroughAnotherPlatform(t *testing.T) {
 	entries := e.timeline(priv.ID)
 	require.Equal(t, bot.KindUpdate, entries[len(entries)-1].Kind)
 }
+
+// TestRoleByNameThroughAnotherPlatform: a person named on the web is
+// looked up in the directory of the incident's own platform, as in its
+// channel, and is invited there.
+func TestRoleByNameThroughAnotherPlatform(t *testing.T) {
+	e, dp := newDirEnv(t)
+	webp := bottest.New("web")
+	e.r.Register(webp)
+	require.NoError(t, e.runOn("dir", e.alice, "CGEN", "declare Checkout is failing P2"))
+	inc := e.get(1)
+	dp.Reset()
+	through := func(value string) error {
+		return e.r.Serve(context.Background(), bot.Event{Kind: bot.EventAction, Platform: "web", UserPlatform: "dir",
+			User: e.alice, Action: "role", Value: value})
+	}
+	require.NoError(t, through(inc.Key()+" scribe Dave Sato"))
+	u, ok := e.get(1).Holder(bot.RoleScribe)
+	require.True(t, ok)
+	require.Equal(t, "U5", u.ID, "found by real name in the incident platform's directory")
+	invite, ok := dp.Last("Invite")
+	require.True(t, ok, "invited to the incident channel")
+	require.Equal(t, []string{"U5"}, invite.Users)
+
+	err := through(inc.Key() + " ops nobody-here")
+	require.Equal(t, bot.CodeNoSuchUser, bot.CodeOf(err))
+	replies := webp.Calls("Reply")
+	require.NotEmpty(t, replies)
+	require.Contains(t, bottest.Text(replies[len(replies)-1].Msg), "nobody-here")
+}
+
+// rosterPlatform is the recording platform that keeps its conversations'
+// rosters itself, as Teams does.
+type rosterPlatform struct {
+	*bottest.Platform
+	in map[string]bool // user IDs that may read every conversation
+}
+
+func (p *rosterPlatform) InConversation(_ context.Context, _, userID string) (bool, error) {
+	return p.in[userID], nil
+}
+
+// TestRosterThroughAnotherPlatform: where the incident's platform keeps
+// the roster, it alone says who may see a private incident, also for a
+// person acting through the web.
+func TestRosterThroughAnotherPlatform(t *testing.T) {
+	e := newEnv(t, Options{})
+	rp := &rosterPlatform{Platform: bottest.New("roster"), in: map[string]bool{"U1": true}}
+	e.r.Register(rp)
+	e.r.Register(bottest.New("web"))
+	require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "roster", User: e.alice,
+		Channel: "CGEN", Text: "declare Payroll data exposed P1 private"}))
+	inc := e.get(1)
+	require.True(t, inc.Private)
+	through := func(u bot.User) error {
+		return e.r.Serve(context.Background(), bot.Event{Kind: bot.EventAction, Platform: "web", UserPlatform: "roster",
+			User: u, Action: "update", Value: inc.Key() + " contained"})
+	}
+	require.Equal(t, bot.CodeNotFound, bot.CodeOf(through(e.bob)), "the roster says bob is not in")
+	rp.in["U2"] = true
+	require.NoError(t, through(e.bob), "now it says he is")
+}

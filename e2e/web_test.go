@@ -259,14 +259,22 @@ func TestServeWebWithSlack(t *testing.T) {
 }
 
 // TestServeWithoutPublicURL: without WARROOM_PUBLIC_URL there are no web
-// pages: "/" is not found, as before the web existed.
+// pages: "/" is not found, a JSON error like every other of the route
+// table, and a path that takes another method says which.
 func TestServeWithoutPublicURL(t *testing.T) {
 	base, stop := startServe(t, testEnv(t, nil))
 	defer stop()
 	for _, path := range []string{"/", "/signin", "/incidents/INC-1"} {
-		res, err := http.Get(base + path)
-		require.NoError(t, err)
-		res.Body.Close()
-		require.Equal(t, http.StatusNotFound, res.StatusCode, path)
+		var e map[string]map[string]string
+		require.Equal(t, http.StatusNotFound, getJSON(t, base+path, "", &e), path)
+		require.Equal(t, "not_found", e["error"]["code"], path)
 	}
+	res, err := http.Get(base + "/alerts/webhook")
+	require.NoError(t, err)
+	var e map[string]map[string]string
+	require.NoError(t, json.NewDecoder(res.Body).Decode(&e))
+	res.Body.Close()
+	require.Equal(t, http.StatusMethodNotAllowed, res.StatusCode)
+	require.Equal(t, "method_not_allowed", e["error"]["code"])
+	require.Contains(t, res.Header.Get("Allow"), "POST")
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/http"
 	"time"
 
 	"go.uber.org/zap"
@@ -24,7 +25,9 @@ type core struct {
 	svc     *handlers.Service
 	router  *bot.Router
 	metrics *metrics
-	close   func()
+	// web is the web pages, mounted at "/" (nil: none, no public URL).
+	web   http.Handler
+	close func()
 }
 
 // newCore opens Redis (embedded when REDIS_URL is unset) and the timeline

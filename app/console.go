@@ -46,8 +46,11 @@ const MaxSpeed = 3600
 
 // Console runs the terminal chat until its input ends, with reminders on
 // the console's clock (Speed times real time). It also listens on
-// WARROOM_ADDR, so alerts posted with curl open incidents in the
-// console's workspace.
+// WARROOM_ADDR (else on a free loopback port, which it prints), so alerts
+// posted with curl open incidents in the console's workspace and the web
+// pages show them: WARROOM_PUBLIC_URL is the base of their links when
+// set, else the listener's own URL, so `/incident web` gives a link that
+// works in a browser on this machine.
 func Console(ctx context.Context, cfg *config.Config, log *zap.Logger, term Terminal, opts Options) error {
 	if term.Lang != "" {
 		l, ok := bot.ParseLang(term.Lang)
@@ -60,6 +63,15 @@ func Console(ctx context.Context, cfg *config.Config, log *zap.Logger, term Term
 	}
 	if !(term.Speed >= 1 && term.Speed <= MaxSpeed) { // also refuses NaN
 		return fmt.Errorf("--speed must be between 1 and %d, got %v", MaxSpeed, term.Speed)
+	}
+	ln, err := net.Listen("tcp", consoleAddr(cfg))
+	if err != nil {
+		log.Warn("console: not listening for alerts and web pages", zap.String("addr", consoleAddr(cfg)), zap.Error(err))
+	} else {
+		defer func() { _ = ln.Close() }() // when serving never started
+		ccfg := *cfg
+		ccfg.PublicURL = webBase(cfg, ln)
+		cfg = &ccfg
 	}
 	c, err := newCore(ctx, cfg, alertPlatform(cfg, console.Name), func(o *handlers.Options) {
 		o.Now = scaledClock(time.Now(), term.Speed)
@@ -83,13 +95,14 @@ func Console(ctx context.Context, cfg *config.Config, log *zap.Logger, term Term
 	}
 	hctx, stop := context.WithCancel(ctx)
 	defer stop()
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		log.Warn("console: not listening for alerts", zap.String("addr", cfg.Addr), zap.Error(err))
-	} else {
+	if ln != nil {
+		if err := mountWeb(c, cfg, log); err != nil {
+			return err
+		}
 		if opts.OnListen != nil {
 			opts.OnListen(ln.Addr().String())
 		}
+		_, _ = fmt.Fprintln(term.Out, bot.T(bot.Lang(cfg.Lang), "console.web_pages", "url", cfg.PublicURL+"/"))
 		go func() { _ = serveHTTP(hctx, ln, routes(c, cfg, nil, alerts, log), log) }()
 	}
 	// Stopping runs in reverse: the HTTP server and the handlers'

@@ -52,7 +52,8 @@ func JSONErrors(f Handler) http.Handler {
 
 // routes is the one route table of the HTTP server: health, metrics and
 // the API, then the chat platforms' endpoints and one per alert source of
-// the table, all behind the body limit and the panic recoverer.
+// the table, and the web pages (when there are any) at "/" behind them
+// all, all behind the body limit and the panic recoverer.
 func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -79,8 +80,45 @@ func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute,
 	for _, r := range platforms {
 		mux.Handle(r.Pattern, r.Handler)
 	}
-	return httpx.Recover(httpx.LimitBody(mux, maxBody), log)
+	if c.web != nil {
+		// Every route above is more specific, so the pages never shadow them.
+		mux.Handle("/", c.web)
+	}
+	return httpx.Recover(httpx.LimitBody(unmatched(mux), maxBody), log)
 }
+
+// unmatched serves mux, answering a request no route takes as JSON like
+// every other error of the table: 404, or 405 with the Allow header the
+// mux sets for a path that takes other methods. (With the web pages
+// mounted at "/" every request has a route.)
+func unmatched(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, pattern := mux.Handler(r)
+		if pattern != "" {
+			mux.ServeHTTP(w, r)
+			return
+		}
+		probe := &statusProbe{header: http.Header{}}
+		h.ServeHTTP(probe, r)
+		if probe.status == http.StatusMethodNotAllowed {
+			w.Header().Set("Allow", probe.header.Get("Allow"))
+			httpx.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
+			return
+		}
+		httpx.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint")
+	})
+}
+
+// statusProbe records the status and headers the mux's own error handler
+// would answer with, and drops its plain-text body.
+type statusProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *statusProbe) Header() http.Header         { return p.header }
+func (p *statusProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *statusProbe) WriteHeader(status int)      { p.status = status }
 
 // Healthcheck probes the /healthz of the server listening on addr's port
 // on this host, for container health checks in images without a shell or

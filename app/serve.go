@@ -32,6 +32,9 @@ func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Option
 	if err != nil {
 		return err
 	}
+	if err := mountWeb(c, cfg, log); err != nil {
+		return err
+	}
 	alerts, err := buildAlertSources(cfg, opts.sources(), c, log)
 	if err != nil {
 		return err

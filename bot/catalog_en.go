@@ -490,6 +490,23 @@ var catalogEN = map[string]string{
 	"web.incident.timeline_of": "The last {shown} of {total} entries.",
 	"web.incident.channel":     "Open the channel",
 	"web.incident.key":         "key event",
+	// Actions on the web incident page (issue 14): each is a command, as
+	// a button in chat is.
+	"via.web":                 "(from the web)",
+	"web.actions":             "Actions",
+	"web.action.set_status":   "Set the status",
+	"web.action.set_priority": "Set the priority",
+	"web.action.assign":       "Assign a role",
+	"web.action.role":         "Role",
+	"web.action.person":       "Person (a name, or “me”)",
+	"web.action.update":       "Post an update",
+	"web.action.update_text":  "What is the current state?",
+	"web.action.resolve_text": "Summary (optional)",
+	"web.action.refused":      "Nothing was changed.",
+	"web.action.unknown":      "There is no such action.",
+	"web.bad.empty":           "{field}: write something first.",
+	"web.flash.title":         "Warroom says",
+	"console.web_pages":       "Web pages: {url}",
 	// Timeline curation: backdated notes, corrections, hiding entries
 	// from the postmortem (issue 14).
 	"err.bad_time":         "`{value}` is not a time. Write HH:MM, such as 14:05, or a date and a time, such as 2026-12-03 14:05.",

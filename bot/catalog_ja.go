@@ -490,6 +490,23 @@ var catalogJA = map[string]string{
 	"web.incident.timeline_of": "全 {total} 件のうち最新 {shown} 件。",
 	"web.incident.channel":     "チャンネルを開く",
 	"web.incident.key":         "重要",
+	// Actions on the web incident page (issue 14): each is a command, as
+	// a button in chat is.
+	"via.web":                 "（Web から）",
+	"web.actions":             "操作",
+	"web.action.set_status":   "状態を変える",
+	"web.action.set_priority": "優先度を変える",
+	"web.action.assign":       "役割を割り当てる",
+	"web.action.role":         "役割",
+	"web.action.person":       "担当者（名前、または「自分」）",
+	"web.action.update":       "状況を投稿する",
+	"web.action.update_text":  "いまの状況は？",
+	"web.action.resolve_text": "まとめ（任意）",
+	"web.action.refused":      "何も変更していません。",
+	"web.action.unknown":      "そのような操作はありません。",
+	"web.bad.empty":           "{field}: 内容を書いてください。",
+	"web.flash.title":         "Warroom からのお知らせ",
+	"console.web_pages":       "Web ページ: {url}",
 	// Timeline curation: backdated notes, corrections, hiding entries
 	// from the postmortem (issue 14).
 	"err.bad_time":         "`{value}` は時刻として読めません。14:05 のような HH:MM か、2026-12-03 14:05 のような日付と時刻で書いてください。",

@@ -50,6 +50,11 @@ type Event struct {
 	ID       string
 	Kind     EventKind
 	Platform string
+	// UserPlatform is the platform User's ID belongs to when it is not
+	// Platform: a browser signed in as a Slack person acts through the web
+	// platform ("web") as that Slack person ("slack"). Empty means
+	// Platform. Home reads it.
+	UserPlatform string
 	// At is when it happened on the platform (zero: when received).
 	At      time.Time
 	User    User
@@ -194,4 +199,23 @@ const (
 type Link struct {
 	Title string `json:"title"`
 	URL   string `json:"url"`
+}
+
+// Home is the platform the person behind the event is a user of: the
+// platform their User.ID belongs to, which the audience rule and the
+// incident's members are judged by.
+func (e *Event) Home() string {
+	if e.UserPlatform != "" {
+		return e.UserPlatform
+	}
+	return e.Platform
+}
+
+// Via is the platform the person acted through when it is not their own
+// ("web"), "" when they acted on their own platform.
+func (e *Event) Via() string {
+	if e.UserPlatform == "" || e.UserPlatform == e.Platform {
+		return ""
+	}
+	return e.Platform
 }

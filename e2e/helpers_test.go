@@ -97,12 +97,13 @@ func export(t testing.TB, getenv func(string) string, ref, format string) (strin
 	return out.String(), err
 }
 
-// startServe runs `warroom serve` in-process on a free port until stop,
+// startServe runs `warroom serve` in-process on a free port (or on
+// WARROOM_ADDR when getenv sets it) until stop,
 // which also asserts a clean stop (as on SIGTERM).
 func startServe(t *testing.T, getenv func(string) string) (base string, stop func()) {
 	t.Helper()
 	env := func(k string) string {
-		if k == "WARROOM_ADDR" {
+		if k == "WARROOM_ADDR" && getenv(k) == "" {
 			return "127.0.0.1:0"
 		}
 		return getenv(k)

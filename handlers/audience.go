@@ -52,16 +52,21 @@ func (s *Service) sees(ctx context.Context, p bot.Platform, ev *bot.Event, inc *
 // inAudience is sees without the admins: whether ev's person belongs to
 // inc's audience in their own right.
 func (s *Service) inAudience(ctx context.Context, p bot.Platform, ev *bot.Event, inc *bot.Incident) bool {
-	if ev.Platform != inc.Platform {
+	if ev.Home() != inc.Platform {
 		return false
 	}
 	if inc.HoldsRole(ev.User.ID) || inConversation(ev, inc) {
 		return true
 	}
+	if p == nil || p.Name() != inc.Platform {
+		// Acting through another platform (a browser): the incident's
+		// own platform keeps its roster, if anyone does.
+		p, _ = s.platforms.Platform(inc.Platform)
+	}
 	r, ok := p.(bot.Roster)
 	if !ok || p.Name() != inc.Platform {
 		// Warroom follows the channel's people itself (members).
-		return inc.Admits(ev.Platform, ev.User.ID)
+		return inc.Admits(ev.Home(), ev.User.ID)
 	}
 	// The platform keeps the roster: it alone says who is in, so that
 	// someone removed from the channel is out, whatever Warroom saw.
@@ -206,14 +211,15 @@ func (s *Service) mayBeTold(ctx context.Context, p bot.Platform, inc *bot.Incide
 
 // invite brings users into inc's channel, where the platform can.
 func (s *Service) invite(ctx context.Context, req *bot.Request, inc *bot.Incident, users ...bot.User) {
-	if inc.Platform != req.Platform.Name() || inc.Channel.ID == "" || len(users) == 0 {
+	p, ok := s.home(req, inc)
+	if !ok || inc.Channel.ID == "" || len(users) == 0 {
 		return
 	}
 	ids := make([]string, len(users))
 	for i, u := range users {
 		ids[i] = u.ID
 	}
-	if err := req.Platform.Invite(ctx, inc.Channel.ID, ids); err != nil && !errors.Is(err, bot.ErrUnsupported) {
+	if err := p.Invite(ctx, inc.Channel.ID, ids); err != nil && !errors.Is(err, bot.ErrUnsupported) {
 		req.Log.Warn("invite", zap.Int64("incident", inc.ID), zap.Error(err))
 	}
 }

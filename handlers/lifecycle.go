@@ -41,7 +41,7 @@ func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Statu
 		return t
 	})
 	if err == nil {
-		s.announce(ctx, req.Platform, inc, s.lang(), said)
+		s.announceFor(ctx, req, inc, said)
 		s.indexTransition(ctx, req, inc, to, text)
 		s.drillTransition(ctx, inc, to)
 	}
@@ -110,10 +110,11 @@ func (s *Service) close(ctx context.Context, req *bot.Request) error {
 	err := s.transition(ctx, req, bot.StatusClosed, text, func(inc *bot.Incident) {
 		inc.ClosedAt = s.opts.Now()
 	})
-	if err != nil || !s.opts.ArchiveOnClose || req.Incident.Platform != req.Platform.Name() {
+	p, ok := s.home(req, req.Incident)
+	if err != nil || !s.opts.ArchiveOnClose || !ok {
 		return err
 	}
-	if err := req.Platform.Archive(ctx, req.Incident.Channel.ID); err != nil {
+	if err := p.Archive(ctx, req.Incident.Channel.ID); err != nil {
 		req.Log.Warn("archive incident channel", zap.Error(err))
 	}
 	return nil

@@ -69,7 +69,7 @@ func (s *Service) postUpdate(ctx context.Context, req *bot.Request, text string)
 		return t
 	})
 	if err == nil {
-		s.announce(ctx, req.Platform, inc, s.lang(), said)
+		s.announceFor(ctx, req, inc, said)
 		s.indexKind(ctx, inc.ID, bot.KindUpdate, text)
 	}
 	return err

@@ -30,7 +30,15 @@ func (s *Service) person(ctx context.Context, req *bot.Request, who string) (bot
 		return req.Event.User, nil
 	}
 	u, mention := bot.ParseMention(who)
-	dir, ok := req.Platform.(bot.Directory)
+	var p bot.Platform = req.Platform
+	if req.Incident != nil {
+		// The person is one of the incident's platform's people, whichever
+		// platform the request came through (a browser).
+		if h, ok := s.home(req, req.Incident); ok {
+			p = h
+		}
+	}
+	dir, ok := p.(bot.Directory)
 	if !ok {
 		return s.undirected(u, mention, who)
 	}

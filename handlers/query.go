@@ -123,13 +123,27 @@ func (s *Service) describe(lang bot.Lang, e bot.TimelineEntry) string {
 	case bot.KindNote:
 		what = postmortem.DescribeOrigin(lang, d)
 	}
+	return withVia(lang, d["via"], joinWhat(what, e.Text))
+}
+
+func joinWhat(what, text string) string {
 	switch {
 	case what == "":
-		return e.Text
-	case e.Text == "":
+		return text
+	case text == "":
 		return what
 	}
-	return what + ": " + e.Text
+	return what + ": " + text
+}
+
+// withVia ends text with where it was done from ("(from the web)") when
+// via names a platform other than the person's own that the catalog has
+// words for.
+func withVia(lang bot.Lang, via, text string) string {
+	if via == "" || !bot.Has("via."+via) {
+		return text
+	}
+	return text + " " + bot.T(lang, "via."+via)
 }
 
 // summary handles "summary": the incident at a glance.

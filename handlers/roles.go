@@ -44,8 +44,8 @@ func (s *Service) role(ctx context.Context, req *bot.Request) error {
 		}
 		return bot.T(lang, "announce.role_handover", "id", inc.Key(), "user", user.Display(), "role", r.Label(lang), "previous", previous.Display(), "by", req.Event.User.Display())
 	})
-	if err == nil && req.Incident.Platform == req.Platform.Name() {
-		_ = req.Platform.Invite(ctx, req.Incident.Channel.ID, []string{user.ID})
+	if p, ok := s.home(req, req.Incident); err == nil && ok {
+		_ = p.Invite(ctx, req.Incident.Channel.ID, []string{user.ID})
 	}
 	return err
 }

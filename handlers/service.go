@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"time"
 
@@ -328,19 +329,57 @@ func (s *Service) incidentIn(ctx context.Context, ev *bot.Event) (*bot.Incident,
 // announce says what changed in a language: the workspace's (Options.Lang)
 // in the channel, which everybody reads, the requester's in a private answer.
 func (s *Service) change(ctx context.Context, req *bot.Request, fn func(inc *bot.Incident) ([]bot.TimelineEntry, error), announce func(inc *bot.Incident, lang bot.Lang) string) (*bot.Incident, error) {
-	inc, err := s.store.Update(ctx, req.Incident.ID, fn)
+	via := req.Event.Via()
+	inc, err := s.store.Update(ctx, req.Incident.ID, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
+		entries, err := fn(inc)
+		if via != "" {
+			for i := range entries {
+				entries[i].Data = maps.Clone(entries[i].Data)
+				if entries[i].Data == nil {
+					entries[i].Data = map[string]string{}
+				}
+				entries[i].Data["via"] = via
+			}
+		}
+		return entries, err
+	})
 	if err != nil {
 		return nil, err
 	}
 	req.Incident = inc
-	shared := bot.Message{Text: announce(inc, s.lang())}
+	shared := bot.Message{Text: withVia(s.lang(), via, announce(inc, s.lang()))}
 	private := shared
 	if req.Lang != s.lang() {
-		private = bot.Message{Text: announce(inc, req.Lang)}
+		private = bot.Message{Text: withVia(req.Lang, via, announce(inc, req.Lang))}
 	}
 	s.tellEach(ctx, req, inc, shared, private)
-	s.refresh(ctx, req.Platform, inc)
+	if p, ok := s.home(req, inc); ok {
+		s.refresh(ctx, p, inc)
+	}
 	return inc, nil
+}
+
+// home is inc's own platform, where its channel, card and announcements
+// live: the request's platform when the person acted there, else the
+// registered one of that name (a person acting from a browser, or from
+// another chat platform on an incident they may see). False when that
+// platform is not running here.
+func (s *Service) home(req *bot.Request, inc *bot.Incident) (bot.Platform, bool) {
+	if req.Platform != nil && req.Platform.Name() == inc.Platform {
+		return req.Platform, true
+	}
+	if s.platforms == nil {
+		return nil, false
+	}
+	return s.platforms.Platform(inc.Platform)
+}
+
+// announceFor is announce on inc's own platform for a change req made,
+// saying where it was done from when that was elsewhere.
+func (s *Service) announceFor(ctx context.Context, req *bot.Request, inc *bot.Incident, text string) {
+	if p, ok := s.home(req, inc); ok {
+		s.announce(ctx, p, inc, s.lang(), withVia(s.lang(), req.Event.Via(), text))
+	}
 }
 
 // announce posts text to the platform's announcements channel, if one is
@@ -376,8 +415,8 @@ func (s *Service) tellEach(ctx context.Context, req *bot.Request, inc *bot.Incid
 		private.Text = req.T("drill.marker") + " · " + private.Text
 	}
 	posted := false
-	if inc.Channel.ID != "" && inc.Platform == req.Platform.Name() {
-		if _, err := req.Platform.Post(ctx, inc.Channel.ID, msg); err != nil {
+	if p, ok := s.home(req, inc); ok && inc.Channel.ID != "" {
+		if _, err := p.Post(ctx, inc.Channel.ID, msg); err != nil {
 			req.Log.Warn("post to incident channel", zap.Int64("incident", inc.ID), zap.Error(err))
 		} else {
 			posted = req.Event.Channel == inc.Channel.ID

@@ -37,7 +37,7 @@ func (s *Service) web(ctx context.Context, req *bot.Request) error {
 	if base == "" {
 		return req.Reply(ctx, bot.Message{Text: req.T("web.no_public_url")})
 	}
-	in := bot.SignIn{Viewer: bot.Viewer{Platform: req.Event.Platform, User: req.Event.User, Lang: req.Lang}}
+	in := bot.SignIn{Viewer: bot.Viewer{Platform: req.Event.Home(), User: req.Event.User, Lang: req.Lang}}
 	if req.Incident != nil {
 		in.Incident = req.Incident.ID
 	}

@@ -27,8 +27,23 @@
 //	                           incident it names or the dashboard
 //	POST /signout              ends the session (CSRF)
 //	GET  /                     the dashboard: incidents, filters, search
-//	GET  /incidents/{id}       an incident (INC-42 or 42), read-only
+//	GET  /incidents/{id}       an incident (INC-42 or 42), with its actions
+//	POST /incidents/{id}/actions/{action}
+//	                           acknowledge (ack), priority, status, role,
+//	                           update, resolve, close (CSRF); 303 back to
+//	                           the incident, whose page shows the answer
 //	GET  /static/{file}        the embedded CSS and script
 //
 // Without a session every other request is redirected (303) to /signin.
+//
+// The Server is also a bot.Platform, named "web": an action is the
+// command a chat button runs (a bot.Event of platform "web" whose
+// UserPlatform is the chat platform the browser is signed in on), handed
+// to the router (Options.Router), so the router's permissions and the
+// handlers' audience rule judge it exactly as that person in chat, and
+// the handlers tell the incident's channel and update its card on the
+// incident's own platform. The web's Reply keeps the answer for the next
+// page, in a cookie signed with the session's CSRF secret; everything that
+// needs a channel is refused (bot.ErrUnsupported), since incidents live in
+// chat. Without a Router the incident page is read-only.
 package web

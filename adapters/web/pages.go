@@ -248,6 +248,10 @@ type incidentView struct {
 	Links                                                                     []bot.Link
 	Entries                                                                   []entryView
 	TimelineOf                                                                string
+	// Flash is the answer to the person's last action, once; Actions the
+	// forms that act on the incident (nil: read-only).
+	Flash   *flash
+	Actions *actionsView
 }
 
 type fieldView struct{ Label, Value string }
@@ -277,7 +281,12 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request, sess *session)
 		return
 	}
 	v.Title = inc.Key() + ": " + bot.Visible(inc.Title)
-	v.Body = s.incidentBody(v.Lang, inc, entries, total)
+	body := s.incidentBody(v.Lang, inc, entries, total)
+	if f, ok := s.takeFlash(w, r, sess); ok {
+		body.Flash = &f
+	}
+	body.Actions = s.actions(v.Lang, inc)
+	v.Body = body
 	s.render(w, r, http.StatusOK, "incident", v)
 }
 

@@ -75,6 +75,10 @@ type Options struct {
 	PublicURL string
 	Sessions  Sessions
 	Incidents Incidents
+	// Router runs the incident page's actions as commands (*bot.Router,
+	// with this Server registered on it as the "web" platform); without
+	// one the incident page is read-only.
+	Router Router
 	// Lang is the language of a browser that asks for neither English nor
 	// Japanese (default English).
 	Lang bot.Lang
@@ -147,6 +151,9 @@ func New(opts Options) (*Server, error) {
 	s.mux.HandleFunc("POST /signout", s.signedIn(s.signOut))
 	s.mux.HandleFunc("GET /{$}", s.signedIn(s.dashboard))
 	s.mux.HandleFunc("GET /incidents/{id}", s.signedIn(s.incident))
+	if opts.Router != nil {
+		s.mux.HandleFunc("POST /incidents/{id}/actions/{action}", s.signedIn(s.act))
+	}
 	s.mux.HandleFunc("/", s.signedIn(s.notFound))
 	return s, nil
 }

@@ -45,6 +45,7 @@ type harness struct {
 	r   *bot.Router
 	p   *bottest.Platform
 	srv *httptest.Server
+	web *web.Server
 	now time.Time
 }
 
@@ -79,7 +80,7 @@ func newHarnessOpts(t *testing.T, hopts handlers.Options, edit func(*web.Options
 	edit(&opts)
 	srv, err := web.New(opts)
 	require.NoError(t, err)
-	handler = srv
+	handler, h.web = srv, srv
 	return h
 }
 

@@ -1,0 +1,68 @@
+package app
+
+import (
+	"net"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/warroomhq/warroom/adapters/web"
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/config"
+)
+
+// mountWeb builds the web pages when a public URL is configured, registers
+// them on the router as the "web" platform (a click on a page is a
+// command, as a button in chat is) and keeps them for the route table,
+// which serves them at "/" behind its more specific routes. Without a
+// public URL there are no pages: `/incident web` says which variable to
+// set, and "/" stays unrouted.
+func mountWeb(c *core, cfg *config.Config, log *zap.Logger) error {
+	if cfg.PublicURL == "" {
+		return nil
+	}
+	srv, err := web.New(web.Options{
+		PublicURL: cfg.PublicURL, Sessions: c.store, Incidents: c.svc, Router: c.router,
+		Lang: bot.Lang(cfg.Lang), Location: cfg.Location(), Log: log,
+	})
+	if err != nil {
+		return err
+	}
+	c.router.Register(srv)
+	c.web = srv
+	log.Info("web pages", zap.String("public_url", cfg.PublicURL))
+	return nil
+}
+
+// consoleAddr is where the console listens: WARROOM_ADDR when it names
+// an address of its own, else a free loopback port, so that trying
+// Warroom never needs a port chosen (or collides with a serve already
+// running on the default one).
+func consoleAddr(cfg *config.Config) string {
+	if cfg.Addr == "" || cfg.Addr == config.DefaultAddr {
+		return "127.0.0.1:0"
+	}
+	return cfg.Addr
+}
+
+// listenURL is the http URL of the listener ln, for a browser on this
+// machine: an unspecified host (":8080") is reached at 127.0.0.1.
+func listenURL(ln net.Listener) string {
+	host, port, err := net.SplitHostPort(ln.Addr().String())
+	if err != nil {
+		return "http://" + ln.Addr().String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// webBase is the base of the console's links: the configured public URL,
+// else the URL of its own listener.
+func webBase(cfg *config.Config, ln net.Listener) string {
+	if cfg.PublicURL != "" {
+		return strings.TrimRight(cfg.PublicURL, "/")
+	}
+	return listenURL(ln)
+}

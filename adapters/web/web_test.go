@@ -46,6 +46,8 @@ type harness struct {
 	p   *bottest.Platform
 	srv *httptest.Server
 	now time.Time
+	// web is the web interface the test server serves.
+	web *web.Server
 }
 
 func newHarness(t *testing.T) *harness {
@@ -79,7 +81,7 @@ func newHarnessOpts(t *testing.T, hopts handlers.Options, edit func(*web.Options
 	edit(&opts)
 	srv, err := web.New(opts)
 	require.NoError(t, err)
-	handler = srv
+	handler, h.web = srv, srv
 	return h
 }
 

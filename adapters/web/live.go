@@ -39,8 +39,9 @@ const (
 	// DefaultRecheck is how often a stream checks again that its session
 	// is still signed in and its viewer still in the incident's audience.
 	DefaultRecheck = time.Minute
-	// subscriberBuffer is how many entries may wait for one page.
-	subscriberBuffer = 256
+	// subscriberBuffer is how many reads of the hub (each up to tailBatch
+	// entries, usually one) may wait for one page.
+	subscriberBuffer = 64
 	// tailBlock is how long one read of a hub waits for new entries.
 	tailBlock = 5 * time.Second
 	// catchUpBlock bounds a catch-up read's wait when nothing was missed.
@@ -90,7 +91,7 @@ type hub struct {
 // subscriber is one page following a hub.
 type subscriber struct {
 	hub *hub
-	ch  chan bot.TimelineEntry
+	ch  chan []bot.TimelineEntry
 	// gone is closed when the hub drops the page (too slow, or the hub
 	// stopped); the stream then ends and the browser reconnects.
 	gone chan struct{}
@@ -131,7 +132,7 @@ func (l *live) subscribe(ctx context.Context, id int64) (*subscriber, error) {
 		l.wg.Add(1)
 		go l.run(hctx, h, start)
 	}
-	sub := &subscriber{hub: h, ch: make(chan bot.TimelineEntry, subscriberBuffer), gone: make(chan struct{})}
+	sub := &subscriber{hub: h, ch: make(chan []bot.TimelineEntry, subscriberBuffer), gone: make(chan struct{})}
 	h.subs[sub] = struct{}{}
 	return sub, nil
 }
@@ -185,16 +186,12 @@ func (l *live) fanOut(h *hub, entries []bot.TimelineEntry) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for sub := range h.subs {
-		for _, e := range entries {
-			select {
-			case sub.ch <- e:
-				continue
-			default:
-			}
+		select {
+		case sub.ch <- entries:
+		default:
 			// Too slow: dropped, not waited for.
 			delete(h.subs, sub)
 			close(sub.gone)
-			break
 		}
 	}
 }
@@ -283,6 +280,19 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, sess *session) {
 		after = ""
 	}
 	kinds := parseKinds(r.URL.Query()["kind"])
+	if after == "" {
+		// From now: the newest entry before the subscription, so that
+		// the catch-up sends whatever comes after it.
+		var err error
+		if _, after, err = s.live.tail.TailTimeline(ctx, id, "", 0); err != nil {
+			if errors.Is(err, bot.ErrNotFound) {
+				s.notFoundIncident(w, r, sess, id)
+			} else {
+				s.fail(w, r, &sess.Viewer, err)
+			}
+			return
+		}
+	}
 	sub, err := s.live.subscribe(ctx, id)
 	if errors.Is(err, bot.ErrNotFound) {
 		s.notFoundIncident(w, r, sess, id)
@@ -303,12 +313,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, sess *session) {
 	if err := st.write(fmt.Appendf(nil, "retry: %d\n\n", retryMillis)); err != nil {
 		return
 	}
-	if after == "" {
-		// From now: what the page was read with is unknown.
-		if _, after, err = s.live.tail.TailTimeline(ctx, id, "", 0); err != nil {
-			return
-		}
-	} else if after, err = st.catchUp(ctx, after); err != nil {
+	if after, err = st.catchUp(ctx, after); err != nil {
 		return
 	}
 	st.last = after
@@ -322,12 +327,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, sess *session) {
 			return
 		case <-sub.gone:
 			return
-		case e := <-sub.ch:
-			if compareStreamIDs(e.ID, st.last) <= 0 {
-				continue // sent already, in the catch-up
-			}
-			if err := st.send(ctx, e); err != nil {
-				return
+		case entries := <-sub.ch:
+			for _, e := range entries {
+				if compareStreamIDs(e.ID, st.last) <= 0 {
+					continue // sent already, in the catch-up
+				}
+				if err := st.send(ctx, e); err != nil {
+					return
+				}
 			}
 		case <-heartbeat.C:
 			if err := st.write([]byte(": keep-alive\n\n")); err != nil {

@@ -87,15 +87,22 @@ func (s *Service) TimelinePage(ctx context.Context, v bot.Viewer, id int64, q bo
 			sq.Before = p.Prev
 		}
 	}
+	// Is there anything before the page? The stream says, cheaply (see
+	// below for newer entries).
 	if page.Prev != "" {
-		older, err := s.store.Timeline(ctx, id, store.TimelineQuery{Before: page.Prev, Last: 1, InOrder: true})
+		older, err := s.store.Timeline(ctx, id, store.TimelineQuery{Before: page.Prev, Last: 1})
 		if err != nil {
 			return nil, bot.TimelinePage{}, err
 		}
 		page.Older = len(older) > 0
 	}
-	if page.Next != "" {
-		newer, err := s.store.Timeline(ctx, id, store.TimelineQuery{After: page.Next, Limit: 1, InOrder: true})
+	// The newest page has nothing newer. Otherwise the stream is asked,
+	// as for older entries above (not the reading order, whose read
+	// starts bot.HoldBack earlier and is slow after a burst of entries):
+	// at worst an edit that arrived before its original makes a link to
+	// a page that holds nothing new.
+	if (q.After != "" || q.Before != "") && page.Next != "" {
+		newer, err := s.store.Timeline(ctx, id, store.TimelineQuery{After: page.Next, Limit: 1})
 		if err != nil {
 			return nil, bot.TimelinePage{}, err
 		}

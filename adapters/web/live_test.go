@@ -377,3 +377,39 @@ func running(fn string) int {
 	}
 	return n
 }
+
+// The server's WriteTimeout would cut a stream short: each write moves the
+// deadline on, so a stream outlives it.
+func TestLiveStreamOutlivesTheWriteTimeout(t *testing.T) {
+	h := newLiveHarness(t, func(o *web.Options) { o.Heartbeat = 100 * time.Millisecond })
+	inc := h.declare(alice, "Checkout is failing P2")
+	b := h.signedIn(bob)
+	// The same interface behind a server with a short WriteTimeout.
+	srv := httptest.NewUnstartedServer(h.web)
+	srv.Config.WriteTimeout = 300 * time.Millisecond
+	srv.Start()
+	t.Cleanup(srv.Close)
+	short := *h
+	short.srv = srv
+	sb := &browser{h: &short, c: b.c}
+	s, _ := sb.openStream("/incidents/INC-1/events", "")
+	time.Sleep(time.Second) // over three write timeouts
+	h.message(inc, carol, "still there", "m1")
+	require.Contains(t, s.next(t, time.Second).data, "still there")
+}
+
+// A page filtered by kind gets only those kinds live; the others still
+// move its position on, so a reconnection does not send them either.
+func TestLiveTimelineKeepsTheKindFilter(t *testing.T) {
+	h := newLiveHarness(t, func(*web.Options) {})
+	inc := h.declare(alice, "Checkout is failing P2")
+	b := h.signedIn(bob)
+	path := liveURL(t, b.get("/incidents/INC-1?kind=note").body)
+	s, _ := b.openStream(path, "")
+	h.message(inc, carol, "chatter", "m1")
+	h.say(bob, inc.Channel.ID, "note the provider confirmed")
+	ev := s.next(t, time.Second)
+	require.Contains(t, ev.data, "the provider confirmed")
+	require.NotContains(t, ev.data, "chatter")
+	s.none(t, 200*time.Millisecond)
+}

@@ -29,7 +29,8 @@ func TestCloseStopsDrill(t *testing.T) {
 	inc := e.incidents()[0]
 	done := e.svc.drillDone(inc.ID)
 	require.NotNil(t, done)
-	require.True(t, goroutinesIn(t, "handlers.(*Service).runDrill"), "the script runs")
+	require.Eventually(t, func() bool { return goroutinesIn(t, "handlers.(*Service).runDrill") }, 5*time.Second, 5*time.Millisecond,
+		"the script runs")
 	var before int
 	require.Eventually(t, func() bool { // the first step (its alert) is done; the next is 30s away
 		tl := e.timeline(inc.ID)

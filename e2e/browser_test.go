@@ -8,10 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/css"
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,6 +71,29 @@ func step[T any](t *testing.T, tab context.Context, what string, a chromedp.Acti
 	v, err := chromedp.Run(ctx, a)
 	require.NoError(t, err, what)
 	return v
+}
+
+// fontsOf names the platform fonts chromium drew the text of the first
+// element sel matches with: what shows whether Japanese is rendered, or
+// drawn as empty boxes for want of a font.
+func fontsOf(sel chromedp.CSS) chromedp.Action[[]string] {
+	return chromedp.QueryAfter(sel, func(ctx context.Context, tg *chromedp.Target, nodes []*chromedp.Node) ([]string, error) {
+		if _, err := cdp.Call(ctx, tg, css.Enable, cdp.Empty{}); err != nil {
+			return nil, err
+		}
+		nodes[0].RLock()
+		id := nodes[0].NodeID
+		nodes[0].RUnlock()
+		r, err := cdp.Call(ctx, tg, css.GetPlatformFontsForNode, css.GetPlatformFontsForNodeParams{NodeID: id})
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		for _, f := range r.Fonts {
+			names = append(names, f.FamilyName)
+		}
+		return names, nil
+	})
 }
 
 // screenshotDir is where the screenshots go: WARROOM_SCREENSHOTS when set
@@ -263,6 +289,10 @@ func TestBrowser(t *testing.T) {
 						want = p.ja
 					}
 					require.Contains(t, text, want, name)
+					// The language menu names Japanese in Japanese on every page.
+					fonts := step(t, tab, name+": fonts", fontsOf(`.langs [lang="ja"]`))
+					require.True(t, slices.ContainsFunc(fonts, func(f string) bool { return strings.Contains(f, "CJK") }),
+						"%s: 日本語 is drawn with %v, not a Japanese font (fonts-noto-cjk)", name, fonts)
 					png := step(t, tab, name+": shot", chromedp.FullScreenshot(100))
 					require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
 					// A page no wider than the screen: nothing to scroll sideways.

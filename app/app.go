@@ -2,11 +2,11 @@ package app
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/web"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/handlers"
@@ -26,7 +26,7 @@ type core struct {
 	router  *bot.Router
 	metrics *metrics
 	// web is the web pages, mounted at "/" (nil: none, no public URL).
-	web   http.Handler
+	web   *web.Server
 	close func()
 }
 

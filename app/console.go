@@ -103,7 +103,7 @@ func Console(ctx context.Context, cfg *config.Config, log *zap.Logger, term Term
 			opts.OnListen(ln.Addr().String())
 		}
 		_, _ = fmt.Fprintln(term.Out, bot.T(bot.Lang(cfg.Lang), "console.web_pages", "url", cfg.PublicURL+"/"))
-		go func() { _ = serveHTTP(hctx, ln, routes(c, cfg, nil, alerts, log), log) }()
+		go func() { _ = serveHTTP(hctx, ln, routes(c, cfg, nil, alerts, log), c.endStreams(), log) }()
 	}
 	// Stopping runs in reverse: the HTTP server and the handlers'
 	// background work end, then the router drains, then c.close.

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,7 +20,7 @@ import (
 const maxBody = 1 << 20
 
 // serveHTTP serves on ln until ctx ends, then drains in-flight requests.
-func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *zap.Logger) error {
+func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, endStreams func(context.Context) error, log *zap.Logger) error {
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -38,7 +39,13 @@ func serveHTTP(ctx context.Context, ln net.Listener, h http.Handler, log *zap.Lo
 	log.Info("shutting down: draining requests and queued events")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
-	return srv.Shutdown(sctx)
+	// Live pages' event streams never go idle by themselves: they end
+	// first, or Shutdown would wait for them until its timeout.
+	var serr error
+	if endStreams != nil {
+		serr = endStreams(sctx)
+	}
+	return errors.Join(serr, srv.Shutdown(sctx))
 }
 
 // JSONErrors serves an adapter's endpoint, writing its errors as JSON.

@@ -60,7 +60,7 @@ func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Option
 			log.Error("handlers", zap.Error(err))
 		}
 	}()
-	herr := serveHTTP(ctx, ln, routes(c, cfg, platforms, alerts, log), log)
+	herr := serveHTTP(ctx, ln, routes(c, cfg, platforms, alerts, log), c.endStreams(), log)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	// The HTTP server has stopped; the router drains, then the handlers'

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"net"
 	"strings"
 
@@ -22,7 +23,7 @@ func mountWeb(c *core, cfg *config.Config, log *zap.Logger) error {
 		return nil
 	}
 	srv, err := web.New(web.Options{
-		PublicURL: cfg.PublicURL, Sessions: c.store, Incidents: c.svc, Router: c.router,
+		PublicURL: cfg.PublicURL, Sessions: c.store, Incidents: c.svc, Router: c.router, Tail: c.store,
 		Lang: bot.Lang(cfg.Lang), Location: cfg.Location(), Log: log,
 	})
 	if err != nil {
@@ -32,6 +33,15 @@ func mountWeb(c *core, cfg *config.Config, log *zap.Logger) error {
 	c.web = srv
 	log.Info("web pages", zap.String("public_url", cfg.PublicURL))
 	return nil
+}
+
+// endStreams is what ends the web pages' live streams when the HTTP
+// server stops (nil without pages).
+func (c *core) endStreams() func(context.Context) error {
+	if c.web == nil {
+		return nil
+	}
+	return c.web.Close
 }
 
 // consoleAddr is where the console listens: WARROOM_ADDR when it names

@@ -11,7 +11,6 @@ var (
 )
 
 // Prefix returns the Store's key prefix.
-func (s *Store) Prefix() string { return s.prefix }
 
 // SetTimelinePage sets how many entries TimelineEntries reads at a time,
 // until the test ends.

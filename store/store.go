@@ -90,6 +90,10 @@ func New(rdb redis.UniversalClient, opts Options) (*Store, error) {
 // the caller's business.
 func (s *Store) Client() redis.UniversalClient { return s.rdb }
 
+// Prefix is the prefix of every key of the Store: another process (a
+// replica) on the same prefix shares its data.
+func (s *Store) Prefix() string { return s.prefix }
+
 // Ping checks that Redis answers; its error wraps bot.ErrUnavailable.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.rdb.Ping(ctx).Err(); err != nil {

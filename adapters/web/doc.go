@@ -27,7 +27,14 @@
 //	                           incident it names or the dashboard
 //	POST /signout              ends the session (CSRF)
 //	GET  /                     the dashboard: incidents, filters, search
-//	GET  /incidents/{id}       an incident (INC-42 or 42), with its actions
+//	GET  /incidents/{id}       an incident (INC-42 or 42), its actions and a page of its
+//	                           curated timeline (?kind=… filters, ?before= and
+//	                           ?after= page)
+//	GET  /incidents/{id}/events  the live timeline (Server-Sent Events), with
+//	                           Options.Tail
+//	POST /incidents/{id}/timeline  a curation form (CSRF): a backdated note, a
+//	                           correction, hide or unhide, run as the chat
+//	                           command through Options.Router
 //	POST /incidents/{id}/actions/{action}
 //	                           acknowledge (ack), priority, status, role,
 //	                           update, resolve, close (CSRF); 303 back to

@@ -246,8 +246,7 @@ type incidentView struct {
 	Source                                                                    string
 	Labels                                                                    []fieldView
 	Links                                                                     []bot.Link
-	Entries                                                                   []entryView
-	TimelineOf                                                                string
+	Timeline                                                                  *timelineView
 	// Flash is the answer to the person's last action, once; Actions the
 	// forms that act on the incident (nil: read-only).
 	Flash   *flash
@@ -255,11 +254,6 @@ type incidentView struct {
 }
 
 type fieldView struct{ Label, Value string }
-
-type entryView struct {
-	At, Author, Kind, Text string
-	Key                    bool
-}
 
 // incident serves GET /incidents/{id}: the incident, read-only. One the
 // viewer may not see is answered exactly as a number never used.
@@ -271,7 +265,8 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request, sess *session)
 		return
 	}
 	v := s.signedInView(r, sess, "web.notfound.title")
-	inc, entries, total, err := s.opts.Incidents.IncidentTimeline(r.Context(), sess.Viewer, id, timelinePage)
+	tq := timelineQuery(r.URL.Query())
+	inc, page, err := s.opts.Incidents.TimelinePage(r.Context(), sess.Viewer, id, tq)
 	if errors.Is(err, bot.ErrNotFound) {
 		s.message(w, r, &sess.Session, http.StatusNotFound, "web.notfound.title", "web.notfound.incident", "id", bot.FormatID(id))
 		return
@@ -281,16 +276,20 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request, sess *session)
 		return
 	}
 	v.Title = inc.Key() + ": " + bot.Visible(inc.Title)
-	body := s.incidentBody(v.Lang, inc, entries, total)
+	body := s.incidentBody(v.Lang, inc)
 	if f, ok := s.takeFlash(w, r, sess); ok {
 		body.Flash = &f
 	}
 	body.Actions = s.actions(v.Lang, inc)
+	body.Timeline = s.timelineView(v.Lang, sess, inc, tq, page)
+	if body.Timeline.Live {
+		v.Scripts = append(v.Scripts, "/static/live.js")
+	}
 	v.Body = body
 	s.render(w, r, http.StatusOK, "incident", v)
 }
 
-func (s *Server) incidentBody(lang bot.Lang, inc *bot.Incident, entries []bot.TimelineEntry, total int64) *incidentView {
+func (s *Server) incidentBody(lang bot.Lang, inc *bot.Incident) *incidentView {
 	l := bot.Translator(lang)
 	b := &incidentView{Key: inc.Key(), Title: bot.Visible(inc.Title), Description: bot.Visible(inc.Description),
 		Status: inc.Status.Label(lang), StatusClass: "status-" + string(inc.Status),
@@ -327,11 +326,6 @@ func (s *Server) incidentBody(lang bot.Lang, inc *bot.Incident, entries []bot.Ti
 			b.Links = append(b.Links, bot.Link{Title: bot.Visible(ln.Title), URL: u})
 		}
 	}
-	for _, e := range entries {
-		b.Entries = append(b.Entries, entryView{At: s.clock(e.At), Author: bot.Visible(e.Author.Display()),
-			Kind: l.T("kind." + string(e.Kind)), Text: bot.Visible(s.opts.Incidents.Describe(lang, e)), Key: e.Key})
-	}
-	b.TimelineOf = l.T("web.incident.timeline_of", "shown", strconv.Itoa(len(entries)), "total", strconv.FormatInt(total, 10))
 	return b
 }
 

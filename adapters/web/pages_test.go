@@ -114,7 +114,7 @@ func TestIncidentPage(t *testing.T) {
 	require.Contains(t, body, "<dt>Opened</dt><dd>2026-11-25 10:00 UTC</dd>")
 	require.Contains(t, body, "<dt>Time to resolve</dt><dd>31m</dd>")
 	require.Contains(t, body, "payments return &lt;b&gt;502&lt;/b&gt;", "escaped")
-	require.Contains(t, body, `<li class="key">`, "the note is a key event")
+	require.Regexp(t, `<li id="e-[0-9]+-[0-9]+" data-id="[0-9]+-[0-9]+" class="kind-note key">`, body, "the note is a key event")
 	require.Contains(t, body, "the provider confirmed an outage")
 
 	b.lang = "ja"

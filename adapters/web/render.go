@@ -20,7 +20,11 @@ var pageNames = []string{"howto", "signin", "gone", "message", "dashboard", "inc
 func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
-		t, err := template.New("layout.html").ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		files := []string{"templates/layout.html", "templates/" + name + ".html"}
+		if name == "incident" {
+			files = append(files, "templates/timeline.html") // the timeline and its entries, shared with the live stream
+		}
+		t, err := template.New("layout.html").ParseFS(templateFS, files...)
 		if err != nil {
 			return nil, fmt.Errorf("web: parse %s: %w", name, err)
 		}

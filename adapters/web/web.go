@@ -66,6 +66,14 @@ type Incidents interface {
 	Describe(lang bot.Lang, e bot.TimelineEntry) string
 	// Roles are the roles people can hold, in display order.
 	Roles() []bot.Role
+
+	// TimelinePage reads incident id for v with one page of its curated
+	// timeline.
+	TimelinePage(ctx context.Context, v bot.Viewer, id int64, q bot.TimelinePageQuery) (*bot.Incident, bot.TimelinePage, error)
+	// Sees reports whether v may see incident id, writing nothing.
+	Sees(ctx context.Context, v bot.Viewer, id int64) (bool, error)
+	// CuratedEntry is one entry of incident id as curated now.
+	CuratedEntry(ctx context.Context, id int64, entryID string) (bot.CuratedEntry, error)
 }
 
 // Options configures the web interface.
@@ -75,9 +83,9 @@ type Options struct {
 	PublicURL string
 	Sessions  Sessions
 	Incidents Incidents
-	// Router runs the incident page's actions as commands (*bot.Router,
-	// with this Server registered on it as the "web" platform); without
-	// one the incident page is read-only.
+	// Router runs the incident page's actions and the timeline's curation
+	// forms as commands (*bot.Router, with this Server registered on it as
+	// the "web" platform); without one the incident page is read-only.
 	Router Router
 	// Lang is the language of a browser that asks for neither English nor
 	// Japanese (default English).
@@ -86,6 +94,13 @@ type Options struct {
 	Location *time.Location
 	// SessionTTL is how long a sign-in lasts (default DefaultSessionTTL).
 	SessionTTL time.Duration
+	// Tail, when set, makes the incident page's timeline live: it reads
+	// the incident's stream (*store.Store implements it).
+	Tail Tail
+	// Heartbeat and Recheck are how often a live stream sends a comment
+	// and checks its session and audience again (defaults
+	// DefaultHeartbeat, DefaultRecheck).
+	Heartbeat, Recheck time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *zap.Logger
@@ -108,6 +123,10 @@ type Server struct {
 	pages  map[string]*template.Template
 	static http.Handler
 	mux    *http.ServeMux
+	// fragments render one timeline entry, for the live stream; live is
+	// nil without Options.Tail.
+	fragments *template.Template
+	live      *live
 }
 
 // New checks opts and returns the web interface's handler.
@@ -134,6 +153,12 @@ func New(opts Options) (*Server, error) {
 	if opts.Log == nil {
 		opts.Log = zap.NewNop()
 	}
+	if opts.Heartbeat <= 0 {
+		opts.Heartbeat = DefaultHeartbeat
+	}
+	if opts.Recheck <= 0 {
+		opts.Recheck = DefaultRecheck
+	}
 	pages, err := parsePages()
 	if err != nil {
 		return nil, err
@@ -144,6 +169,14 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{opts: opts, log: opts.Log.Named("web"), secure: u.Scheme == "https", origin: originOf(u), pages: pages,
 		static: http.StripPrefix("/static/", http.FileServerFS(sub)), mux: http.NewServeMux()}
+	if s.fragments, err = parseFragments(); err != nil {
+		return nil, err
+	}
+	if opts.Tail != nil {
+		s.live = newLive(opts.Tail, s.log)
+	}
+	s.mux.HandleFunc("GET /incidents/{id}/events", s.signedIn(s.events))
+	s.mux.HandleFunc("POST /incidents/{id}/timeline", s.signedIn(s.curate))
 	s.mux.HandleFunc("GET /static/{file}", s.serveStatic)
 	s.mux.HandleFunc("GET /signin", s.howTo)
 	s.mux.HandleFunc("GET /signin/{token}", s.signInPage)
@@ -171,6 +204,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.recoverPanic(w, r)
 	ctx, cancel := context.WithTimeout(r.Context(), requestTimeout)
 	defer cancel()
+	if isLive(r) {
+		ctx = r.Context() // a live stream lasts as long as its browser
+	}
 	if r.Method == http.MethodPost {
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 		// Beside the CSRF token: a browser says where a form was posted

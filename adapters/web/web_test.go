@@ -45,8 +45,9 @@ type harness struct {
 	r   *bot.Router
 	p   *bottest.Platform
 	srv *httptest.Server
-	web *web.Server
 	now time.Time
+	// web is the web interface the test server serves.
+	web *web.Server
 }
 
 func newHarness(t *testing.T) *harness {

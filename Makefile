@@ -6,7 +6,7 @@ VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || ech
 LDFLAGS       := -s -w -X main.version=$(VERSION)
 BENCHTIME     ?= 1s
 
-.PHONY: all build test fmt-check vet staticcheck dupl unit bench run console image clean teams-app
+.PHONY: all build test fmt-check vet staticcheck dupl unit bench run console image clean teams-app screenshots
 
 all: build
 
@@ -48,6 +48,12 @@ BENCHFLAGS    ?=
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime $(BENCHTIME) ./...
 	$(GO) run ./bench $(BENCHFLAGS)
+
+# screenshots: refreshes docs/screenshots/, the README's pictures of the
+# web pages, from the real-browser test (it needs Debian's chromium and
+# fonts-noto-cjk).
+screenshots:
+	WARROOM_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -run Browser ./e2e/ -count=1
 
 console:
 	$(GO) run . console

@@ -14,8 +14,8 @@ import (
 // A real browser opens the link from chat: the page's script posts the
 // sign-in form under the CSP (no inline script), the browser's own
 // headers pass the cross-site check, and it lands signed in on the
-// incident. It needs Debian's chromium, and skips without it outside CI (the browser
-// tests of issue 14 proper, with chromedp, come later).
+// incident. It needs Debian's chromium, and skips without it outside CI
+// (e2e/browser_test.go drives it by chromedp through a whole `serve`).
 func TestChromiumSignsInThroughTheLink(t *testing.T) {
 	bin, err := exec.LookPath("chromium")
 	if err != nil {

@@ -3,9 +3,11 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
@@ -170,4 +172,41 @@ func TestBrowseRepairsAStaleIndex(t *testing.T) {
 	require.Zero(t, n, "the stale entry was taken out")
 	ids, _ = browseIDs(t, s, store.BrowseQuery{Limit: 10, AllPrivate: true})
 	require.Equal(t, []int64{a.ID}, ids, "and put where the record says")
+}
+
+// TestBrowseRacingWriters: replicas changing one incident at once leave
+// it in exactly the set its final record names.
+func TestBrowseRacingWriters(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	inc := declareAt(t, s, &bot.Incident{Status: bot.StatusInvestigating, Priority: bot.P2}, t0)
+	statuses := []bot.Status{bot.StatusIdentified, bot.StatusMonitoring, bot.StatusResolved, bot.StatusInvestigating}
+	var wg sync.WaitGroup
+	for w := range 4 {
+		r := newReplica(t, s)
+		wg.Go(func() {
+			for i := range 10 {
+				_, err := r.Update(ctx, inc.ID, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
+					inc.Status = statuses[(w+i)%len(statuses)]
+					inc.Priority = bot.Priority(1 + (w+i)%4)
+					return nil, nil
+				})
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	final, err := s.Get(ctx, inc.ID)
+	require.NoError(t, err)
+	var holders []string
+	for _, k := range keysLike(t, s, "incidents:by:*") {
+		n, err := s.Client().ZCard(ctx, k).Result()
+		require.NoError(t, err)
+		if n > 0 {
+			holders = append(holders, k)
+		}
+	}
+	require.Equal(t, []string{store.FacetKey(s, store.FacetOf(final))}, holders)
+	_, res := browseIDs(t, s, store.BrowseQuery{Limit: 10})
+	require.Equal(t, map[bot.Status]int{final.Status: 1}, res.Counts)
 }

@@ -147,7 +147,18 @@ func TestRosterThroughAnotherPlatform(t *testing.T) {
 		return e.r.Serve(context.Background(), bot.Event{Kind: bot.EventAction, Platform: "web", UserPlatform: "roster",
 			User: u, Action: "update", Value: inc.Key() + " contained"})
 	}
+	bobOnWeb := bot.Viewer{Platform: "roster", User: e.bob}
+	page, err := e.svc.Incidents(context.Background(), bobOnWeb, bot.IncidentQuery{})
+	require.NoError(t, err)
+	require.Empty(t, page.Incidents)
+	require.Empty(t, page.Counts, "nor is it on his dashboard")
 	require.Equal(t, bot.CodeNotFound, bot.CodeOf(through(e.bob)), "the roster says bob is not in")
 	rp.in["U2"] = true
 	require.NoError(t, through(e.bob), "now it says he is")
+	// On the dashboard too, though no record names him: the roster does.
+	page, err = e.svc.Incidents(context.Background(), bobOnWeb, bot.IncidentQuery{})
+	require.NoError(t, err)
+	require.Len(t, page.Incidents, 1)
+	require.Equal(t, inc.ID, page.Incidents[0].ID)
+	require.Equal(t, 1, page.Total)
 }

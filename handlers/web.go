@@ -70,19 +70,26 @@ func (s *Service) viewer(v bot.Viewer) *bot.Request {
 // selects, newest first (best match first with q.Text, through the same
 // search as chat's), one page of them, with counts by status. A private
 // incident outside v's audience is in no list and no count.
+//
+// Without text it reads the store's facet indexes (store.Browse): counts
+// and the page's order come from them, and only the page's records and
+// the private incidents (judged one by one) are read.
 func (s *Service) Incidents(ctx context.Context, v bot.Viewer, q bot.IncidentQuery) (bot.IncidentPage, error) {
 	sees := s.seesFunc(ctx, s.viewer(v))
 	keep := func(inc *bot.Incident) bool { return q.Matches(inc) && sees(inc) }
-	var all []*bot.Incident
-	var err error
-	if text := strings.TrimSpace(q.Text); text != "" {
-		var hits []store.SearchHit
-		if hits, err = s.store.Search(ctx, text, dashboardScan); err == nil {
-			all, err = s.incidents(ctx, hits, dashboardScan, keep)
-		}
-	} else {
-		all, err = s.store.List(ctx, store.ListQuery{Limit: dashboardScan, Since: q.Since, Keep: keep})
+	per := q.PerPage
+	if per <= 0 {
+		per = dashboardPerPage
 	}
+	per = min(per, maxPerPage)
+	if strings.TrimSpace(q.Text) == "" {
+		return s.browse(ctx, v, q, keep, per)
+	}
+	hits, err := s.store.Search(ctx, strings.TrimSpace(q.Text), dashboardScan)
+	if err != nil {
+		return bot.IncidentPage{}, err
+	}
+	all, err := s.incidents(ctx, hits, dashboardScan, keep)
 	if err != nil {
 		return bot.IncidentPage{}, err
 	}
@@ -94,17 +101,55 @@ func (s *Service) Incidents(ctx context.Context, v bot.Viewer, q bot.IncidentQue
 			shown = append(shown, inc)
 		}
 	}
-	per := q.PerPage
-	if per <= 0 {
-		per = dashboardPerPage
-	}
-	per = min(per, maxPerPage)
 	page.Total = len(shown)
 	page.Pages = max(1, (len(shown)+per-1)/per)
 	page.Page = min(max(1, q.Page), page.Pages)
 	from := (page.Page - 1) * per
 	page.Incidents = shown[from:min(from+per, len(shown))]
 	return page, nil
+}
+
+// browse is Incidents without text, from the store's facet indexes. A
+// page past the last is the last, as with text.
+func (s *Service) browse(ctx context.Context, v bot.Viewer, q bot.IncidentQuery, keep func(*bot.Incident) bool, per int) (bot.IncidentPage, error) {
+	// The facet filter is q's own Matches on what a facet knows (the time
+	// range is the index's score).
+	probe := q
+	probe.Since, probe.Until = time.Time{}, time.Time{}
+	bq := store.BrowseQuery{
+		Facets: func(f store.Facet) bool {
+			return probe.Matches(&bot.Incident{Priority: f.Priority, Source: f.Source})
+		},
+		Statuses: q.Statuses,
+		Since:    q.Since,
+		Until:    q.Until,
+		Admit:    keep,
+		Limit:    per,
+	}
+	// Which private incidents to judge (see sees): an admin sees them
+	// all; where Warroom keeps the audience itself, someone outside the
+	// incident's conversation is in it only as a role holder or member,
+	// which the store indexes; where the platform keeps the roster, it
+	// must be asked about each.
+	if s.isAdmin(v.User.ID) {
+		bq.AllPrivate = true
+	} else if _, roster := s.viewer(v).Platform.(bot.Roster); !roster {
+		bq.Named = &store.Person{Platform: v.Platform, ID: v.User.ID}
+	}
+	want := max(1, q.Page)
+	for {
+		bq.Offset = (want - 1) * per
+		res, err := s.store.Browse(ctx, bq)
+		if err != nil {
+			return bot.IncidentPage{}, err
+		}
+		pages := max(1, (res.Total+per-1)/per)
+		if want > pages {
+			want = pages
+			continue
+		}
+		return bot.IncidentPage{Incidents: res.Incidents, Total: res.Total, Counts: res.Counts, Page: want, Pages: pages}, nil
+	}
 }
 
 // Incident reads incident id for v: a private incident outside v's

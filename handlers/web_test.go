@@ -135,6 +135,12 @@ func TestWebIncidentsHonourTheAudience(t *testing.T) {
 	page, err = e.svc.Incidents(ctx, bob, bot.IncidentQuery{})
 	require.NoError(t, err)
 	require.Equal(t, []string{"INC-2", "INC-1"}, keys(page))
+	require.Equal(t, 2, page.Total)
+	require.Equal(t, 2, sum(page.Counts), "a member counts theirs")
+	page, err = e.svc.Incidents(ctx, carol, bot.IncidentQuery{Statuses: []bot.Status{e.priv.Status}, Priorities: []bot.Priority{e.priv.Priority}})
+	require.NoError(t, err)
+	require.NotContains(t, keys(page), "INC-1", "filtered to the private one's facet, still nothing of it")
+	require.Equal(t, len(page.Incidents), sum(page.Counts))
 
 	// The search is chat's: the private incident's messages are indexed,
 	// yet an outsider's search does not find it.
@@ -169,6 +175,7 @@ func TestWebIncidentsHonourTheAudience(t *testing.T) {
 	page, err = e.svc.Incidents(ctx, admin, bot.IncidentQuery{})
 	require.NoError(t, err)
 	require.Equal(t, []string{"INC-2", "INC-1"}, keys(page))
+	require.Equal(t, 2, sum(page.Counts))
 	_, _, _, err = e.svc.IncidentTimeline(ctx, admin, e.priv.ID, 20)
 	require.NoError(t, err)
 	tl := e.timeline(e.priv.ID)
@@ -223,6 +230,15 @@ func TestWebIncidentsFilters(t *testing.T) {
 	page, err = e.svc.Incidents(ctx, v, bot.IncidentQuery{PerPage: 2, Page: 9})
 	require.NoError(t, err)
 	require.Equal(t, 2, page.Page, "past the end is the last page")
+}
+
+// sum is the sum of counts.
+func sum(counts map[bot.Status]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 // carolish is someone with no part in any incident.

@@ -27,6 +27,10 @@
 //	<p>inc:{<id>}:curation            list    AppendCuration (RPUSH stream IDs)  none
 //	<p>incidents:all                  zset    Create, Update (ZADD), List      none
 //	<p>incidents:open                 zset    Create, Update, List (repair)    none
+//	<p>incidents:by:<facet>           zset    Create, Update, Browse (repair), RebuildFacets  none
+//	<p>incidents:named:<platform>:<userID> zset Create, Update, RebuildFacets  none
+//	<p>incidents:facets               set     Create, Update, RebuildFacets (SADD facet names)  none
+//	<p>incidents:facets:built         string  RebuildFacets (the index version)  none
 //	<p>channel:<platform>:<channelID> string  Create, Update (SET, compare-and-delete) none
 //	<p>seen:<key>                     string  MarkSeen(All) (SET NX)           the ttl given to MarkSeen
 //	<p>user:<platform>:<userID>       hash    CacheUser (name, locale, tz)     the ttl given to CacheUser
@@ -73,6 +77,22 @@
 // that fails after its incident's transaction committed is logged, not
 // returned: the next Update of that incident writes the indexes again, and
 // List drops and repairs entries that disagree with their record.
+//
+// <p>incidents:by:<facet> holds the incidents of one facet (Facet: what
+// the web dashboard filters by), <facet> being
+// "<public|private>:<status>:<priority>:<source>"; every incident is in
+// exactly one. <p>incidents:named:<platform>:<userID> holds the private
+// incidents that name that person as a role holder or member. Both kinds
+// have members zero-padded to 19 digits (so that Redis orders equal
+// scores as numbers) scored by the creation time in unix microseconds.
+// <p>incidents:facets names every facet that has had a set, so a query
+// finds them without SCAN. Each of these keys is its own slot and is only
+// used alone (in pipelines, which a cluster client splits per node). They
+// are written after the incident's transaction and reconciled against a
+// fresh read of the record like <p>incidents:open; Browse repairs an entry
+// that disagrees with its record. <p>incidents:facets:built marks the
+// index complete: Browse, finding it missing, first builds the index from
+// <p>incidents:all (for incidents written before it existed).
 //
 // <p>seen:<key> holds "1" while an inbound delivery with that key counts as
 // already handled. <p>user:<platform>:<userID> caches what a platform told

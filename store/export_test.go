@@ -8,6 +8,8 @@ var (
 	OpenKey     = (*Store).openKey
 	AllKey      = (*Store).allKey
 	ChannelKey  = (*Store).channelKey
+	FacetKey    = (*Store).facetKey
+	FacetsBuilt = (*Store).facetsBuiltKey
 )
 
 // Prefix returns the Store's key prefix.

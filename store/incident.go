@@ -220,6 +220,9 @@ func (s *Store) reindex(ctx context.Context, prev, inc *bot.Incident) {
 	if err := s.reconcileOpen(ctx, inc.ID, inc.Status.Open()); err != nil {
 		log.Warn("index open incidents", zap.Error(err))
 	}
+	if err := s.indexFacet(ctx, prev, inc); err != nil {
+		log.Warn("index facets", zap.Error(err))
+	}
 	if inc.Channel.ID != "" {
 		err := s.rdb.Set(ctx, s.channelKey(inc.Platform, inc.Channel.ID), inc.ID, 0).Err()
 		if err != nil {

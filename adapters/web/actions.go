@@ -213,6 +213,11 @@ func (s *Server) actions(lang bot.Lang, inc *bot.Incident) *actionsView {
 	if !a.Change {
 		return a
 	}
+	if !slices.Contains(settable, inc.Status) {
+		// The status now (triage, resolved) is no choice of the form, but
+		// the form shows it rather than preselect another one.
+		a.Statuses = append(a.Statuses, option{Label: inc.Status.Label(lang), Selected: true, Disabled: true})
+	}
 	for _, st := range settable {
 		a.Statuses = append(a.Statuses, option{Value: string(st), Label: st.Label(lang), Selected: st == inc.Status})
 	}

@@ -173,6 +173,9 @@ func TestCloseFromTheIncidentPage(t *testing.T) {
 	inc := h.declare(alice, "Search is slow P3")
 	h.say(alice, inc.Channel.ID, "resolve")
 	b := h.signedIn(alice)
+	resolved := b.get("/incidents/" + inc.Key())
+	require.Contains(t, resolved.body, `<option value="" selected disabled>resolved</option>`,
+		"the status form shows the status now, not another one preselected")
 	page := b.act(inc.Key(), "close", nil)
 	got, err := h.st.Get(context.Background(), inc.ID)
 	require.NoError(t, err)

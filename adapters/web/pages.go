@@ -28,8 +28,8 @@ type signInView struct{ Action, Nonce, User, Platform string }
 
 // option is one choice of a select.
 type option struct {
-	Value, Label string
-	Selected     bool
+	Value, Label       string
+	Selected, Disabled bool
 }
 
 // filters are the dashboard's query parameters as given, to fill the form

@@ -18,6 +18,10 @@ type Message struct {
 	// NoUnfurl asks the platform not to preview the links in it (a
 	// sign-in link is for the person, not for a preview bot).
 	NoUnfurl bool
+	// Secret marks a reply that only its person may ever see (a sign-in
+	// link): a platform that cannot hide a reply from the others in a
+	// shared conversation sends it in a personal chat instead.
+	Secret bool
 }
 
 // Field is one label/value pair of a Message.

@@ -245,6 +245,20 @@ func TestBrowser(t *testing.T) {
 			}
 			return false
 		}, 10*time.Second, 20*time.Millisecond, "the sign-in link is sent in Teams")
+		// Teams shows a channel reply to every member: the link goes to
+		// Bob's 1:1 chat with the bot, never into the channel.
+		shown := func(a faketeams.Activity) string {
+			raw, _ := json.Marshal(a)
+			return string(raw)
+		}
+		for _, a := range tm.Activities(faketeams.TeamThreadID) {
+			require.NotContains(t, shown(a), "/signin/", "no sign-in link in the channel")
+		}
+		var inChat bool
+		for _, a := range tm.Activities(faketeams.PersonalConversationID(faketeams.UserID("bob"))) {
+			inChat = inChat || strings.Contains(shown(a), teamsLink)
+		}
+		require.True(t, inChat, "the link is in Bob's personal chat with the bot")
 		// A tab of its own, in a browser context of its own: no cookie of
 		// Alice's rides along.
 		bob, cancel := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())

@@ -55,6 +55,7 @@ func (s *Service) web(ctx context.Context, req *bot.Request) error {
 		Text:     text,
 		Buttons:  []bot.Button{{Label: req.T("web.open"), URL: link}},
 		NoUnfurl: true,
+		Secret:   true,
 	})
 }
 

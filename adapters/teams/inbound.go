@@ -34,6 +34,9 @@ type reply struct {
 	conversation string
 	activityID   string
 	capture      *capture
+	// personal is set in a 1:1 chat with the bot, where a reply is seen
+	// by its person alone.
+	personal bool
 }
 
 func replyOf(ev *bot.Event) reply {
@@ -193,7 +196,7 @@ func (a *Adapter) base(act schema.Activity, raw rawActivity) bot.Event {
 	return bot.Event{
 		Platform: Name, At: at, User: bot.User{ID: act.From.ID, Name: act.From.Name},
 		Channel: channel, Thread: thread, Locale: act.Locale,
-		Reply: reply{conversation: act.Conversation.ID, activityID: act.ID},
+		Reply: reply{conversation: act.Conversation.ID, activityID: act.ID, personal: act.Conversation.ConversationType == "personal"},
 	}
 }
 

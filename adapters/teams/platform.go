@@ -265,7 +265,26 @@ func (a *Adapter) Reply(ctx context.Context, ev *bot.Event, msg bot.Message) err
 		return bot.ErrUnsupported
 	}
 	act := cardActivity(msg)
+	if msg.Secret && !r.personal {
+		// Teams has no reply that only one member of a channel sees: a
+		// secret goes to the person's 1:1 chat with the bot.
+		return a.sendPersonal(ctx, ev.User.ID, act)
+	}
 	act.ReplyToID = r.activityID
 	_, err := a.send(ctx, conv, act)
 	return err
+}
+
+// sendPersonal starts (or finds) the bot's 1:1 chat with the user and
+// sends act in it, in one createConversation call.
+func (a *Adapter) sendPersonal(ctx context.Context, userID string, act outActivity) error {
+	body := map[string]any{
+		"isGroup":     false,
+		"bot":         map[string]string{"id": "28:" + a.opts.AppID},
+		"members":     []map[string]string{{"id": userID}},
+		"channelData": map[string]any{"tenant": map[string]string{"id": a.opts.TenantID}},
+		"tenantId":    a.opts.TenantID,
+		"activity":    act,
+	}
+	return a.api.call(ctx, ScopeConnector, http.MethodPost, a.conversationsURL(), "createConversation", userID, body, nil)
 }

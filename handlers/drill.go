@@ -66,6 +66,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -556,35 +557,13 @@ func (s *Service) drillTransition(ctx context.Context, inc *bot.Incident, to bot
 // against the scenario's targets, in the language the drill was started
 // in.
 func (s *Service) drillReport(ctx context.Context, inc *bot.Incident) (bot.Message, error) {
-	entries, err := s.store.Timeline(ctx, inc.ID, store.TimelineQuery{})
+	m, err := s.drillMeasure(ctx, inc)
 	if err != nil {
 		return bot.Message{}, err
 	}
-	lang, name := s.lang(), ""
-	var firstUpdate time.Time
-	takes := drillRoleTakes(entries, inc)
-	for _, e := range entries {
-		switch e.Kind {
-		case bot.KindDeclared:
-			if l, ok := bot.ParseLang(e.Data["lang"]); ok {
-				lang = l
-			}
-			name = e.Data["drill"]
-		case bot.KindUpdate:
-			if firstUpdate.IsZero() {
-				firstUpdate = e.At
-			}
-		case bot.KindStatus:
-			if firstUpdate.IsZero() && e.Text != "" && bot.Status(e.Data["to"]).Open() {
-				firstUpdate = e.At
-			}
-		}
-	}
+	lang, name, firstUpdate, takes := m.lang, m.name, m.firstUpdate, m.takes
 	t := bot.Translator(lang)
-	var targets drillTargets
-	if sc, ok := findScenario(name); ok {
-		targets = sc.Targets
-	}
+	targets := m.targets
 	start := inc.CreatedAt
 	measure := func(at time.Time, target time.Duration) string {
 		switch {
@@ -601,10 +580,7 @@ func (s *Service) drillReport(ctx context.Context, inc *bot.Incident) (bot.Messa
 		}
 		return t.T("drill.report.value", "took", bot.Duration(lang, at.Sub(start)), "target", bot.Duration(lang, target), "mark", mark)
 	}
-	resolvedAt := inc.ResolvedAt
-	if inc.Status != bot.StatusResolved {
-		resolvedAt = time.Time{}
-	}
+	resolvedAt := m.resolvedAt
 	lines := []string{t.T("drill.report.intro", "scenario", name, "status", inc.Status.Label(lang)), "", t.T("drill.report.roles")}
 	for _, tk := range takes {
 		lines = append(lines, t.T("drill.report.role", "role", tk.role.Label(lang), "user", tk.user,
@@ -623,6 +599,74 @@ func (s *Service) drillReport(ctx context.Context, inc *bot.Incident) (bot.Messa
 		},
 		Context: t.T("drill.report.context", "id", inc.Key()),
 	}, nil
+}
+
+// drillMeasures are what a drill's report and its score are made of.
+type drillMeasures struct {
+	// name and lang are the scenario's and the language it was started in.
+	name string
+	lang bot.Lang
+	// targets are the scenario's (zero for a scenario no longer known).
+	targets drillTargets
+	takes   []roleTake
+	// firstUpdate and resolvedAt are zero when they did not happen.
+	firstUpdate, resolvedAt time.Time
+}
+
+// drillMeasure reads drill inc's timeline for its measures.
+func (s *Service) drillMeasure(ctx context.Context, inc *bot.Incident) (drillMeasures, error) {
+	entries, err := s.store.Timeline(ctx, inc.ID, store.TimelineQuery{})
+	if err != nil {
+		return drillMeasures{}, err
+	}
+	m := drillMeasures{lang: s.lang(), takes: drillRoleTakes(entries, inc)}
+	for _, e := range entries {
+		switch e.Kind {
+		case bot.KindDeclared:
+			if l, ok := bot.ParseLang(e.Data["lang"]); ok {
+				m.lang = l
+			}
+			m.name = e.Data["drill"]
+		case bot.KindUpdate:
+			if m.firstUpdate.IsZero() {
+				m.firstUpdate = e.At
+			}
+		case bot.KindStatus:
+			if m.firstUpdate.IsZero() && e.Text != "" && bot.Status(e.Data["to"]).Open() {
+				m.firstUpdate = e.At
+			}
+		}
+	}
+	if sc, ok := findScenario(m.name); ok {
+		m.targets = sc.Targets
+	}
+	if inc.Status == bot.StatusResolved {
+		m.resolvedAt = inc.ResolvedAt
+	}
+	return m, nil
+}
+
+// score is the share, in percent, of the drill's timed targets it met
+// (acknowledge, first update, resolve), and how many were timed; a
+// target missed by not happening counts as missed.
+func (m drillMeasures) score(start, acked time.Time) (pct, timed int) {
+	met := 0
+	for _, c := range []struct {
+		at     time.Time
+		target time.Duration
+	}{{acked, m.targets.Acknowledge}, {m.firstUpdate, m.targets.FirstUpdate}, {m.resolvedAt, m.targets.Resolve}} {
+		if c.target <= 0 {
+			continue
+		}
+		timed++
+		if !c.at.IsZero() && c.at.Sub(start) <= c.target {
+			met++
+		}
+	}
+	if timed == 0 {
+		return 0, 0
+	}
+	return int(math.Round(100 * float64(met) / float64(timed))), timed
 }
 
 // roleTake is someone taking a role.

@@ -13,7 +13,8 @@ import (
 	"github.com/warroomhq/warroom/store"
 )
 
-// Response metrics: "stats [7|30|90]" in chat and GET /api/stats.
+// Response metrics: "stats [7|30|90|4w|12w|52w]" in chat, GET /api/stats
+// and the web insights page.
 const (
 	// StatsDefaultDays is the window when none is asked for.
 	StatsDefaultDays = 30
@@ -30,46 +31,13 @@ var statsWindows = []int{7, 30, 90}
 // or 90.
 func StatsWindow(days int) bool { return slices.Contains(statsWindows, days) }
 
-// Stats are response metrics over the incidents declared in a window,
-// drills left out.
-type Stats struct {
-	// Days is the window's length; it runs From (inclusive) to To.
-	Days     int
-	From, To time.Time
-	// Overall covers every incident of the window.
-	Overall ResponseStats
-	// ByPriority has P1..P4 always, and 0 (no priority) when some incident
-	// of the window has none.
-	ByPriority map[bot.Priority]*ResponseStats
-}
-
-// ResponseStats are the metrics of one group of incidents.
-type ResponseStats struct {
-	// Declared counts the incidents created in the window, of any status.
-	Declared int
-	// Resolved counts those now resolved or closed.
-	Resolved int
-	// Open counts those still open (triage to monitoring).
-	Open int
-	// TTA is the time to acknowledge (AckedAt − CreatedAt) of the
-	// incidents opened by alerts (Source "alert:...") that were
-	// acknowledged. People who declare an incident acknowledge it as they
-	// declare it, so counting theirs would only add zeros.
-	TTA Percentiles
-	// TTR is the time to resolve (ResolvedAt − CreatedAt) of the resolved
-	// and closed incidents. Declined incidents were never resolved and are
-	// left out.
-	TTR Percentiles
-}
-
-// Percentiles summarise N durations; Median and P90 mean nothing when N
-// is 0. Both are interpolated linearly between the nearest samples (the
-// median of an even count is the mean of the middle two) and rounded to
-// the second.
-type Percentiles struct {
-	N           int
-	Median, P90 time.Duration
-}
+// Stats, ResponseStats and Percentiles are bot's (the web pages show
+// them too); the names stay here for the handlers' callers.
+type (
+	Stats         = bot.Stats
+	ResponseStats = bot.ResponseStats
+	Percentiles   = bot.Percentiles
+)
 
 // Stats computes the response metrics of the incidents created in the
 // last days days (1 to 366) up to now, as nobody in particular sees them:
@@ -86,10 +54,24 @@ func (s *Service) stats(ctx context.Context, days int, req *bot.Request) (*Stats
 	}
 	to := s.opts.Now().UTC()
 	from := to.Add(-time.Duration(days) * 24 * time.Hour)
-	incs, err := s.store.List(ctx, store.ListQuery{Since: from, Limit: statsMaxIncidents, Keep: s.seesFunc(ctx, req)})
+	incs, err := s.statsIncidents(ctx, from, req)
 	if err != nil {
 		return nil, err
 	}
+	return statsOf(incs, days, from, to), nil
+}
+
+// statsIncidents reads the incidents created since from that req's
+// person may see (a nil req is nobody), drills included: statsOf leaves
+// them out.
+func (s *Service) statsIncidents(ctx context.Context, from time.Time, req *bot.Request) ([]*bot.Incident, error) {
+	return s.store.List(ctx, store.ListQuery{Since: from, Limit: statsMaxIncidents, Keep: s.seesFunc(ctx, req)})
+}
+
+// statsOf computes the metrics of the incidents of incs created at or
+// after from, drills left out; from, to and days only label the result. It is the one computation behind chat's stats, the
+// API's and the insights page's, so their numbers agree.
+func statsOf(incs []*bot.Incident, days int, from, to time.Time) *Stats {
 	st := &Stats{Days: days, From: from, To: to, ByPriority: make(map[bot.Priority]*ResponseStats, len(bot.Priorities)+1)}
 	for _, p := range bot.Priorities {
 		st.ByPriority[p] = &ResponseStats{}
@@ -135,7 +117,7 @@ func (s *Service) stats(ctx context.Context, days int, req *bot.Request) (*Stats
 	for p, sm := range by {
 		st.ByPriority[p].TTA, st.ByPriority[p].TTR = percentiles(sm.tta), percentiles(sm.ttr)
 	}
-	return st, nil
+	return st
 }
 
 // percentiles summarises ds (which it sorts).
@@ -159,7 +141,7 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 	return time.Duration(math.Round(v)).Round(time.Second)
 }
 
-// statsCommand handles "stats [7|30|90]": response metrics by priority.
+// statsCommand handles "stats [7|30|90|4w|12w|52w]": response metrics by priority.
 func (s *Service) statsCommand(ctx context.Context, req *bot.Request) error {
 	days := StatsDefaultDays
 	if a := req.Command.Arg(0); a != "" {
@@ -176,9 +158,19 @@ func (s *Service) statsCommand(ctx context.Context, req *bot.Request) error {
 	return req.Reply(ctx, s.statsMessage(req.Lang, s.zone(req), st))
 }
 
-// parseStatsDays accepts 7, 30 or 90, also written "30d" or "30日".
+// parseStatsDays accepts 7, 30 or 90, also written "30d" or "30日", and
+// the insights page's windows of 4, 12 or 52 weeks written "4w" or "4週".
 func parseStatsDays(v string) (int, bool) {
 	v = strings.ToLower(strings.TrimSpace(v))
+	for _, unit := range []string{"weeks", "week", "w", "週間", "週"} {
+		if w, ok := strings.CutSuffix(v, unit); ok {
+			n, err := strconv.Atoi(w)
+			if err != nil || !InsightsWindow(n) {
+				return 0, false
+			}
+			return n * 7, true
+		}
+	}
 	for _, unit := range []string{"days", "day", "d", "日間", "日"} {
 		if strings.HasSuffix(v, unit) {
 			v = strings.TrimSuffix(v, unit)

@@ -190,10 +190,16 @@ P4（低）: インシデントなし
 	e.must(e.bob, "CRANDOM", "metrics 30d")
 	require.True(t, strings.HasPrefix(e.lastReply(), "Response metrics, last 30 days\n"), e.lastReply())
 
-	for _, bad := range []string{"stats 14", "stats all", "stats 7 30", "stats -7"} {
+	// The insights page's windows, in weeks.
+	e.must(e.bob, "CRANDOM", "stats 4w")
+	require.True(t, strings.HasPrefix(e.lastReply(), "Response metrics, last 28 days\n"), e.lastReply())
+	e.must(e.bob, "CRANDOM", "stats 12週")
+	require.True(t, strings.HasPrefix(e.lastReply(), "Response metrics, last 84 days\n"), e.lastReply())
+
+	for _, bad := range []string{"stats 14", "stats all", "stats 7 30", "stats -7", "stats 5w", "stats w"} {
 		err := e.run(e.alice, "CGEN", bad)
 		require.Equal(t, bot.CodeUsage, bot.CodeOf(err), bad)
-		require.Contains(t, e.lastReply(), "Usage: `stats [7|30|90]`", bad)
+		require.Contains(t, e.lastReply(), "Usage: `stats [7|30|90|4w|12w|52w]`", bad)
 	}
 
 	e.must(e.alice, "CGEN", "help stats")

@@ -74,6 +74,10 @@ type Incidents interface {
 	Sees(ctx context.Context, v bot.Viewer, id int64) (bool, error)
 	// CuratedEntry is one entry of incident id as curated now.
 	CuratedEntry(ctx context.Context, id int64, entryID string) (bot.CuratedEntry, error)
+
+	// Insights are the response metrics of the last weeks weeks (4, 12 or
+	// 52) as v may see them, week by week.
+	Insights(ctx context.Context, v bot.Viewer, weeks int) (*bot.Insights, error)
 }
 
 // Options configures the web interface.
@@ -184,6 +188,7 @@ func New(opts Options) (*Server, error) {
 	s.mux.HandleFunc("POST /signout", s.signedIn(s.signOut))
 	s.mux.HandleFunc("GET /{$}", s.signedIn(s.dashboard))
 	s.mux.HandleFunc("GET /incidents/{id}", s.signedIn(s.incident))
+	s.mux.HandleFunc("GET /insights", s.signedIn(s.insights))
 	if opts.Router != nil {
 		s.mux.HandleFunc("POST /incidents/{id}/actions/{action}", s.signedIn(s.act))
 	}

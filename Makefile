@@ -50,10 +50,10 @@ bench:
 	$(GO) run ./bench $(BENCHFLAGS)
 
 # screenshots: refreshes docs/screenshots/, the README's pictures of the
-# web pages, from the real-browser test (it needs Debian's chromium and
+# web pages, from the real-browser tests (it needs Debian's chromium and
 # fonts-noto-cjk).
 screenshots:
-	WARROOM_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -run Browser ./e2e/ -count=1
+	WARROOM_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -run Browser ./e2e/ ./adapters/web/ -count=1
 
 console:
 	$(GO) run . console

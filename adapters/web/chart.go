@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"time"
+	"unicode"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -15,7 +16,7 @@ import (
 // Colours come from app.css by class (the CSP allows no inline style).
 const (
 	chartW, chartH = 320, 180
-	plotL, plotR   = 40, 8 // room for the y labels, and the right edge
+	plotL, plotR   = 50, 8 // room for the y labels, and the right edge
 	plotT, plotB   = 10, 24
 	// barRow is the height of one row of a horizontal bar chart.
 	barRow = 24
@@ -124,7 +125,7 @@ func stackedBars(c *chart, xs []string, series []stack) {
 		top = max(top, sum)
 	}
 	p := plot{n: len(xs), top: niceMax(float64(top))}
-	p.axes(c, func(v float64) string { return strconv.Itoa(int(v)) }, xs)
+	p.axes(c, countLabel, xs)
 	w := math.Max(p.slotW()*0.7, 1)
 	for i := range xs {
 		base := 0
@@ -212,14 +213,25 @@ func hbars(c *chart, names []string, ns []int, class string) {
 	}
 }
 
-// clip shortens s to n characters with an ellipsis.
+// clip shortens s to about n columns with an ellipsis, a wide (East
+// Asian) character taking two.
 func clip(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+	cols := 0
+	for i, r := range s {
+		w := 1
+		if r >= 0x1100 && unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul) || r >= 0xFF00 && r <= 0xFFEF {
+			w = 2
+		}
+		if cols+w > n {
+			return s[:i] + "…"
+		}
+		cols += w
 	}
-	return string(r[:n-1]) + "…"
+	return s
 }
+
+// countLabel names a count on an axis: 2.5 as well as 2.
+func countLabel(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
 // durationScale picks the unit a duration axis is drawn in: minutes up
 // to two hours, hours above. It returns the factor from minutes to that

@@ -227,7 +227,7 @@ func (s *Server) followUpChart(l bot.Translator, in *bot.Insights, axis []string
 	if !any {
 		c.Empty = l.T("web.insights.empty")
 	}
-	lines(&c, axis, []line{open, overdue, verified}, func(v float64) string { return strconv.Itoa(int(v)) }, 0)
+	lines(&c, axis, []line{open, overdue, verified}, countLabel, 0)
 	return c
 }
 
@@ -251,6 +251,6 @@ func (s *Server) drillChart(lang bot.Lang, in *bot.Insights) chart {
 		c.Empty = l.T("web.insights.drills.none")
 		return c
 	}
-	lines(&c, axis, []line{sc}, func(v float64) string { return strconv.Itoa(int(v)) + "%" }, 100)
+	lines(&c, axis, []line{sc}, func(v float64) string { return countLabel(v) + "%" }, 100)
 	return c
 }

@@ -25,6 +25,10 @@ type seeded struct {
 	ago             time.Duration
 	acked, resolved time.Duration
 	private, drill  bool
+	// scenario names a drill's scenario, update is when its first status
+	// update was posted.
+	scenario string
+	update   time.Duration
 }
 
 const day = 24 * time.Hour
@@ -59,6 +63,14 @@ func (h *harness) seed(incs ...seeded) []*bot.Incident {
 			inc.ResolvedAt = created.Add(f.resolved)
 		}
 		require.NoError(h.t, h.st.Create(ctx, inc))
+		if f.scenario != "" {
+			es := []bot.TimelineEntry{{Kind: bot.KindDeclared, At: created, Author: alice, Data: map[string]string{"drill": f.scenario, "lang": "en"}}}
+			if f.update > 0 {
+				es = append(es, bot.TimelineEntry{Kind: bot.KindUpdate, At: created.Add(f.update), Author: alice, Text: "rolling back"})
+			}
+			_, err := h.st.Append(ctx, id, es...)
+			require.NoError(h.t, err)
+		}
 		out = append(out, inc)
 	}
 	return out
@@ -99,7 +111,9 @@ func (h *harness) followUp(id int64, ago time.Duration, due string, done, verifi
 //	INC-4 P3 cloudwatch/search, 20 days ago, acked 10m, still open
 //
 // and a drill (INC-5), a private P1 only bob is in (INC-6, resolved in
-// 5h), and a P2 40 days ago (INC-7). INC-1 has an overdue follow-up and
+// 5h), a P2 40 days ago (INC-7), and a db-down drill 5 days ago that
+// met its targets to acknowledge (3m of 5m) and to update (10m of 15m)
+// but not to resolve (1h of 45m) (INC-8). INC-1 has an overdue follow-up and
 // a verified one.
 func insightsWorld(t *testing.T) *harness {
 	h := newHarness(t)
@@ -111,6 +125,8 @@ func insightsWorld(t *testing.T) *harness {
 		seeded{priority: bot.P1, status: bot.StatusResolved, source: "alertmanager", ago: day, acked: time.Minute, resolved: 5 * time.Minute, drill: true},
 		seeded{priority: bot.P1, status: bot.StatusResolved, ago: 2 * day, resolved: 5 * time.Hour, private: true},
 		seeded{priority: bot.P2, status: bot.StatusResolved, ago: 40 * day, resolved: time.Hour},
+		seeded{priority: bot.P1, status: bot.StatusResolved, source: "drill", ago: 5 * day, acked: 3 * time.Minute, update: 10 * time.Minute,
+			resolved: time.Hour, drill: true, scenario: "db-down"},
 	)
 	h.followUp(1, 2*day, "2026-11-24", 0, 0)
 	h.followUp(1, 2*day, "", day, day)
@@ -198,10 +214,11 @@ func TestInsightsNumbers(t *testing.T) {
 	require.Equal(t, [][]string{
 		{"2026-11-04", "0", "0", "0"}, {"2026-11-11", "0", "0", "0"}, {"2026-11-18", "0", "0", "0"}, {"2026-11-25", "1", "1", "1"},
 	}, tableRows(t, body, "Follow-ups over time"))
-	require.Equal(t, [][]string{{"INC-5", "2026-11-24", "", "—"}}, tableRows(t, body, "Drill scores"), "the drill, unscored")
+	require.Equal(t, [][]string{{"INC-8", "2026-11-20", "db-down", "67% of 3 targets"}, {"INC-5", "2026-11-24", "", "—"}},
+		tableRows(t, body, "Drill scores"), "the drills, oldest first; one of no known scenario is unscored")
 
-	// Every chart with something to draw is an SVG beside its table.
-	require.Equal(t, 6, strings.Count(body, `<svg viewBox=`), body)
+	// Every chart is an SVG beside its table.
+	require.Equal(t, 7, strings.Count(body, `<svg viewBox=`), body)
 	require.Contains(t, body, `<rect class="p1" `)
 	require.Contains(t, body, `<polyline class="s-p90" points="`)
 	require.NotContains(t, body, "Payroll", "nothing of the private incident")

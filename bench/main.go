@@ -94,22 +94,23 @@ func main() {
 
 // bench holds what the phases share.
 type bench struct {
-	cfg      config
-	rdb      redis.UniversalClient
-	redisURL string
-	root     string // key prefix of everything this run writes
-	dir      string
-	binary   string
-	self     string
-	slack    *fakeSlack
-	floor    *proc
-	warroom  *proc
-	wClient  *http.Client
-	fClient  *http.Client
-	rows     []row
-	notes    []string
-	pprof    string   // host:port of the profiled build's pprof server
-	profiles []string // profile files taken, printed at the end
+	cfg        config
+	rdb        redis.UniversalClient
+	redisURL   string
+	root       string // key prefix of everything this run writes
+	dir        string
+	binary     string
+	self       string
+	slack      *fakeSlack
+	floor      *proc
+	warroom    *proc
+	wClient    *http.Client
+	fClient    *http.Client
+	rows       []row
+	notes      []string
+	pprof      string   // host:port of the profiled build's pprof server
+	profiles   []string // profile files taken, printed at the end
+	pmIncident int64    // the postmortem's incident, in the loaded prefix
 }
 
 // row is one line of the table.
@@ -208,6 +209,7 @@ func run(ctx context.Context, cfg config) (err error) {
 		{"storm", b.storm},
 		{"loaded", b.loaded},
 		{"postmortem", b.postmortem},
+		{"web", b.web},
 	}
 	for _, p := range phases {
 		if err := ctx.Err(); err != nil {
@@ -230,7 +232,7 @@ func (b *bench) startWarroom(prefix, logName string) (*proc, error) {
 		return nil, err
 	}
 	env := []string{
-		"REDIS_URL=" + b.redisURL, "WARROOM_REDIS_PREFIX=" + prefix, "WARROOM_ADDR=" + addr,
+		"REDIS_URL=" + b.redisURL, "WARROOM_REDIS_PREFIX=" + prefix, "WARROOM_ADDR=" + addr, "WARROOM_PUBLIC_URL=http://" + addr,
 		"WARROOM_LOG_LEVEL=warn", "WARROOM_LANG=en",
 		"SLACK_BOT_TOKEN=" + botToken, "SLACK_SIGNING_SECRET=" + signingSecret,
 		"SLACK_API_URL=" + b.slack.apiURL(), "SLACK_TEAM_ID=" + teamID,
@@ -643,6 +645,7 @@ func (b *bench) postmortem(ctx context.Context) error {
 		return err
 	}
 	id := ids[0]
+	b.pmIncident = id
 	timeGET := func(client *http.Client, u string) (time.Duration, int, error) {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 		t0 := time.Now()

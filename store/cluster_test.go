@@ -22,7 +22,8 @@ func TestIncidentKeysShareSlot(t *testing.T) {
 		return []bot.TimelineEntry{{Kind: bot.KindChannel}}, nil
 	})
 	require.NoError(t, err)
-	_, err = s.Append(ctx, inc.ID, bot.TimelineEntry{Kind: bot.KindMessage})
+	_, err = s.Append(ctx, inc.ID, bot.TimelineEntry{Kind: bot.KindMessage, Ref: "m1"},
+		bot.TimelineEntry{Kind: bot.KindEdit, RefersTo: "m1"}) // in the refers-back index too
 	require.NoError(t, err)
 	_, err = s.MarkSeen(ctx, "ev-1", 60e9)
 	require.NoError(t, err)
@@ -43,7 +44,7 @@ func TestIncidentKeysShareSlot(t *testing.T) {
 			t.Errorf("key %q is not in the documented schema", k)
 		}
 	}
-	require.Len(t, incidentKeys, 2, "record and timeline: %v", all)
+	require.Len(t, incidentKeys, 3, "record, timeline and refers-back index: %v", all)
 	want := slot("{" + bot.FormatID(inc.ID)[4:] + "}")
 	for _, k := range incidentKeys {
 		require.Equal(t, want, slot(k), k)

@@ -3,14 +3,18 @@ package store
 // Test access to the key schema, for the external tests that check what
 // the store wrote.
 var (
-	RecordKey   = (*Store).recordKey
-	TimelineKey = (*Store).timelineKey
-	OpenKey     = (*Store).openKey
-	AllKey      = (*Store).allKey
-	ChannelKey  = (*Store).channelKey
-	FacetKey    = (*Store).facetKey
-	FacetsBuilt = (*Store).facetsBuiltKey
+	RecordKey    = (*Store).recordKey
+	TimelineKey  = (*Store).timelineKey
+	ReferringKey = (*Store).referringKey
+	OpenKey      = (*Store).openKey
+	AllKey       = (*Store).allKey
+	ChannelKey   = (*Store).channelKey
+	FacetKey     = (*Store).facetKey
+	FacetsBuilt  = (*Store).facetsBuiltKey
 )
+
+// ReferringLine is the refers-back index's member for an entry.
+func ReferringLine(streamID, refersTo string) string { return streamID + " " + refersTo }
 
 // Prefix returns the Store's key prefix.
 

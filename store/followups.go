@@ -141,17 +141,17 @@ func (s *Store) writeFollowUp(ctx context.Context, tx *redis.Tx, f *bot.FollowUp
 	if err != nil {
 		return err
 	}
-	var adds []*redis.StringCmd
+	var ids []func() string
 	_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.followUpsKey(f.Incident), strconv.Itoa(f.N), raw)
-		adds = s.addEntries(ctx, p, f.Incident, entries)
+		ids = s.addEntries(ctx, p, f.Incident, entries)
 		return nil
 	})
 	if err != nil {
 		return unavailable(err)
 	}
-	for i, c := range adds {
-		entries[i].ID = c.Val()
+	for i, c := range ids {
+		entries[i].ID = c()
 	}
 	return nil
 }

@@ -62,7 +62,7 @@ func (s *Store) Create(ctx context.Context, inc *bot.Incident, entries ...bot.Ti
 		if n > 0 {
 			return ErrExists
 		}
-		return s.commit(ctx, tx, key, rec, inc.ID, entries)
+		return s.commit(ctx, tx, key, rec, inc.ID, entries, true)
 	})
 	if err != nil {
 		return fmt.Errorf("create incident %d: %w", inc.ID, err)
@@ -76,19 +76,23 @@ func (s *Store) Create(ctx context.Context, inc *bot.Incident, entries ...bot.Ti
 }
 
 // commit writes the record and XADDs entries in one MULTI/EXEC on tx, then
-// fills the entries' IDs.
-func (s *Store) commit(ctx context.Context, tx *redis.Tx, key string, rec []byte, id int64, entries []bot.TimelineEntry) error {
-	var adds []*redis.StringCmd
+// fills the entries' IDs. A created incident's refers-back index is
+// marked complete from its start.
+func (s *Store) commit(ctx context.Context, tx *redis.Tx, key string, rec []byte, id int64, entries []bot.TimelineEntry, created bool) error {
+	var ids []func() string
 	_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, key, rec, 0)
-		adds = s.addEntries(ctx, p, id, entries)
+		if created {
+			p.ZAdd(ctx, s.referringKey(id), redis.Z{Score: 0, Member: referringComplete})
+		}
+		ids = s.addEntries(ctx, p, id, entries)
 		return nil
 	})
 	if err != nil {
 		return unavailable(err)
 	}
-	for i, c := range adds {
-		entries[i].ID = c.Val()
+	for i, c := range ids {
+		entries[i].ID = c()
 	}
 	return nil
 }
@@ -205,7 +209,7 @@ func (s *Store) rewrite(ctx context.Context, tx *redis.Tx, cur *bot.Incident, en
 	if err != nil {
 		return err
 	}
-	return s.commit(ctx, tx, s.recordKey(cur.ID), rec, cur.ID, entries)
+	return s.commit(ctx, tx, s.recordKey(cur.ID), rec, cur.ID, entries, false)
 }
 
 // reindex brings the indexes in line with inc after its transaction

@@ -75,16 +75,16 @@ func (s *Store) Append(ctx context.Context, id int64, entries ...bot.TimelineEnt
 	if len(out) == 0 {
 		return out, nil
 	}
-	var adds []*redis.StringCmd
+	var ids []func() string
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		adds = s.addEntries(ctx, p, id, out)
+		ids = s.addEntries(ctx, p, id, out)
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("append to incident %d: %w", id, unavailable(err))
 	}
-	for i, c := range adds {
-		out[i].ID = c.Val()
+	for i, c := range ids {
+		out[i].ID = c()
 	}
 	s.countEntries(out)
 	return out, nil
@@ -235,7 +235,11 @@ func (s *Store) timelineBefore(ctx context.Context, id int64, q TimelineQuery) (
 
 // lastInOrder is the newest n entries in reading order. They are among
 // the newest n of the stream and those that arrived up to bot.HoldBack
-// before them: only these may be moved behind one of them.
+// before them: only these may be moved behind one of them, and only those
+// that refer back to one of them, which the refers-back index names
+// (referring.go). So the stream is read from the oldest of these on, most
+// often not at all. An incident written before the index is read the whole
+// HoldBack back once, which fills its index.
 func (s *Store) lastInOrder(ctx context.Context, id int64, n int) ([]bot.TimelineEntry, error) {
 	last, err := s.timelineRange(ctx, id, "+", int64(n), true)
 	if err != nil || len(last) == 0 {
@@ -243,7 +247,20 @@ func (s *Store) lastInOrder(ctx context.Context, id int64, n int) ([]bot.Timelin
 	}
 	first := last[0]
 	from := max(first.Arrived().Add(-bot.HoldBack).UnixMilli(), 0)
-	before, err := s.timelineRange(ctx, id, "("+first.ID, 0, true, strconv.FormatInt(from, 10))
+	start, indexed, err := s.overtaking(ctx, id, last, from)
+	if err != nil {
+		return nil, err
+	}
+	var before []bot.TimelineEntry
+	switch {
+	case !indexed:
+		before, err = s.timelineRange(ctx, id, "("+first.ID, 0, true, strconv.FormatInt(from, 10))
+		if err == nil {
+			err = s.backfillReferring(ctx, id, append(slices.Clone(before), last...), from)
+		}
+	case start != "":
+		before, err = s.timelineRange(ctx, id, start, 0, false, "("+first.ID)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -390,18 +407,47 @@ func prepareEntries(entries []bot.TimelineEntry, now time.Time) error {
 	return nil
 }
 
-// addEntries queues one XADD per entry on p (trimming when configured).
-func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, entries []bot.TimelineEntry) []*redis.StringCmd {
-	cmds := make([]*redis.StringCmd, len(entries))
+// appendReferringScript XADDs one entry that refers back (an edit, a
+// deletion, a flag: bot.TimelineEntry.RefersBack) to the timeline
+// (KEYS[1]) and records it in the incident's refers-back index (KEYS[2]),
+// in one step: ARGV[1] is the approximate MAXLEN (0 for none), ARGV[2] the
+// entry's refers_to, the rest its fields. It returns the stream ID.
+var appendReferringScript = redis.NewScript(`
+local maxlen = tonumber(ARGV[1])
+local args = {KEYS[1]}
+if maxlen > 0 then
+  args[#args+1] = 'MAXLEN'; args[#args+1] = '~'; args[#args+1] = maxlen
+end
+args[#args+1] = '*'
+for j = 3, #ARGV do args[#args+1] = ARGV[j] end
+local id = redis.call('XADD', unpack(args))
+redis.call('ZADD', KEYS[2], tonumber(string.match(id, '^%d+')), id .. ' ' .. ARGV[2])
+return id`)
+
+// addEntries queues one XADD per entry on p (trimming when configured),
+// and for an entry that refers back also its line in the refers-back
+// index (a script, so that both are one step even outside MULTI). The
+// functions returned give the entries' stream IDs once p has run.
+func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, entries []bot.TimelineEntry) []func() string {
+	ids := make([]func() string, len(entries))
 	for i, e := range entries {
-		cmds[i] = p.XAdd(ctx, &redis.XAddArgs{
+		if e.RefersBack() {
+			// EVAL, not EVALSHA: inside MULTI a missing script could not
+			// be retried without breaking the transaction in two.
+			args := append([]any{s.maxLen, e.RefersTo}, encodeEntry(e)...)
+			c := appendReferringScript.Eval(ctx, p, []string{s.timelineKey(id), s.referringKey(id)}, args...)
+			ids[i] = func() string { v, _ := c.Text(); return v }
+			continue
+		}
+		c := p.XAdd(ctx, &redis.XAddArgs{
 			Stream: s.timelineKey(id),
 			MaxLen: s.maxLen,
 			Approx: s.maxLen > 0,
 			Values: encodeEntry(e),
 		})
+		ids[i] = c.Val
 	}
-	return cmds
+	return ids
 }
 
 // countEntries counts stored entries in the metrics.

@@ -192,13 +192,19 @@ func addAt(t testing.TB, s *store.Store, id int64, ms int64, kind bot.EntryKind,
 	}
 	require.NoError(t, s.Client().XAdd(context.Background(), &redis.XAddArgs{
 		Stream: store.TimelineKey(s, id), ID: fmt.Sprintf("%d-0", ms), Values: v}).Err())
+	if (bot.TimelineEntry{Kind: kind, RefersTo: refersTo}).RefersBack() { // as Append indexes it
+		require.NoError(t, s.Client().ZAdd(context.Background(), store.ReferringKey(s, id),
+			redis.Z{Score: float64(ms), Member: store.ReferringLine(fmt.Sprintf("%d-0", ms), refersTo)}).Err())
+	}
 }
 
 // TestTimelineInOrderPages checks that, on random timelines where edits,
 // deletions and flags often arrive before their messages (within the hold
 // and beyond it), every way of reading in order (all, the newest n, pages
 // forward of every size) gives the same reading order as bot.InOrder of
-// the whole stream, and that the stream itself stays as it arrived.
+// the whole stream, and that the stream itself stays as it arrived. The
+// last two rounds are timelines written before the refers-back index (the
+// newest entries read it back HoldBack and fill the index).
 func TestTimelineInOrderPages(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
@@ -223,6 +229,9 @@ func TestTimelineInOrderPages(t *testing.T) {
 					addAt(t, s, inc.ID, ms, bot.KindStatus, "", "")
 				}
 			}
+		}
+		if round >= 2 {
+			require.NoError(t, s.Client().Del(ctx, store.ReferringKey(s, inc.ID)).Err())
 		}
 		stream := timeline(t, s, inc.ID)
 		want, _ := bot.InOrder(stream, false)

@@ -92,7 +92,7 @@ type Config struct {
 
 // StatusPage configures the public status page (/status, its Atom feed
 // and its JSON summary). It is off unless components are listed; it is
-// served by the web pages, so it needs public_url.
+// served with the web pages (by serve with public_url, by the console always).
 type StatusPage struct {
 	// Title heads the page (default "Status").
 	Title string `yaml:"title"`

@@ -469,7 +469,8 @@ func (l *loader) checkTeams(t *Teams) {
 
 // checkStatusPage checks the status page's components (distinct names
 // without commas or "=", which the components command reads) and
-// languages; a page that is on needs public_url, where it is served.
+// languages. (The page is served with the web pages: by serve with
+// public_url, by the console always.)
 func (l *loader) checkStatusPage(c *Config) {
 	p := &c.StatusPage
 	if utf8.RuneCountInString(p.Title) > 80 || strings.ContainsAny(p.Title, "\r\n") {
@@ -495,8 +496,5 @@ func (l *loader) checkStatusPage(c *Config) {
 		if lang != "ja" && lang != "en" {
 			l.addf(fmt.Sprintf("status_page.languages[%d]", i), `must be "ja" or "en", got %q`, lang)
 		}
-	}
-	if p.Enabled() && c.PublicURL == "" {
-		l.add("status_page", "needs public_url: the status page is served by the web pages")
 	}
 }

@@ -277,7 +277,9 @@ func (s *Server) publicIncidentView(l bot.Translator, lang bot.Lang, inc bot.Pub
 }
 
 // when is t as the page shows it, in the deployment's time zone.
-func (s *Server) when(t time.Time) string { return t.In(s.opts.Location).Format("2006-01-02 15:04 MST") }
+func (s *Server) when(t time.Time) string {
+	return t.In(s.opts.Location).Format("2006-01-02 15:04 MST")
+}
 
 // The Atom feed (RFC 4287): one entry per public update and one per
 // resolution, newest first.

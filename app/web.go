@@ -45,7 +45,7 @@ func statusPage(c *core, cfg *config.Config) *web.StatusOptions {
 	for i, l := range cfg.StatusPage.Languages {
 		langs[i] = bot.Lang(l)
 	}
-	return &web.StatusOptions{Source: c.svc, Title: cfg.StatusPage.Title, Langs: langs}
+	return &web.StatusOptions{Source: c.svc, Title: cfg.StatusPage.Title, Langs: langs, Components: cfg.StatusPage.Components}
 }
 
 // endStreams is what ends the web pages' live streams when the HTTP

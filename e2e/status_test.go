@@ -24,49 +24,12 @@ import (
 // title, the people, chat messages, internal updates, a private incident)
 // reaches the page, the feed or the JSON summary.
 func TestStatusPageStory(t *testing.T) {
-	cfg := loadConfig(t, "", testEnv(t, map[string]string{"WARROOM_STATUS_PAGE_COMPONENTS": "Checkout,Login,API"}))
-	stdin, typed := io.Pipe()
-	out := &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		term := app.Terminal{In: stdin, Out: out, User: "alice", Speed: 1}
-		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", false), term, app.Options{})
-	}()
-	defer func() {
-		_ = typed.Close()
-		select {
-		case err := <-done:
-			require.True(t, stopped(err), "console stops cleanly: %v", err)
-		case <-time.After(30 * time.Second):
-			t.Fatal("console did not stop")
-		}
-	}()
+	base, out, say := statusConsole(t)
 	waitOut := func(s string) {
 		t.Helper()
 		require.Eventually(t, func() bool { return strings.Contains(out.String(), s) }, 10*time.Second, 10*time.Millisecond, "%q in:\n%s", s, out)
 	}
-	var base string
-	require.Eventually(t, func() bool {
-		base = regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(out.String())
-		return base != ""
-	}, 10*time.Second, 10*time.Millisecond)
-	say := func(lines ...string) {
-		t.Helper()
-		_, err := io.WriteString(typed, strings.Join(lines, "\n")+"\n")
-		require.NoError(t, err)
-	}
-	get := func(path, lang string) (int, http.Header, string) {
-		t.Helper()
-		req, err := http.NewRequest(http.MethodGet, base+path, nil)
-		require.NoError(t, err)
-		req.Header.Set("Accept-Language", lang)
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		defer res.Body.Close()
-		raw, err := io.ReadAll(res.Body)
-		require.NoError(t, err)
-		return res.StatusCode, res.Header, string(raw)
-	}
+	get := func(path, lang string) (int, http.Header, string) { return visit(t, base+path, lang) }
 
 	// Nothing is wrong yet.
 	status, _, page := get("/status", "en")
@@ -170,4 +133,79 @@ func TestStatusPageStory(t *testing.T) {
 	require.Contains(t, past, `class="day state-major_outage"`, "today's bar shows the outage")
 	_, _, feed = get("/status/feed.atom", "en")
 	require.Contains(t, feed, "Resolved: Checkout operational again.")
+}
+
+// statusConsole runs `warroom console` as alice with a status page of
+// Checkout, Login and API, and returns the base URL of its web pages, its
+// transcript and a way to type lines into it.
+func statusConsole(t *testing.T) (string, *lockedBuffer, func(...string)) {
+	cfg := loadConfig(t, "", testEnv(t, map[string]string{"WARROOM_STATUS_PAGE_COMPONENTS": "Checkout,Login,API"}))
+	stdin, typed := io.Pipe()
+	out := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		term := app.Terminal{In: stdin, Out: out, User: "alice", Speed: 1}
+		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", false), term, app.Options{})
+	}()
+	t.Cleanup(func() {
+		_ = typed.Close()
+		select {
+		case err := <-done:
+			require.True(t, stopped(err), "console stops cleanly: %v", err)
+		case <-time.After(30 * time.Second):
+			t.Fatal("console did not stop")
+		}
+	})
+	var base string
+	require.Eventually(t, func() bool {
+		base = regexp.MustCompile(`http://127\.0\.0\.1:\d+`).FindString(out.String())
+		return base != ""
+	}, 10*time.Second, 10*time.Millisecond)
+	return base, out, func(lines ...string) {
+		t.Helper()
+		_, err := io.WriteString(typed, strings.Join(lines, "\n")+"\n")
+		require.NoError(t, err)
+	}
+}
+
+// visit GETs url as an anonymous visitor whose browser prefers lang.
+func visit(t *testing.T, url, lang string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("Accept-Language", lang)
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	raw, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	return res.StatusCode, res.Header, string(raw)
+}
+
+// TestStatusPageWebForms: the incident page offers the same as chat: its
+// components form marks the incident (with a chosen state) and the update
+// form's public toggle posts a customer-facing update.
+func TestStatusPageWebForms(t *testing.T) {
+	base, out, say := statusConsole(t)
+	say("/incident declare Checkout latency P3", "/incident web INC-1")
+	var link string
+	require.Eventually(t, func() bool { link = signInRE.FindString(out.String()); return link != "" }, 10*time.Second, 10*time.Millisecond)
+	b := newWebBrowser(t)
+	next := b.signIn(link)
+	_, _, page := b.do(http.MethodGet, base+next, nil)
+	require.Contains(t, page, `name="component" value="Checkout"`)
+	require.Contains(t, page, `name="public"`)
+
+	page = b.act(base+next, "components", map[string][]string{"component": {"Checkout", "Payments"}})
+	require.Contains(t, page, "Status page components: “Payments” is not one of the choices. Nothing was changed.")
+	page = b.act(base+next, "components", map[string][]string{"component": {"Checkout"}, "state-Checkout": {"partial_outage"}})
+	require.Contains(t, page, "is on the status page, affecting: Checkout (Partial outage)")
+	b.act(base+next, "update", map[string][]string{"text": {"Checkout is slow for some customers"}, "public": {"on"}})
+	b.act(base+next, "update", map[string][]string{"text": {"internal-only-note-3310"}})
+
+	_, _, status := visit(t, base+"/status", "en")
+	require.Contains(t, status, `data-component="Checkout" data-state="partial_outage"`)
+	require.Contains(t, status, "Checkout is slow for some customers")
+	require.NotContains(t, status, "internal-only-note-3310")
+	require.NotContains(t, status, "Checkout latency")
 }

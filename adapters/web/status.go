@@ -43,6 +43,9 @@ type StatusOptions struct {
 	// Langs are the languages offered, the first the default for a
 	// visitor who asks for none of them (default English and Japanese).
 	Langs []bot.Lang
+	// Components are the configured components, offered on the incident
+	// page's components form.
+	Components []string
 }
 
 const (
@@ -445,4 +448,58 @@ func summaryOf(v *statusView, page bot.StatusPage) summary {
 // a visitor has no session, no header and no script.
 func parseStatusPage() (*template.Template, error) {
 	return template.New("status.html").ParseFS(templateFS, "templates/status.html")
+}
+
+// componentChoice is one component on the incident page's components
+// form.
+type componentChoice struct {
+	Name    string
+	Checked bool
+	States  []option
+}
+
+// componentChoices are the components form of inc: nil without a status
+// page, and for a private incident, which never shows on it.
+func (s *Server) componentChoices(lang bot.Lang, inc *bot.Incident) []componentChoice {
+	if s.opts.Status == nil || inc.Private {
+		return nil
+	}
+	out := make([]componentChoice, 0, len(s.opts.Status.Components))
+	for _, c := range s.opts.Status.Components {
+		chosen := inc.ComponentStates[c]
+		ch := componentChoice{Name: c, Checked: slices.Contains(inc.Components, c),
+			States: []option{{Value: "", Label: bot.T(lang, "web.action.state_auto"), Selected: chosen == ""}}}
+		for _, st := range []bot.ComponentState{bot.Degraded, bot.PartialOutage, bot.MajorOutage} {
+			ch.States = append(ch.States, option{Value: st.String(), Label: st.Label(lang), Selected: chosen == st.String()})
+		}
+		out = append(out, ch)
+	}
+	return out
+}
+
+// componentsCommand is the components form as the chat command: the
+// ticked components, each with its chosen state, or "none"; problem says
+// what is wrong instead.
+func (s *Server) componentsCommand(l bot.Translator, r *http.Request) (args, problem string) {
+	if s.opts.Status == nil {
+		return "", l.T("web.action.unknown")
+	}
+	var parts []string
+	for _, c := range r.PostForm["component"] {
+		if !slices.Contains(s.opts.Status.Components, c) {
+			return "", l.T("web.bad.choice", "field", l.T("web.action.components"), "value", c)
+		}
+		part := c
+		if st := r.PostFormValue("state-" + c); st != "" {
+			if _, ok := bot.ParseComponentState(st); !ok {
+				return "", l.T("web.bad.choice", "field", l.T("web.action.component_state", "component", c), "value", st)
+			}
+			part += "=" + st
+		}
+		parts = append(parts, part)
+	}
+	if len(parts) == 0 {
+		return "none", ""
+	}
+	return strings.Join(parts, " "), ""
 }

@@ -34,6 +34,7 @@ func handlerOptions(cfg *config.Config, log *zap.Logger) handlers.Options {
 	opts.PostmortemTemplate, opts.PostmortemOptional = cfg.Postmortem.Template, cfg.Postmortem.Optional
 	opts.PublicURL = cfg.PublicURL
 	opts.VerifyByOther, opts.VerifyAfter = cfg.Followups.VerifyByOther, time.Duration(cfg.Followups.VerifyAfter)
+	opts.StatusPage = handlers.StatusPageOptions{Components: cfg.StatusPage.Components, ShowNumbers: cfg.StatusPage.ShowNumbers}
 	opts.UpdateEvery = map[bot.Priority]time.Duration{}
 	for _, p := range bot.Priorities {
 		opts.UpdateEvery[p] = time.Duration(cfg.Level(p).UpdateEvery)

@@ -24,7 +24,7 @@ func mountWeb(c *core, cfg *config.Config, log *zap.Logger) error {
 	}
 	srv, err := web.New(web.Options{
 		PublicURL: cfg.PublicURL, Sessions: c.store, Incidents: c.svc, Router: c.router, Tail: c.store,
-		Lang: bot.Lang(cfg.Lang), Location: cfg.Location(), Log: log,
+		Lang: bot.Lang(cfg.Lang), Location: cfg.Location(), Log: log, Status: statusPage(c, cfg),
 	})
 	if err != nil {
 		return err
@@ -33,6 +33,19 @@ func mountWeb(c *core, cfg *config.Config, log *zap.Logger) error {
 	c.web = srv
 	log.Info("web pages", zap.String("public_url", cfg.PublicURL))
 	return nil
+}
+
+// statusPage is the public status page's configuration, nil (off)
+// unless status_page lists components.
+func statusPage(c *core, cfg *config.Config) *web.StatusOptions {
+	if !cfg.StatusPage.Enabled() {
+		return nil
+	}
+	langs := make([]bot.Lang, len(cfg.StatusPage.Languages))
+	for i, l := range cfg.StatusPage.Languages {
+		langs[i] = bot.Lang(l)
+	}
+	return &web.StatusOptions{Source: c.svc, Title: cfg.StatusPage.Title, Langs: langs, Components: cfg.StatusPage.Components}
 }
 
 // endStreams is what ends the web pages' live streams when the HTTP

@@ -82,6 +82,22 @@ const (
 	// CodeCurationEntry refuses to correct or hide a correction or a hide
 	// itself: its target is what to change.
 	CodeCurationEntry = "curation_entry"
+	// CodeNoStatusPage refuses components and public updates where no
+	// status page is configured.
+	CodeNoStatusPage = "no_status_page"
+	// CodeUnknownComponent names a component the status page does not
+	// have, listing those it has.
+	CodeUnknownComponent = "unknown_component"
+	// CodeBadComponentState names a state no override may give.
+	CodeBadComponentState = "bad_component_state"
+	// CodeSameComponents refuses a components change that changes nothing.
+	CodeSameComponents = "same_components"
+	// CodeNotCustomerFacing refuses a public update on an incident not
+	// marked with components.
+	CodeNotCustomerFacing = "not_customer_facing"
+	// CodePrivateStatusPage refuses to put a private incident on the
+	// public status page.
+	CodePrivateStatusPage = "private_status_page"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

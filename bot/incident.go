@@ -264,6 +264,13 @@ type Incident struct {
 	// belong to the audience whether or not they are listed. Public
 	// incidents keep no members.
 	Members []string `json:"members,omitempty"`
+	// Components are the status page components this incident affects;
+	// with any it is customer-facing (CustomerFacing) and shown, without
+	// names or internal words, on the public status page.
+	Components []string `json:"components,omitempty"`
+	// ComponentStates are the states chosen for some of Components
+	// (a ComponentState's name); the others follow the priority (StateFor).
+	ComponentStates map[string]string `json:"component_states,omitempty"`
 }
 
 // Admits reports whether the person with userID on platform belongs to the

@@ -21,12 +21,19 @@ const (
 	KindRole     EntryKind = "role"     // a role changed hands; Data holds "role", "user_id", "user_name", "previous"
 	KindNote     EntryKind = "note"     // a note a responder flagged as important
 	KindUpdate   EntryKind = "update"   // a status update for stakeholders
-	KindAlert    EntryKind = "alert"    // a monitoring alert fired, repeated or recovered
-	KindChannel  EntryKind = "channel"  // the incident channel was created or bound
-	KindFlag     EntryKind = "flag"     // a message was pinned or marked; RefersTo names it
-	KindFollowup EntryKind = "followup" // a follow-up was added or changed state; Data holds "n", "action", "state"
-	KindMember   EntryKind = "member"   // a person was added to a private incident; Data holds "user_id", "user_name"
-	KindAccess   EntryKind = "access"   // an admin outside a private incident's audience saw or changed it; Data holds "command"
+	// KindPublicUpdate is a customer-facing update, shown on the public
+	// status page; Text may hold both languages (ParsePublicText).
+	KindPublicUpdate EntryKind = "public_update"
+	// KindComponents records the status page components set; Data holds
+	// "components" (comma-separated, with "=state" overrides) or nothing
+	// when cleared.
+	KindComponents EntryKind = "components"
+	KindAlert      EntryKind = "alert"    // a monitoring alert fired, repeated or recovered
+	KindChannel    EntryKind = "channel"  // the incident channel was created or bound
+	KindFlag       EntryKind = "flag"     // a message was pinned or marked; RefersTo names it
+	KindFollowup   EntryKind = "followup" // a follow-up was added or changed state; Data holds "n", "action", "state"
+	KindMember     EntryKind = "member"   // a person was added to a private incident; Data holds "user_id", "user_name"
+	KindAccess     EntryKind = "access"   // an admin outside a private incident's audience saw or changed it; Data holds "command"
 	// KindPostmortem records a step of the postmortem; Data holds
 	// "action" ("reviewed").
 	KindPostmortem EntryKind = "postmortem"

@@ -87,7 +87,27 @@ type Config struct {
 	Postmortem Postmortem `yaml:"postmortem"`
 	Spool      Spool      `yaml:"spool"`
 	Followups  Followups  `yaml:"followups"`
+	StatusPage StatusPage `yaml:"status_page"`
 }
+
+// StatusPage configures the public status page (/status, its Atom feed
+// and its JSON summary). It is off unless components are listed; it is
+// served with the web pages (by serve with public_url, by the console always).
+type StatusPage struct {
+	// Title heads the page (default "Status").
+	Title string `yaml:"title"`
+	// Components are what customers see the state of, e.g. [Checkout,
+	// Login, API]; `components <name>...` marks an incident with them.
+	Components []string `yaml:"components,omitempty"`
+	// Languages the page offers, of ja and en (default both).
+	Languages []string `yaml:"languages"`
+	// ShowNumbers shows incident numbers (INC-42) on the page; off by
+	// default, as a number says how many incidents there have been.
+	ShowNumbers bool `yaml:"show_numbers"`
+}
+
+// Enabled reports whether the status page is on.
+func (p StatusPage) Enabled() bool { return len(p.Components) > 0 }
 
 // Followups configures how follow-up actions are checked.
 type Followups struct {
@@ -367,6 +387,7 @@ var defaults = []struct {
 	{"reminders.every", func(c *Config) { c.Reminders.Every = Duration(DefaultRemindersEvery) }},
 	{"spool.max_bytes", func(c *Config) { c.Spool.MaxBytes = DefaultSpoolMaxBytes }},
 	{"followups.verify_by_other", func(c *Config) { c.Followups.VerifyByOther = true }},
+	{"status_page.languages", func(c *Config) { c.StatusPage.Languages = []string{"ja", "en"} }},
 }
 
 // JapanTimezone is the time zone of a Japanese deployment that sets none.

@@ -140,7 +140,7 @@ func TestFileProblems(t *testing.T) {
 			`channels.private: must be true or false, got "maybe" (line 3)`,
 		}},
 		{"duplicate_key.yml", []string{`lang: given twice (lines 1 and 2)`}},
-		{"unknown_action.yml", []string{`policy.delete: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen, postmortem, followup, curate`}},
+		{"unknown_action.yml", []string{`policy.delete: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen, postmortem, followup, curate, components, public_update`}},
 		{"bad_who.yml", []string{
 			`policy.resolve[1]: unknown value "boss"; want anyone, commander, admins, role:<name> or user:<id>`,
 			`policy.resolve[2]: unknown role "dba"; roles are commander, communications, scribe, operations`,
@@ -185,7 +185,7 @@ func TestFileProblems(t *testing.T) {
 			`roles[0].name: clashes with the built-in role "scribe"`,
 			`admins[1]: must be a user ID without white space, got "U 2"`,
 			`policy.resolve[0]: unknown role "dba"; roles are commander, communications, scribe, operations`,
-			`policy.launch: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen, postmortem, followup, curate`,
+			`policy.launch: unknown action; want one of declare, ack, status, priority, role, note, update, resolve, close, decline, reopen, postmortem, followup, curate, components, public_update`,
 		}},
 	}
 	for _, tt := range tests {
@@ -237,6 +237,10 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_ADMINS":                    "U1,U 2",
 		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER": "maybe",
 		"WARROOM_FOLLOWUPS_VERIFY_AFTER":    "two weeks",
+		"WARROOM_STATUS_PAGE_TITLE":         "two\nlines",
+		"WARROOM_STATUS_PAGE_COMPONENTS":    "Check out",
+		"WARROOM_STATUS_PAGE_LANGUAGES":     "fr",
+		"WARROOM_STATUS_PAGE_SHOW_NUMBERS":  "sometimes",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -249,6 +253,7 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_WORKERS: must be an integer, got "abc"`,
 		`WARROOM_FOLLOWUPS_VERIFY_BY_OTHER: must be true or false, got "maybe"`,
 		`WARROOM_FOLLOWUPS_VERIFY_AFTER: must be a duration such as 90s, 10m, 4h or 14d, got "two weeks"`,
+		`WARROOM_STATUS_PAGE_SHOW_NUMBERS: must be true or false, got "sometimes"`,
 		`WARROOM_LANG: must be "ja" or "en", got "fr"`,
 		`WARROOM_TIMEZONE: must be an IANA time zone such as "Asia/Tokyo" or "UTC", got "Mars/Olympus"`,
 		`WARROOM_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`,
@@ -283,6 +288,9 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_WEBHOOK_SECRET: must not contain white space (value not shown)`,
 		`WARROOM_SNS_TOPIC_ARNS: must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got "alarms"`,
 		`WARROOM_PUBLIC_URL: must be an http(s) URL such as https://warroom.example.com, got "warroom.example.com"`,
+		`WARROOM_STATUS_PAGE_TITLE: must be one line of at most 80 characters, got "two\nlines"`,
+		`WARROOM_STATUS_PAGE_COMPONENTS: must be a name of 1-40 characters without white space, commas or =, got "Check out"`,
+		`WARROOM_STATUS_PAGE_LANGUAGES: must be "ja" or "en", got "fr"`,
 	}, problems(t, path, bad))
 }
 
@@ -296,7 +304,8 @@ func TestEnvTable(t *testing.T) {
 		"TEAMS_PRIVATE_CHANNEL", "WARROOM_ALERT_PLATFORM", "WARROOM_ALERTMANAGER_TOKEN",
 		"WARROOM_GRAFANA_TOKEN", "WARROOM_GRAFANA_SECRET", "WARROOM_WEBHOOK_TOKEN", "WARROOM_WEBHOOK_SECRET",
 		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_PUBLIC_URL", "WARROOM_ADMINS",
-		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", "WARROOM_FOLLOWUPS_VERIFY_AFTER"}
+		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", "WARROOM_FOLLOWUPS_VERIFY_AFTER",
+		"WARROOM_STATUS_PAGE_TITLE", "WARROOM_STATUS_PAGE_COMPONENTS", "WARROOM_STATUS_PAGE_LANGUAGES", "WARROOM_STATUS_PAGE_SHOW_NUMBERS"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -472,8 +481,11 @@ func TestAllowed(t *testing.T) {
 	def := Default()
 	for _, a := range Actions {
 		want := []string{"anyone"}
-		if a == "resolve" || a == "close" || a == "decline" {
+		switch a {
+		case "resolve", "close", "decline":
 			want = []string{"commander", "admins"}
+		case "components", "public_update":
+			want = []string{"role:communications", "commander", "admins"}
 		}
 		require.Equal(t, want, def.Allowed(a), a)
 		require.Equal(t, want, (&Config{}).Allowed(a), "zero Config: %s", a)
@@ -547,7 +559,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups, status_page")
 
 	c, err = Load(writeFile(t, `
 priorities:
@@ -670,4 +682,32 @@ func TestKnownNames(t *testing.T) {
 	require.EqualError(t, err, "alerts.platform: must be slack, got \"teams\"\n"+
 		"alerts.rules[0].match.source: must be zabbix, got \"nagios\"\n"+
 		"alerts.rules[0].platform: must be slack, got \"console\"")
+}
+
+func TestStatusPage(t *testing.T) {
+	c, err := Load("", env(nil), known)
+	require.NoError(t, err)
+	require.False(t, c.StatusPage.Enabled(), "off unless configured")
+
+	c, err = Load(writeFile(t, "public_url: https://w.example.com\nstatus_page:\n  title: Example\n  components: [Checkout, Login]\n  languages: [en]\n"), env(nil), known)
+	require.NoError(t, err)
+	require.True(t, c.StatusPage.Enabled())
+	require.Equal(t, []string{"en"}, c.StatusPage.Languages)
+
+	c, err = Load("", env(map[string]string{"WARROOM_PUBLIC_URL": "https://w.example.com", "WARROOM_STATUS_PAGE_COMPONENTS": "Checkout,API", "WARROOM_STATUS_PAGE_SHOW_NUMBERS": "true"}), known)
+	require.NoError(t, err)
+	require.Equal(t, []string{"Checkout", "API"}, c.StatusPage.Components)
+	require.Equal(t, []string{"ja", "en"}, c.StatusPage.Languages, "both by default")
+	require.True(t, c.StatusPage.ShowNumbers)
+
+	_, err = Load(writeFile(t, "status_page:\n  components: [Checkout, checkout, a=b, none]\n  languages: [fr]\n"), env(nil), known)
+	require.Error(t, err)
+	for _, want := range []string{
+		`status_page.components[1]: "checkout" is listed twice`,
+		`status_page.components[2]: must be a name of 1-40 characters without white space, commas or =, got "a=b"`,
+		`status_page.components[3]: must not be "none"`,
+		`status_page.languages[0]: must be "ja" or "en", got "fr"`,
+	} {
+		require.Contains(t, err.Error(), want)
+	}
 }

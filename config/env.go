@@ -125,6 +125,14 @@ var Env = []EnvVar{
 		set: setBool(func(c *Config) *bool { return &c.Followups.VerifyByOther })},
 	{Name: "WARROOM_FOLLOWUPS_VERIFY_AFTER", Field: "followups.verify_after", Help: "How long after a follow-up is done its owner is asked whether the fix worked, e.g. 14d (default 0: never).",
 		set: setDuration(func(c *Config) *Duration { return &c.Followups.VerifyAfter })},
+	{Name: "WARROOM_STATUS_PAGE_TITLE", Field: "status_page.title", Help: "The public status page's title (default Status).",
+		set: setString(func(c *Config) *string { return &c.StatusPage.Title })},
+	{Name: "WARROOM_STATUS_PAGE_COMPONENTS", Field: "status_page.components", Help: "Comma-separated components of the public status page (e.g. Checkout,Login,API); set, it turns /status on.",
+		set: setList(func(c *Config) *[]string { return &c.StatusPage.Components })},
+	{Name: "WARROOM_STATUS_PAGE_LANGUAGES", Field: "status_page.languages", Help: "Comma-separated languages of the status page, ja and/or en (default ja,en).",
+		set: setList(func(c *Config) *[]string { return &c.StatusPage.Languages })},
+	{Name: "WARROOM_STATUS_PAGE_SHOW_NUMBERS", Field: "status_page.show_numbers", Help: "true or false: the status page shows incident numbers (default false).",
+		set: setBool(func(c *Config) *bool { return &c.StatusPage.ShowNumbers })},
 }
 
 // overlayEnv applies every set variable in Env to c, recording which YAML

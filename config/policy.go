@@ -1,5 +1,7 @@
 package config
 
+import "github.com/warroomhq/warroom/bot"
+
 // The actions a policy can restrict. Each names the command (and button)
 // that performs it.
 const (
@@ -21,6 +23,11 @@ const (
 	// ActionCurate is correcting and hiding timeline entries (`timeline
 	// edit|hide|unhide`).
 	ActionCurate = "curate"
+	// ActionComponents is marking an incident customer-facing with its
+	// status page components (`components`); ActionPublicUpdate is posting
+	// a customer-facing update (`update --public`).
+	ActionComponents   = "components"
+	ActionPublicUpdate = "public_update"
 )
 
 // Actions lists every action a policy may name, in display order.
@@ -28,6 +35,7 @@ var Actions = []string{
 	ActionDeclare, ActionAck, ActionStatus, ActionPriority, ActionRole,
 	ActionNote, ActionUpdate, ActionResolve, ActionClose, ActionDecline,
 	ActionReopen, ActionPostmortem, ActionFollowup, ActionCurate,
+	ActionComponents, ActionPublicUpdate,
 }
 
 // Who values in a policy list. A list allows a person when any one of its
@@ -57,6 +65,10 @@ func defaultPolicy(action string) []string {
 	switch action {
 	case ActionResolve, ActionClose, ActionDecline:
 		return []string{WhoCommander, WhoAdmins}
+	case ActionComponents, ActionPublicUpdate:
+		// What customers read: the incident's communications lead, or its
+		// commander (anyone while it has none), and the admins.
+		return []string{WhoRolePrefix + string(bot.RoleCommunications), WhoCommander, WhoAdmins}
 	}
 	for _, a := range Actions {
 		if a == action {

@@ -81,6 +81,7 @@ func (l *loader) validate(c *Config) {
 	l.checkPositive("reminders.no_commander_after", c.Reminders.NoCommanderAfter)
 	l.checkPositive("reminders.triage_ack_after", c.Reminders.TriageAckAfter)
 	l.checkPositive("reminders.every", c.Reminders.Every)
+	l.checkStatusPage(c)
 	if c.Followups.VerifyAfter < 0 {
 		l.addf("followups.verify_after", "must be 0 (never ask) or more, such as 14d, got %s", c.Followups.VerifyAfter)
 	}
@@ -462,6 +463,38 @@ func (l *loader) checkTeams(t *Teams) {
 	} {
 		if f.v != "" && !reTeamsChannel.MatchString(f.v) {
 			l.addf(f.path, "must be a channel ID such as 19:abc123@thread.tacv2, got %q", f.v)
+		}
+	}
+}
+
+// checkStatusPage checks the status page's components (distinct names
+// without commas or "=", which the components command reads) and
+// languages. (The page is served with the web pages: by serve with
+// public_url, by the console always.)
+func (l *loader) checkStatusPage(c *Config) {
+	p := &c.StatusPage
+	if utf8.RuneCountInString(p.Title) > 80 || strings.ContainsAny(p.Title, "\r\n") {
+		l.addf("status_page.title", "must be one line of at most 80 characters, got %q", bot.Truncate(p.Title, 90))
+	}
+	seen := map[string]bool{}
+	for i, name := range p.Components {
+		key := strings.ToLower(strings.TrimSpace(name))
+		switch {
+		case key == "" || strings.ContainsAny(name, ",=") || hasSpace(name) || utf8.RuneCountInString(name) > 40:
+			l.addf(fmt.Sprintf("status_page.components[%d]", i), "must be a name of 1-40 characters without white space, commas or =, got %q", name)
+		case key == "none":
+			l.addf(fmt.Sprintf("status_page.components[%d]", i), "must not be %q (`components none` clears an incident's components)", name)
+		case seen[key]:
+			l.addf(fmt.Sprintf("status_page.components[%d]", i), "%q is listed twice", name)
+		}
+		seen[key] = true
+	}
+	if len(p.Languages) == 0 {
+		l.add("status_page.languages", `must list "ja", "en" or both`)
+	}
+	for i, lang := range p.Languages {
+		if lang != "ja" && lang != "en" {
+			l.addf(fmt.Sprintf("status_page.languages[%d]", i), `must be "ja" or "en", got %q`, lang)
 		}
 	}
 }

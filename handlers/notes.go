@@ -39,7 +39,10 @@ func (s *Service) note(ctx context.Context, req *bot.Request) error {
 // update handles "update <text>": a status update for everyone following
 // the incident. Without text it opens a form.
 func (s *Service) update(ctx context.Context, req *bot.Request) error {
-	text := req.Command.Text
+	text, public := cutPublic(req.Command.Text)
+	if public {
+		return s.publicUpdate(ctx, req, text)
+	}
 	if text == "" {
 		form := bot.Form{
 			ID: formUpdate, Title: req.T("form.update.title", "id", req.Incident.Key()), Submit: req.T("form.update.submit"),

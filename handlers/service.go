@@ -113,6 +113,9 @@ type Options struct {
 	ReconcileGiveUp time.Duration
 	// Reminders is the reminders loop Run keeps (run.go).
 	Reminders Reminders
+	// StatusPage configures the public status page (statuspage.go); off
+	// without components.
+	StatusPage StatusPageOptions
 }
 
 // Platforms finds the adapter of a chat platform by its name.
@@ -269,6 +272,7 @@ func (s *Service) routes() []bot.Route {
 		{Name: "add", Aliases: []string{"invite"}, Scope: bot.NeedsIncident, Permission: "add", Handler: s.add},
 		{Name: "note", Scope: bot.NeedsIncident, Permission: "note", Handler: s.note},
 		{Name: "update", Scope: bot.NeedsIncident, Permission: "update", Handler: s.update},
+		{Name: "components", Aliases: []string{"component"}, Scope: bot.NeedsIncident, Permission: "components", Handler: s.components},
 		{Name: "resolve", Scope: bot.NeedsIncident, Permission: "resolve", Handler: s.resolve},
 		{Name: "close", Scope: bot.NeedsIncident, Permission: "close", Handler: s.close},
 		{Name: "reopen", Scope: bot.NeedsIncident, Permission: "reopen", Handler: s.reopen},

@@ -149,7 +149,13 @@ func (s *Server) command(lang bot.Lang, action string, inc *bot.Incident, r *htt
 		case utf8.RuneCountInString(text) > maxUpdate:
 			return "", "", l.T("web.bad.text", "field", l.T("web.action.update_text"), "max", "3000")
 		}
+		if r.PostFormValue("public") == "on" {
+			text = "--public " + text
+		}
 		return action, key + " " + text, ""
+	case "components":
+		args, problem := s.componentsCommand(l, r)
+		return action, key + " " + args, problem
 	}
 	return "", "", l.T("web.action.unknown")
 }
@@ -199,6 +205,9 @@ type actionsView struct {
 	Ack, Change, Resolve, Close bool
 	Statuses, Priorities, Roles []option
 	People                      []string
+	// Components is the status page's components form (none without a
+	// status page, or for a private incident).
+	Components []componentChoice
 }
 
 // actions are the forms that fit inc's status; nil without a router (a
@@ -231,6 +240,7 @@ func (s *Server) actions(lang bot.Lang, inc *bot.Incident) *actionsView {
 	for _, role := range s.opts.Incidents.Roles() {
 		a.Roles = append(a.Roles, option{Value: string(role), Label: role.Label(lang)})
 	}
+	a.Components = s.componentChoices(lang, inc)
 	seen := map[string]bool{}
 	add := func(u bot.User) {
 		if n := bot.Visible(u.Display()); n != "" && !seen[n] {

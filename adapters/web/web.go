@@ -105,6 +105,8 @@ type Options struct {
 	// and checks its session and audience again (defaults
 	// DefaultHeartbeat, DefaultRecheck).
 	Heartbeat, Recheck time.Duration
+	// Status, when set, serves the public status page (status.go).
+	Status *StatusOptions
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *zap.Logger
@@ -131,6 +133,10 @@ type Server struct {
 	// nil without Options.Tail.
 	fragments *template.Template
 	live      *live
+	// statusPage and status are the public status page's template and
+	// cache, unused without Options.Status.
+	statusPage *template.Template
+	status     statusCache
 }
 
 // New checks opts and returns the web interface's handler.
@@ -178,6 +184,19 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Tail != nil {
 		s.live = newLive(opts.Tail, s.log)
+	}
+	if opts.Status != nil {
+		if opts.Status.Source == nil {
+			return nil, errors.New("web: the status page needs a Source")
+		}
+		if len(opts.Status.Langs) == 0 {
+			opts.Status.Langs = []bot.Lang{bot.English, bot.Japanese}
+		}
+		if s.statusPage, err = parseStatusPage(); err != nil {
+			return nil, err
+		}
+		s.opts.Status = opts.Status
+		s.statusRoutes()
 	}
 	s.mux.HandleFunc("GET /incidents/{id}/events", s.signedIn(s.events))
 	s.mux.HandleFunc("POST /incidents/{id}/timeline", s.signedIn(s.curate))

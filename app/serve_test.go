@@ -22,7 +22,7 @@ func TestServeNeedsAPlatformForAlerts(t *testing.T) {
 		"a row of a test's own": {sources: append(AlertSources(), fakeSource(true))},
 	} {
 		t.Run(name, func(t *testing.T) {
-			env := map[string]string{"WARROOM_ADDR": "127.0.0.1:0"}
+			env := map[string]string{"WARROOM_ADDR": "127.0.0.1:0", "WARROOM_REDIS_EMBEDDED": "true", "WARROOM_API_OPEN": "true"}
 			for k, v := range tc.env {
 				env[k] = v
 			}
@@ -34,7 +34,7 @@ func TestServeNeedsAPlatformForAlerts(t *testing.T) {
 			require.NoError(t, err)
 			err = Serve(context.Background(), cfg, zap.NewNop(), Options{AlertSources: sources,
 				OnListen: func(string) { t.Error("serve listened") }})
-			require.EqualError(t, err, `alert sources are configured but the chat platform "" they open incidents on is not: set up Slack or Teams, or WARROOM_ALERT_PLATFORM`)
+			require.EqualError(t, err, `alerts.platform: alert sources are configured but the chat platform "" they open incidents on is not: set up Slack or Teams, or WARROOM_ALERT_PLATFORM`)
 		})
 	}
 }

@@ -49,6 +49,22 @@ func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Option
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on %s (metrics_addr): %w", cfg.MetricsAddr, err)
+		}
+		log.Info("metrics listener", zap.String("addr", mln.Addr().String()))
+		if opts.OnMetricsListen != nil {
+			opts.OnMetricsListen(mln.Addr().String())
+		}
+		go func() {
+			if err := serveHTTP(ctx, mln, opsRoutes(c, log), nil, log); err != nil {
+				log.Error("metrics listener", zap.Error(err))
+			}
+		}()
+	}
 	log.Info("warroom serving", zap.String("addr", ln.Addr().String()), zap.String("version", opts.Version))
 	if opts.OnListen != nil {
 		opts.OnListen(ln.Addr().String())

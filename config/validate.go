@@ -44,7 +44,7 @@ func (l *loader) validate(c *Config) {
 	l.checkAddr("addr", c.Addr)
 	if c.MetricsAddr != "" {
 		l.checkAddr("metrics_addr", c.MetricsAddr)
-		if c.MetricsAddr == c.Addr {
+		if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") { // port 0: each its own free port
 			l.add("metrics_addr", "must differ from addr: it is a second listener")
 		}
 	}

@@ -41,7 +41,8 @@ func main() {
 const usage = `usage: warroom <command> [--config file.yml]
 
 commands:
-  serve          run the bot and its HTTP server (WARROOM_ADDR, default :8080)
+  serve          run the bot and its HTTP server (WARROOM_ADDR, default :8080;
+                 --embedded-redis: accept the in-memory Redis, lost at exit)
   console        try Warroom in a terminal chat (--user name, --people a,b,
                  --lang ja|en, --speed 60: the console's clock runs 60 times
                  faster, for drills and reminders)
@@ -74,6 +75,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	lang := fs.String("lang", "", "console, export: ja or en (default: the configured language)")
 	people := fs.String("people", "", "console: the workspace's people, comma-separated (default alice,bob,carol,dave)")
 	speed := fs.Float64("speed", 1, "console: how many times faster than real time the console's clock runs (1-3600)")
+	embedded := fs.Bool("embedded-redis", false, "serve, config check: accept the embedded in-memory Redis when REDIS_URL is unset (WARROOM_REDIS_EMBEDDED=true)")
 	var positional []string
 	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
@@ -91,7 +93,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
-	cfg, err := app.LoadConfig(*cfgPath, getenv)
+	if *embedded {
+		getenv = withEnv(getenv, "WARROOM_REDIS_EMBEDDED", "true")
+	}
+	load := app.LoadConfig
+	if cmd == "serve" || cmd == "config check" {
+		// One verdict: what config check passes, serve starts with.
+		load = app.LoadServeConfig
+	}
+	cfg, err := load(*cfgPath, getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "configuration is invalid:\n%v\n", err)
 		return 1
@@ -139,6 +149,17 @@ func defaultUser() string {
 		return u.Username
 	}
 	return "you"
+}
+
+// withEnv is getenv with name set to value, as a flag standing for a
+// variable sets it.
+func withEnv(getenv func(string) string, name, value string) func(string) string {
+	return func(k string) string {
+		if k == name {
+			return value
+		}
+		return getenv(k)
+	}
 }
 
 // split reads a comma-separated flag, dropping empty names.

@@ -31,7 +31,7 @@ func TestConfigCheckAndVersion(t *testing.T) {
 	require.NotContains(t, errOut.String(), "tok-xyz")
 
 	out.Reset()
-	good := map[string]string{"WARROOM_API_TOKEN": "tok-xyz"}
+	good := map[string]string{"WARROOM_API_TOKEN": "tok-xyz", "REDIS_URL": "redis://redis:6379/0", "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
 	code = run(context.Background(), []string{"config", "check", "--config", "config/example.yml"}, nil, &out, &errOut, func(k string) string { return good[k] })
 	require.Equal(t, 0, code, errOut.String())
 	require.Contains(t, out.String(), "configuration is valid")
@@ -51,9 +51,35 @@ func TestConfigCheckAndVersion(t *testing.T) {
 	require.Contains(t, out.String(), "usage: warroom <command>")
 }
 
+// TestServeRefusesUnsafeDefaults: serve (and config check) refuse the
+// embedded Redis and an open API, naming the variable that allows each;
+// --embedded-redis allows the first. The console keeps the embedded one.
+func TestServeRefusesUnsafeDefaults(t *testing.T) {
+	env := map[string]string{"WARROOM_ADDR": "127.0.0.1:0"}
+	getenv := func(k string) string { return env[k] }
+	for _, cmd := range [][]string{{"serve"}, {"config", "check"}} {
+		var errOut bytes.Buffer
+		require.Equal(t, 1, run(context.Background(), cmd, nil, io.Discard, &errOut, getenv))
+		require.Contains(t, errOut.String(), "redis.url: is not set: serve would keep incidents in an embedded in-memory Redis and lose them all when it stops; set REDIS_URL, or WARROOM_REDIS_EMBEDDED=true (or --embedded-redis) to accept that")
+		require.Contains(t, errOut.String(), "api.token: is not set: the read-only API at /api/ would answer anyone who reaches it; set WARROOM_API_TOKEN, or WARROOM_API_OPEN=true to serve it without a token")
+		errOut.Reset()
+		require.Equal(t, 1, run(context.Background(), append(cmd, "--embedded-redis"), nil, io.Discard, &errOut, getenv))
+		require.NotContains(t, errOut.String(), "redis.url", "--embedded-redis accepts the embedded Redis")
+		require.Contains(t, errOut.String(), "WARROOM_API_OPEN=true")
+	}
+	var out bytes.Buffer
+	env["WARROOM_API_OPEN"] = "true"
+	require.Equal(t, 0, run(context.Background(), []string{"config", "check", "--embedded-redis"}, nil, &out, io.Discard, getenv))
+	require.Contains(t, out.String(), "embedded: true")
+	out.Reset()
+	delete(env, "WARROOM_API_OPEN")
+	require.Equal(t, 0, run(context.Background(), []string{"console", "--user", "alice"}, strings.NewReader("/incident help\n"), &out, io.Discard, getenv),
+		"the console runs on the embedded Redis and serves no API to the network")
+}
+
 func TestServeFailsFastWithoutRedis(t *testing.T) {
 	var errOut bytes.Buffer
-	env := map[string]string{"REDIS_URL": "redis://:hunter2@127.0.0.1:1/0", "WARROOM_ADDR": "127.0.0.1:0"}
+	env := map[string]string{"REDIS_URL": "redis://:hunter2@127.0.0.1:1/0", "WARROOM_ADDR": "127.0.0.1:0", "WARROOM_API_OPEN": "true"}
 	code := run(context.Background(), []string{"serve"}, nil, io.Discard, &errOut, func(k string) string { return env[k] })
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut.String(), "redis (REDIS_URL) cannot be reached")

@@ -110,16 +110,6 @@ func buildAlertSources(cfg *config.Config, table []AlertSource, c *core, log *za
 	return out, nil
 }
 
-// configured reports whether any source is set up.
-func configured(alerts []alertRoute) bool {
-	for _, a := range alerts {
-		if a.handle != nil {
-			return true
-		}
-	}
-	return false
-}
-
 // notConfigured answers for a source that is not set up.
 func notConfigured(name string) Handler {
 	msg := name + " alerts are not configured"

@@ -57,25 +57,16 @@ func JSONErrors(f Handler) http.Handler {
 	})
 }
 
-// routes is the one route table of the HTTP server: health, metrics and
-// the API, then the chat platforms' endpoints and one per alert source of
+// routes is the one route table of the HTTP server: health, metrics
+// (unless the metrics listener serves them) and the API, then the chat platforms' endpoints and one per alert source of
 // the table, and the web pages (when there are any) at "/" behind them
 // all, all behind the body limit and the panic recoverer.
 func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
-		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := c.store.Ping(ctx); err != nil {
-			httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "redis is not reachable")
-			return
-		}
-		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	})
-	mux.Handle("GET /metrics", promhttp.HandlerFor(c.metrics.reg, promhttp.HandlerOpts{}))
+	health(mux, c)
+	if cfg.MetricsAddr == "" {
+		mux.Handle("GET /metrics", promhttp.HandlerFor(c.metrics.reg, promhttp.HandlerOpts{}))
+	}
 	mux.Handle("/api/", api.New(c.svc, cfg.API.Token.Reveal(), log))
 	for _, a := range alerts {
 		h := a.handle
@@ -92,6 +83,32 @@ func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute,
 		mux.Handle("/", c.web)
 	}
 	return httpx.Recover(httpx.LimitBody(unmatched(mux), maxBody), log)
+}
+
+// health registers /healthz (the process answers) and /readyz (Redis
+// answers too) on mux.
+func health(mux *http.ServeMux, c *core) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if err := c.store.Ping(ctx); err != nil {
+			httpx.WriteError(w, http.StatusServiceUnavailable, "unavailable", "redis is not reachable")
+			return
+		}
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+}
+
+// opsRoutes is the route table of the metrics listener (metrics_addr):
+// /metrics, /healthz and /readyz only, for a scraper on a private network.
+func opsRoutes(c *core, log *zap.Logger) http.Handler {
+	mux := http.NewServeMux()
+	health(mux, c)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(c.metrics.reg, promhttp.HandlerOpts{}))
+	return httpx.Recover(unmatched(mux), log)
 }
 
 // unmatched serves mux, answering a request no route takes as JSON like

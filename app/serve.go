@@ -20,6 +20,9 @@ import (
 // and Redis close.
 func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Options) error {
 	defer func() { _ = log.Sync() }()
+	if ps := ServeProblems(cfg, opts.sources()); len(ps) > 0 {
+		return ps
+	}
 	first := firstPlatform(cfg)
 	c, err := newCore(ctx, cfg, alertPlatform(cfg, first), func(o *handlers.Options) {
 		o.Reminders = handlers.Reminders{Holder: replicaName(), Every: time.Duration(cfg.Reminders.Every)}
@@ -39,17 +42,28 @@ func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Option
 	if err != nil {
 		return err
 	}
-	if name := alertPlatform(cfg, first); configured(alerts) {
-		if _, ok := c.router.Platform(name); !ok {
-			return fmt.Errorf("alert sources are configured but the chat platform %q they open incidents on is not: set up Slack or Teams, or WARROOM_ALERT_PLATFORM", name)
-		}
-	}
 	if cfg.API.Token.Reveal() == "" {
-		log.Warn("WARROOM_API_TOKEN is not set: the read-only API at /api/ answers without authentication")
+		log.Warn("WARROOM_API_OPEN=true: the read-only API at /api/ answers without authentication")
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("listen on %s (metrics_addr): %w", cfg.MetricsAddr, err)
+		}
+		log.Info("metrics listener", zap.String("addr", mln.Addr().String()))
+		if opts.OnMetricsListen != nil {
+			opts.OnMetricsListen(mln.Addr().String())
+		}
+		go func() {
+			if err := serveHTTP(ctx, mln, opsRoutes(c, log), nil, log); err != nil {
+				log.Error("metrics listener", zap.Error(err))
+			}
+		}()
 	}
 	log.Info("warroom serving", zap.String("addr", ln.Addr().String()), zap.String("version", opts.Version))
 	if opts.OnListen != nil {

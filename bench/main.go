@@ -237,6 +237,9 @@ func (b *bench) startWarroom(prefix, logName string) (*proc, error) {
 		"SLACK_BOT_TOKEN=" + botToken, "SLACK_SIGNING_SECRET=" + signingSecret,
 		"SLACK_API_URL=" + b.slack.apiURL(), "SLACK_TEAM_ID=" + teamID,
 		"WARROOM_ALERTMANAGER_TOKEN=" + alertToken,
+		// The bench reads nothing from the API; serve refuses it open
+		// unless asked.
+		"WARROOM_API_OPEN=true",
 	}
 	if b.pprof != "" {
 		env = append(env, "WARROOM_BENCH_PPROF="+b.pprof)

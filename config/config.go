@@ -55,6 +55,10 @@ type Config struct {
 	Timezone string `yaml:"timezone"`
 	// Addr is the HTTP listen address, host:port.
 	Addr string `yaml:"addr"`
+	// MetricsAddr, when set, is a second listen address serving only
+	// /metrics, /healthz and /readyz; /metrics then leaves Addr, which
+	// faces Slack, Teams and the alert sources.
+	MetricsAddr string `yaml:"metrics_addr"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
 	// Workers is the size of the router's worker pool, 1..1024.
@@ -235,6 +239,9 @@ type Redis struct {
 	URL Secret `yaml:"url"`
 	// Prefix starts every key, so several deployments can share one Redis.
 	Prefix string `yaml:"prefix"`
+	// Embedded lets serve run on the embedded Redis when URL is empty;
+	// without it serve refuses (the console always may).
+	Embedded bool `yaml:"embedded"`
 }
 
 // Slack connects Warroom to one Slack workspace. It is enabled when
@@ -293,8 +300,11 @@ func (t Teams) Enabled() bool { return t.AppID != "" }
 
 // API configures the read-only HTTP API.
 type API struct {
-	// Token is the bearer token the API requires. Empty disables auth.
+	// Token is the bearer token the API requires. Empty disables auth,
+	// which serve accepts only with Open.
 	Token Secret `yaml:"token"`
+	// Open lets serve run the API without a token.
+	Open bool `yaml:"open"`
 }
 
 // Channels says how incident channels are made.

@@ -134,7 +134,7 @@ func TestFileProblems(t *testing.T) {
 			`reminders.triage_ack_after: must be more than 0s, got -5m`,
 			`reminders.every: must be more than 0s, got 0s`,
 		}},
-		{"unknown_field.yml", []string{`redis.passwrod: unknown field (line 4); known fields: url, prefix`}},
+		{"unknown_field.yml", []string{`redis.passwrod: unknown field (line 4); known fields: url, prefix, embedded`}},
 		{"wrong_type.yml", []string{
 			`workers: must be an integer, got "many" (line 1)`,
 			`channels.private: must be true or false, got "maybe" (line 3)`,
@@ -227,6 +227,9 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_WEBHOOK_SECRET":            "y z",
 		"WARROOM_SNS_TOPIC_ARNS":            "arn:aws:sns:ap-northeast-1:123456789012:alarms,alarms",
 		"WARROOM_ADDR":                      "8080",
+		"WARROOM_METRICS_ADDR":              "9090",
+		"WARROOM_REDIS_EMBEDDED":            "yes please",
+		"WARROOM_API_OPEN":                  "wide",
 		"WARROOM_LOG_LEVEL":                 "loud",
 		"WARROOM_WORKERS":                   "abc",
 		"WARROOM_QUEUE":                     "0",
@@ -251,12 +254,15 @@ func TestEnvProblems(t *testing.T) {
 	path := writeFile(t, "lang: de\nworkers: 4\n")
 	require.Equal(t, []string{
 		`WARROOM_WORKERS: must be an integer, got "abc"`,
+		`WARROOM_REDIS_EMBEDDED: must be true or false, got "yes please"`,
+		`WARROOM_API_OPEN: must be true or false, got "wide"`,
 		`WARROOM_FOLLOWUPS_VERIFY_BY_OTHER: must be true or false, got "maybe"`,
 		`WARROOM_FOLLOWUPS_VERIFY_AFTER: must be a duration such as 90s, 10m, 4h or 14d, got "two weeks"`,
 		`WARROOM_STATUS_PAGE_SHOW_NUMBERS: must be true or false, got "sometimes"`,
 		`WARROOM_LANG: must be "ja" or "en", got "fr"`,
 		`WARROOM_TIMEZONE: must be an IANA time zone such as "Asia/Tokyo" or "UTC", got "Mars/Olympus"`,
 		`WARROOM_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`,
+		`WARROOM_METRICS_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "9090"`,
 		`WARROOM_LOG_LEVEL: must be debug, info, warn or error, got "loud"`,
 		`WARROOM_QUEUE: must be between 1 and 100000, got 0`,
 		`REDIS_URL: must start with redis:// or rediss:// (value not shown: it may hold a password)`,
@@ -295,9 +301,9 @@ func TestEnvProblems(t *testing.T) {
 }
 
 func TestEnvTable(t *testing.T) {
-	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_LOG_LEVEL",
-		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_PREFIX", "WARROOM_SPOOL_PATH",
-		"WARROOM_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
+	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_METRICS_ADDR", "WARROOM_LOG_LEVEL",
+		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_EMBEDDED", "WARROOM_REDIS_PREFIX", "WARROOM_SPOOL_PATH",
+		"WARROOM_API_TOKEN", "WARROOM_API_OPEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
 		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD",
 		"MICROSOFT_APP_TENANT_ID", "MICROSOFT_LOGIN_URL", "MICROSOFT_GRAPH_URL", "TEAMS_OPENID_METADATA_URL",
 		"TEAMS_SERVICE_URL", "TEAMS_TEAM_ID", "TEAMS_INCIDENTS_CHANNEL", "TEAMS_ANNOUNCE_CHANNEL",
@@ -524,6 +530,24 @@ func TestExample(t *testing.T) {
 	require.Equal(t, c, again)
 }
 
+// TestBotFrameworkNames: the names Bot Framework SDKs read set the Teams
+// credentials when Warroom's own are unset, and a problem names the one read.
+func TestBotFrameworkNames(t *testing.T) {
+	guid := "11111111-2222-3333-4444-555555555555"
+	c, err := Load("", env(map[string]string{"MicrosoftAppId": guid, "MicrosoftAppPassword": "pw", "MicrosoftAppTenantId": guid,
+		"TEAMS_TEAM_ID": guid}), known)
+	require.NoError(t, err)
+	require.Equal(t, guid, c.Teams.AppID)
+	require.Equal(t, "pw", c.Teams.AppPassword.Reveal())
+	require.Equal(t, guid, c.Teams.TenantID)
+	c, err = Load("", env(map[string]string{"MICROSOFT_APP_ID": guid, "MicrosoftAppId": "other", "MicrosoftAppPassword": "pw",
+		"MicrosoftAppTenantId": guid, "TEAMS_TEAM_ID": guid}), known)
+	require.NoError(t, err)
+	require.Equal(t, guid, c.Teams.AppID, "Warroom's own name wins")
+	_, err = Load("", env(map[string]string{"MicrosoftAppId": "nope", "MicrosoftAppPassword": "pw", "MicrosoftAppTenantId": guid, "TEAMS_TEAM_ID": guid}), known)
+	require.EqualError(t, err, `MicrosoftAppId: must be the Microsoft App ID, a GUID, got "nope"`)
+}
+
 func TestFollowups(t *testing.T) {
 	c, err := Load("", env(nil), known)
 	require.NoError(t, err)
@@ -559,7 +583,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups, status_page")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups, status_page")
 
 	c, err = Load(writeFile(t, `
 priorities:

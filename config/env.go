@@ -21,6 +21,10 @@ type EnvVar struct {
 	Help string
 	// Secret marks a credential: its value is never echoed in a Problem.
 	Secret bool
+	// Aliases are other names read, in order, when Name is unset: the
+	// names another ecosystem's tools already use (Bot Framework SDKs read
+	// MicrosoftAppId). A Problem names the variable actually read.
+	Aliases []string
 
 	// set stores a non-empty value into the Config; nil for variables Load
 	// reads itself. The error's text becomes the Problem's message, so it
@@ -43,6 +47,8 @@ var Env = []EnvVar{
 		set: setString(func(c *Config) *string { return &c.Timezone })},
 	{Name: "WARROOM_ADDR", Field: "addr", Help: `HTTP listen address, host:port (default ":8080").`,
 		set: setString(func(c *Config) *string { return &c.Addr })},
+	{Name: "WARROOM_METRICS_ADDR", Field: "metrics_addr", Help: `A second listen address, host:port, serving only /metrics, /healthz and /readyz; set, /metrics leaves the public listener (default: none).`,
+		set: setString(func(c *Config) *string { return &c.MetricsAddr })},
 	{Name: "WARROOM_LOG_LEVEL", Field: "log_level", Help: "debug, info, warn or error (default info).",
 		set: setString(func(c *Config) *string { return &c.LogLevel })},
 	{Name: "WARROOM_WORKERS", Field: "workers", Help: "Router worker pool size, 1-1024 (default 16).",
@@ -50,15 +56,19 @@ var Env = []EnvVar{
 	{Name: "WARROOM_QUEUE", Field: "queue", Help: "Router queue length, 1-100000 (default 4096).",
 		set: setInt(func(c *Config) *int { return &c.Queue })},
 	{Name: "REDIS_URL", Field: "redis.url", Secret: true,
-		Help: "redis://[user:password@]host:port[/db] or rediss://...; unset runs an embedded in-memory Redis.",
+		Help: "redis://[user:password@]host:port[/db] or rediss://...; unset, the console runs an embedded in-memory Redis and serve refuses to start unless WARROOM_REDIS_EMBEDDED=true.",
 		set:  setSecret(func(c *Config) *Secret { return &c.Redis.URL })},
+	{Name: "WARROOM_REDIS_EMBEDDED", Field: "redis.embedded", Help: "true lets serve run on an embedded in-memory Redis when REDIS_URL is unset: every incident is lost when it stops (default false; the flag --embedded-redis does the same).",
+		set: setBool(func(c *Config) *bool { return &c.Redis.Embedded })},
 	{Name: "WARROOM_REDIS_PREFIX", Field: "redis.prefix", Help: `Prefix of every Redis key (default "warroom:").`,
 		set: setString(func(c *Config) *string { return &c.Redis.Prefix })},
 	{Name: "WARROOM_SPOOL_PATH", Field: "spool.path", Help: `File keeping channel messages while Redis is unreachable (default: warroom-spool.jsonl in the temporary directory; "off" turns it off).`,
 		set: setString(func(c *Config) *string { return &c.Spool.Path })},
 	{Name: "WARROOM_API_TOKEN", Field: "api.token", Secret: true,
-		Help: "Bearer token for the read-only HTTP API; unset leaves the API without auth.",
+		Help: "Bearer token for the read-only HTTP API; serve refuses to start without it unless WARROOM_API_OPEN=true.",
 		set:  setSecret(func(c *Config) *Secret { return &c.API.Token })},
+	{Name: "WARROOM_API_OPEN", Field: "api.open", Help: "true lets serve run the read-only API without a token, answering anyone who reaches it (default false).",
+		set: setBool(func(c *Config) *bool { return &c.API.Open })},
 	{Name: "SLACK_BOT_TOKEN", Field: "slack.bot_token", Secret: true,
 		Help: "Slack bot token (xoxb-...); set, it enables Slack.",
 		set:  setSecret(func(c *Config) *Secret { return &c.Slack.BotToken })},
@@ -74,12 +84,12 @@ var Env = []EnvVar{
 		set: setString(func(c *Config) *string { return &c.Slack.TeamID })},
 	{Name: "SLACK_ANNOUNCE_CHANNEL", Field: "slack.announce_channel", Help: "Slack channel ID (C...) that receives declarations and status updates.",
 		set: setString(func(c *Config) *string { return &c.Slack.AnnounceChannel })},
-	{Name: "MICROSOFT_APP_ID", Field: "teams.app_id", Help: "Azure Bot's Microsoft App ID; set, it enables Teams.",
+	{Name: "MICROSOFT_APP_ID", Field: "teams.app_id", Aliases: []string{"MicrosoftAppId"}, Help: "Azure Bot's Microsoft App ID; set, it enables Teams (MicrosoftAppId, the Bot Framework name, is read when it is unset).",
 		set: setString(func(c *Config) *string { return &c.Teams.AppID })},
-	{Name: "MICROSOFT_APP_PASSWORD", Field: "teams.app_password", Secret: true,
-		Help: "The app's client secret.",
+	{Name: "MICROSOFT_APP_PASSWORD", Field: "teams.app_password", Secret: true, Aliases: []string{"MicrosoftAppPassword"},
+		Help: "The app's client secret (or MicrosoftAppPassword).",
 		set:  setSecret(func(c *Config) *Secret { return &c.Teams.AppPassword })},
-	{Name: "MICROSOFT_APP_TENANT_ID", Field: "teams.tenant_id", Help: "Tenant of the single-tenant app.",
+	{Name: "MICROSOFT_APP_TENANT_ID", Field: "teams.tenant_id", Aliases: []string{"MicrosoftAppTenantId"}, Help: "Tenant of the single-tenant app (or MicrosoftAppTenantId).",
 		set: setString(func(c *Config) *string { return &c.Teams.TenantID })},
 	{Name: "MICROSOFT_LOGIN_URL", Field: "teams.login_url", Help: "Microsoft identity platform base (default https://login.microsoftonline.com).",
 		set: setString(func(c *Config) *string { return &c.Teams.LoginURL })},
@@ -142,15 +152,26 @@ func (l *loader) overlayEnv(c *Config, getenv func(string) string) {
 		if e.set == nil {
 			continue
 		}
-		v := strings.TrimSpace(getenv(e.Name))
+		name, v := e.lookup(getenv)
 		if v == "" {
 			continue
 		}
-		l.fromEnv[e.Field] = e.Name
+		l.fromEnv[e.Field] = name
 		if err := e.set(c, v); err != nil {
 			l.add(e.Field, err.Error())
 		}
 	}
+}
+
+// lookup returns the variable's trimmed value and the name it was read
+// under: Name, else the first alias set.
+func (e EnvVar) lookup(getenv func(string) string) (string, string) {
+	for _, name := range append([]string{e.Name}, e.Aliases...) {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return name, v
+		}
+	}
+	return e.Name, ""
 }
 
 func setString(field func(*Config) *string) func(*Config, string) error {

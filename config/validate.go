@@ -41,7 +41,13 @@ func (l *loader) validate(c *Config) {
 	if _, err := time.LoadLocation(c.Timezone); err != nil || c.Timezone == "" {
 		l.addf("timezone", `must be an IANA time zone such as "Asia/Tokyo" or "UTC", got %q`, c.Timezone)
 	}
-	l.checkAddr(c.Addr)
+	l.checkAddr("addr", c.Addr)
+	if c.MetricsAddr != "" {
+		l.checkAddr("metrics_addr", c.MetricsAddr)
+		if c.MetricsAddr == c.Addr && !strings.HasSuffix(c.Addr, ":0") { // port 0: each its own free port
+			l.add("metrics_addr", "must differ from addr: it is a second listener")
+		}
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -87,7 +93,7 @@ func (l *loader) validate(c *Config) {
 	}
 }
 
-func (l *loader) checkAddr(addr string) {
+func (l *loader) checkAddr(path, addr string) {
 	_, port, err := net.SplitHostPort(addr)
 	if err == nil {
 		if n, perr := strconv.Atoi(port); perr != nil || n < 0 || n > 65535 {
@@ -95,7 +101,7 @@ func (l *loader) checkAddr(addr string) {
 		}
 	}
 	if err != nil {
-		l.addf("addr", `must be host:port such as ":8080" or "127.0.0.1:8080", got %q`, addr)
+		l.addf(path, `must be host:port such as ":8080" or "127.0.0.1:8080", got %q`, addr)
 	}
 }
 

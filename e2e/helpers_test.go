@@ -45,6 +45,10 @@ func testEnv(t testing.TB, extra map[string]string) func(string) string {
 	for k, v := range extra {
 		vars[k] = v
 	}
+	if vars["WARROOM_API_TOKEN"] == "" {
+		// serve refuses an open API unless asked; these tests read it so.
+		vars["WARROOM_API_OPEN"] = "true"
+	}
 	return func(k string) string { return vars[k] }
 }
 

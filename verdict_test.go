@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/stretchr/testify/require"
+
+	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
+)
+
+// TestConfigCheckAgreesWithServe: for every file of config/testdata and
+// for config/example.yml, under environments a deployment might have,
+// `warroom config check` passes exactly when `warroom serve` starts.
+func TestConfigCheckAgreesWithServe(t *testing.T) {
+	files, err := filepath.Glob("config/testdata/*.yml")
+	require.NoError(t, err)
+	files = append(files, "config/example.yml")
+	slack := fakeslack.New(t)
+	redisURL := os.Getenv("REDIS_URL")
+	if redisURL == "" {
+		redisURL = "redis://" + miniredis.RunT(t).Addr()
+	}
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	base := map[string]string{
+		"REDIS_URL": redisURL, "WARROOM_REDIS_PREFIX": "test:verdict:" + hex.EncodeToString(b) + ":",
+		"WARROOM_ADDR": "127.0.0.1:0", "WARROOM_API_TOKEN": "tok-verdict", "WARROOM_LOG_LEVEL": "info",
+	}
+	withSlack := map[string]string{"SLACK_BOT_TOKEN": fakeslack.BotToken, "SLACK_SIGNING_SECRET": fakeslack.SigningSecret,
+		"SLACK_API_URL": slack.APIURL(), "SLACK_TEAM_ID": fakeslack.TeamID}
+	envs := map[string]map[string]string{
+		"redis and a token":         {},
+		"no REDIS_URL":              {"REDIS_URL": ""},
+		"no REDIS_URL, embedded ok": {"REDIS_URL": "", "WARROOM_REDIS_EMBEDDED": "true"},
+		"no API token":              {"WARROOM_API_TOKEN": ""},
+		"no API token, open":        {"WARROOM_API_TOKEN": "", "WARROOM_API_OPEN": "true"},
+		"a webhook alone":           {"WARROOM_WEBHOOK_TOKEN": "t0ken"},
+		"slack":                     withSlack,
+		"slack and a webhook":       merge(withSlack, map[string]string{"WARROOM_WEBHOOK_TOKEN": "t0ken"}),
+	}
+	served := map[string]bool{}
+	for name, extra := range envs {
+		for _, file := range files {
+			t.Run(name+"/"+filepath.Base(file), func(t *testing.T) {
+				env := merge(base, extra, map[string]string{"WARROOM_SPOOL_PATH": filepath.Join(t.TempDir(), "spool.jsonl")})
+				getenv := func(k string) string { return env[k] }
+				var out, errOut strings.Builder
+				checked := run(context.Background(), []string{"config", "check", "--config", file}, nil, &out, &errOut, getenv) == 0
+				serves, logs := serveStarts(t, file, getenv)
+				require.Equal(t, checked, serves, "config check said %q\nserve said %s", errOut.String(), logs)
+				served[name+"/"+filepath.Base(file)] = serves
+			})
+		}
+	}
+	// Both verdicts occur: the example serves with the environment the
+	// README names, and not without Slack (its alerts open incidents there).
+	require.True(t, served["slack/example.yml"])
+	require.True(t, served["slack and a webhook/example.yml"])
+	require.False(t, served["redis and a token/example.yml"])
+	require.True(t, served["redis and a token/aliases.yml"])
+	require.False(t, served["no REDIS_URL/aliases.yml"])
+	require.True(t, served["no REDIS_URL, embedded ok/aliases.yml"])
+	require.False(t, served["no API token/aliases.yml"])
+	require.True(t, served["no API token, open/aliases.yml"])
+	require.False(t, served["a webhook alone/aliases.yml"])
+}
+
+// serveStarts runs `warroom serve --config file` until it says it is
+// serving (then stops it: true) or exits (false), and returns its log.
+func serveStarts(t *testing.T, file string, getenv func(string) string) (bool, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	logs := &syncBuffer{}
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, []string{"serve", "--config", file}, nil, io.Discard, logs, getenv) }()
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case code := <-done:
+			require.Equal(t, 1, code, logs.String())
+			return false, logs.String()
+		case <-time.After(20 * time.Millisecond):
+			if strings.Contains(logs.String(), `"msg":"warroom serving"`) {
+				cancel()
+				require.Equal(t, 0, <-done, logs.String())
+				return true, logs.String()
+			}
+		case <-deadline:
+			t.Fatalf("serve neither started nor stopped: %s", logs.String())
+		}
+	}
+}
+
+// syncBuffer is serve's stderr, written by its logger while the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// merge is the union of maps, later ones winning.
+func merge(ms ...map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -228,6 +228,7 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_SNS_TOPIC_ARNS":            "arn:aws:sns:ap-northeast-1:123456789012:alarms,alarms",
 		"WARROOM_ADDR":                      "8080",
 		"WARROOM_LOG_LEVEL":                 "loud",
+		"WARROOM_LOG_FORMAT":                "logfmt",
 		"WARROOM_WORKERS":                   "abc",
 		"WARROOM_QUEUE":                     "0",
 		"REDIS_URL":                         "http://:hunter2@redis:6379",
@@ -253,6 +254,7 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_TIMEZONE: must be an IANA time zone such as "Asia/Tokyo" or "UTC", got "Mars/Olympus"`,
 		`WARROOM_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`,
 		`WARROOM_LOG_LEVEL: must be debug, info, warn or error, got "loud"`,
+		`WARROOM_LOG_FORMAT: must be text or json, got "logfmt"`,
 		`WARROOM_QUEUE: must be between 1 and 100000, got 0`,
 		`REDIS_URL: must start with redis:// or rediss:// (value not shown: it may hold a password)`,
 		`WARROOM_REDIS_PREFIX: must be at most 64 characters without white space, { or }, got "{x}"`,
@@ -287,7 +289,7 @@ func TestEnvProblems(t *testing.T) {
 }
 
 func TestEnvTable(t *testing.T) {
-	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_LOG_LEVEL",
+	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_LOG_LEVEL", "WARROOM_LOG_FORMAT",
 		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_PREFIX", "WARROOM_SPOOL_PATH",
 		"WARROOM_API_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
 		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD",
@@ -547,7 +549,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups")
 
 	c, err = Load(writeFile(t, `
 priorities:

@@ -66,18 +66,28 @@ image:
 
 # teams-app: bin/warroom-teams.zip, the app package a team owner uploads
 # to Teams: adapters/teams/manifest with the placeholder IDs replaced by
-# MICROSOFT_APP_ID (the Azure Bot's app ID, a GUID), files at the zip's root.
+# MICROSOFT_APP_ID (the Azure Bot's app ID, a GUID) and its version set to
+# TEAMS_APP_VERSION, files at the zip's root. Teams wants MAJOR.MINOR.PATCH
+# and a higher one to update an installed app: the release tag's (v1.4.2 →
+# 1.4.2, also for commits after it), else 0.0.<number of commits>.
+TEAMS_APP_VERSION ?= $(shell v=$$(echo '$(VERSION)' | sed -E 's/^v//; s/-.*//'); \
+	if echo "$$v" | grep -Eqx '[0-9]+\.[0-9]+\.[0-9]+'; then echo "$$v"; \
+	else echo "0.0.$$(git rev-list --count HEAD 2>/dev/null || echo 0)"; fi)
 teams-app:
 	@echo '$(MICROSOFT_APP_ID)' | grep -Eqx '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}' || \
 		{ echo "teams-app: set MICROSOFT_APP_ID to the bot's app ID (a GUID)" >&2; exit 1; }
+	@echo '$(TEAMS_APP_VERSION)' | grep -Eqx '[0-9]+\.[0-9]+\.[0-9]+' || \
+		{ echo "teams-app: TEAMS_APP_VERSION must be MAJOR.MINOR.PATCH, got '$(TEAMS_APP_VERSION)'" >&2; exit 1; }
 	@mkdir -p bin && rm -f bin/warroom-teams.zip && \
 	tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
-	sed 's/00000000-0000-0000-0000-000000000000/$(MICROSOFT_APP_ID)/g' adapters/teams/manifest/manifest.json > "$$tmp/manifest.json" && \
+	sed -e 's/00000000-0000-0000-0000-000000000000/$(MICROSOFT_APP_ID)/g' \
+		-e 's/"version": "0\.0\.0"/"version": "$(TEAMS_APP_VERSION)"/' \
+		adapters/teams/manifest/manifest.json > "$$tmp/manifest.json" && \
 	cp adapters/teams/manifest/color.png adapters/teams/manifest/outline.png "$$tmp/" && \
 	out="$(CURDIR)/bin/warroom-teams.zip" && cd "$$tmp" && \
 	if command -v zip >/dev/null 2>&1; then zip -q -X "$$out" manifest.json color.png outline.png; \
 	else python3 -m zipfile -c "$$out" manifest.json color.png outline.png; fi
-	@echo "bin/warroom-teams.zip: upload it in Teams (Apps → Manage your apps → Upload an app)"
+	@echo "bin/warroom-teams.zip (version $(TEAMS_APP_VERSION)): upload it in Teams (Apps → Manage your apps → Upload an app)"
 
 clean:
 	rm -rf bin

@@ -117,18 +117,18 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 		return 0
 	case "serve":
-		log := app.NewLogger(stderr, cfg.LogLevel, true)
+		log := app.NewLogger(stderr, cfg.LogLevel, cfg.LogFormat, true)
 		return exit(app.Serve(ctx, cfg, log, app.Options{Version: version}), stderr)
 	case "console":
 		term := app.Terminal{In: stdin, Out: stdout, User: *userName, People: split(*people), Lang: *lang, Speed: *speed}
-		return exit(app.Console(ctx, cfg, app.NewLogger(stderr, "warn", false), term, app.Options{Version: version}), stderr)
+		return exit(app.Console(ctx, cfg, app.NewLogger(stderr, "warn", cfg.LogFormat, false), term, app.Options{Version: version}), stderr)
 	case "export":
 		if len(positional) != 1 {
 			fmt.Fprint(stderr, "usage: warroom export INC-42 [--format md|json] [--lang ja|en]\n")
 			return 2
 		}
 		d := app.Draft{Ref: positional[0], Format: *format, Lang: *lang, Out: stdout}
-		return exit(app.Export(ctx, cfg, app.NewLogger(stderr, "warn", false), d), stderr)
+		return exit(app.Export(ctx, cfg, app.NewLogger(stderr, "warn", cfg.LogFormat, false), d), stderr)
 	}
 	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
 	return 2

@@ -81,7 +81,7 @@ func startConsole(t *testing.T, sources []AlertSource, cfgYAML string) (string, 
 	done := make(chan error, 1)
 	go func() {
 		term := Terminal{In: in, Out: out, User: "alice", Speed: 1}
-		done <- Console(context.Background(), cfg, NewLogger(io.Discard, "warn", false), term,
+		done <- Console(context.Background(), cfg, NewLogger(io.Discard, "warn", "", false), term,
 			Options{AlertSources: sources, OnListen: func(a string) { addr <- a }})
 	}()
 	t.Cleanup(func() {

@@ -8,8 +8,15 @@ import (
 )
 
 // NewLogger logs JSON lines when structured (serve) and readable lines
-// otherwise (console, export), at level ("info" when unknown).
-func NewLogger(w io.Writer, level string, structured bool) *zap.Logger {
+// otherwise (console, export), at level ("info" when unknown). format,
+// WARROOM_LOG_FORMAT, overrides structured: "json" or "text"; "" keeps it.
+func NewLogger(w io.Writer, level, format string, structured bool) *zap.Logger {
+	switch format {
+	case "json":
+		structured = true
+	case "text":
+		structured = false
+	}
 	lvl, err := zapcore.ParseLevel(level)
 	if err != nil {
 		lvl = zapcore.InfoLevel

@@ -61,6 +61,9 @@ type Config struct {
 	MetricsAddr string `yaml:"metrics_addr"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+	// LogFormat is text or json; empty leaves each subcommand its own
+	// (json for serve, text for the console and export).
+	LogFormat string `yaml:"log_format"`
 	// Workers is the size of the router's worker pool, 1..1024.
 	Workers int `yaml:"workers"`
 	// Queue is how many events the router buffers before refusing, 1..100000.

@@ -231,6 +231,7 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_REDIS_EMBEDDED":            "yes please",
 		"WARROOM_API_OPEN":                  "wide",
 		"WARROOM_LOG_LEVEL":                 "loud",
+		"WARROOM_LOG_FORMAT":                "logfmt",
 		"WARROOM_WORKERS":                   "abc",
 		"WARROOM_QUEUE":                     "0",
 		"REDIS_URL":                         "http://:hunter2@redis:6379",
@@ -264,6 +265,7 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`,
 		`WARROOM_METRICS_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "9090"`,
 		`WARROOM_LOG_LEVEL: must be debug, info, warn or error, got "loud"`,
+		`WARROOM_LOG_FORMAT: must be text or json, got "logfmt"`,
 		`WARROOM_QUEUE: must be between 1 and 100000, got 0`,
 		`REDIS_URL: must start with redis:// or rediss:// (value not shown: it may hold a password)`,
 		`WARROOM_REDIS_PREFIX: must be at most 64 characters without white space, { or }, got "{x}"`,
@@ -301,7 +303,7 @@ func TestEnvProblems(t *testing.T) {
 }
 
 func TestEnvTable(t *testing.T) {
-	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_METRICS_ADDR", "WARROOM_LOG_LEVEL",
+	want := []string{"WARROOM_CONFIG", "WARROOM_LANG", "WARROOM_TIMEZONE", "WARROOM_ADDR", "WARROOM_METRICS_ADDR", "WARROOM_LOG_LEVEL", "WARROOM_LOG_FORMAT",
 		"WARROOM_WORKERS", "WARROOM_QUEUE", "REDIS_URL", "WARROOM_REDIS_EMBEDDED", "WARROOM_REDIS_PREFIX", "WARROOM_SPOOL_PATH",
 		"WARROOM_API_TOKEN", "WARROOM_API_OPEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
 		"SLACK_TEAM_ID", "SLACK_ANNOUNCE_CHANNEL", "MICROSOFT_APP_ID", "MICROSOFT_APP_PASSWORD",
@@ -583,7 +585,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups, status_page")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups, status_page")
 
 	c, err = Load(writeFile(t, `
 priorities:

@@ -51,6 +51,8 @@ var Env = []EnvVar{
 		set: setString(func(c *Config) *string { return &c.MetricsAddr })},
 	{Name: "WARROOM_LOG_LEVEL", Field: "log_level", Help: "debug, info, warn or error (default info).",
 		set: setString(func(c *Config) *string { return &c.LogLevel })},
+	{Name: "WARROOM_LOG_FORMAT", Field: "log_format", Help: "text or json (default json for serve, text for console and export).",
+		set: setString(func(c *Config) *string { return &c.LogFormat })},
 	{Name: "WARROOM_WORKERS", Field: "workers", Help: "Router worker pool size, 1-1024 (default 16).",
 		set: setInt(func(c *Config) *int { return &c.Workers })},
 	{Name: "WARROOM_QUEUE", Field: "queue", Help: "Router queue length, 1-100000 (default 4096).",

@@ -53,6 +53,9 @@ func (l *loader) validate(c *Config) {
 	default:
 		l.addf("log_level", "must be debug, info, warn or error, got %q", c.LogLevel)
 	}
+	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" {
+		l.addf("log_format", "must be text or json, got %q", c.LogFormat)
+	}
 	l.checkRange("workers", c.Workers, 1, 1024)
 	l.checkRange("queue", c.Queue, 1, 100000)
 	l.checkRedis(c.Redis)

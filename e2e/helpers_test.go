@@ -88,7 +88,7 @@ func runConsole(t testing.TB, getenv func(string) string, term app.Terminal, scr
 		term.Speed = 1
 	}
 	cfg := loadConfig(t, "", getenv)
-	err := app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", false), term, app.Options{})
+	err := app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", "", false), term, app.Options{})
 	return out.String(), err
 }
 
@@ -97,7 +97,7 @@ func export(t testing.TB, getenv func(string) string, ref, format string) (strin
 	t.Helper()
 	var out bytes.Buffer
 	cfg := loadConfig(t, "", getenv)
-	err := app.Export(context.Background(), cfg, app.NewLogger(io.Discard, "warn", false), app.Draft{Ref: ref, Format: format, Out: &out})
+	err := app.Export(context.Background(), cfg, app.NewLogger(io.Discard, "warn", "", false), app.Draft{Ref: ref, Format: format, Out: &out})
 	return out.String(), err
 }
 
@@ -118,7 +118,7 @@ func startServe(t *testing.T, getenv func(string) string) (base string, stop fun
 	done := make(chan error, 1)
 	logs := &syncWriter{w: &bytes.Buffer{}}
 	go func() {
-		done <- app.Serve(ctx, cfg, app.NewLogger(logs, cfg.LogLevel, true), app.Options{OnListen: func(a string) { addr <- a }})
+		done <- app.Serve(ctx, cfg, app.NewLogger(logs, cfg.LogLevel, "", true), app.Options{OnListen: func(a string) { addr <- a }})
 	}()
 	select {
 	case a := <-addr:

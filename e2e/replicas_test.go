@@ -46,7 +46,7 @@ func TestReplicaHelperProcess(t *testing.T) {
 		os.Exit(1)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err = app.Serve(ctx, cfg, app.NewLogger(os.Stderr, cfg.LogLevel, true), app.Options{})
+	err = app.Serve(ctx, cfg, app.NewLogger(os.Stderr, cfg.LogLevel, "", true), app.Options{})
 	stop()
 	if !stopped(err) {
 		fmt.Fprintln(os.Stderr, "warroom:", err)

@@ -31,7 +31,7 @@ func storm(t testing.TB, n, groups int) (time.Duration, string) {
 	done := make(chan error, 1)
 	go func() {
 		term := app.Terminal{In: stdin, Out: io.Discard, User: "alice", Speed: 1}
-		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", false), term, app.Options{})
+		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", "", false), term, app.Options{})
 	}()
 	t.Cleanup(func() {
 		_ = closeStdin.Close()

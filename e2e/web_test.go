@@ -126,7 +126,7 @@ func TestConsoleWebPages(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		term := app.Terminal{In: stdin, Out: out, User: "alice", Speed: 1}
-		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", false), term, app.Options{})
+		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", "", false), term, app.Options{})
 	}()
 	defer func() {
 		_ = typed.Close()

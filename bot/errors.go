@@ -82,6 +82,20 @@ const (
 	// CodeCurationEntry refuses to correct or hide a correction or a hide
 	// itself: its target is what to change.
 	CodeCurationEntry = "curation_entry"
+
+	// The postmortem as a document (handlers/pmdoc.go).
+
+	// CodeNotReviewed refuses to publish a postmortem nobody marked
+	// reviewed.
+	CodeNotReviewed = "not_reviewed"
+	// CodeAlreadyPublished refuses to publish a postmortem twice.
+	CodeAlreadyPublished = "already_published"
+	// CodeEmptyPostmortem refuses to save an empty postmortem.
+	CodeEmptyPostmortem = "empty_postmortem"
+	// CodeUnchangedPostmortem refuses a save that changes nothing.
+	CodeUnchangedPostmortem = "unchanged_postmortem"
+	// CodeBadTag refuses a tag that is too long or has no letter.
+	CodeBadTag = "bad_tag"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

@@ -297,7 +297,9 @@ func (s *Service) libraryItem(ctx context.Context, id int64, q bot.LibraryQuery,
 	return bot.LibraryItem{Incident: inc, Tags: tags, Excerpt: excerpt(latest.Text)}, true, nil
 }
 
-func tagMatch(want, got string) bool { return want == "" || strings.EqualFold(strings.TrimSpace(want), got) }
+func tagMatch(want, got string) bool {
+	return want == "" || strings.EqualFold(strings.TrimSpace(want), got)
+}
 
 // excerpt is the beginning of a postmortem's prose: its lines that are
 // not headings, tables or rules, on one line, cut to excerptRunes.

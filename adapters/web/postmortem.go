@@ -429,5 +429,3 @@ func (s *Server) libraryZip(w http.ResponseWriter, r *http.Request, sess *sessio
 		s.log.Warn("write postmortems zip", zap.Error(err))
 	}
 }
-
-

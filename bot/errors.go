@@ -98,6 +98,20 @@ const (
 	// CodePrivateStatusPage refuses to put a private incident on the
 	// public status page.
 	CodePrivateStatusPage = "private_status_page"
+
+	// The postmortem as a document (handlers/pmdoc.go).
+
+	// CodeNotReviewed refuses to publish a postmortem nobody marked
+	// reviewed.
+	CodeNotReviewed = "not_reviewed"
+	// CodeAlreadyPublished refuses to publish a postmortem twice.
+	CodeAlreadyPublished = "already_published"
+	// CodeEmptyPostmortem refuses to save an empty postmortem.
+	CodeEmptyPostmortem = "empty_postmortem"
+	// CodeUnchangedPostmortem refuses a save that changes nothing.
+	CodeUnchangedPostmortem = "unchanged_postmortem"
+	// CodeBadTag refuses a tag that is too long or has no letter.
+	CodeBadTag = "bad_tag"
 )
 
 // Error is an error a user may be shown. Its text comes from the message

@@ -251,6 +251,11 @@ type Incident struct {
 	// for P1 and P2 unless forced.
 	PostmortemReviewedAt time.Time `json:"postmortem_reviewed_at,omitzero"`
 	PostmortemReviewedBy User      `json:"postmortem_reviewed_by,omitzero"`
+	// PostmortemPublishedAt is when someone (PostmortemPublishedBy)
+	// published the reviewed postmortem to the library (`postmortem
+	// publish`, or the web's Publish button).
+	PostmortemPublishedAt time.Time `json:"postmortem_published_at,omitzero"`
+	PostmortemPublishedBy User      `json:"postmortem_published_by,omitzero"`
 	// Drill marks a practice incident: it is left out of stats, metrics
 	// and search unless asked for.
 	Drill bool `json:"drill,omitempty"`

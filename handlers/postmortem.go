@@ -112,7 +112,9 @@ func (s *Service) loadPostmortemTemplates() error {
 // notes on the incident that a postmortem was made. Run from another
 // channel, the draft is posted in the incident channel only and the
 // requester is told where it is. "postmortem reviewed" marks the draft
-// reviewed, which close asks of a P1 or P2.
+// reviewed, which close asks of a P1 or P2; "postmortem publish" puts the
+// reviewed one in the library (pmdoc.go). With a public URL the message
+// links the document, where the draft is edited in full.
 func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error {
 	switch strings.ToLower(req.Command.Arg(0)) {
 	case "":
@@ -121,6 +123,11 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 			return req.Usage()
 		}
 		return s.postmortemReviewed(ctx, req)
+	case "publish", "公開":
+		if len(req.Command.Args) != 1 {
+			return req.Usage()
+		}
+		return s.postmortemPublish(ctx, req)
 	default:
 		return req.Usage()
 	}
@@ -141,6 +148,13 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	msg := bot.Message{
 		Text:    capRunes(md, notice, postmortemChatMax),
 		Context: req.T("postmortem.context", "id", inc.Key(), "url", link),
+	}
+	if s.opts.PublicURL != "" {
+		// The document is where the draft is edited, reviewed and
+		// published; chat only shows its beginning.
+		doc := s.documentURL(inc.ID)
+		msg.Context += "\n" + req.T("pmdoc.chat.link", "url", doc)
+		msg.Buttons = []bot.Button{{Label: req.T("pmdoc.chat.open", "id", inc.Key()), URL: doc}}
 	}
 	if inc.Channel.ID != "" && inc.Platform == req.Platform.Name() && req.Event.Channel != inc.Channel.ID {
 		// From elsewhere: the draft goes where the team works on it, and

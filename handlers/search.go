@@ -117,6 +117,11 @@ func (s *Service) incidentList(lang bot.Lang, loc *time.Location, incs []*bot.In
 		if inc.Channel.URL != "" {
 			msg.Buttons = append(msg.Buttons, bot.Button{Label: t.T("search.open", "id", inc.Key()), URL: inc.Channel.URL})
 		}
+		if !inc.PostmortemPublishedAt.IsZero() && s.opts.PublicURL != "" {
+			doc := s.documentURL(inc.ID)
+			lines = append(lines, t.T("pmdoc.search.line", "url", doc))
+			msg.Buttons = append(msg.Buttons, bot.Button{Label: t.T("pmdoc.chat.open", "id", inc.Key()), URL: doc})
+		}
 	}
 	msg.Text = strings.Join(lines, "\n")
 	return msg

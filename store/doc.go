@@ -26,6 +26,9 @@
 //	<p>inc:{<id>}:timeline            stream  Create, Update, Append (XADD)    none; MAXLEN ~ Options.TimelineMaxLen when > 0
 //	<p>inc:{<id>}:curation            list    AppendCuration (RPUSH stream IDs)  none
 //	<p>inc:{<id>}:referring           zset    Create (mark), Append and every XADD of an edit, deletion or flag ("<stream ID> <refers_to>"), the newest page's first read of an older incident (fill)  none
+//	<p>inc:{<id>}:pm:versions         list    SavePostmortemVersion (RPUSH JSON bot.PostmortemVersion; version n at index n-1)  none
+//	<p>inc:{<id>}:pm:tags             string  SetPostmortemTags (JSON bot.PostmortemTags)  none
+//	<p>postmortems:published          zset    AddPublished (incident IDs by publication time)  none
 //	<p>incidents:all                  zset    Create, Update (ZADD), List      none
 //	<p>incidents:open                 zset    Create, Update, List (repair)    none
 //	<p>incidents:by:<facet>           zset    Create, Update, Browse (repair), RebuildFacets  none

@@ -26,10 +26,11 @@ const (
 	FieldNote        = "note"        // weight 2
 	FieldUpdate      = "update"      // weight 2: status updates and status changes with text
 	FieldMessage     = "message"     // weight 1: channel messages and their edits
+	FieldPostmortem  = "postmortem"  // weight 2: the published postmortem's text
 )
 
 var fieldWeights = map[string]float64{
-	FieldTitle: 5, FieldSummary: 3, FieldDescription: 3, FieldNote: 2, FieldUpdate: 2, FieldMessage: 1,
+	FieldTitle: 5, FieldSummary: 3, FieldDescription: 3, FieldNote: 2, FieldUpdate: 2, FieldMessage: 1, FieldPostmortem: 2,
 }
 
 const (

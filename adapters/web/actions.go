@@ -77,6 +77,9 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) {
 	}
 	lang := s.lang(nil, r, &sess.Viewer)
 	back := "/incidents/" + inc.Key()
+	if strings.HasPrefix(r.PathValue("action"), "postmortem-") {
+		back += "/postmortem" // the document's state buttons
+	}
 	command, args, problem := s.command(lang, r.PathValue("action"), inc, r)
 	if problem != "" {
 		s.setFlash(w, sess, flash{Text: problem + " " + bot.T(lang, "web.action.refused"), Error: true})
@@ -112,6 +115,8 @@ func (s *Server) command(lang bot.Lang, action string, inc *bot.Incident, r *htt
 	switch action {
 	case "ack", "close":
 		return action, key, ""
+	case "postmortem-reviewed", "postmortem-publish":
+		return "postmortem", key + " " + strings.TrimPrefix(action, "postmortem-"), ""
 	case "resolve":
 		text := field("text")
 		if utf8.RuneCountInString(text) > maxUpdate {

@@ -251,6 +251,9 @@ type incidentView struct {
 	// forms that act on the incident (nil: read-only).
 	Flash   *flash
 	Actions *actionsView
+	// PostmortemURL is the incident's postmortem document ("" without
+	// Options.Postmortems).
+	PostmortemURL string
 }
 
 type fieldView struct{ Label, Value string }
@@ -281,6 +284,9 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request, sess *session)
 		body.Flash = &f
 	}
 	body.Actions = s.actions(v.Lang, inc)
+	if s.opts.Postmortems != nil {
+		body.PostmortemURL = "/incidents/" + inc.Key() + "/postmortem"
+	}
 	body.Timeline = s.timelineView(v.Lang, sess, inc, tq, page)
 	if body.Timeline.Live {
 		v.Scripts = append(v.Scripts, "/static/live.js")

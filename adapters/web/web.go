@@ -87,6 +87,10 @@ type Options struct {
 	PublicURL string
 	Sessions  Sessions
 	Incidents Incidents
+	// Postmortems, when set, serves the postmortem documents
+	// (/incidents/{id}/postmortem, .md) and their library (/postmortems,
+	// /postmortems.zip); *handlers.Service implements it.
+	Postmortems Postmortems
 	// Router runs the incident page's actions and the timeline's curation
 	// forms as commands (*bot.Router, with this Server registered on it as
 	// the "web" platform); without one the incident page is read-only.
@@ -211,6 +215,7 @@ func New(opts Options) (*Server, error) {
 	if opts.Router != nil {
 		s.mux.HandleFunc("POST /incidents/{id}/actions/{action}", s.signedIn(s.act))
 	}
+	s.mountPostmortems()
 	s.mux.HandleFunc("/", s.signedIn(s.notFound))
 	return s, nil
 }
@@ -232,7 +237,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = r.Context() // a live stream lasts as long as its browser
 	}
 	if r.Method == http.MethodPost {
-		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
+		limit := int64(maxForm)
+		if isDocPost(r) {
+			limit = maxDocForm
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		// Beside the CSRF token: a browser says where a form was posted
 		// from, and one posted from another site changes nothing.
 		if s.crossSite(r) {

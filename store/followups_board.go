@@ -27,17 +27,20 @@ const BoardScan = 5000
 type FollowUpsPage struct {
 	// FollowUps are by incident, the newest first, then by number.
 	FollowUps []bot.FollowUp
+	// Incidents are the records of the incidents FollowUps belong to.
+	Incidents map[int64]*bot.Incident
 	// Truncated says that more than BoardScan incidents have follow-ups.
 	Truncated bool
 }
 
 // AllFollowUps returns the follow-ups of every incident that has any (up
-// to BoardScan incidents, the newest first), whatever their state; keep,
-// when set, leaves out the incidents it rejects (the handlers' audience
-// rule) before their follow-ups are read. On first use it builds
+// to BoardScan incidents, the newest first), whatever their state, with
+// their incidents' records (read in one pipeline); keep, when set, leaves
+// out the incidents it rejects (the handlers' audience rule) before their
+// follow-ups are read. An index entry whose record is gone is skipped. On first use it builds
 // <p>followups:incidents from <p>incidents:all, for follow-ups added
 // before the index existed.
-func (s *Store) AllFollowUps(ctx context.Context, keep func(id int64) bool) (FollowUpsPage, error) {
+func (s *Store) AllFollowUps(ctx context.Context, keep func(*bot.Incident) bool) (FollowUpsPage, error) {
 	if err := s.ensureFollowUpIncidents(ctx); err != nil {
 		return FollowUpsPage{}, err
 	}
@@ -45,11 +48,17 @@ func (s *Store) AllFollowUps(ctx context.Context, keep func(id int64) bool) (Fol
 	if err != nil {
 		return FollowUpsPage{}, fmt.Errorf("follow-ups of every incident: %w", unavailable(err))
 	}
-	page := FollowUpsPage{Truncated: len(members) > BoardScan}
+	page := FollowUpsPage{Truncated: len(members) > BoardScan, Incidents: map[int64]*bot.Incident{}}
+	members = members[:min(len(members), BoardScan)]
+	incs, err := s.loadMany(ctx, members)
+	if err != nil {
+		return FollowUpsPage{}, fmt.Errorf("follow-ups of every incident: %w", err)
+	}
 	var ids []int64
-	for _, m := range members[:min(len(members), BoardScan)] {
-		if id, err := strconv.ParseInt(m, 10, 64); err == nil && id > 0 && (keep == nil || keep(id)) {
-			ids = append(ids, id)
+	for _, inc := range incs {
+		if inc != nil && (keep == nil || keep(inc)) {
+			ids = append(ids, inc.ID)
+			page.Incidents[inc.ID] = inc
 		}
 	}
 	cmds := make([]*redis.StringSliceCmd, len(ids))

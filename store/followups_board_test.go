@@ -42,10 +42,12 @@ func TestAllFollowUps(t *testing.T) {
 	}
 	require.Equal(t, []key{{b.ID, 1, "open"}, {a.ID, 1, "done"}, {a.ID, 2, "open"}}, got)
 
-	page, err = s.AllFollowUps(ctx, func(id int64) bool { return id != b.ID })
+	page, err = s.AllFollowUps(ctx, func(inc *bot.Incident) bool { return inc.ID != b.ID })
 	require.NoError(t, err)
 	require.Len(t, page.FollowUps, 2)
 	require.Equal(t, a.ID, page.FollowUps[0].Incident)
+	require.Equal(t, a.Title, page.Incidents[a.ID].Title)
+	require.NotContains(t, page.Incidents, b.ID)
 }
 
 // Follow-ups added before the index existed are found: the first read

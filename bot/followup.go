@@ -88,7 +88,7 @@ type BoardItem struct {
 // Overdue ones are counted in Open too; done-but-not-verified ones in
 // Done.
 type FollowUpCounts struct {
-	At                             time.Time
+	At                            time.Time
 	Open, Overdue, Done, Verified int
 }
 

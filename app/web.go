@@ -23,7 +23,7 @@ func mountWeb(c *core, cfg *config.Config, log *zap.Logger) error {
 		return nil
 	}
 	srv, err := web.New(web.Options{
-		PublicURL: cfg.PublicURL, Sessions: c.store, Incidents: c.svc, Postmortems: c.svc, Router: c.router, Tail: c.store,
+		PublicURL: cfg.PublicURL, Sessions: c.store, Incidents: c.svc, Postmortems: c.svc, FollowUps: c.svc, Router: c.router, Tail: c.store,
 		Lang: bot.Lang(cfg.Lang), Location: cfg.Location(), Log: log, Status: statusPage(c, cfg),
 	})
 	if err != nil {

@@ -59,3 +59,54 @@ func (f *FollowUp) Overdue(now time.Time, loc *time.Location) bool {
 	end := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
 	return !now.Before(end)
 }
+
+// FollowUpFilter selects the follow-ups a board shows. The zero value
+// selects every one.
+type FollowUpFilter struct {
+	// Owner keeps the follow-ups owned by this user ID.
+	Owner string
+	// State keeps one state (FollowUpOpen, FollowUpDone,
+	// FollowUpVerified), or "overdue": open and past the due day.
+	State string
+	// DueWithin, when above 0, keeps the follow-ups due within that many
+	// days from today (overdue ones too); NoDue keeps those without a due
+	// date.
+	DueWithin int
+	NoDue     bool
+}
+
+// BoardItem is one follow-up of a board, with what the board shows of its
+// incident.
+type BoardItem struct {
+	FollowUp
+	Incident *Incident
+	// Overdue is FollowUp.Overdue now, in the deployment's time zone.
+	Overdue bool
+}
+
+// FollowUpCounts are how many follow-ups were in each state at one time.
+// Overdue ones are counted in Open too; done-but-not-verified ones in
+// Done.
+type FollowUpCounts struct {
+	At                            time.Time
+	Open, Overdue, Done, Verified int
+}
+
+// FollowUpBoard is every follow-up a viewer may see across incidents (the
+// audience rule applied), the ones a filter selects, and counts now and
+// over time.
+type FollowUpBoard struct {
+	// Items are the follow-ups the filter selects: the earliest due first
+	// (those without a due date last), then by incident and number.
+	Items []BoardItem
+	// Owners are the owners of every follow-up the viewer may see, by
+	// name, for the filter.
+	Owners []User
+	// Now counts every follow-up the viewer may see; Weeks count them at
+	// the end of each of the last weeks, the oldest first, the last being
+	// now.
+	Now   FollowUpCounts
+	Weeks []FollowUpCounts
+	// Truncated says that the oldest incidents were not read.
+	Truncated bool
+}

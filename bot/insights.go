@@ -33,12 +33,6 @@ type InsightsWeek struct {
 	FollowUps FollowUpCounts
 }
 
-// FollowUpCounts are follow-ups at one moment: Open (created, not yet
-// done), Overdue (open past their due day) and Verified (verified by
-// then, in all). They are told from each follow-up's times as stored
-// now, so a follow-up reopened since counts as open from its creation.
-type FollowUpCounts struct{ Open, Overdue, Verified int }
-
 // Count is a name and how many.
 type Count struct {
 	Name string

@@ -145,7 +145,7 @@ func statusConsole(t *testing.T) (string, *lockedBuffer, func(...string)) {
 	done := make(chan error, 1)
 	go func() {
 		term := app.Terminal{In: stdin, Out: out, User: "alice", Speed: 1}
-		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", false), term, app.Options{})
+		done <- app.Console(context.Background(), cfg, app.NewLogger(io.Discard, "warn", "", false), term, app.Options{})
 	}()
 	t.Cleanup(func() {
 		_ = typed.Close()

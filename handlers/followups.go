@@ -228,7 +228,8 @@ func (s *Service) applyFollowUp(req *bot.Request, f *bot.FollowUp, action string
 // followUpEntry records action on f on the timeline, in the deployment's
 // language (the timeline is one record for everyone), with the facts in
 // Data: "n", "action" (add, done, verify, reopen), "state", "owner_id",
-// "owner_name" and "due" (YYYY-MM-DD, absent when none).
+// "owner_name", "due" (YYYY-MM-DD, absent when none) and "via" (the
+// platform it was done from, such as the web, when not the person's own).
 func (s *Service) followUpEntry(req *bot.Request, f *bot.FollowUp, action string) bot.TimelineEntry {
 	lang := s.lang()
 	text := bot.T(lang, "followup.entry."+action, "n", strconv.Itoa(f.N), "text", f.Text,
@@ -238,6 +239,9 @@ func (s *Service) followUpEntry(req *bot.Request, f *bot.FollowUp, action string
 		"owner_id": f.Owner.ID, "owner_name": f.Owner.Name}
 	if !f.Due.IsZero() {
 		e.Data["due"] = s.date(f.Due)
+	}
+	if via := req.Event.Via(); via != "" {
+		e.Data["via"] = via
 	}
 	return e
 }

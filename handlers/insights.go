@@ -102,26 +102,9 @@ func (s *Service) windowFollowUps(ctx context.Context, incs []*bot.Incident) ([]
 	return out, nil
 }
 
-// followUpsAt counts fs as they stood at t.
+// followUpsAt counts fs as they stood at t, as the follow-up board does.
 func (s *Service) followUpsAt(fs []bot.FollowUp, t time.Time) bot.FollowUpCounts {
-	var c bot.FollowUpCounts
-	for i := range fs {
-		f := fs[i]
-		if f.CreatedAt.After(t) {
-			continue
-		}
-		if !f.VerifiedAt.IsZero() && !f.VerifiedAt.After(t) {
-			c.Verified++
-		}
-		if f.DoneAt.IsZero() || f.DoneAt.After(t) {
-			f.State = bot.FollowUpOpen // as it was then
-			c.Open++
-			if f.Overdue(t, s.opts.Location) {
-				c.Overdue++
-			}
-		}
-	}
-	return c
+	return countFollowUps(fs, t, s.opts.Location)
 }
 
 // counts sorts m most first, then by name.

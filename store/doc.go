@@ -46,6 +46,8 @@
 //	<p>inc:{<id>}:terms               set     Index (SADD), Unindex (DEL)      none
 //	<p>inc:{<id>}:followups           hash    AddFollowUp, UpdateFollowUp (n → JSON bot.FollowUp)  none
 //	<p>followups:open                 zset    AddFollowUp, UpdateFollowUp, OpenFollowUps (repair)  none
+//	<p>followups:incidents            zset    AddFollowUp, UpdateFollowUp, RebuildFollowUpIncidents (incident IDs scored by ID)  none
+//	<p>followups:incidents:built      string  RebuildFollowUpIncidents (the index version)  none
 //	<p>followups:done                 zset    UpdateFollowUp, DoneFollowUps (repair): done, owner not yet asked if it worked; scored by DoneAt  none
 //	<p>pending:{<id>}                 hash    BeginDeclare, SetPendingChannel, TakeOverDeclaration, EndDeclare (DEL)  none
 //	<p>pending                        zset    BeginDeclare (ZADD), EndDeclare, PendingDeclarations (repair)  none
@@ -133,7 +135,13 @@
 // slot, is updated after the follow-up's transaction (re-reading the
 // follow-up until they agree, so racing writers converge), and
 // OpenFollowUps drops and repairs entries that disagree with their
-// follow-up.
+// follow-up. <p>followups:incidents names every incident that has
+// follow-ups (member the decimal ID, scored by it), for the board of every
+// follow-up (AllFollowUps); it is its own slot, written after the
+// follow-up's transaction (an idempotent ZADD, repeated by every later
+// write of the incident's follow-ups). <p>followups:incidents:built marks
+// it complete: AllFollowUps, finding it missing, first builds it from
+// <p>incidents:all (for follow-ups added before it existed).
 //
 // <p>pending:{<id>} is the intent to declare incident <id>, written before
 // its channel is created and deleted once the incident is recorded and

@@ -50,7 +50,8 @@ type FollowUpQuery struct {
 // to now, and returns it as stored. f.Text and f.Owner are required. It
 // fails with an error wrapping bot.ErrNotFound, writing nothing, when the
 // incident does not exist. After the transaction the follow-up joins the
-// index of open follow-ups.
+// index of open follow-ups and its incident the index of incidents with
+// follow-ups.
 func (s *Store) AddFollowUp(ctx context.Context, f bot.FollowUp, entries func(f *bot.FollowUp) []bot.TimelineEntry) (*bot.FollowUp, error) {
 	id := f.Incident
 	if id <= 0 || strings.TrimSpace(f.Text) == "" || f.Owner.IsZero() {
@@ -86,6 +87,7 @@ func (s *Store) AddFollowUp(ctx context.Context, f bot.FollowUp, entries func(f 
 	}
 	s.countEntries(es)
 	s.indexFollowUp(ctx, id, f.N)
+	s.noteFollowUpIncident(ctx, id)
 	return &f, nil
 }
 
@@ -123,6 +125,7 @@ func (s *Store) UpdateFollowUp(ctx context.Context, id int64, n int, fn func(f *
 	}
 	s.countEntries(es)
 	s.indexFollowUp(ctx, id, n)
+	s.noteFollowUpIncident(ctx, id)
 	return cur, nil
 }
 

@@ -57,22 +57,8 @@ type flash struct {
 // used; bad input changes nothing and says why; then the browser goes
 // back to the incident page (303), which shows the answer.
 func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) {
-	if !s.checkCSRF(w, r, sess) {
-		return
-	}
-	raw := r.PathValue("id")
-	id, ok := bot.ParseID(raw)
-	if !ok || strings.HasPrefix(raw, "#") {
-		s.notFound(w, r, sess)
-		return
-	}
-	inc, err := s.opts.Incidents.Incident(r.Context(), sess.Viewer, id)
-	if errors.Is(err, bot.ErrNotFound) {
-		s.message(w, r, &sess.Session, http.StatusNotFound, "web.notfound.title", "web.notfound.incident", "id", bot.FormatID(id))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, &sess.Viewer, err)
+	inc, ok := s.actionIncident(w, r, sess)
+	if !ok {
 		return
 	}
 	lang := s.lang(nil, r, &sess.Viewer)
@@ -81,25 +67,66 @@ func (s *Server) act(w http.ResponseWriter, r *http.Request, sess *session) {
 		back += "/postmortem" // the document's state buttons
 	}
 	command, args, problem := s.command(lang, r.PathValue("action"), inc, r)
-	if problem != "" {
-		s.setFlash(w, sess, flash{Text: problem + " " + bot.T(lang, "web.action.refused"), Error: true})
-		http.Redirect(w, r, back, http.StatusSeeOther)
+	s.run(w, r, sess, inc, run{command: command, args: args, problem: problem,
+		back: back, flashPath: "/incidents/"})
+}
+
+// actionIncident checks an action's form (the session's CSRF token) and
+// reads the incident of its path for the person; if not ok it has
+// answered (403; 404 for an incident they may not see, exactly like a
+// number never used) and the caller must change nothing.
+func (s *Server) actionIncident(w http.ResponseWriter, r *http.Request, sess *session) (*bot.Incident, bool) {
+	if !s.checkCSRF(w, r, sess) {
+		return nil, false
+	}
+	raw := r.PathValue("id")
+	id, ok := bot.ParseID(raw)
+	if !ok || strings.HasPrefix(raw, "#") {
+		s.notFound(w, r, sess)
+		return nil, false
+	}
+	inc, err := s.opts.Incidents.Incident(r.Context(), sess.Viewer, id)
+	if errors.Is(err, bot.ErrNotFound) {
+		s.message(w, r, &sess.Session, http.StatusNotFound, "web.notfound.title", "web.notfound.incident", "id", bot.FormatID(id))
+		return nil, false
+	}
+	if err != nil {
+		s.fail(w, r, &sess.Viewer, err)
+		return nil, false
+	}
+	return inc, true
+}
+
+// run is one action to run: its command line, or the problem with its
+// form; and where the browser goes back to, with the flash cookie's path.
+type run struct {
+	command, args, problem string
+	back, flashPath        string
+}
+
+// run runs a's command through the router as the signed-in person, keeps
+// the answer for the next page, and sends the browser back (303).
+func (s *Server) run(w http.ResponseWriter, r *http.Request, sess *session, inc *bot.Incident, a run) {
+	lang := s.lang(nil, r, &sess.Viewer)
+	if a.problem != "" {
+		s.setFlash(w, sess, a.flashPath, flash{Text: a.problem + " " + bot.T(lang, "web.action.refused"), Error: true})
+		http.Redirect(w, r, a.back, http.StatusSeeOther)
 		return
 	}
 	rs := &replies{}
 	ev := bot.Event{Kind: bot.EventAction, Platform: Name, UserPlatform: sess.Platform, User: sess.User,
-		Locale: string(lang), At: s.opts.Now(), Action: command, Value: args, Reply: rs}
+		Locale: string(lang), At: s.opts.Now(), Action: a.command, Value: a.args, Reply: rs}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), actionTimeout)
 	defer cancel()
-	err = s.opts.Router.Serve(ctx, ev)
-	s.log.Info("action", zap.String("command", command), zap.Int64("incident", inc.ID),
+	err := s.opts.Router.Serve(ctx, ev)
+	s.log.Info("action", zap.String("command", a.command), zap.Int64("incident", inc.ID),
 		zap.String("platform", sess.Platform), zap.String("user_id", sess.User.ID), zap.Bool("refused", err != nil))
 	f := flash{Text: rs.text(), Error: err != nil}
 	if f.Error {
 		f.Text = strings.TrimSpace(f.Text + " " + bot.T(lang, "web.action.refused"))
 	}
-	s.setFlash(w, sess, f)
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	s.setFlash(w, sess, a.flashPath, f)
+	http.Redirect(w, r, a.back, http.StatusSeeOther)
 }
 
 // command is the command line an action's form stands for, as a chat
@@ -168,24 +195,25 @@ func (s *Server) command(lang bot.Lang, action string, inc *bot.Incident, r *htt
 // oneLine folds a form's text to one line: a command line is one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-// setFlash keeps f for the next page in a cookie signed with the
-// session's CSRF secret, so that nobody but Warroom writes what the page
-// says Warroom said.
-func (s *Server) setFlash(w http.ResponseWriter, sess *session, f flash) {
+// setFlash keeps f for the next page under path in a cookie signed with
+// the session's CSRF secret, so that nobody but Warroom writes what the
+// page says Warroom said.
+func (s *Server) setFlash(w http.ResponseWriter, sess *session, path string, f flash) {
 	f.Text = bot.Truncate(f.Text, maxFlash)
 	body, _ := json.Marshal(f) // a struct of a string and a bool always encodes
 	v := base64.RawURLEncoding.EncodeToString(body)
-	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v + "." + sign(sess.CSRF, v), Path: "/incidents/",
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: v + "." + sign(sess.CSRF, v), Path: path,
 		MaxAge: 120, HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
 }
 
-// takeFlash reads the answer an action left for this page, once.
-func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request, sess *session) (flash, bool) {
+// takeFlash reads the answer an action left for the pages under path,
+// once.
+func (s *Server) takeFlash(w http.ResponseWriter, r *http.Request, sess *session, path string) (flash, bool) {
 	c, err := r.Cookie(flashCookie)
 	if err != nil || c.Value == "" {
 		return flash{}, false
 	}
-	s.clearCookie(w, flashCookie, "/incidents/")
+	s.clearCookie(w, flashCookie, path)
 	v, mac, ok := strings.Cut(c.Value, ".")
 	if !ok || sess.CSRF == "" || !hmac.Equal([]byte(mac), []byte(sign(sess.CSRF, v))) {
 		return flash{}, false

@@ -217,7 +217,11 @@ func (s *Server) clock(t time.Time) string {
 
 // pageURL is "/?" with vals, changed by set (an empty value removes the
 // parameter).
-func pageURL(vals url.Values, set map[string]string) string {
+func pageURL(vals url.Values, set map[string]string) string { return pathURL("/", vals, set) }
+
+// pathURL is path with the query vals (less the language choice),
+// changed by set (an empty value removes the parameter).
+func pathURL(path string, vals url.Values, set map[string]string) string {
 	q := url.Values{}
 	for k, v := range vals {
 		if k != "lang" {
@@ -232,9 +236,9 @@ func pageURL(vals url.Values, set map[string]string) string {
 		}
 	}
 	if len(q) == 0 {
-		return "/"
+		return path
 	}
-	return "/?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 type incidentView struct {
@@ -280,7 +284,7 @@ func (s *Server) incident(w http.ResponseWriter, r *http.Request, sess *session)
 	}
 	v.Title = inc.Key() + ": " + bot.Visible(inc.Title)
 	body := s.incidentBody(v.Lang, inc)
-	if f, ok := s.takeFlash(w, r, sess); ok {
+	if f, ok := s.takeFlash(w, r, sess, "/incidents/"); ok {
 		body.Flash = &f
 	}
 	body.Actions = s.actions(v.Lang, inc)

@@ -118,7 +118,7 @@ func (s *Server) docPage(w http.ResponseWriter, r *http.Request, sess *session) 
 		return
 	}
 	v, body := s.docView(w, r, sess, doc)
-	if f, ok := s.takeFlash(w, r, sess); ok {
+	if f, ok := s.takeFlash(w, r, sess, "/incidents/"); ok {
 		body.Flash = &f
 	}
 	s.render(w, r, http.StatusOK, "postmortem", v)
@@ -206,7 +206,7 @@ func (s *Server) docSave(w http.ResponseWriter, r *http.Request, sess *session) 
 	var coded *bot.Error
 	switch {
 	case err == nil:
-		s.setFlash(w, sess, flash{Text: bot.T(lang, "pmdoc.saved", "version", strconv.Itoa(saved.N))})
+		s.setFlash(w, sess, "/incidents/", flash{Text: bot.T(lang, "pmdoc.saved", "version", strconv.Itoa(saved.N))})
 		http.Redirect(w, r, "/incidents/"+bot.FormatID(id)+"/postmortem", http.StatusSeeOther)
 		return
 	case errors.Is(err, bot.ErrNotFound):
@@ -282,12 +282,12 @@ func (s *Server) docTags(w http.ResponseWriter, r *http.Request, sess *session) 
 		s.notFoundIncident(w, r, sess, id)
 		return
 	case errors.As(err, &coded):
-		s.setFlash(w, sess, flash{Text: coded.Text(lang) + " " + bot.T(lang, "web.action.refused"), Error: true})
+		s.setFlash(w, sess, "/incidents/", flash{Text: coded.Text(lang) + " " + bot.T(lang, "web.action.refused"), Error: true})
 	case err != nil:
 		s.fail(w, r, &sess.Viewer, err)
 		return
 	default:
-		s.setFlash(w, sess, flash{Text: bot.T(lang, "pmdoc.tagged")})
+		s.setFlash(w, sess, "/incidents/", flash{Text: bot.T(lang, "pmdoc.tagged")})
 	}
 	http.Redirect(w, r, "/incidents/"+bot.FormatID(id)+"/postmortem", http.StatusSeeOther)
 }

@@ -95,6 +95,9 @@ type Options struct {
 	// forms as commands (*bot.Router, with this Server registered on it as
 	// the "web" platform); without one the incident page is read-only.
 	Router Router
+	// FollowUps, when set, serves the follow-up board at /followups (its
+	// buttons act through Router).
+	FollowUps FollowUps
 	// Lang is the language of a browser that asks for neither English nor
 	// Japanese (default English).
 	Lang bot.Lang
@@ -216,6 +219,12 @@ func New(opts Options) (*Server, error) {
 		s.mux.HandleFunc("POST /incidents/{id}/actions/{action}", s.signedIn(s.act))
 	}
 	s.mountPostmortems()
+	if opts.FollowUps != nil {
+		s.mux.HandleFunc("GET "+boardPath, s.signedIn(s.board))
+		if opts.Router != nil {
+			s.mux.HandleFunc("POST "+boardPath+"/{id}/{n}/{action}", s.signedIn(s.boardAct))
+		}
+	}
 	s.mux.HandleFunc("/", s.signedIn(s.notFound))
 	return s, nil
 }

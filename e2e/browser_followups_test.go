@@ -1,0 +1,129 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
+)
+
+// TestBrowserFollowUpBoard drives a real chromium through the follow-up
+// board of one `warroom serve` with Slack (fake): a follow-up added in
+// Slack is on the board, a click on its Done button closes it, and
+// Slack's `followups` then says it is done. It takes the board's
+// screenshots at desktop and phone widths in English and Japanese.
+func TestBrowserFollowUpBoard(t *testing.T) {
+	bin := chromium(t)
+	sl := fakeslack.New(t)
+	sl.AddUser("U0ALICE", "alice", "Alice", "en-US")
+	general := sl.AddChannel("general", false, "U0ALICE")
+	addr := freePort(t)
+	getenv := testEnv(t, map[string]string{
+		"SLACK_BOT_TOKEN": fakeslack.BotToken, "SLACK_SIGNING_SECRET": fakeslack.SigningSecret,
+		"SLACK_API_URL": sl.APIURL(), "SLACK_TEAM_ID": fakeslack.TeamID,
+		"WARROOM_ADDR": addr, "WARROOM_PUBLIC_URL": "http://" + addr,
+	})
+	base, stop := startServe(t, getenv)
+	defer stop()
+	slash := func(text string) {
+		t.Helper()
+		status, err := slackPost(base, "/slack/commands", []byte(sl.SlashCommandForm("U0ALICE", general, text).Encode()),
+			"application/x-www-form-urlencoded")
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, status)
+	}
+	// answer waits for a response_url answer that contains want.
+	answer := func(want string) string {
+		t.Helper()
+		var got string
+		require.Eventually(t, func() bool {
+			for _, r := range sl.Responses() {
+				raw, _ := json.Marshal(r.Body)
+				if strings.Contains(string(raw), want) {
+					got = string(raw)
+					return true
+				}
+			}
+			return false
+		}, 10*time.Second, 20*time.Millisecond, "Slack is answered with %q", want)
+		return got
+	}
+
+	slash("declare Checkout is failing P2")
+	sl.WaitCalls("pins.add", 1, 10*time.Second)
+	slash("declare Search results are slow P3")
+	sl.WaitCalls("pins.add", 2, 10*time.Second)
+	slash("INC-1 followup add add a canary stage due 2026-01-05")
+	slash("INC-1 followup add alert on the error rate")
+	slash("INC-2 followup add raise the search pool size")
+	slash("INC-1 followups")
+	answer("#1 [open] add a canary stage")
+
+	slash("web")
+	var link string
+	require.Eventually(t, func() bool {
+		for _, r := range sl.Responses() {
+			raw, _ := json.Marshal(r.Body)
+			if link = signInRE.FindString(string(raw)); link != "" {
+				return true
+			}
+		}
+		return false
+	}, 10*time.Second, 20*time.Millisecond, "the sign-in link is posted to the response_url")
+
+	tab := newChromium(t, bin)
+	done := chromedp.CSS(`form[action="/followups/INC-1/1/done"] button`)
+	t.Run("close a follow-up on the board", func(t *testing.T) {
+		step(t, tab, "open the link", chromedp.Navigate(link+"?lang=en"))
+		step(t, tab, "signed in", chromedp.WaitVisible(chromedp.CSS("header .who")))
+		step(t, tab, "open the board", chromedp.Navigate(base+"/followups"))
+		step(t, tab, "the follow-up is there", chromedp.WaitVisible(done))
+		row := step(t, tab, "its row", chromedp.Text(chromedp.CSS(`#fu-INC-1-1`)))
+		require.Contains(t, row, "add a canary stage")
+		require.Contains(t, row, "overdue")
+		step(t, tab, "click Done", chromedp.Click(done))
+		step(t, tab, "the answer", chromedp.WaitVisible(chromedp.CSS(".flash")))
+		require.Equal(t, base+"/followups", step(t, tab, "location", chromedp.Location()))
+		row = step(t, tab, "its row after", chromedp.Text(chromedp.CSS(`#fu-INC-1-1`)))
+		require.Contains(t, row, "done, not verified")
+		slash("INC-1 followups")
+		answer("#1 [done] add a canary stage")
+	})
+
+	t.Run("screenshots", func(t *testing.T) {
+		dir := screenshotDir(t)
+		sizes := []struct {
+			name          string
+			width, height int64
+			opts          []chromedp.EmulateViewportOption
+		}{
+			{"desktop", 1280, 800, nil},
+			{"phone", 360, 740, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulatePortrait}},
+		}
+		for _, lang := range []string{"en", "ja"} {
+			for _, size := range sizes {
+				name := fmt.Sprintf("followups-%s-%s.png", size.name, lang)
+				step(t, tab, name+": size", chromedp.EmulateViewport(size.width, size.height, size.opts...))
+				step(t, tab, name+": open", chromedp.Navigate(base+"/followups?lang="+lang))
+				text := step(t, tab, name+": text", chromedp.Text(chromedp.CSS("main")))
+				want := map[string]string{"en": "3 follow-ups", "ja": "3 件のフォローアップ"}[lang]
+				require.Contains(t, text, want, name)
+				png := step(t, tab, name+": shot", chromedp.FullScreenshot(100))
+				require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
+				overflow := step(t, tab, name+": width", chromedp.Evaluate[int](
+					`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+				assert.LessOrEqual(t, overflow, 0, "%s scrolls sideways by %d px", name, overflow)
+			}
+		}
+	})
+}

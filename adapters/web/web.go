@@ -101,6 +101,9 @@ type Options struct {
 	// and checks its session and audience again (defaults
 	// DefaultHeartbeat, DefaultRecheck).
 	Heartbeat, Recheck time.Duration
+	// OIDC, when set, adds the OpenID Connect sign-in (GET /signin/oidc)
+	// beside the chat link, and its button on the sign-in page.
+	OIDC *OIDC
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *zap.Logger
@@ -127,6 +130,8 @@ type Server struct {
 	// nil without Options.Tail.
 	fragments *template.Template
 	live      *live
+	// oidc is the OpenID Connect sign-in, nil without Options.OIDC.
+	oidc *oidcFlow
 }
 
 // New checks opts and returns the web interface's handler.
@@ -174,6 +179,13 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Tail != nil {
 		s.live = newLive(opts.Tail, s.log)
+	}
+	if opts.OIDC != nil {
+		if s.oidc, err = newOIDCFlow(*opts.OIDC, opts.PublicURL, opts.Now); err != nil {
+			return nil, err
+		}
+		s.mux.HandleFunc("GET "+oidcStart, s.oidcStartPage)
+		s.mux.HandleFunc("GET "+oidcCallback, s.oidcCallbackPage)
 	}
 	s.mux.HandleFunc("GET /incidents/{id}/events", s.signedIn(s.events))
 	s.mux.HandleFunc("POST /incidents/{id}/timeline", s.signedIn(s.curate))

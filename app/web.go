@@ -24,14 +24,14 @@ func mountWeb(c *core, cfg *config.Config, log *zap.Logger) error {
 	}
 	srv, err := web.New(web.Options{
 		PublicURL: cfg.PublicURL, Sessions: c.store, Incidents: c.svc, Postmortems: c.svc, FollowUps: c.svc, Router: c.router, Tail: c.store,
-		Lang: bot.Lang(cfg.Lang), Location: cfg.Location(), Log: log, Status: statusPage(c, cfg),
+		Lang: bot.Lang(cfg.Lang), Location: cfg.Location(), Log: log, Status: statusPage(c, cfg), OIDC: webOIDC(c, cfg),
 	})
 	if err != nil {
 		return err
 	}
 	c.router.Register(srv)
 	c.web = srv
-	log.Info("web pages", zap.String("public_url", cfg.PublicURL))
+	log.Info("web pages", zap.String("public_url", cfg.PublicURL), zap.String("oidc_issuer", cfg.OIDC.Issuer))
 	return nil
 }
 
@@ -46,6 +46,22 @@ func statusPage(c *core, cfg *config.Config) *web.StatusOptions {
 		langs[i] = bot.Lang(l)
 	}
 	return &web.StatusOptions{Source: c.svc, Title: cfg.StatusPage.Title, Langs: langs, Components: cfg.StatusPage.Components}
+}
+
+// webOIDC is the OpenID Connect sign-in cfg configures, nil without an
+// issuer. Sign in with Slack must also be of the configured workspace.
+func webOIDC(c *core, cfg *config.Config) *web.OIDC {
+	o := cfg.OIDC
+	if !o.Enabled() {
+		return nil
+	}
+	claim, platform, name := o.Mapping()
+	w := &web.OIDC{Issuer: o.Issuer, ClientID: o.ClientID, ClientSecret: o.ClientSecret.Reveal(),
+		Claim: claim, Platform: platform, Name: name, Logins: c.store, People: c.svc}
+	if strings.TrimRight(o.Issuer, "/") == config.SlackIssuer && cfg.Slack.TeamID != "" {
+		w.Require = map[string]string{config.SlackTeamClaim: cfg.Slack.TeamID}
+	}
+	return w
 }
 
 // endStreams is what ends the web pages' live streams when the HTTP

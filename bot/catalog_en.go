@@ -749,4 +749,16 @@ var catalogEN = map[string]string{
 	"web.fu.weeks.note":     "Counted from each follow-up's own dates: one reopened since counts as open from the day it was added.",
 	"web.fu.chart.title":    "Follow-ups over the last 12 weeks",
 	"web.fu.chart.series":   "{label}: {from} then, {to} now.",
+	// OpenID Connect sign-in on the web pages: Sign in with Slack,
+	// Microsoft Entra ID or any issuer (issue 14).
+	"web.oidc.button":      "Sign in with {provider}",
+	"web.oidc.retry":       "Sign in with {provider} again",
+	"web.oidc.or":          "Or sign in from chat: type this in Slack, Teams or the Warroom console, and open the link Warroom answers with.",
+	"web.oidc.failed":      "Sign-in did not work",
+	"web.oidc.state":       "This sign-in was not started in this browser, took longer than 10 minutes, or was already used, so you are not signed in. Start again from the button below.",
+	"web.oidc.denied":      "The identity provider did not sign you in (you may have cancelled), so you are not signed in.",
+	"web.oidc.token":       "The identity provider's answer could not be verified (it was for another app, from another issuer, expired, or not for this sign-in), so you are not signed in.",
+	"web.oidc.claim":       "Your account does not say which chat user you are, or belongs to another workspace or tenant, so you are not signed in.",
+	"web.oidc.unknown":     "Your account is not a member Warroom knows in chat, so you are not signed in.",
+	"web.oidc.unavailable": "The identity provider cannot be reached just now, so you are not signed in. Try again in a moment.",
 }

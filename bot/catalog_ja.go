@@ -749,4 +749,16 @@ var catalogJA = map[string]string{
 	"web.fu.weeks.note":     "各フォローアップの日付から数えています。差し戻されたものは、追加した日から未完了として数えます。",
 	"web.fu.chart.title":    "直近 12 週間のフォローアップ件数",
 	"web.fu.chart.series":   "{label}: 当時 {from} 件、現在 {to} 件。",
+	// OpenID Connect sign-in on the web pages: Sign in with Slack,
+	// Microsoft Entra ID or any issuer (issue 14).
+	"web.oidc.button":      "{provider} でサインイン",
+	"web.oidc.retry":       "もう一度 {provider} でサインイン",
+	"web.oidc.or":          "チャットからもサインインできます。Slack、Teams または Warroom コンソールで次のように入力し、Warroom が返すリンクを開いてください。",
+	"web.oidc.failed":      "サインインできませんでした",
+	"web.oidc.state":       "このサインインはこのブラウザーで始めたものではないか、10 分以上かかったか、すでに使われています。サインインしていません。下のボタンからやり直してください。",
+	"web.oidc.denied":      "ID プロバイダーがサインインを認めませんでした（取り消した可能性があります）。サインインしていません。",
+	"web.oidc.token":       "ID プロバイダーの応答を検証できませんでした（別のアプリ向け、別の発行者、期限切れ、またはこのサインイン向けではありません）。サインインしていません。",
+	"web.oidc.claim":       "アカウントにチャットのユーザーを示す情報がないか、別のワークスペースまたはテナントのアカウントです。サインインしていません。",
+	"web.oidc.unknown":     "このアカウントは Warroom がチャットで知っているメンバーではありません。サインインしていません。",
+	"web.oidc.unavailable": "いま ID プロバイダーに接続できません。サインインしていません。少し待ってからやり直してください。",
 }

@@ -27,6 +27,16 @@ type SignIn struct {
 	Incident int64 `json:"incident,omitempty"`
 }
 
+// OIDCLogin is an OpenID Connect sign-in under way, kept from the
+// redirect to the identity provider until its callback: the nonce the ID
+// token must carry, the PKCE verifier the code is exchanged with, and the
+// language of the page that started it.
+type OIDCLogin struct {
+	Nonce    string `json:"nonce"`
+	Verifier string `json:"verifier"`
+	Lang     Lang   `json:"lang,omitempty"`
+}
+
 // Session is a signed-in browser.
 type Session struct {
 	Viewer

@@ -2,6 +2,8 @@ package config
 
 import (
 	"bytes"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/warroomhq/warroom/bot"
@@ -90,7 +92,10 @@ type Config struct {
 	Alerts    Alerts    `yaml:"alerts"`
 	// PublicURL is where people reach this Warroom (links to postmortem
 	// drafts), e.g. https://warroom.example.com.
-	PublicURL  string     `yaml:"public_url"`
+	PublicURL string `yaml:"public_url"`
+	// OIDC adds an OpenID Connect sign-in to the web pages under
+	// PublicURL.
+	OIDC       OIDC       `yaml:"oidc"`
 	Postmortem Postmortem `yaml:"postmortem"`
 	Spool      Spool      `yaml:"spool"`
 	Followups  Followups  `yaml:"followups"`
@@ -115,6 +120,70 @@ type StatusPage struct {
 
 // Enabled reports whether the status page is on.
 func (p StatusPage) Enabled() bool { return len(p.Components) > 0 }
+
+// Issuers and claims of the identity providers OIDC knows.
+const (
+	// SlackIssuer is Sign in with Slack's; its ID token names the Slack
+	// user in SlackUserClaim and the workspace in SlackTeamClaim.
+	SlackIssuer    = "https://slack.com"
+	SlackUserClaim = "https://slack.com/user_id"
+	SlackTeamClaim = "https://slack.com/team_id"
+	// EntraUserClaim is the Entra ID token's object ID of the user, the
+	// aadObjectId of their Teams activities.
+	EntraUserClaim = "oid"
+)
+
+// OIDC is the optional OpenID Connect sign-in of the web pages. It is
+// enabled by Issuer; its redirect URL is PublicURL + /signin/oidc/callback,
+// which the identity provider must list.
+type OIDC struct {
+	// Issuer is SlackIssuer, an Entra tenant's
+	// https://login.microsoftonline.com/<tenant>/v2.0, or any issuer.
+	Issuer       string `yaml:"issuer"`
+	ClientID     string `yaml:"client_id"`
+	ClientSecret Secret `yaml:"client_secret"`
+	// Claim is the ID token's claim holding the chat user ID and Platform
+	// the chat platform of that ID. For Slack and Entra they default to
+	// SlackUserClaim on slack and EntraUserClaim on teams.
+	Claim    string `yaml:"claim"`
+	Platform string `yaml:"platform"`
+	// Name is the provider as the sign-in button names it (default
+	// Slack, Microsoft, or the issuer's host).
+	Name string `yaml:"name"`
+}
+
+// Enabled reports whether the OpenID Connect sign-in is configured.
+func (o OIDC) Enabled() bool { return o.Issuer != "" }
+
+// Entra reports whether Issuer is Microsoft Entra ID's.
+func (o OIDC) Entra() bool {
+	return strings.HasPrefix(o.Issuer, "https://login.microsoftonline.com/")
+}
+
+// Mapping is the claim, platform and button name in effect: as
+// configured, else the Slack or Entra ones.
+func (o OIDC) Mapping() (claim, platform, name string) {
+	claim, platform, name = o.Claim, o.Platform, o.Name
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	switch {
+	case strings.TrimRight(o.Issuer, "/") == SlackIssuer:
+		def(&claim, SlackUserClaim)
+		def(&platform, "slack")
+		def(&name, "Slack")
+	case o.Entra():
+		def(&claim, EntraUserClaim)
+		def(&platform, "teams")
+		def(&name, "Microsoft")
+	}
+	if u, err := url.Parse(o.Issuer); err == nil {
+		def(&name, u.Host)
+	}
+	return claim, platform, name
+}
 
 // Followups configures how follow-up actions are checked.
 type Followups struct {

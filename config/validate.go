@@ -82,6 +82,7 @@ func (l *loader) validate(c *Config) {
 			l.addf("public_url", "must be an http(s) URL such as https://warroom.example.com, got %q", c.PublicURL)
 		}
 	}
+	l.checkOIDC(c)
 	if c.Postmortem.Template != "" {
 		if _, err := os.Stat(c.Postmortem.Template); err != nil {
 			l.addf("postmortem.template", "cannot read %q", c.Postmortem.Template)
@@ -506,4 +507,50 @@ func (l *loader) checkStatusPage(c *Config) {
 			l.addf(fmt.Sprintf("status_page.languages[%d]", i), `must be "ja" or "en", got %q`, lang)
 		}
 	}
+}
+
+// checkOIDC never shows the client secret.
+func (l *loader) checkOIDC(c *Config) {
+	o := c.OIDC
+	if !o.Enabled() {
+		if o.ClientID != "" || o.ClientSecret != "" || o.Claim != "" || o.Platform != "" {
+			l.add("oidc.issuer", "is required when any other oidc field is set")
+		}
+		return
+	}
+	u, err := url.Parse(o.Issuer)
+	if err != nil || u.Host == "" || !(u.Scheme == "https" || (u.Scheme == "http" && loopback(u.Hostname()))) {
+		l.addf("oidc.issuer", "must be an https URL such as https://slack.com, got %q", o.Issuer)
+	}
+	if o.Entra() && err == nil {
+		if tenant, _, _ := strings.Cut(strings.TrimPrefix(u.Path, "/"), "/"); !reGUID.MatchString(tenant) {
+			l.addf("oidc.issuer", "must name the tenant by its ID, https://login.microsoftonline.com/<tenant GUID>/v2.0 (common and organizations are not issuers), got %q", o.Issuer)
+		}
+	}
+	if c.PublicURL == "" {
+		l.add("public_url", "is required with oidc.issuer: the identity provider sends people back to <public_url>/signin/oidc/callback")
+	}
+	if o.ClientID == "" || hasSpace(o.ClientID) {
+		l.addf("oidc.client_id", "is required with oidc.issuer, without white space, got %q", o.ClientID)
+	}
+	if o.ClientSecret == "" || hasSpace(o.ClientSecret.Reveal()) {
+		l.add("oidc.client_secret", "is required with oidc.issuer, without white space (value not shown)")
+	}
+	claim, platform, _ := o.Mapping()
+	if claim == "" {
+		l.add("oidc.claim", "is required for an issuer other than Slack or Entra ID: the ID token claim holding the chat user ID")
+	}
+	if !slices.Contains(l.known.Platforms, platform) {
+		l.addf("oidc.platform", "must be %s, got %q", oneOf(l.known.Platforms), platform)
+	}
+	if strings.TrimRight(o.Issuer, "/") == SlackIssuer && c.Slack.TeamID == "" {
+		l.add("slack.team_id", "is required with Sign in with Slack: without it a person of any Slack workspace could sign in")
+	}
+}
+
+// loopback reports whether host is this machine (an issuer there may be
+// plain http: a test or a local proxy).
+func loopback(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "localhost" || (ip != nil && ip.IsLoopback())
 }

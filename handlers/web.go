@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -208,3 +210,39 @@ func (s *Service) Describe(lang bot.Lang, e bot.TimelineEntry) string { return s
 
 // Roles are the roles people can hold, the built-in ones first.
 func (s *Service) Roles() []bot.Role { return append([]bot.Role(nil), s.opts.Roles...) }
+
+// SignInViewer is the chat person a browser signs in as when an identity
+// provider vouches for platform user ID id (OpenID Connect): on a
+// platform that can look people up, the person it finds (a Teams user
+// looked up by Entra object ID is their Bot Framework ID, the one their
+// messages and roles carry), with its display name; on one that cannot
+// (bot.ErrUnsupported), id itself with the name the provider gave. An
+// unknown platform, or a person the platform does not know, is an error
+// wrapping bot.ErrNotFound: no session is made for them.
+func (s *Service) SignInViewer(ctx context.Context, platform, id, name string, lang bot.Lang) (bot.Viewer, error) {
+	var p bot.Platform
+	ok := false
+	if s.platforms != nil {
+		p, ok = s.platforms.Platform(platform)
+	}
+	if !ok || id == "" {
+		return bot.Viewer{}, fmt.Errorf("sign in as %s user %q: %w", platform, id, bot.ErrNotFound)
+	}
+	v := bot.Viewer{Platform: platform, User: bot.User{ID: id, Name: name}, Lang: lang}
+	dir, ok := p.(bot.Directory)
+	if !ok {
+		return v, nil
+	}
+	u, err := dir.LookupUser(ctx, id)
+	switch {
+	case errors.Is(err, bot.ErrUnsupported):
+		return v, nil
+	case err != nil:
+		return bot.Viewer{}, fmt.Errorf("sign in as %s user %q: %w", platform, id, err)
+	}
+	if u.Name == "" {
+		u.Name = name
+	}
+	v.User = u
+	return v, nil
+}

@@ -54,6 +54,7 @@
 //	<p>alive:<owner>                  string  Heartbeat                        the heartbeat's ttl, renewed by its process
 //	<p>signin:<digest>                string  CreateSignIn (JSON SignIn), ConsumeSignIn (GETDEL)  the link's ttl (10 minutes)
 //	<p>session:<digest>               string  CreateSession (JSON Session), DeleteSession  the session's ttl
+//	<p>oidc:<digest>                  string  CreateOIDCLogin (JSON OIDCLogin), ConsumeOIDCLogin (GETDEL)  the sign-in's ttl (10 minutes)
 //
 // The record <p>inc:{<id>} is the JSON encoding of bot.Incident.
 //
@@ -163,5 +164,8 @@
 // <p>session:<digest> a signed-in browser; <digest> is the hex SHA-256 of
 // the random token the link or the session cookie carries, so the keys do
 // not hold what it takes to sign in. ConsumeSignIn reads and deletes the
-// link in one GETDEL, so a link signs in at most once.
+// link in one GETDEL, so a link signs in at most once. <p>oidc:<digest>
+// is an OpenID Connect sign-in under way, named by the state sent to the
+// identity provider; ConsumeOIDCLogin's GETDEL makes a callback count
+// once.
 package store

@@ -59,28 +59,65 @@ func (s *Store) ConsumeSignIn(ctx context.Context, token string) (bot.SignIn, er
 }
 
 func (s *Store) readSignIn(ctx context.Context, token string, consume bool) (bot.SignIn, error) {
-	if len(token) != tokenLen {
-		return bot.SignIn{}, fmt.Errorf("sign-in: %w", bot.ErrNotFound)
+	var in bot.SignIn
+	err := s.readOnce(ctx, "sign-in", s.signInKey, token, consume, &in)
+	return in, err
+}
+
+// CreateOIDCLogin stores an OpenID Connect sign-in under way (its nonce
+// and PKCE verifier), valid for ttl, and returns its token: the state the
+// identity provider sends back. Only the token's SHA-256 is kept.
+func (s *Store) CreateOIDCLogin(ctx context.Context, l bot.OIDCLogin, ttl time.Duration) (string, error) {
+	if l.Nonce == "" || l.Verifier == "" || ttl <= 0 {
+		return "", ErrBadKey
 	}
-	key := s.signInKey(token)
+	token, err := newToken()
+	if err != nil {
+		return "", err
+	}
+	raw, err := json.Marshal(l)
+	if err != nil {
+		return "", fmt.Errorf("create oidc login: %w", err)
+	}
+	if err := s.rdb.Set(ctx, s.oidcKey(token), raw, ttl).Err(); err != nil {
+		return "", fmt.Errorf("create oidc login: %w", unavailable(err))
+	}
+	return token, nil
+}
+
+// ConsumeOIDCLogin uses up the sign-in under way named by state and
+// returns it. It is atomic (GETDEL): a callback replayed, or run twice at
+// once, finds nothing the second time, an error wrapping bot.ErrNotFound
+// as for an unknown or expired state.
+func (s *Store) ConsumeOIDCLogin(ctx context.Context, state string) (bot.OIDCLogin, error) {
+	var l bot.OIDCLogin
+	err := s.readOnce(ctx, "oidc login", s.oidcKey, state, true, &l)
+	return l, err
+}
+
+// readOnce reads the JSON record of token into v, deleting it when
+// consume is set. An unknown or expired token wraps bot.ErrNotFound.
+func (s *Store) readOnce(ctx context.Context, what string, key func(string) string, token string, consume bool, v any) error {
+	if len(token) != tokenLen {
+		return fmt.Errorf("%s: %w", what, bot.ErrNotFound)
+	}
 	var raw string
 	var err error
 	if consume {
-		raw, err = s.rdb.GetDel(ctx, key).Result()
+		raw, err = s.rdb.GetDel(ctx, key(token)).Result()
 	} else {
-		raw, err = s.rdb.Get(ctx, key).Result()
+		raw, err = s.rdb.Get(ctx, key(token)).Result()
 	}
 	if errors.Is(err, redis.Nil) {
-		return bot.SignIn{}, fmt.Errorf("sign-in: %w", bot.ErrNotFound)
+		return fmt.Errorf("%s: %w", what, bot.ErrNotFound)
 	}
 	if err != nil {
-		return bot.SignIn{}, fmt.Errorf("sign-in: %w", unavailable(err))
+		return fmt.Errorf("%s: %w", what, unavailable(err))
 	}
-	var in bot.SignIn
-	if err := json.Unmarshal([]byte(raw), &in); err != nil {
-		return bot.SignIn{}, fmt.Errorf("sign-in: %w", err)
+	if err := json.Unmarshal([]byte(raw), v); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
 	}
-	return in, nil
+	return nil
 }
 
 // CreateSession stores a session for sess's person, valid for ttl from
@@ -158,3 +195,4 @@ func tokenDigest(token string) string {
 
 func (s *Store) signInKey(token string) string  { return s.prefix + "signin:" + tokenDigest(token) }
 func (s *Store) sessionKey(token string) string { return s.prefix + "session:" + tokenDigest(token) }
+func (s *Store) oidcKey(token string) string    { return s.prefix + "oidc:" + tokenDigest(token) }

@@ -12,7 +12,10 @@
 // starts a session. Sessions live in Redis (any replica serves them),
 // behind an HttpOnly, SameSite=Lax cookie that is Secure when the public
 // URL is https. Every state-changing request carries the session's CSRF
-// token.
+// token. Optionally (Options.OIDC) a company's identity provider signs the
+// browser in instead: Sign in with Slack, Microsoft Entra ID or any
+// OpenID Connect issuer, whose ID token names the chat user (Slack's
+// https://slack.com/user_id, Entra's oid, or a configured claim).
 //
 // The package decides nothing about incidents: what a viewer may see is
 // the handlers' audience rule, asked through the Incidents interface, and
@@ -25,6 +28,10 @@
 //	GET  /signin/{token}       the "Sign in as <name>" page; changes nothing
 //	POST /signin/{token}       uses up the link, starts a session, opens the
 //	                           incident it names or the dashboard
+//	GET  /signin/oidc          with Options.OIDC: sends the browser to the
+//	                           identity provider (state, nonce, PKCE)
+//	GET  /signin/oidc/callback its answer: the ID token verified, the same
+//	                           session as a link's, or a page saying why not
 //	POST /signout              ends the session (CSRF)
 //	GET  /                     the dashboard: incidents, filters, search
 //	GET  /incidents/{id}       an incident (INC-42 or 42), its actions and a page of its

@@ -22,7 +22,12 @@ const (
 	clockForm    = "2006-01-02 15:04 MST"
 )
 
-type howToView struct{ SignedOut bool }
+// howToView is the sign-in page's: OIDC is the OpenID Connect sign-in's
+// path, "" when it is not configured.
+type howToView struct {
+	SignedOut      bool
+	OIDC, Provider string
+}
 
 type signInView struct{ Action, Nonce, User, Platform string }
 

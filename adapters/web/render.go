@@ -14,7 +14,7 @@ import (
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html.
-var pageNames = []string{"howto", "signin", "gone", "message", "dashboard", "incident", "insights", "postmortem", "postmortems", "followups"}
+var pageNames = []string{"howto", "signin", "gone", "message", "dashboard", "incident", "insights", "postmortem", "postmortems", "followups", "oidcfail"}
 
 // parsePages parses every page with the layout, once, at New.
 func parsePages() (map[string]*template.Template, error) {

@@ -69,10 +69,15 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request, sess *session
 	return false
 }
 
-// howTo serves GET /signin: how to sign in, or that the browser signed out.
+// howTo serves GET /signin: how to sign in (and, when configured, the
+// button of the OpenID Connect sign-in), or that the browser signed out.
 func (s *Server) howTo(w http.ResponseWriter, r *http.Request) {
 	v := s.view(r, nil, "web.howto.title")
-	v.Body = howToView{SignedOut: r.URL.Query().Get("signedout") == "1"}
+	body := howToView{SignedOut: r.URL.Query().Get("signedout") == "1"}
+	if s.oidc != nil {
+		body.OIDC, body.Provider = oidcStart, s.oidc.cfg.Name
+	}
+	v.Body = body
 	s.render(w, r, http.StatusOK, "howto", v)
 }
 
@@ -123,22 +128,28 @@ func (s *Server) signIn(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, nil, err)
 		return
 	}
-	token, _, err := s.opts.Sessions.CreateSession(r.Context(), bot.Session{Viewer: in.Viewer}, s.opts.SessionTTL)
+	next := "/"
+	if in.Incident > 0 {
+		next = "/incidents/" + bot.FormatID(in.Incident)
+	}
+	s.clearCookie(w, nonceCookie, "/signin/")
+	s.startSession(w, r, in.Viewer, next, "link")
+}
+
+// startSession signs the browser in as v (ending the session it had) and
+// sends it to next; how names the way it signed in, for the log.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, v bot.Viewer, next, how string) {
+	token, _, err := s.opts.Sessions.CreateSession(r.Context(), bot.Session{Viewer: v}, s.opts.SessionTTL)
 	if err != nil {
-		s.fail(w, r, &in.Viewer, err)
+		s.fail(w, r, &v, err)
 		return
 	}
 	if old, err := r.Cookie(sessionCookie); err == nil && old.Value != "" {
 		s.endSession(r.Context(), old.Value)
 	}
-	s.clearCookie(w, nonceCookie, "/signin/")
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", MaxAge: int(s.opts.SessionTTL.Seconds()),
 		HttpOnly: true, Secure: s.secure, SameSite: http.SameSiteLaxMode})
-	s.log.Info("signed in", zap.String("platform", in.Platform), zap.String("user_id", in.User.ID))
-	next := "/"
-	if in.Incident > 0 {
-		next = "/incidents/" + bot.FormatID(in.Incident)
-	}
+	s.log.Info("signed in", zap.String("platform", v.Platform), zap.String("user_id", v.User.ID), zap.String("with", how))
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -114,6 +114,9 @@ type Options struct {
 	Heartbeat, Recheck time.Duration
 	// Status, when set, serves the public status page (status.go).
 	Status *StatusOptions
+	// OIDC, when set, adds the OpenID Connect sign-in (GET /signin/oidc)
+	// beside the chat link, and its button on the sign-in page.
+	OIDC *OIDC
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 	Log *zap.Logger
@@ -144,6 +147,8 @@ type Server struct {
 	// cache, unused without Options.Status.
 	statusPage *template.Template
 	status     statusCache
+	// oidc is the OpenID Connect sign-in, nil without Options.OIDC.
+	oidc *oidcFlow
 }
 
 // New checks opts and returns the web interface's handler.
@@ -204,6 +209,13 @@ func New(opts Options) (*Server, error) {
 		}
 		s.opts.Status = opts.Status
 		s.statusRoutes()
+	}
+	if opts.OIDC != nil {
+		if s.oidc, err = newOIDCFlow(*opts.OIDC, opts.PublicURL, opts.Now); err != nil {
+			return nil, err
+		}
+		s.mux.HandleFunc("GET "+oidcStart, s.oidcStartPage)
+		s.mux.HandleFunc("GET "+oidcCallback, s.oidcCallbackPage)
 	}
 	s.mux.HandleFunc("GET /incidents/{id}/events", s.signedIn(s.events))
 	s.mux.HandleFunc("POST /incidents/{id}/timeline", s.signedIn(s.curate))

@@ -1,0 +1,459 @@
+package web_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/stretchr/testify/require"
+
+	"github.com/warroomhq/warroom/adapters/web"
+	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/bot/bottest"
+	"github.com/warroomhq/warroom/handlers"
+	"github.com/warroomhq/warroom/store"
+)
+
+// The wiring's values satisfy the OpenID Connect sign-in's needs.
+var (
+	_ web.OIDCLogins = (*store.Store)(nil)
+	_ web.People     = (*handlers.Service)(nil)
+)
+
+const (
+	oidcClient = "warroom-client"
+	oidcSecret = "s3cret-of-the-client"
+	userClaim  = "https://slack.com/user_id"
+)
+
+// issuer is an OpenID Connect provider on an httptest server, as Slack's
+// or Entra's behaves: discovery, an authorize endpoint that signs in
+// whoever user names, a token endpoint that checks the client, the
+// redirect and PKCE and takes each code once, and JWKS. edit changes the
+// ID token's claims (and sign, the key it is signed with) to make the
+// tokens a broken or hostile provider would.
+type issuer struct {
+	t    *testing.T
+	srv  *httptest.Server
+	key  *rsa.PrivateKey
+	mu   sync.Mutex
+	user map[string]any
+	// codes are the codes handed out and not yet exchanged.
+	codes    map[string]grant
+	edit     func(claims map[string]any)
+	sign     *rsa.PrivateKey
+	redirect string
+	// exchanges counts the token endpoint's answers with a token.
+	exchanges int
+}
+
+type grant struct {
+	nonce, challenge, redirect string
+}
+
+func newIssuer(t *testing.T) *issuer {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	is := &issuer{t: t, key: key, codes: map[string]grant{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", is.discovery)
+	mux.HandleFunc("GET /authorize", is.authorize)
+	mux.HandleFunc("POST /token", is.token)
+	mux.HandleFunc("GET /keys", is.keys)
+	is.srv = httptest.NewServer(mux)
+	t.Cleanup(is.srv.Close)
+	return is
+}
+
+func (is *issuer) discovery(w http.ResponseWriter, _ *http.Request) {
+	u := is.srv.URL
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"issuer": u, "authorization_endpoint": u + "/authorize", "token_endpoint": u + "/token", "jwks_uri": u + "/keys",
+		"response_types_supported": []string{"code"}, "id_token_signing_alg_values_supported": []string{"RS256"},
+		"scopes_supported": []string{"openid", "profile", "email"}, "subject_types_supported": []string{"public"},
+	})
+}
+
+func (is *issuer) keys(w http.ResponseWriter, _ *http.Request) {
+	_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &is.key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+}
+
+// authorize signs in is.user at once (the person typed their password)
+// and sends the browser back with a code and the state.
+func (is *issuer) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("client_id") != oidcClient || q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" ||
+		q.Get("code_challenge") == "" || q.Get("nonce") == "" || !strings.Contains(" "+q.Get("scope")+" ", " openid ") {
+		http.Error(w, "bad authorize request", http.StatusBadRequest)
+		return
+	}
+	code := rand.Text()
+	is.mu.Lock()
+	is.codes[code] = grant{nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri")}
+	is.redirect = q.Get("redirect_uri")
+	is.mu.Unlock()
+	http.Redirect(w, r, q.Get("redirect_uri")+"?"+url.Values{"code": {code}, "state": {q.Get("state")}}.Encode(), http.StatusFound)
+}
+
+func (is *issuer) token(w http.ResponseWriter, r *http.Request) {
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostFormValue("client_id"), r.PostFormValue("client_secret")
+	}
+	is.mu.Lock()
+	g, known := is.codes[r.PostFormValue("code")]
+	delete(is.codes, r.PostFormValue("code")) // a code works once
+	is.mu.Unlock()
+	sum := sha256.Sum256([]byte(r.PostFormValue("code_verifier")))
+	switch {
+	case id != oidcClient || secret != oidcSecret:
+		w.WriteHeader(http.StatusUnauthorized)
+		_, _ = w.Write([]byte(`{"error":"invalid_client"}`))
+		return
+	case !known || r.PostFormValue("grant_type") != "authorization_code" || r.PostFormValue("redirect_uri") != g.redirect ||
+		base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge:
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
+		return
+	}
+	now := time.Now()
+	claims := map[string]any{"iss": is.srv.URL, "aud": oidcClient, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "nonce": g.nonce}
+	is.mu.Lock()
+	for k, v := range is.user {
+		claims[k] = v
+	}
+	edit, key := is.edit, is.sign
+	is.exchanges++
+	is.mu.Unlock()
+	if edit != nil {
+		edit(claims)
+	}
+	if key == nil {
+		key = is.key
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "at-" + rand.Text(), "token_type": "Bearer", "expires_in": 3600,
+		"id_token": is.signed(key, claims)})
+}
+
+func (is *issuer) signed(key *rsa.PrivateKey, claims map[string]any) string {
+	is.t.Helper()
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}},
+		(&jose.SignerOptions{}).WithType("JWT"))
+	require.NoError(is.t, err)
+	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
+	require.NoError(is.t, err)
+	return raw
+}
+
+// signInAs makes the next sign-ins at the issuer person's, with claims.
+func (is *issuer) signInAs(claims map[string]any) {
+	is.mu.Lock()
+	defer is.mu.Unlock()
+	is.user = claims
+}
+
+// oidcHarness is a harness whose web pages sign in through is, mapping
+// userClaim to users of platform.
+func oidcHarness(t *testing.T, platform string, edit func(*web.OIDC)) (*harness, *issuer) {
+	t.Helper()
+	is := newIssuer(t)
+	var h *harness
+	h = newHarnessWith(t, func(o *web.Options) {
+		cfg := &web.OIDC{Issuer: is.srv.URL, ClientID: oidcClient, ClientSecret: oidcSecret, Claim: userClaim, Platform: platform,
+			Name: "Acme SSO", Logins: o.Sessions.(*store.Store), People: o.Incidents.(*handlers.Service)}
+		if edit != nil {
+			edit(cfg)
+		}
+		o.OIDC = cfg
+	})
+	is.signInAs(map[string]any{"sub": "pairwise-1", userClaim: alice.ID, "name": "Alice Example"})
+	return h, is
+}
+
+// startOIDC runs the browser through GET /signin/oidc and the issuer's
+// authorize page, and returns the callback URL the issuer sent it to
+// (not yet opened).
+func (b *browser) startOIDC(is *issuer) string {
+	b.h.t.Helper()
+	res := b.get("/signin/oidc")
+	require.Equal(b.h.t, http.StatusSeeOther, res.status, res.body)
+	to := res.header.Get("Location")
+	require.True(b.h.t, strings.HasPrefix(to, is.srv.URL+"/authorize?"), to)
+	at := b.get(to)
+	require.Equal(b.h.t, http.StatusFound, at.status, at.body)
+	back := at.header.Get("Location")
+	require.True(b.h.t, strings.HasPrefix(back, b.h.srv.URL+"/signin/oidc/callback?"), back)
+	return back
+}
+
+// refused checks that res is the sign-in failure page saying want, and
+// that b has no session.
+func (b *browser) refused(res response, status int, want string) {
+	b.h.t.Helper()
+	require.Equal(b.h.t, status, res.status, res.body)
+	require.Contains(b.h.t, res.body, want)
+	for _, line := range res.header.Values("Set-Cookie") {
+		require.NotContains(b.h.t, line, "warroom_session=", "no session")
+	}
+	dash := b.get("/")
+	require.Equal(b.h.t, http.StatusSeeOther, dash.status, "not signed in")
+	require.Equal(b.h.t, "/signin", dash.header.Get("Location"))
+}
+
+func TestOIDCSignInStartsTheChatUsersSession(t *testing.T) {
+	h, _ := oidcHarness(t, "test", nil)
+	h.declare(alice, "Checkout is failing P2")
+	b := h.browser()
+
+	page := b.get("/signin")
+	require.Equal(t, http.StatusOK, page.status)
+	require.Contains(t, page.body, `<a class="button primary" id="oidc" href="/signin/oidc">Sign in with Acme SSO</a>`)
+	require.Contains(t, page.body, "/incident web", "the chat link still works")
+
+	res := b.get("/signin/oidc")
+	require.Equal(t, http.StatusSeeOther, res.status)
+	to, err := url.Parse(res.header.Get("Location"))
+	require.NoError(t, err)
+	q := to.Query()
+	require.Equal(t, h.srv.URL+"/signin/oidc/callback", q.Get("redirect_uri"), "derived from the public URL")
+	require.Equal(t, oidcClient, q.Get("client_id"))
+	require.Equal(t, "S256", q.Get("code_challenge_method"))
+	require.NotEmpty(t, q.Get("nonce"))
+	require.Equal(t, "openid profile", q.Get("scope"))
+	state := setCookie(t, res, "warroom_oidc")
+	require.Equal(t, q.Get("state"), state.Value, "the state is bound to this browser")
+	require.True(t, state.HttpOnly)
+	require.Equal(t, http.SameSiteLaxMode, state.SameSite, "sent back on the provider's cross-site redirect")
+	require.Equal(t, "/signin/oidc", state.Path)
+	require.Equal(t, 600, state.MaxAge)
+	require.NotContains(t, to.String(), oidcSecret)
+
+	at := b.get(to.String())
+	require.Equal(t, http.StatusFound, at.status, at.body)
+	done := b.get(at.header.Get("Location"))
+	require.Equal(t, http.StatusSeeOther, done.status, done.body)
+	require.Equal(t, "/", done.header.Get("Location"))
+	c := setCookie(t, done, "warroom_session")
+	require.True(t, c.HttpOnly)
+	require.Equal(t, http.SameSiteLaxMode, c.SameSite)
+	require.Equal(t, int((12 * time.Hour).Seconds()), c.MaxAge)
+	require.Equal(t, -1, setCookie(t, done, "warroom_oidc").MaxAge, "the state cookie is gone")
+
+	dash := b.get("/")
+	require.Equal(t, http.StatusOK, dash.status)
+	require.Contains(t, dash.body, "Signed in as Alice Example (test)")
+	require.Equal(t, []string{"INC-1"}, rows(dash.body))
+
+	// The same session as the chat link's: in Redis, as alice on the
+	// chat platform.
+	sess, err := h.st.Session(context.Background(), c.Value)
+	require.NoError(t, err)
+	require.Equal(t, bot.Viewer{Platform: "test", User: bot.User{ID: alice.ID, Name: "Alice Example"}, Lang: bot.English}, sess.Viewer)
+}
+
+func TestOIDCSignInWithoutConfigurationHasNoButton(t *testing.T) {
+	h := newHarness(t)
+	page := h.browser().get("/signin")
+	require.Equal(t, http.StatusOK, page.status)
+	require.NotContains(t, page.body, "/signin/oidc")
+	// The path is then a chat link's, which does not exist.
+	require.Equal(t, http.StatusGone, h.browser().get("/signin/oidc").status)
+}
+
+// The audience rule judges an OIDC session exactly as the chat person's.
+func TestOIDCSessionSeesWhatTheChatUserSees(t *testing.T) {
+	h, is := oidcHarness(t, "test", nil)
+	priv := h.declare(alice, "Payroll data exposed P1 <@U2|bob> private")
+	require.True(t, priv.Private)
+	h.declare(alice, "Search is slow P3")
+
+	for _, tc := range []struct {
+		user bot.User
+		rows []string
+		page int
+	}{
+		{bob, []string{"INC-2", "INC-1"}, http.StatusOK},
+		{carol, []string{"INC-2"}, http.StatusNotFound},
+	} {
+		is.signInAs(map[string]any{"sub": "x-" + tc.user.ID, userClaim: tc.user.ID, "name": tc.user.Name})
+		b := h.browser()
+		done := b.get(b.startOIDC(is))
+		require.Equal(t, http.StatusSeeOther, done.status, done.body)
+		require.Equal(t, tc.rows, rows(b.get("/").body), tc.user.Name)
+		require.Equal(t, tc.page, b.get("/incidents/INC-1").status, tc.user.Name)
+	}
+}
+
+// teamsPlatform is a recording platform named "teams" whose directory
+// finds a person by Bot Framework ID or by Entra object ID, as the Bot
+// Connector's get-member does.
+type teamsPlatform struct {
+	*bottest.Platform
+	people map[string]bot.User // by ID and by AAD object ID
+}
+
+func (p *teamsPlatform) FindUsers(context.Context, string) ([]bot.User, error) {
+	return nil, bot.ErrUnsupported
+}
+
+func (p *teamsPlatform) LookupUser(_ context.Context, id string) (bot.User, error) {
+	if u, ok := p.people[id]; ok {
+		return u, nil
+	}
+	return bot.User{}, fmt.Errorf("member %s: %w", id, bot.ErrNotFound)
+}
+
+func TestOIDCEntraObjectIDIsTheTeamsUser(t *testing.T) {
+	const aad = "7f3c2a51-8d1e-4b6a-9c2f-1e5d4b3a2c10"
+	dana := bot.User{ID: "29:1dana", Name: "Dana (Teams)"}
+	h, is := oidcHarness(t, "teams", func(o *web.OIDC) { o.Claim = "oid" })
+	h.r.Register(&teamsPlatform{Platform: bottest.New("teams"), people: map[string]bot.User{dana.ID: dana, aad: dana}})
+
+	is.signInAs(map[string]any{"sub": "pairwise-for-this-app", "oid": aad, "tid": "tenant", "name": "Dana"})
+	b := h.browser()
+	done := b.get(b.startOIDC(is))
+	require.Equal(t, http.StatusSeeOther, done.status, done.body)
+	sess, err := h.st.Session(context.Background(), setCookie(t, done, "warroom_session").Value)
+	require.NoError(t, err)
+	require.Equal(t, "teams", sess.Platform)
+	require.Equal(t, dana, sess.User, "the Bot Framework ID that Teams messages and roles carry")
+	require.Contains(t, b.get("/").body, "Signed in as Dana (Teams) (teams)")
+
+	// Someone of the tenant who is no member of the team gets no session.
+	is.signInAs(map[string]any{"sub": "p2", "oid": "00000000-0000-0000-0000-000000000001", "name": "Eve"})
+	eve := h.browser()
+	eve.refused(eve.get(eve.startOIDC(is)), http.StatusForbidden, "Your account is not a member Warroom knows in chat")
+}
+
+func TestOIDCRefusals(t *testing.T) {
+	other, err := rsa.GenerateKey(rand.Reader, 2048)
+	require.NoError(t, err)
+	const badToken = "The identity provider&#39;s answer could not be verified"
+	for _, tc := range []struct {
+		name string
+		edit func(map[string]any)
+		sign *rsa.PrivateKey
+		want string
+	}{
+		{"wrong nonce", func(c map[string]any) { c["nonce"] = "another-sign-in" }, nil, badToken},
+		{"no nonce", func(c map[string]any) { delete(c, "nonce") }, nil, badToken},
+		{"expired", func(c map[string]any) {
+			c["iat"], c["exp"] = time.Now().Add(-2*time.Hour).Unix(), time.Now().Add(-time.Hour).Unix()
+		}, nil, badToken},
+		{"wrong audience", func(c map[string]any) { c["aud"] = "some-other-app" }, nil, badToken},
+		{"another issuer", func(c map[string]any) { c["iss"] = "https://evil.example.com" }, nil, badToken},
+		{"signed by another key", nil, other, badToken},
+		{"missing claim", func(c map[string]any) { delete(c, userClaim) }, nil, "Your account does not say which chat user you are"},
+		{"empty claim", func(c map[string]any) { c[userClaim] = " " }, nil, "Your account does not say which chat user you are"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, is := oidcHarness(t, "test", nil)
+			is.edit, is.sign = tc.edit, tc.sign
+			b := h.browser()
+			res := b.get(b.startOIDC(is))
+			b.refused(res, http.StatusForbidden, tc.want)
+			require.Contains(t, res.body, `href="/signin/oidc">Sign in with Acme SSO again</a>`)
+			require.Equal(t, 1, is.exchanges)
+		})
+	}
+}
+
+func TestOIDCRequiredClaim(t *testing.T) {
+	h, is := oidcHarness(t, "test", func(o *web.OIDC) { o.Require = map[string]string{"https://slack.com/team_id": "T0ACME"} })
+	is.signInAs(map[string]any{"sub": "s", userClaim: alice.ID, "https://slack.com/team_id": "T0OTHER"})
+	b := h.browser()
+	b.refused(b.get(b.startOIDC(is)), http.StatusForbidden, "belongs to another workspace or tenant")
+
+	is.signInAs(map[string]any{"sub": "s", userClaim: alice.ID, "https://slack.com/team_id": "T0ACME"})
+	ok := h.browser()
+	require.Equal(t, http.StatusSeeOther, ok.get(ok.startOIDC(is)).status)
+}
+
+func TestOIDCRefusesForgedAndReplayedCallbacks(t *testing.T) {
+	h, is := oidcHarness(t, "test", nil)
+	const badState = "This sign-in was not started in this browser"
+
+	t.Run("forged state", func(t *testing.T) {
+		// Another site sends a victim's browser to the callback with the
+		// attacker's own code and state (login CSRF): the victim's
+		// browser has no such state.
+		attacker := h.browser()
+		callback := attacker.startOIDC(is)
+		victim := h.browser()
+		victim.refused(victim.get(callback), http.StatusBadRequest, badState)
+		// A state of the victim's own that is not the one sent back.
+		victim.startOIDC(is)
+		u, err := url.Parse(callback)
+		require.NoError(t, err)
+		q := u.Query()
+		q.Set("state", strings.Repeat("A", 43))
+		u.RawQuery = q.Encode()
+		victim.refused(victim.get(u.String()), http.StatusBadRequest, badState)
+	})
+
+	t.Run("replayed callback", func(t *testing.T) {
+		b := h.browser()
+		callback := b.startOIDC(is)
+		first := b.get(callback)
+		require.Equal(t, http.StatusSeeOther, first.status)
+		before := is.exchanges
+		// The same callback again, with the state cookie put back as a
+		// replaying attacker would: the sign-in was used up.
+		fresh := h.browser()
+		u, err := url.Parse(callback)
+		require.NoError(t, err)
+		cookieURL, err := url.Parse(h.srv.URL + "/signin/oidc")
+		require.NoError(t, err)
+		fresh.c.Jar.SetCookies(cookieURL, []*http.Cookie{{Name: "warroom_oidc", Value: u.Query().Get("state"), Path: "/signin/oidc"}})
+		fresh.refused(fresh.get(callback), http.StatusBadRequest, badState)
+		// And the first browser's replay (its cookie is gone).
+		res := b.get(callback)
+		require.Equal(t, http.StatusBadRequest, res.status)
+		require.Equal(t, before, is.exchanges, "the code was never sent again")
+	})
+
+	t.Run("the provider refused", func(t *testing.T) {
+		b := h.browser()
+		res := b.get("/signin/oidc")
+		state := setCookie(t, res, "warroom_oidc").Value
+		b.refused(b.get("/signin/oidc/callback?"+url.Values{"error": {"access_denied"}, "state": {state}}.Encode()),
+			http.StatusForbidden, "The identity provider did not sign you in")
+	})
+
+	t.Run("no code", func(t *testing.T) {
+		b := h.browser()
+		state := setCookie(t, b.get("/signin/oidc"), "warroom_oidc").Value
+		b.refused(b.get("/signin/oidc/callback?state="+state), http.StatusForbidden, "could not be verified")
+	})
+
+	t.Run("in Japanese", func(t *testing.T) {
+		b := h.browser()
+		b.lang = "ja"
+		res := b.get("/signin/oidc/callback?state=x&code=y")
+		b.refused(res, http.StatusBadRequest, "このサインインはこのブラウザーで始めたものではないか")
+		require.Contains(t, res.body, "もう一度 Acme SSO でサインイン")
+	})
+}
+
+func TestOIDCProviderUnreachable(t *testing.T) {
+	h, is := oidcHarness(t, "test", nil)
+	is.srv.Close()
+	b := h.browser()
+	b.refused(b.get("/signin/oidc"), http.StatusBadGateway, "The identity provider cannot be reached just now")
+}

@@ -245,6 +245,12 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_STATUS_PAGE_COMPONENTS":    "Check out",
 		"WARROOM_STATUS_PAGE_LANGUAGES":     "fr",
 		"WARROOM_STATUS_PAGE_SHOW_NUMBERS":  "sometimes",
+		"WARROOM_OIDC_ISSUER":               "slack.com",
+		"WARROOM_OIDC_CLIENT_ID":            "my client",
+		"WARROOM_OIDC_CLIENT_SECRET":        "hunter2 sso",
+		"WARROOM_OIDC_CLAIM":                "user id",
+		"WARROOM_OIDC_PLATFORM":             "pagerduty",
+		"WARROOM_OIDC_NAME":                 strings.Repeat("x", 41),
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -296,6 +302,12 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_WEBHOOK_SECRET: must not contain white space (value not shown)`,
 		`WARROOM_SNS_TOPIC_ARNS: must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got "alarms"`,
 		`WARROOM_PUBLIC_URL: must be an http(s) URL such as https://warroom.example.com, got "warroom.example.com"`,
+		`WARROOM_OIDC_ISSUER: must be an https URL such as https://slack.com, got "slack.com"`,
+		`WARROOM_OIDC_CLIENT_ID: is required with oidc.issuer, without white space, got "my client"`,
+		`WARROOM_OIDC_CLIENT_SECRET: is required with oidc.issuer, without white space (value not shown)`,
+		`WARROOM_OIDC_CLAIM: must be a claim name without white space, got "user id"`,
+		`WARROOM_OIDC_NAME: must be at most 40 characters, got 41`,
+		`WARROOM_OIDC_PLATFORM: must be slack, teams or console, got "pagerduty"`,
 		`WARROOM_STATUS_PAGE_TITLE: must be one line of at most 80 characters, got "two\nlines"`,
 		`WARROOM_STATUS_PAGE_COMPONENTS: must be a name of 1-40 characters without white space, commas or =, got "Check out"`,
 		`WARROOM_STATUS_PAGE_LANGUAGES: must be "ja" or "en", got "fr"`,
@@ -311,7 +323,8 @@ func TestEnvTable(t *testing.T) {
 		"TEAMS_SERVICE_URL", "TEAMS_TEAM_ID", "TEAMS_INCIDENTS_CHANNEL", "TEAMS_ANNOUNCE_CHANNEL",
 		"TEAMS_PRIVATE_CHANNEL", "WARROOM_ALERT_PLATFORM", "WARROOM_ALERTMANAGER_TOKEN",
 		"WARROOM_GRAFANA_TOKEN", "WARROOM_GRAFANA_SECRET", "WARROOM_WEBHOOK_TOKEN", "WARROOM_WEBHOOK_SECRET",
-		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_PUBLIC_URL", "WARROOM_ADMINS",
+		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_PUBLIC_URL", "WARROOM_OIDC_ISSUER", "WARROOM_OIDC_CLIENT_ID",
+		"WARROOM_OIDC_CLIENT_SECRET", "WARROOM_OIDC_CLAIM", "WARROOM_OIDC_PLATFORM", "WARROOM_OIDC_NAME", "WARROOM_ADMINS",
 		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", "WARROOM_FOLLOWUPS_VERIFY_AFTER",
 		"WARROOM_STATUS_PAGE_TITLE", "WARROOM_STATUS_PAGE_COMPONENTS", "WARROOM_STATUS_PAGE_LANGUAGES", "WARROOM_STATUS_PAGE_SHOW_NUMBERS"}
 	var names []string
@@ -585,7 +598,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, postmortem, spool, followups, status_page")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page")
 
 	c, err = Load(writeFile(t, `
 priorities:
@@ -736,4 +749,77 @@ func TestStatusPage(t *testing.T) {
 	} {
 		require.Contains(t, err.Error(), want)
 	}
+}
+
+func TestOIDC(t *testing.T) {
+	base := map[string]string{"WARROOM_PUBLIC_URL": "https://warroom.example.com", "WARROOM_OIDC_CLIENT_ID": "cid",
+		"WARROOM_OIDC_CLIENT_SECRET": "hunter2sso"}
+	with := func(m map[string]string) map[string]string {
+		out := map[string]string{}
+		for k, v := range base {
+			out[k] = v
+		}
+		for k, v := range m {
+			out[k] = v
+		}
+		return out
+	}
+	const tenant = "4f1c7b2e-9a3d-4e5f-8b6a-1c2d3e4f5a6b"
+	for _, tc := range []struct {
+		name, issuer                string
+		extra                       map[string]string
+		claim, platform, buttonName string
+	}{
+		{"slack", "https://slack.com", map[string]string{"SLACK_TEAM_ID": "T0ACME1"}, SlackUserClaim, "slack", "Slack"},
+		{"entra", "https://login.microsoftonline.com/" + tenant + "/v2.0", nil, "oid", "teams", "Microsoft"},
+		{"any issuer", "https://sso.example.com/realms/acme", map[string]string{"WARROOM_OIDC_CLAIM": "slack_id", "WARROOM_OIDC_PLATFORM": "slack"},
+			"slack_id", "slack", "sso.example.com"},
+		{"named", "https://slack.com", map[string]string{"SLACK_TEAM_ID": "T0ACME1", "WARROOM_OIDC_NAME": "Acme Slack"}, SlackUserClaim, "slack", "Acme Slack"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m := with(tc.extra)
+			m["WARROOM_OIDC_ISSUER"] = tc.issuer
+			c, err := Load("", env(m), known)
+			require.NoError(t, err)
+			require.True(t, c.OIDC.Enabled())
+			claim, platform, name := c.OIDC.Mapping()
+			require.Equal(t, []string{tc.claim, tc.platform, tc.buttonName}, []string{claim, platform, name})
+			require.Equal(t, "hunter2sso", c.OIDC.ClientSecret.Reveal())
+			require.NotContains(t, c.Redacted(), "hunter2sso")
+			require.NotContains(t, fmt.Sprintf("%+v", c), "hunter2sso")
+		})
+	}
+
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"off without an issuer", map[string]string{"WARROOM_OIDC_CLIENT_ID": "cid"},
+			[]string{"oidc.issuer: is required when any other oidc field is set"}},
+		{"common is not an issuer", with(map[string]string{"WARROOM_OIDC_ISSUER": "https://login.microsoftonline.com/common/v2.0"}),
+			[]string{`WARROOM_OIDC_ISSUER: must name the tenant by its ID, https://login.microsoftonline.com/<tenant GUID>/v2.0 (common and organizations are not issuers), got "https://login.microsoftonline.com/common/v2.0"`}},
+		{"slack needs the workspace", with(map[string]string{"WARROOM_OIDC_ISSUER": "https://slack.com"}),
+			[]string{"slack.team_id: is required with Sign in with Slack: without it a person of any Slack workspace could sign in"}},
+		{"any issuer needs a claim and a platform", with(map[string]string{"WARROOM_OIDC_ISSUER": "https://sso.example.com"}),
+			[]string{"oidc.claim: is required for an issuer other than Slack or Entra ID: the ID token claim holding the chat user ID",
+				`oidc.platform: must be slack, teams or console, got ""`}},
+		{"plain http only on loopback", with(map[string]string{"WARROOM_OIDC_ISSUER": "http://sso.example.com", "WARROOM_OIDC_CLAIM": "sub", "WARROOM_OIDC_PLATFORM": "slack"}),
+			[]string{`WARROOM_OIDC_ISSUER: must be an https URL such as https://slack.com, got "http://sso.example.com"`}},
+		{"needs the public URL and the client", map[string]string{"WARROOM_OIDC_ISSUER": "https://login.microsoftonline.com/" + tenant + "/v2.0"},
+			[]string{"public_url: is required with oidc.issuer: the identity provider sends people back to <public_url>/signin/oidc/callback",
+				`oidc.client_id: is required with oidc.issuer, without white space, got ""`,
+				"oidc.client_secret: is required with oidc.issuer, without white space (value not shown)"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := problems(t, "", tc.env)
+			require.Equal(t, tc.want, got)
+			for _, line := range got {
+				require.NotContains(t, line, "hunter2sso")
+			}
+		})
+	}
+	c, err := Load("", env(with(map[string]string{"WARROOM_OIDC_ISSUER": "http://127.0.0.1:5556/dex", "WARROOM_OIDC_CLAIM": "sub", "WARROOM_OIDC_PLATFORM": "console"})), known)
+	require.NoError(t, err, "a local issuer may be plain http")
+	require.Equal(t, "127.0.0.1:5556", func() string { _, _, n := c.OIDC.Mapping(); return n }())
 }

@@ -536,9 +536,15 @@ func (l *loader) checkOIDC(c *Config) {
 	if o.ClientSecret == "" || hasSpace(o.ClientSecret.Reveal()) {
 		l.add("oidc.client_secret", "is required with oidc.issuer, without white space (value not shown)")
 	}
-	claim, platform, _ := o.Mapping()
-	if claim == "" {
+	claim, platform, name := o.Mapping()
+	switch {
+	case claim == "":
 		l.add("oidc.claim", "is required for an issuer other than Slack or Entra ID: the ID token claim holding the chat user ID")
+	case hasSpace(claim):
+		l.addf("oidc.claim", "must be a claim name without white space, got %q", claim)
+	}
+	if utf8.RuneCountInString(name) > maxLevelName {
+		l.addf("oidc.name", "must be at most %d characters, got %d", maxLevelName, utf8.RuneCountInString(name))
 	}
 	if !slices.Contains(l.known.Platforms, platform) {
 		l.addf("oidc.platform", "must be %s, got %q", oneOf(l.known.Platforms), platform)

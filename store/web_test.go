@@ -119,3 +119,46 @@ func TestSessions(t *testing.T) {
 	require.NoError(t, s.DeleteSession(ctx, token))
 	require.NoError(t, s.DeleteSession(ctx, "nonsense"))
 }
+
+func TestOIDCLoginCountsOnce(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	l := bot.OIDCLogin{Nonce: "n-1", Verifier: "v-1", Lang: bot.Japanese}
+	state, err := s.CreateOIDCLogin(ctx, l, 10*time.Minute)
+	require.NoError(t, err)
+	require.Len(t, state, 43)
+	keys := keysLike(t, s, "oidc:*")
+	require.Len(t, keys, 1)
+	require.NotContains(t, keys[0], state, "named by the state's digest")
+	ttl, err := s.Client().TTL(ctx, keys[0]).Result()
+	require.NoError(t, err)
+	require.InDelta(t, (10 * time.Minute).Seconds(), ttl.Seconds(), 2)
+
+	// Two callbacks at once: exactly one gets it.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	won := 0
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if got, err := s.ConsumeOIDCLogin(ctx, state); err == nil {
+				require.Equal(t, l, got)
+				mu.Lock()
+				won++
+				mu.Unlock()
+			} else {
+				require.ErrorIs(t, err, bot.ErrNotFound)
+			}
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 1, won)
+
+	for _, bad := range []string{"", "short", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"} {
+		_, err := s.ConsumeOIDCLogin(ctx, bad)
+		require.ErrorIs(t, err, bot.ErrNotFound, bad)
+	}
+	_, err = s.CreateOIDCLogin(ctx, bot.OIDCLogin{Nonce: "n"}, time.Minute)
+	require.ErrorIs(t, err, store.ErrBadKey, "no verifier")
+}

@@ -173,8 +173,7 @@ func (is *issuer) signInAs(claims map[string]any) {
 func oidcHarness(t *testing.T, platform string, edit func(*web.OIDC)) (*harness, *issuer) {
 	t.Helper()
 	is := newIssuer(t)
-	var h *harness
-	h = newHarnessWith(t, func(o *web.Options) {
+	h := newHarnessWith(t, func(o *web.Options) {
 		cfg := &web.OIDC{Issuer: is.srv.URL, ClientID: oidcClient, ClientSecret: oidcSecret, Claim: userClaim, Platform: platform,
 			Name: "Acme SSO", Logins: o.Sessions.(*store.Store), People: o.Incidents.(*handlers.Service)}
 		if edit != nil {

@@ -58,7 +58,10 @@ func TestAllFollowUpsBackfill(t *testing.T) {
 	a := create(t, s, bot.StatusResolved, bot.P2)
 	addFollowUp(t, s, a.ID, "add a canary stage", owner, time.Time{})
 	// As an older Warroom left it: no index, no marker.
-	require.NoError(t, s.Client().Del(ctx, s.Prefix()+"followups:incidents", s.Prefix()+"followups:incidents:built").Err())
+	// (one key at a time: on Redis Cluster they are in different slots)
+	for _, k := range []string{"followups:incidents", "followups:incidents:built"} {
+		require.NoError(t, s.Client().Del(ctx, s.Prefix()+k).Err())
+	}
 
 	page, err := s.AllFollowUps(ctx, nil)
 	require.NoError(t, err)

@@ -38,8 +38,7 @@ const (
 func oidcHarness(t *testing.T, platform string, edit func(*web.OIDC)) (*harness, *oidctest.Issuer) {
 	t.Helper()
 	is := oidctest.New(t, oidcClient, oidcSecret)
-	var h *harness
-	h = newHarnessWith(t, func(o *web.Options) {
+	h := newHarnessWith(t, func(o *web.Options) {
 		cfg := &web.OIDC{Issuer: is.URL(), ClientID: oidcClient, ClientSecret: oidcSecret, Claim: userClaim, Platform: platform,
 			Name: "Acme SSO", Logins: o.Sessions.(*store.Store), People: o.Incidents.(*handlers.Service)}
 		if edit != nil {

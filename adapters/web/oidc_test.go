@@ -4,23 +4,17 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/web"
+	"github.com/warroomhq/warroom/adapters/web/oidctest"
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/bot/bottest"
 	"github.com/warroomhq/warroom/handlers"
@@ -39,161 +33,32 @@ const (
 	userClaim  = "https://slack.com/user_id"
 )
 
-// issuer is an OpenID Connect provider on an httptest server, as Slack's
-// or Entra's behaves: discovery, an authorize endpoint that signs in
-// whoever user names, a token endpoint that checks the client, the
-// redirect and PKCE and takes each code once, and JWKS. edit changes the
-// ID token's claims (and sign, the key it is signed with) to make the
-// tokens a broken or hostile provider would.
-type issuer struct {
-	t    *testing.T
-	srv  *httptest.Server
-	key  *rsa.PrivateKey
-	mu   sync.Mutex
-	user map[string]any
-	// codes are the codes handed out and not yet exchanged.
-	codes    map[string]grant
-	edit     func(claims map[string]any)
-	sign     *rsa.PrivateKey
-	redirect string
-	// exchanges counts the token endpoint's answers with a token.
-	exchanges int
-}
-
-type grant struct {
-	nonce, challenge, redirect string
-}
-
-func newIssuer(t *testing.T) *issuer {
-	t.Helper()
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	require.NoError(t, err)
-	is := &issuer{t: t, key: key, codes: map[string]grant{}}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /.well-known/openid-configuration", is.discovery)
-	mux.HandleFunc("GET /authorize", is.authorize)
-	mux.HandleFunc("POST /token", is.token)
-	mux.HandleFunc("GET /keys", is.keys)
-	is.srv = httptest.NewServer(mux)
-	t.Cleanup(is.srv.Close)
-	return is
-}
-
-func (is *issuer) discovery(w http.ResponseWriter, _ *http.Request) {
-	u := is.srv.URL
-	_ = json.NewEncoder(w).Encode(map[string]any{
-		"issuer": u, "authorization_endpoint": u + "/authorize", "token_endpoint": u + "/token", "jwks_uri": u + "/keys",
-		"response_types_supported": []string{"code"}, "id_token_signing_alg_values_supported": []string{"RS256"},
-		"scopes_supported": []string{"openid", "profile", "email"}, "subject_types_supported": []string{"public"},
-	})
-}
-
-func (is *issuer) keys(w http.ResponseWriter, _ *http.Request) {
-	_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &is.key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
-}
-
-// authorize signs in is.user at once (the person typed their password)
-// and sends the browser back with a code and the state.
-func (is *issuer) authorize(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	if q.Get("client_id") != oidcClient || q.Get("response_type") != "code" || q.Get("code_challenge_method") != "S256" ||
-		q.Get("code_challenge") == "" || q.Get("nonce") == "" || !strings.Contains(" "+q.Get("scope")+" ", " openid ") {
-		http.Error(w, "bad authorize request", http.StatusBadRequest)
-		return
-	}
-	code := rand.Text()
-	is.mu.Lock()
-	is.codes[code] = grant{nonce: q.Get("nonce"), challenge: q.Get("code_challenge"), redirect: q.Get("redirect_uri")}
-	is.redirect = q.Get("redirect_uri")
-	is.mu.Unlock()
-	http.Redirect(w, r, q.Get("redirect_uri")+"?"+url.Values{"code": {code}, "state": {q.Get("state")}}.Encode(), http.StatusFound)
-}
-
-func (is *issuer) token(w http.ResponseWriter, r *http.Request) {
-	id, secret, ok := r.BasicAuth()
-	if !ok {
-		id, secret = r.PostFormValue("client_id"), r.PostFormValue("client_secret")
-	}
-	is.mu.Lock()
-	g, known := is.codes[r.PostFormValue("code")]
-	delete(is.codes, r.PostFormValue("code")) // a code works once
-	is.mu.Unlock()
-	sum := sha256.Sum256([]byte(r.PostFormValue("code_verifier")))
-	switch {
-	case id != oidcClient || secret != oidcSecret:
-		w.WriteHeader(http.StatusUnauthorized)
-		_, _ = w.Write([]byte(`{"error":"invalid_client"}`))
-		return
-	case !known || r.PostFormValue("grant_type") != "authorization_code" || r.PostFormValue("redirect_uri") != g.redirect ||
-		base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge:
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = w.Write([]byte(`{"error":"invalid_grant"}`))
-		return
-	}
-	now := time.Now()
-	claims := map[string]any{"iss": is.srv.URL, "aud": oidcClient, "iat": now.Unix(), "exp": now.Add(time.Hour).Unix(), "nonce": g.nonce}
-	is.mu.Lock()
-	for k, v := range is.user {
-		claims[k] = v
-	}
-	edit, key := is.edit, is.sign
-	is.exchanges++
-	is.mu.Unlock()
-	if edit != nil {
-		edit(claims)
-	}
-	if key == nil {
-		key = is.key
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"access_token": "at-" + rand.Text(), "token_type": "Bearer", "expires_in": 3600,
-		"id_token": is.signed(key, claims)})
-}
-
-func (is *issuer) signed(key *rsa.PrivateKey, claims map[string]any) string {
-	is.t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: jose.JSONWebKey{Key: key, KeyID: "k1"}},
-		(&jose.SignerOptions{}).WithType("JWT"))
-	require.NoError(is.t, err)
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	require.NoError(is.t, err)
-	return raw
-}
-
-// signInAs makes the next sign-ins at the issuer person's, with claims.
-func (is *issuer) signInAs(claims map[string]any) {
-	is.mu.Lock()
-	defer is.mu.Unlock()
-	is.user = claims
-}
-
 // oidcHarness is a harness whose web pages sign in through is, mapping
 // userClaim to users of platform.
-func oidcHarness(t *testing.T, platform string, edit func(*web.OIDC)) (*harness, *issuer) {
+func oidcHarness(t *testing.T, platform string, edit func(*web.OIDC)) (*harness, *oidctest.Issuer) {
 	t.Helper()
-	is := newIssuer(t)
+	is := oidctest.New(t, oidcClient, oidcSecret)
 	h := newHarnessWith(t, func(o *web.Options) {
-		cfg := &web.OIDC{Issuer: is.srv.URL, ClientID: oidcClient, ClientSecret: oidcSecret, Claim: userClaim, Platform: platform,
+		cfg := &web.OIDC{Issuer: is.URL(), ClientID: oidcClient, ClientSecret: oidcSecret, Claim: userClaim, Platform: platform,
 			Name: "Acme SSO", Logins: o.Sessions.(*store.Store), People: o.Incidents.(*handlers.Service)}
 		if edit != nil {
 			edit(cfg)
 		}
 		o.OIDC = cfg
 	})
-	is.signInAs(map[string]any{"sub": "pairwise-1", userClaim: alice.ID, "name": "Alice Example"})
+	is.SignInAs(map[string]any{"sub": "pairwise-1", userClaim: alice.ID, "name": "Alice Example"})
 	return h, is
 }
 
 // startOIDC runs the browser through GET /signin/oidc and the issuer's
 // authorize page, and returns the callback URL the issuer sent it to
 // (not yet opened).
-func (b *browser) startOIDC(is *issuer) string {
+func (b *browser) startOIDC(is *oidctest.Issuer) string {
 	b.h.t.Helper()
 	res := b.get("/signin/oidc")
 	require.Equal(b.h.t, http.StatusSeeOther, res.status, res.body)
 	to := res.header.Get("Location")
-	require.True(b.h.t, strings.HasPrefix(to, is.srv.URL+"/authorize?"), to)
+	require.True(b.h.t, strings.HasPrefix(to, is.URL()+"/authorize?"), to)
 	at := b.get(to)
 	require.Equal(b.h.t, http.StatusFound, at.status, at.body)
 	back := at.header.Get("Location")
@@ -290,7 +155,7 @@ func TestOIDCSessionSeesWhatTheChatUserSees(t *testing.T) {
 		{bob, []string{"INC-2", "INC-1"}, http.StatusOK},
 		{carol, []string{"INC-2"}, http.StatusNotFound},
 	} {
-		is.signInAs(map[string]any{"sub": "x-" + tc.user.ID, userClaim: tc.user.ID, "name": tc.user.Name})
+		is.SignInAs(map[string]any{"sub": "x-" + tc.user.ID, userClaim: tc.user.ID, "name": tc.user.Name})
 		b := h.browser()
 		done := b.get(b.startOIDC(is))
 		require.Equal(t, http.StatusSeeOther, done.status, done.body)
@@ -324,7 +189,7 @@ func TestOIDCEntraObjectIDIsTheTeamsUser(t *testing.T) {
 	h, is := oidcHarness(t, "teams", func(o *web.OIDC) { o.Claim = "oid" })
 	h.r.Register(&teamsPlatform{Platform: bottest.New("teams"), people: map[string]bot.User{dana.ID: dana, aad: dana}})
 
-	is.signInAs(map[string]any{"sub": "pairwise-for-this-app", "oid": aad, "tid": "tenant", "name": "Dana"})
+	is.SignInAs(map[string]any{"sub": "pairwise-for-this-app", "oid": aad, "tid": "tenant", "name": "Dana"})
 	b := h.browser()
 	done := b.get(b.startOIDC(is))
 	require.Equal(t, http.StatusSeeOther, done.status, done.body)
@@ -335,7 +200,7 @@ func TestOIDCEntraObjectIDIsTheTeamsUser(t *testing.T) {
 	require.Contains(t, b.get("/").body, "Signed in as Dana (Teams) (teams)")
 
 	// Someone of the tenant who is no member of the team gets no session.
-	is.signInAs(map[string]any{"sub": "p2", "oid": "00000000-0000-0000-0000-000000000001", "name": "Eve"})
+	is.SignInAs(map[string]any{"sub": "p2", "oid": "00000000-0000-0000-0000-000000000001", "name": "Eve"})
 	eve := h.browser()
 	eve.refused(eve.get(eve.startOIDC(is)), http.StatusForbidden, "Your account is not a member Warroom knows in chat")
 }
@@ -363,23 +228,23 @@ func TestOIDCRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, is := oidcHarness(t, "test", nil)
-			is.edit, is.sign = tc.edit, tc.sign
+			is.Tamper(tc.edit, tc.sign)
 			b := h.browser()
 			res := b.get(b.startOIDC(is))
 			b.refused(res, http.StatusForbidden, tc.want)
 			require.Contains(t, res.body, `href="/signin/oidc">Sign in with Acme SSO again</a>`)
-			require.Equal(t, 1, is.exchanges)
+			require.Equal(t, 1, is.Exchanges())
 		})
 	}
 }
 
 func TestOIDCRequiredClaim(t *testing.T) {
 	h, is := oidcHarness(t, "test", func(o *web.OIDC) { o.Require = map[string]string{"https://slack.com/team_id": "T0ACME"} })
-	is.signInAs(map[string]any{"sub": "s", userClaim: alice.ID, "https://slack.com/team_id": "T0OTHER"})
+	is.SignInAs(map[string]any{"sub": "s", userClaim: alice.ID, "https://slack.com/team_id": "T0OTHER"})
 	b := h.browser()
 	b.refused(b.get(b.startOIDC(is)), http.StatusForbidden, "belongs to another workspace or tenant")
 
-	is.signInAs(map[string]any{"sub": "s", userClaim: alice.ID, "https://slack.com/team_id": "T0ACME"})
+	is.SignInAs(map[string]any{"sub": "s", userClaim: alice.ID, "https://slack.com/team_id": "T0ACME"})
 	ok := h.browser()
 	require.Equal(t, http.StatusSeeOther, ok.get(ok.startOIDC(is)).status)
 }
@@ -411,7 +276,7 @@ func TestOIDCRefusesForgedAndReplayedCallbacks(t *testing.T) {
 		callback := b.startOIDC(is)
 		first := b.get(callback)
 		require.Equal(t, http.StatusSeeOther, first.status)
-		before := is.exchanges
+		before := is.Exchanges()
 		// The same callback again, with the state cookie put back as a
 		// replaying attacker would: the sign-in was used up.
 		fresh := h.browser()
@@ -424,7 +289,7 @@ func TestOIDCRefusesForgedAndReplayedCallbacks(t *testing.T) {
 		// And the first browser's replay (its cookie is gone).
 		res := b.get(callback)
 		require.Equal(t, http.StatusBadRequest, res.status)
-		require.Equal(t, before, is.exchanges, "the code was never sent again")
+		require.Equal(t, before, is.Exchanges(), "the code was never sent again")
 	})
 
 	t.Run("the provider refused", func(t *testing.T) {
@@ -452,7 +317,7 @@ func TestOIDCRefusesForgedAndReplayedCallbacks(t *testing.T) {
 
 func TestOIDCProviderUnreachable(t *testing.T) {
 	h, is := oidcHarness(t, "test", nil)
-	is.srv.Close()
+	is.Close()
 	b := h.browser()
 	b.refused(b.get("/signin/oidc"), http.StatusBadGateway, "The identity provider cannot be reached just now")
 }

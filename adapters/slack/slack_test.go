@@ -666,7 +666,21 @@ func TestSocketMode(t *testing.T) {
 		return got.Status == bot.StatusResolved
 	}, wait, 10*time.Millisecond)
 
+	// The message and the click go through different queues, so the
+	// message may land after the resolve: wait for it, then check it
+	// landed once.
 	var texts []string
+	require.Eventually(t, func() bool {
+		texts = texts[:0]
+		for _, e := range w.timeline(1) {
+			if e.Kind == bot.KindMessage {
+				texts = append(texts, e.Author.Display()+": "+e.Text)
+			}
+		}
+		return len(texts) > 0
+	}, wait, 10*time.Millisecond)
+	time.Sleep(50 * time.Millisecond) // room for a wrong second effect to show
+	texts = texts[:0]
 	for _, e := range w.timeline(1) {
 		if e.Kind == bot.KindMessage {
 			texts = append(texts, e.Author.Display()+": "+e.Text)

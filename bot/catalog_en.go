@@ -761,4 +761,8 @@ var catalogEN = map[string]string{
 	"web.oidc.claim":       "Your account does not say which chat user you are, or belongs to another workspace or tenant, so you are not signed in.",
 	"web.oidc.unknown":     "Your account is not a member Warroom knows in chat, so you are not signed in.",
 	"web.oidc.unavailable": "The identity provider cannot be reached just now, so you are not signed in. Try again in a moment.",
+
+	// The postmortem command's summary, linking the document.
+	"pmdoc.chat.summary": "📝 Postmortem of {id}: {title} ({state})",
+	"pmdoc.chat.counts":  "Saved versions: {versions} · timeline entries: {entries} · key events: {key} · follow-ups: {followups}",
 }

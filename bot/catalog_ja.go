@@ -761,4 +761,8 @@ var catalogJA = map[string]string{
 	"web.oidc.claim":       "アカウントにチャットのユーザーを示す情報がないか、別のワークスペースまたはテナントのアカウントです。サインインしていません。",
 	"web.oidc.unknown":     "このアカウントは Warroom がチャットで知っているメンバーではありません。サインインしていません。",
 	"web.oidc.unavailable": "いま ID プロバイダーに接続できません。サインインしていません。少し待ってからやり直してください。",
+
+	// The postmortem command's summary, linking the document.
+	"pmdoc.chat.summary": "📝 {id} のポストモーテム：{title}（{state}）",
+	"pmdoc.chat.counts":  "保存された版：{versions}・タイムライン：{entries} 件・重要イベント：{key} 件・フォローアップ：{followups} 件",
 }

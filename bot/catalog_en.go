@@ -778,4 +778,8 @@ var catalogEN = map[string]string{
 	"action.curate":        "curate the timeline of",
 	"action.components":    "set the status page components of",
 	"action.public_update": "post customer-facing updates on",
+
+	// The postmortem command's summary, linking the document.
+	"pmdoc.chat.summary": "📝 Postmortem of {id}: {title} ({state})",
+	"pmdoc.chat.counts":  "Saved versions: {versions} · timeline entries: {entries} · key events: {key} · follow-ups: {followups}",
 }

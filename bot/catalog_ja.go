@@ -778,4 +778,8 @@ var catalogJA = map[string]string{
 	"action.curate":        "タイムラインの整理",
 	"action.components":    "ステータスページのコンポーネント設定",
 	"action.public_update": "顧客向けの更新の投稿",
+
+	// The postmortem command's summary, linking the document.
+	"pmdoc.chat.summary": "📝 {id} のポストモーテム：{title}（{state}）",
+	"pmdoc.chat.counts":  "保存された版：{versions}・タイムライン：{entries} 件・重要イベント：{key} 件・フォローアップ：{followups} 件",
 }

@@ -780,6 +780,8 @@ var catalogEN = map[string]string{
 	"action.public_update": "post customer-facing updates on",
 
 	// The postmortem command's summary, linking the document.
-	"pmdoc.chat.summary": "📝 Postmortem of {id}: {title} ({state})",
-	"pmdoc.chat.counts":  "Saved versions: {versions} · timeline entries: {entries} · key events: {key} · follow-ups: {followups}",
+	"pmdoc.chat.summary":    "📝 Postmortem of {id}: {title} ({state})",
+	"pmdoc.chat.counts":     "Saved versions: {versions} · timeline entries: {entries} · key events: {key} · follow-ups: {followups}",
+	"postmortem.posted_doc": "The postmortem of {id} is posted in {channel}. Read and edit it at {url}",
+	"pmdoc.library.total":   "{total} postmortems",
 }

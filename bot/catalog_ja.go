@@ -780,6 +780,8 @@ var catalogJA = map[string]string{
 	"action.public_update": "顧客向けの更新の投稿",
 
 	// The postmortem command's summary, linking the document.
-	"pmdoc.chat.summary": "📝 {id} のポストモーテム：{title}（{state}）",
-	"pmdoc.chat.counts":  "保存された版：{versions}・タイムライン：{entries} 件・重要イベント：{key} 件・フォローアップ：{followups} 件",
+	"pmdoc.chat.summary":    "📝 {id} のポストモーテム：{title}（{state}）",
+	"pmdoc.chat.counts":     "保存された版：{versions}・タイムライン：{entries} 件・重要イベント：{key} 件・フォローアップ：{followups} 件",
+	"postmortem.posted_doc": "{id} のポストモーテムを {channel} に投稿しました。閲覧と編集はこちら: {url}",
+	"pmdoc.library.total":   "ポストモーテム {total} 件",
 }

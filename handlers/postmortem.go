@@ -160,11 +160,12 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	req.Incident = inc
 	link := s.postmortemURL(inc.ID, req.Lang)
 	msg := bot.Message{Context: req.T("postmortem.context", "id", inc.Key(), "url", link)}
+	posted := "postmortem.posted"
 	if data != nil {
 		if msg, err = s.postmortemSummary(ctx, req, data, msg); err != nil {
 			return err
 		}
-		link = s.documentURL(inc.ID)
+		link, posted = s.documentURL(inc.ID), "postmortem.posted_doc"
 	} else {
 		notice := "\n\n" + req.T("postmortem.truncated", "url", link, "id", inc.Key())
 		msg.Text = capRunes(md, notice, postmortemChatMax)
@@ -172,13 +173,13 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	if inc.Channel.ID != "" && inc.Platform == req.Platform.Name() && req.Event.Channel != inc.Channel.ID {
 		// From elsewhere: the message goes where the team works on it,
 		// and the requester gets a pointer rather than a second copy.
-		posted := msg
+		there := msg
 		if inc.Drill {
-			posted.Text = req.T("drill.marker") + " · " + posted.Text
+			there.Text = req.T("drill.marker") + " · " + there.Text
 		}
-		_, err := req.Platform.Post(ctx, inc.Channel.ID, posted)
+		_, err := req.Platform.Post(ctx, inc.Channel.ID, there)
 		if err == nil {
-			return req.Reply(ctx, bot.Message{Text: req.T("postmortem.posted", "id", inc.Key(),
+			return req.Reply(ctx, bot.Message{Text: req.T(posted, "id", inc.Key(),
 				"channel", channelOf(req.Lang, inc), "url", link)})
 		}
 		req.Log.Warn("post postmortem to incident channel", zap.Int64("incident", inc.ID), zap.Error(err))

@@ -220,7 +220,7 @@ func TestPostmortemCommand(t *testing.T) {
 	require.True(t, strings.HasPrefix(posts[0].Msg.Text, "📝 INC-1 のポストモーテム：Checkout is failing（レビュー済み）\n"), posts[0].Msg.Text)
 	replies := e.p.Calls("Reply")
 	require.Len(t, replies, 1)
-	require.Equal(t, "INC-1 のポストモーテムの下書きを #"+inc.Channel.Name+" に投稿しました。全文: "+doc, replies[0].Msg.Text)
+	require.Equal(t, "INC-1 のポストモーテムを #"+inc.Channel.Name+" に投稿しました。閲覧と編集はこちら: "+doc, replies[0].Msg.Text)
 }
 
 // TestPostmortemCommandWithoutPublicURL: with no public URL there is no

@@ -56,12 +56,14 @@ func TestPostmortemPublishFromChat(t *testing.T) {
 	}
 }
 
-// TestExcerpt: the library's excerpt is the prose, in plain text: no
-// heading, table or rule, and no emphasis marks around a whole line (the
-// draft's guidance is in italics).
+// TestExcerpt: the library's excerpt is the prose people wrote, in plain
+// text: no heading, table, rule or list, and not the draft's guidance (a
+// whole line in italics) unless there is nothing else; no emphasis marks
+// around a whole line.
 func TestExcerpt(t *testing.T) {
 	for _, tc := range []struct{ md, want string }{
-		{"# Postmortem\n\n_Draft made by Warroom._\n\n| a | b |\n| --- | --- |\n\n---\nThe cache was stale.\n", "Draft made by Warroom. The cache was stale."},
+		{"# Postmortem\n\n_Draft made by Warroom._\n\n| a | b |\n| --- | --- |\n\n---\n- 10:00 alice declared it P2\n1. first\nThe cache was stale.\n", "The cache was stale."},
+		{"# Postmortem\n\n_Draft made by Warroom._\n\n- 10:00 alice declared it P2\n", "Draft made by Warroom. 10:00 alice declared it P2"},
 		{"**原因は証明書の期限切れでした。**\n", "原因は証明書の期限切れでした。"},
 		{"snake_case_name stays as it is\n", "snake_case_name stays as it is"},
 	} {

@@ -1,9 +1,7 @@
 package e2e
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,28 +33,16 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
+	answers := &slackAnswers{sl: sl, base: base, channel: general}
 	slash := func(text string) {
 		t.Helper()
-		status, err := slackPost(base, "/slack/commands", []byte(sl.SlashCommandForm("U0ALICE", general, text).Encode()),
-			"application/x-www-form-urlencoded")
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, status)
+		answers.command(t, text)
 	}
-	// answer waits for a response_url answer that contains want.
-	answer := func(want string) string {
+	// answer waits for an answer (in the ack or on the response_url) that
+	// contains want.
+	answer := func(want string) {
 		t.Helper()
-		var got string
-		require.Eventually(t, func() bool {
-			for _, r := range sl.Responses() {
-				raw, _ := json.Marshal(r.Body)
-				if strings.Contains(string(raw), want) {
-					got = string(raw)
-					return true
-				}
-			}
-			return false
-		}, 10*time.Second, 20*time.Millisecond, "Slack is answered with %q", want)
-		return got
+		answers.wait(t, want, func(raw string) bool { return strings.Contains(raw, want) })
 	}
 
 	slash("declare Checkout is failing P2")
@@ -71,15 +57,7 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 
 	slash("web")
 	var link string
-	require.Eventually(t, func() bool {
-		for _, r := range sl.Responses() {
-			raw, _ := json.Marshal(r.Body)
-			if link = signInRE.FindString(string(raw)); link != "" {
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond, "the sign-in link is posted to the response_url")
+	answers.wait(t, "the sign-in link", func(raw string) bool { link = signInRE.FindString(raw); return link != "" })
 
 	tab := newChromium(t, bin)
 	done := chromedp.CSS(`form[action="/followups/INC-1/1/done"] button`)

@@ -133,12 +133,10 @@ func TestBrowser(t *testing.T) {
 	base, stop := startServe(t, getenv)
 	defer stop()
 
+	answers := &slackAnswers{sl: sl, base: base, channel: general}
 	slash := func(text string) {
 		t.Helper()
-		status, err := slackPost(base, "/slack/commands", []byte(sl.SlashCommandForm("U0ALICE", general, text).Encode()),
-			"application/x-www-form-urlencoded")
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, status)
+		answers.command(t, text)
 	}
 	say := func(channel, text string) {
 		t.Helper()
@@ -164,15 +162,7 @@ func TestBrowser(t *testing.T) {
 
 	slash("web INC-1")
 	var link string
-	require.Eventually(t, func() bool {
-		for _, r := range sl.Responses() {
-			raw, _ := json.Marshal(r.Body)
-			if link = signInRE.FindString(string(raw)); link != "" {
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond, "the sign-in link is posted to the response_url")
+	answers.wait(t, "the sign-in link", func(raw string) bool { link = signInRE.FindString(raw); return link != "" })
 	require.True(t, strings.HasPrefix(link, base+"/signin/"), link)
 
 	start := time.Now()

@@ -1,15 +1,11 @@
 package e2e
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
@@ -33,7 +29,7 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
-	answers := &slackAnswers{sl: sl, base: base, channel: general}
+	answers := &slackAnswers{sl: sl, base: base, user: "U0ALICE", channel: general}
 	slash := func(text string) {
 		t.Helper()
 		answers.command(t, text)
@@ -55,9 +51,7 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 	slash("INC-1 followups")
 	answer("#1 [open] add a canary stage")
 
-	slash("web")
-	var link string
-	answers.wait(t, "the sign-in link", func(raw string) bool { link = signInRE.FindString(raw); return link != "" })
+	link := slackSignIn(t, sl, base, "U0ALICE", general, "")
 
 	tab := newChromium(t, bin)
 	done := chromedp.CSS(`form[action="/followups/INC-1/1/done"] button`)
@@ -80,27 +74,10 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 
 	t.Run("screenshots", func(t *testing.T) {
 		dir := screenshotDir(t)
-		sizes := []struct {
-			name          string
-			width, height int64
-			opts          []chromedp.EmulateViewportOption
-		}{
-			{"desktop", 1280, 800, nil},
-			{"phone", 360, 740, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulatePortrait}},
-		}
 		for _, lang := range []string{"en", "ja"} {
-			for _, size := range sizes {
-				name := fmt.Sprintf("followups-%s-%s.png", size.name, lang)
-				step(t, tab, name+": size", chromedp.EmulateViewport(size.width, size.height, size.opts...))
-				step(t, tab, name+": open", chromedp.Navigate(base+"/followups?lang="+lang))
-				text := step(t, tab, name+": text", chromedp.Text(chromedp.CSS("main")))
-				want := map[string]string{"en": "3 follow-ups", "ja": "3 件のフォローアップ"}[lang]
-				require.Contains(t, text, want, name)
-				png := step(t, tab, name+": shot", chromedp.FullScreenshot(100))
-				require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
-				overflow := step(t, tab, name+": width", chromedp.Evaluate[int](
-					`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
-				assert.LessOrEqual(t, overflow, 0, "%s scrolls sideways by %d px", name, overflow)
+			want := map[string]string{"en": "3 follow-ups", "ja": "3 件のフォローアップ"}[lang]
+			for _, v := range viewports {
+				shot{dir: dir, base: base, page: "followups", path: "/followups", lang: lang, want: want}.take(t, tab, v)
 			}
 		}
 	})

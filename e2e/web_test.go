@@ -189,7 +189,7 @@ func TestServeWebWithSlack(t *testing.T) {
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
-	answers := &slackAnswers{sl: fake, base: base, channel: general}
+	answers := &slackAnswers{sl: fake, base: base, user: "U0ALICE", channel: general}
 	command := func(text string) {
 		t.Helper()
 		answers.command(t, text)

@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"encoding/json"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -31,28 +29,16 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
+	answers := &slackAnswers{sl: sl, base: base, user: "U0ALICE", channel: general}
 	slash := func(text string) {
 		t.Helper()
-		status, err := slackPost(base, "/slack/commands", []byte(sl.SlashCommandForm("U0ALICE", general, text).Encode()),
-			"application/x-www-form-urlencoded")
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, status)
+		answers.command(t, text)
 	}
-	// answer waits for a response_url answer that contains want.
-	answer := func(want string) string {
+	// answer waits for an answer (in the ack or on the response_url) that
+	// contains want.
+	answer := func(want string) {
 		t.Helper()
-		var got string
-		require.Eventually(t, func() bool {
-			for _, r := range sl.Responses() {
-				raw, _ := json.Marshal(r.Body)
-				if strings.Contains(string(raw), want) {
-					got = string(raw)
-					return true
-				}
-			}
-			return false
-		}, 10*time.Second, 20*time.Millisecond, "Slack is answered with %q", want)
-		return got
+		answers.wait(t, want, func(raw string) bool { return strings.Contains(raw, want) })
 	}
 
 	slash("declare Checkout is failing P2")

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,21 +43,18 @@ func TestBrowserPostmortem(t *testing.T) {
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
+	answers := &slackAnswers{sl: sl, base: base, user: "U0ALICE", channel: general}
 	slash := func(text string) {
 		t.Helper()
-		status, err := slackPost(base, "/slack/commands", []byte(sl.SlashCommandForm("U0ALICE", general, text).Encode()),
-			"application/x-www-form-urlencoded")
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, status)
+		answers.command(t, text)
 	}
-	// said waits for Warroom to say want in Slack, in an answer or a post.
+	// said waits for Warroom to say want in Slack, in an answer (in the ack
+	// or on the response_url) or a post.
 	said := func(want string) {
 		t.Helper()
 		require.Eventually(t, func() bool {
-			for _, r := range sl.Responses() {
-				if raw, _ := json.Marshal(r.Body); strings.Contains(string(raw), want) {
-					return true
-				}
+			if _, ok := answers.find(func(raw string) bool { return strings.Contains(raw, want) }); ok {
+				return true
 			}
 			for _, c := range sl.Calls("chat.postMessage", "chat.postEphemeral") {
 				if strings.Contains(c.Params["text"]+c.Params["blocks"], want) {

@@ -158,21 +158,10 @@ func (s shot) take(t *testing.T, tab context.Context, v viewport) {
 // answers after it are read, so each person gets their own link).
 func slackSignIn(t *testing.T, sl *fakeslack.Server, base, user, channel, args string) string {
 	t.Helper()
-	before := len(sl.Responses())
-	status, err := slackPost(base, "/slack/commands", []byte(sl.SlashCommandForm(user, channel, strings.TrimSpace("web "+args)).Encode()),
-		"application/x-www-form-urlencoded")
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, status)
+	answers := &slackAnswers{sl: sl, base: base, user: user, channel: channel, since: len(sl.Responses())}
+	answers.command(t, strings.TrimSpace("web "+args))
 	var link string
-	require.Eventually(t, func() bool {
-		for _, r := range sl.Responses()[before:] {
-			raw, _ := json.Marshal(r.Body)
-			if link = signInRE.FindString(string(raw)); link != "" {
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond, "the sign-in link is posted to the response_url")
+	answers.wait(t, "the sign-in link", func(raw string) bool { link = signInRE.FindString(raw); return link != "" })
 	return link
 }
 

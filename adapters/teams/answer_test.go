@@ -93,3 +93,24 @@ func TestInvokeAnsweredInTheResponse(t *testing.T) {
 		})
 	}
 }
+
+// TestInvokeAnswerKeepsFields: a clicked summary is answered in the
+// invoke's response with its fields as "label: value" lines, not only its
+// title and text.
+func TestInvokeAnswerKeepsFields(t *testing.T) {
+	w := newWorld(t)
+	inc := w.declare("declare Payments failing P2")
+	require.Eventually(t, func() bool {
+		raw, _ := json.Marshal(posts(w.fake))
+		return strings.Contains(string(raw), "Declared INC-1")
+	}, wait, 10*time.Millisecond)
+	before := len(posts(w.fake))
+	click := w.fake.InvokeActivity(inc.Channel.ID, cardActivityID(inc), w.alice, "Alice", "summary",
+		map[string]any{"wr": "1", "command": "summary", "args": ""})
+	d := w.deliver(withLocale(t, click, "en-US"))
+	require.Equal(t, http.StatusOK, d.Status)
+	text, _ := d.InvokeResponse["value"].(string)
+	require.Contains(t, text, "\n"+bot.T(bot.English, "field.channel")+": ", "the fields are in the answer: %q", text)
+	require.Contains(t, text, "\n"+bot.T(bot.English, "field.duration")+": ")
+	require.Len(t, posts(w.fake), before, "nothing posted for the click")
+}

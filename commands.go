@@ -67,7 +67,7 @@ func commands() []command {
 			flags: func(fs *flag.FlagSet, f *flags) { fs.BoolVar(&f.json, "json", false, "print them as a JSON object") },
 			run:   runVersion},
 		{name: "completion", args: "bash|zsh|fish", minArgs: 1, maxArgs: 1, summary: "print a shell completion script",
-			detail:  "bash: source <(warroom completion bash); zsh: source <(warroom completion zsh); fish: warroom completion fish | source",
+			detail:  "Load it in bash with source <(warroom completion bash), in zsh with source <(warroom completion zsh), in fish with warroom completion fish | source.",
 			choices: map[string][]string{"": shellNames()}, run: runCompletion},
 		{name: "help", args: "[command]", maxArgs: 2, summary: "print this help, or a command's", run: runHelp},
 	}
@@ -108,6 +108,17 @@ func groups() []string {
 	for _, c := range commands() {
 		if g, _, ok := strings.Cut(c.name, " "); ok && !slices.Contains(out, g) {
 			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// groupCommands are the second words of group's commands: "check", "env".
+func groupCommands(group string) []string {
+	var out []string
+	for _, c := range commands() {
+		if first, rest, ok := strings.Cut(c.name, " "); ok && first == group {
+			out = append(out, rest)
 		}
 	}
 	return out
@@ -231,6 +242,16 @@ func upper(s string) string {
 func runHelp(_ context.Context, in *invocation) int {
 	if len(in.args) == 0 {
 		fmt.Fprint(in.stdout, usage())
+		return 0
+	}
+	if len(in.args) == 1 && slices.Contains(groups(), in.args[0]) {
+		for i, sub := range groupCommands(in.args[0]) {
+			if i > 0 {
+				fmt.Fprintln(in.stdout)
+			}
+			cmd, _ := lookup([]string{in.args[0], sub})
+			cmd.help(in.stdout)
+		}
 		return 0
 	}
 	cmd, rest := lookup(in.args)

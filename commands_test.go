@@ -101,6 +101,10 @@ func TestCommandHelp(t *testing.T) {
 			require.Contains(t, out, "  "+c.name+" ", "%v lists every command", args)
 		}
 	}
+	code, out, _ = cli(t, nil, "help", "config")
+	require.Equal(t, 0, code)
+	require.Contains(t, out, "usage: warroom config check [flags]")
+	require.Contains(t, out, "usage: warroom config env [flags]")
 	code, _, errOut := cli(t, nil, "help", "nonsense")
 	require.Equal(t, 2, code)
 	require.Contains(t, errOut, `unknown command "nonsense"`)

@@ -71,13 +71,7 @@ func completionTable() []compCommand {
 	top := compCommand{flags: compFlags(topFlagSet(io.Discard, &flags{}, &showVersion), nil), args: firstWords(table)}
 	out := []compCommand{top}
 	for _, g := range groups() {
-		grp := compCommand{path: g, flags: compFlags(globalFlagSet(), nil)}
-		for _, c := range table {
-			if first, rest, ok := strings.Cut(c.name, " "); ok && first == g {
-				grp.args = append(grp.args, rest)
-			}
-		}
-		out = append(out, grp)
+		out = append(out, compCommand{path: g, flags: compFlags(globalFlagSet(), nil), args: groupCommands(g)})
 	}
 	for _, c := range table {
 		out = append(out, compCommand{path: c.name, summary: c.summary,

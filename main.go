@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"slices"
 	"strings"
 	"syscall"
 	_ "time/tzdata" // time zones in a scratch image
@@ -57,6 +58,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	cmd, rest := lookup(args)
 	if cmd == nil {
+		if len(args) == 1 && slices.Contains(groups(), args[0]) {
+			fmt.Fprintf(stderr, "%q needs a command: %s\n\n%s", args[0], strings.Join(groupCommands(args[0]), " or "), usage())
+			return 2
+		}
 		fmt.Fprintf(stderr, "unknown command %q\n\n%s", unknownName(args), usage())
 		return 2
 	}

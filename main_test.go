@@ -77,9 +77,11 @@ func TestServeRefusesUnsafeDefaults(t *testing.T) {
 }
 
 func TestServeFailsFastWithoutRedis(t *testing.T) {
-	var errOut bytes.Buffer
+	// go-redis's pool goroutines log through the global logger serve set,
+	// possibly after run returned: a plain bytes.Buffer would race.
+	errOut := &syncBuffer{}
 	env := map[string]string{"REDIS_URL": "redis://:hunter2@127.0.0.1:1/0", "WARROOM_ADDR": "127.0.0.1:0", "WARROOM_API_OPEN": "true"}
-	code := run(context.Background(), []string{"serve"}, nil, io.Discard, &errOut, func(k string) string { return env[k] })
+	code := run(context.Background(), []string{"serve"}, nil, io.Discard, errOut, func(k string) string { return env[k] })
 	require.Equal(t, 1, code)
 	require.Contains(t, errOut.String(), "redis (REDIS_URL) cannot be reached")
 	require.NotContains(t, errOut.String(), "hunter2")

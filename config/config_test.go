@@ -827,3 +827,13 @@ func TestOIDC(t *testing.T) {
 	require.NoError(t, err, "a local issuer may be plain http")
 	require.Equal(t, "127.0.0.1:5556", func() string { _, _, n := c.OIDC.Mapping(); return n }())
 }
+
+// TestEveryActionIsNamedForPeople: a refusal ("You may not {action} this
+// incident") names the action in words, in both languages, so every
+// policy action has its phrase in the catalog.
+func TestEveryActionIsNamedForPeople(t *testing.T) {
+	for _, a := range Actions {
+		require.True(t, bot.Has("action."+a), "action.%s is missing from the catalog", a)
+		require.NotEqual(t, bot.T(bot.English, "action."+a), bot.T(bot.Japanese, "action."+a), "action.%s needs its Japanese", a)
+	}
+}

@@ -250,7 +250,7 @@ func TestServeWebWithSlack(t *testing.T) {
 	require.Equal(t, "status", lastEntry.Kind)
 	require.Equal(t, "Alice", lastEntry.Author)
 
-	// The other routes keep theirs, and anything else is the web's.
+	// The other routes keep theirs, and the web's paths are the web's.
 	var health map[string]string
 	require.Equal(t, http.StatusOK, getJSON(t, base+"/healthz", "", &health))
 	status, h, _ := newWebBrowser(t).do(http.MethodGet, base+"/", nil)

@@ -311,12 +311,25 @@ func excerpt(md string) string {
 		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "|") || strings.Trim(line, "-*_ ") == "" {
 			continue
 		}
+		line = unemphasize(line)
 		parts = append(parts, line)
 		if n += utf8.RuneCountInString(line); n > excerptRunes {
 			break
 		}
 	}
 	return bot.Truncate(strings.Join(parts, " "), excerptRunes)
+}
+
+// unemphasize is line without the emphasis marks around the whole of it
+// (the generated draft puts its guidance in italics), which the library's
+// excerpt, plain text, would otherwise show as they are.
+func unemphasize(line string) string {
+	for _, m := range []string{"**", "__", "_", "*"} {
+		if len(line) > 2*len(m) && strings.HasPrefix(line, m) && strings.HasSuffix(line, m) {
+			return strings.TrimSpace(line[len(m) : len(line)-len(m)])
+		}
+	}
+	return line
 }
 
 // postmortemPublish handles "postmortem publish": the reviewed postmortem

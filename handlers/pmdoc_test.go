@@ -27,7 +27,7 @@ func TestPostmortemPublishFromChat(t *testing.T) {
 			inc := e.declare("Checkout is failing P2")
 			e.must(e.alice, inc.Channel.ID, "postmortem")
 			post, _ := e.p.Last("Post")
-			require.Contains(t, post.Msg.Context, "publish it as a document: https://warroom.example/incidents/INC-1/postmortem", "in the asker's language")
+			require.Contains(t, post.Msg.Text, "publish it as a document: https://warroom.example/incidents/INC-1/postmortem", "in the asker's language")
 			require.Equal(t, "https://warroom.example/incidents/INC-1/postmortem", post.Msg.Buttons[0].URL)
 
 			err := e.run(e.bob, inc.Channel.ID, "postmortem publish")
@@ -53,5 +53,18 @@ func TestPostmortemPublishFromChat(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, []int64{inc.ID}, ids)
 		})
+	}
+}
+
+// TestExcerpt: the library's excerpt is the prose, in plain text: no
+// heading, table or rule, and no emphasis marks around a whole line (the
+// draft's guidance is in italics).
+func TestExcerpt(t *testing.T) {
+	for _, tc := range []struct{ md, want string }{
+		{"# Postmortem\n\n_Draft made by Warroom._\n\n| a | b |\n| --- | --- |\n\n---\nThe cache was stale.\n", "Draft made by Warroom. The cache was stale."},
+		{"**原因は証明書の期限切れでした。**\n", "原因は証明書の期限切れでした。"},
+		{"snake_case_name stays as it is\n", "snake_case_name stays as it is"},
+	} {
+		require.Equal(t, tc.want, excerpt(tc.md), tc.md)
 	}
 }

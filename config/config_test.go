@@ -332,6 +332,10 @@ func TestEnvTable(t *testing.T) {
 	for _, e := range Env {
 		names = append(names, e.Name)
 		require.NotEmpty(t, e.Help, e.Name)
+		// EnvTable's cells hold them verbatim: a | or a line break would
+		// break the Markdown table.
+		require.NotContains(t, e.Help+e.Default, "|", e.Name)
+		require.NotContains(t, e.Help+e.Default, "\n", e.Name)
 		if e.Name == EnvConfig {
 			continue
 		}

@@ -784,4 +784,5 @@ var catalogEN = map[string]string{
 	"pmdoc.chat.counts":     "Saved versions: {versions} · timeline entries: {entries} · key events: {key} · follow-ups: {followups}",
 	"postmortem.posted_doc": "The postmortem of {id} is posted in {channel}. Read and edit it at {url}",
 	"pmdoc.library.total":   "{total} postmortems",
+	"web.oidc.too_many":     "Too many sign-ins are starting at once just now, so this one did not start. Try again in a minute.",
 }

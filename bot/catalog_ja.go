@@ -784,4 +784,5 @@ var catalogJA = map[string]string{
 	"pmdoc.chat.counts":     "保存された版：{versions}・タイムライン：{entries} 件・重要イベント：{key} 件・フォローアップ：{followups} 件",
 	"postmortem.posted_doc": "{id} のポストモーテムを {channel} に投稿しました。閲覧と編集はこちら: {url}",
 	"pmdoc.library.total":   "ポストモーテム {total} 件",
+	"web.oidc.too_many":     "いま多数のサインインが同時に始まっているため、このサインインは開始されませんでした。1 分ほどしてからもう一度お試しください。",
 }

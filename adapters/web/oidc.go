@@ -13,6 +13,7 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"go.uber.org/zap"
 	"golang.org/x/oauth2"
+	"golang.org/x/time/rate"
 
 	"github.com/warroomhq/warroom/bot"
 )
@@ -37,6 +38,12 @@ const (
 	OIDCLoginTTL = 10 * time.Minute
 	// oidcTimeout bounds one call to the identity provider.
 	oidcTimeout = 10 * time.Second
+	// oidcStartRate and oidcStartBurst bound how fast this process starts
+	// sign-ins. Starting one writes to Redis for anyone who asks, before
+	// any sign-in: unbounded, a script could fill Redis with them. A
+	// team's people never start 30 at once; a script gets 5 a second.
+	oidcStartRate  = 5
+	oidcStartBurst = 30
 )
 
 // OIDCLogins keeps the sign-ins under way; *store.Store implements it.
@@ -90,6 +97,9 @@ type oidcFlow struct {
 	redirect string
 	now      func() time.Time
 
+	// starts paces the sign-ins started (oidcStartRate).
+	starts *rate.Limiter
+
 	mu       sync.Mutex
 	provider *oidc.Provider
 }
@@ -110,7 +120,8 @@ func newOIDCFlow(cfg OIDC, publicURL string, now func() time.Time) (*oidcFlow, e
 	if cfg.Name == "" {
 		cfg.Name = cfg.Issuer
 	}
-	return &oidcFlow{cfg: cfg, redirect: strings.TrimRight(publicURL, "/") + oidcCallback, now: now}, nil
+	return &oidcFlow{cfg: cfg, redirect: strings.TrimRight(publicURL, "/") + oidcCallback, now: now,
+		starts: rate.NewLimiter(oidcStartRate, oidcStartBurst)}, nil
 }
 
 // ctx carries the client to go-oidc and oauth2, with a deadline.
@@ -143,6 +154,12 @@ func (f *oidcFlow) config(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVer
 // identity provider.
 func (s *Server) oidcStartPage(w http.ResponseWriter, r *http.Request) {
 	f := s.oidc
+	if !f.starts.Allow() {
+		s.log.Warn("oidc sign-ins refused: more are starting than people start")
+		w.Header().Set("Retry-After", "10")
+		s.oidcRefuse(w, r, http.StatusTooManyRequests, "web.oidc.too_many")
+		return
+	}
 	ctx, cancel := f.ctx(r.Context())
 	defer cancel()
 	oc, _, err := f.config(ctx)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -320,4 +321,44 @@ func TestOIDCProviderUnreachable(t *testing.T) {
 	is.Close()
 	b := h.browser()
 	b.refused(b.get("/signin/oidc"), http.StatusBadGateway, "The identity provider cannot be reached just now")
+}
+
+// countingLogins counts the sign-ins written to the store.
+type countingLogins struct {
+	web.OIDCLogins
+	n atomic.Int64
+}
+
+func (c *countingLogins) CreateOIDCLogin(ctx context.Context, l bot.OIDCLogin, ttl time.Duration) (string, error) {
+	c.n.Add(1)
+	return c.OIDCLogins.CreateOIDCLogin(ctx, l, ttl)
+}
+
+// TestOIDCStartsArePaced: a script hammering GET /signin/oidc, which
+// writes a sign-in to Redis for anyone, is refused with 429 and the page
+// saying why once past the burst a team never reaches; what it refuses
+// writes nothing.
+func TestOIDCStartsArePaced(t *testing.T) {
+	var logins *countingLogins
+	h, _ := oidcHarness(t, "test", func(o *web.OIDC) {
+		logins = &countingLogins{OIDCLogins: o.Logins}
+		o.Logins = logins
+	})
+	started, refused := 0, 0
+	for range 100 {
+		res := h.browser().get("/signin/oidc")
+		switch res.status {
+		case http.StatusSeeOther:
+			started++
+		case http.StatusTooManyRequests:
+			refused++
+			require.Equal(t, "10", res.header.Get("Retry-After"))
+			require.Contains(t, res.body, "Too many sign-ins are starting at once")
+		default:
+			t.Fatalf("GET /signin/oidc: %d %s", res.status, res.body)
+		}
+	}
+	require.GreaterOrEqual(t, started, 30, "the burst a team may need")
+	require.Positive(t, refused, "past it, starts are refused")
+	require.Equal(t, int64(started), logins.n.Load(), "a refused start writes nothing")
 }

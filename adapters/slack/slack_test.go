@@ -46,7 +46,8 @@ type world struct {
 	general string
 }
 
-func newWorld(t *testing.T, socket bool) *world {
+// tune, when given, adjusts the router's options (the store is there).
+func newWorld(t *testing.T, socket bool, tune ...func(*world, *bot.Options)) *world {
 	t.Helper()
 	w := &world{t: t, fake: fakeslack.New(t), st: storetest.New(t)}
 	t.Cleanup(func() {
@@ -61,7 +62,11 @@ func newWorld(t *testing.T, socket bool) *world {
 	w.fake.AddChannel("incidents", false, fakeslack.BotUserID)
 	ann, _ := w.fake.ChannelByName("incidents")
 	log := zaptest.NewLogger(t)
-	w.r = bot.NewRouter(bot.Options{Log: log})
+	ropts := bot.Options{Log: log}
+	for _, f := range tune {
+		f(w, &ropts)
+	}
+	w.r = bot.NewRouter(ropts)
 	t.Cleanup(func() { _ = w.r.Close(context.Background()) })
 	_, err := handlers.New(w.st, w.r, handlers.Options{Announce: map[string]string{slack.Name: ann.ID}, Log: log})
 	require.NoError(t, err)

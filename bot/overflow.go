@@ -113,13 +113,22 @@ func (r *Router) decode(b []byte) (*Event, error) {
 // they go to the end of its Overflow list. A person's command, click or
 // form goes to the first queue with room, else to the Overflow: nobody is
 // told "busy" while Redis takes writes. Alerts are refused busy when their
-// queue is full, as without an Overflow: their sources retry by
+// shard's queue is full, as without an Overflow: their sources retry by
 // themselves. When the Overflow refuses the write too (Redis is away), the
 // answer is CodeBusy: Slack delivers an event again later, and a person is
 // told to retry (their command could not be handled without Redis
 // anyway).
 func (r *Router) offer(i int, ev *Event) error {
-	if !ev.Kind.channelEvent() {
+	switch {
+	case ev.Kind == EventAlert:
+		// One problem's notifications keep to their shard, in order.
+		select {
+		case r.queues[i] <- job{ev: ev}:
+			return nil
+		default:
+			return Errorf(CodeBusy)
+		}
+	case !ev.Kind.channelEvent():
 		n := len(r.queues)
 		for k := range n {
 			select {
@@ -127,9 +136,6 @@ func (r *Router) offer(i int, ev *Event) error {
 				return nil
 			default:
 			}
-		}
-		if ev.Kind == EventAlert {
-			return Errorf(CodeBusy)
 		}
 	}
 	sp := &r.spills[i]

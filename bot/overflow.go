@@ -40,11 +40,26 @@ type ReplyCodec interface {
 // of the shard goes to the end of the shard's Overflow list rather than to
 // its queue, so that none overtakes those already waiting there; the
 // worker, once its queue is empty, takes them back in batches and turns
-// on off again only when it finds the list empty with mu held, so that no
-// Dispatch can push in between.
+// on off again only when it finds the list empty with mu held and no
+// push under way, so that no event can be in between.
+//
+// Pushes are grouped: the events of concurrent Dispatch calls are
+// appended to next in the order they came, and one flusher at a time
+// (flushing) writes each group in one Push, so that a burst costs a round
+// trip to Redis per group, not per event, and the order is kept.
 type spill struct {
-	mu sync.Mutex
-	on bool
+	mu       sync.Mutex
+	on       bool
+	next     *spillGroup
+	flushing bool
+}
+
+// spillGroup is events waiting to be pushed together; done is closed once
+// the Push returned err.
+type spillGroup struct {
+	events [][]byte
+	done   chan struct{}
+	err    error
 }
 
 // spillRetry is how long a worker waits before trying its Overflow again
@@ -140,30 +155,60 @@ func (r *Router) offer(i int, ev *Event) error {
 	}
 	sp := &r.spills[i]
 	sp.mu.Lock()
-	defer sp.mu.Unlock()
 	if !sp.on {
 		select {
 		case r.queues[i] <- job{ev: ev}:
+			sp.mu.Unlock()
 			return nil
 		default:
 		}
 	}
 	b, err := r.encode(ev)
 	if err != nil {
+		sp.mu.Unlock()
 		if !errors.Is(err, errNotSpillable) {
 			r.log.Error("event cannot be encoded for the overflow", zap.String("platform", ev.Platform),
 				zap.String("event_kind", string(ev.Kind)), zap.Error(err))
 		}
 		return Errorf(CodeBusy)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-	defer cancel()
-	if err := r.overflow.Push(ctx, i, [][]byte{b}); err != nil {
-		r.log.Warn("overflow refused an event", zap.Int("shard", i), zap.Error(err))
+	if sp.next == nil {
+		sp.next = &spillGroup{done: make(chan struct{})}
+	}
+	g := sp.next
+	g.events = append(g.events, b)
+	sp.on = true
+	if !sp.flushing {
+		sp.flushing = true
+		go r.flush(i)
+	}
+	sp.mu.Unlock()
+	<-g.done
+	if g.err != nil {
+		r.log.Warn("overflow refused events", zap.Int("shard", i), zap.Int("events", len(g.events)), zap.Error(g.err))
 		return Errorf(CodeBusy)
 	}
-	sp.on = true
 	return nil
+}
+
+// flush pushes shard i's waiting groups, one after another, until none is
+// left. The Dispatch calls waiting for them hold the router open, so a
+// flush always ends before Close does.
+func (r *Router) flush(i int) {
+	sp := &r.spills[i]
+	sp.mu.Lock()
+	for sp.next != nil {
+		g := sp.next
+		sp.next = nil
+		sp.mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		g.err = r.overflow.Push(ctx, i, g.events)
+		cancel()
+		close(g.done)
+		sp.mu.Lock()
+	}
+	sp.flushing = false
+	sp.mu.Unlock()
 }
 
 // spilled reports whether shard i has events waiting in the Overflow.
@@ -187,12 +232,19 @@ func (r *Router) unspill(i int) bool {
 	if err == nil && len(batch) == 0 {
 		sp := &r.spills[i]
 		sp.mu.Lock()
-		// Dispatch pushes with mu held: an empty list now stays empty
-		// until sp.on is off.
-		if batch, err = r.overflow.Pop(r.base, i, maxBatch); err == nil && len(batch) == 0 {
-			sp.on = false
+		pushing := sp.flushing
+		// Events are added to a group with mu held: with no push under
+		// way, an empty list now stays empty until sp.on is off.
+		if !pushing {
+			if batch, err = r.overflow.Pop(r.base, i, maxBatch); err == nil && len(batch) == 0 {
+				sp.on = false
+			}
 		}
 		sp.mu.Unlock()
+		if pushing {
+			time.Sleep(time.Millisecond) // the push under way is one round trip
+			return true
+		}
 	}
 	if err != nil {
 		if r.base.Err() != nil {

@@ -172,3 +172,38 @@ func TestOverflowOfADeadReplicaIsAdopted(t *testing.T) {
 	require.NoError(t, err)
 	require.Zero(t, n, "adopted once")
 }
+
+// Alerts are machine traffic: with their worker's queue full they are
+// still refused busy (the source retries), and wait nowhere.
+func TestOverflowStillRefusesAlerts(t *testing.T) {
+	s := newStore(t)
+	gate := make(chan struct{})
+	r, _ := overflowRouter(t, s, "replica-a", 0, gate)
+	t.Cleanup(func() { _ = r.Close(context.Background()) })
+	defer close(gate) // before Close
+	// Ten commands hold both workers and fill both queues; the rest wait
+	// in Redis.
+	for i := range 10 {
+		require.NoError(t, r.Dispatch(bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "ping " + strconv.Itoa(i)}))
+	}
+	alert := bot.Event{Kind: bot.EventAlert, Alert: &bot.Alert{Source: "webhook", DedupKey: "disk"}}
+	var busy int
+	for range 20 {
+		if bot.CodeOf(r.Dispatch(alert)) == bot.CodeBusy {
+			busy++
+		}
+	}
+	require.Positive(t, busy, "a full queue refuses alerts")
+	var waiting []bot.EventKind
+	_, err := s.AdoptOverflows(context.Background(), "replica-b", time.Minute, func(b [][]byte) (int, error) {
+		for _, e := range b {
+			var w struct{ E bot.Event }
+			require.NoError(t, json.Unmarshal(e, &w))
+			waiting = append(waiting, w.E.Kind)
+		}
+		return len(b), nil
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, waiting, "commands wait in Redis")
+	require.NotContains(t, waiting, bot.EventAlert, "no alert waits in Redis")
+}

@@ -59,8 +59,9 @@ type loadResult struct {
 	elapsed  time.Duration   // from the first request to the last answer
 	status   map[int]int     // every attempt's status (0: transport error)
 	retries  int             // attempts answered 503 and sent again
-	nonEmpty int             // 200 answers with a body (an acknowledgement that says something)
+	nonEmpty int             // 200 answers with another body (an acknowledgement that says something)
 	busy     int             // 200 answers with the busy message (a command refused)
+	answered int             // 200 answers carrying the command's reply itself (answered in the ack)
 	failed   int             // requests given up on
 }
 
@@ -83,7 +84,7 @@ func drive(ctx context.Context, client *http.Client, base string, n, clients int
 		lat                       []time.Duration
 		status                    map[int]int
 		retries, nonEmpty, failed int
-		busy                      int
+		busy, answered            int
 	}
 	locals := make([]local, clients)
 	var next atomic.Int64
@@ -118,13 +119,15 @@ func drive(ctx context.Context, client *http.Client, base string, n, clients int
 					d := time.Since(t0)
 					l.status[res.StatusCode]++
 					if res.StatusCode == http.StatusOK {
-						switch {
-						case bytes.Contains(body, busyText):
+						if bytes.Contains(body, busyText) {
 							l.busy++ // answered, not served: kept out of the percentiles
-						default:
-							l.lat = append(l.lat, d)
+							break
 						}
-						if len(body) > 0 {
+						l.lat = append(l.lat, d)
+						switch {
+						case bytes.Contains(body, []byte(`"blocks"`)):
+							l.answered++ // a rendered reply; the busy message has no blocks
+						case len(body) > 0:
 							l.nonEmpty++
 						}
 						break
@@ -147,6 +150,7 @@ func drive(ctx context.Context, client *http.Client, base string, n, clients int
 		r.retries += l.retries
 		r.nonEmpty += l.nonEmpty
 		r.busy += l.busy
+		r.answered += l.answered
 		r.failed += l.failed
 		for k, v := range l.status {
 			r.status[k] += v
@@ -157,6 +161,6 @@ func drive(ctx context.Context, client *http.Client, base string, n, clients int
 }
 
 func (r loadResult) String() string {
-	return fmt.Sprintf("n=%d elapsed=%s p50=%s p99=%s statuses=%v retries=%d busy-acks=%d failed=%d",
-		r.n, r.elapsed.Round(time.Millisecond), r.pct(.50), r.pct(.99), r.status, r.retries, r.busy, r.failed)
+	return fmt.Sprintf("n=%d elapsed=%s p50=%s p99=%s statuses=%v retries=%d busy-acks=%d in-ack=%d failed=%d",
+		r.n, r.elapsed.Round(time.Millisecond), r.pct(.50), r.pct(.99), r.status, r.retries, r.busy, r.answered, r.failed)
 }

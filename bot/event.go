@@ -98,6 +98,11 @@ type Event struct {
 	// not part of the event's JSON: the platform's ReplyCodec carries it
 	// through the Overflow.
 	Reply any `json:"-"`
+	// Answer, when set, is the slot of an adapter waiting to put the
+	// event's first reply in its acknowledgement (see Answer). It lives
+	// only in this process: an event stored and handled elsewhere loses
+	// it, and its reply goes the usual way.
+	Answer *Answer `json:"-"`
 	// Done, when set, is called once the event has been fully handled. An
 	// event with a Done never waits in the Overflow.
 	Done func(error) `json:"-"`

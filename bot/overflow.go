@@ -188,6 +188,9 @@ func (r *Router) offer(i int, ev *Event) error {
 		r.log.Warn("overflow refused events", zap.Int("shard", i), zap.Int("events", len(g.events)), zap.Error(g.err))
 		return Errorf(CodeBusy)
 	}
+	// The event will be handled from Redis, without its answer slot: the
+	// adapter need not wait for it, and its reply goes the usual way.
+	ev.Answer.Close()
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroomhq/warroom/adapters/slack"
 	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
 	"github.com/warroomhq/warroom/bot"
 )
@@ -23,7 +24,7 @@ func TestBurstOverflowsIntoRedisNot503(t *testing.T) {
 	gate := make(chan struct{})
 	var once, release sync.Once
 	open := func() { release.Do(func() { close(gate) }) }
-	w := newWorld(t, false, func(w *world, o *bot.Options) {
+	w := newWorldRouter(t, false, func(w *world, o *bot.Options) {
 		ov, err := w.st.Overflow("slack-test")
 		require.NoError(t, err)
 		o.Workers, o.Queue, o.Overflow = 1, 2, ov
@@ -34,7 +35,7 @@ func TestBurstOverflowsIntoRedisNot503(t *testing.T) {
 				once.Do(func() { <-gate })
 			}
 		}
-	})
+	}, func(*slack.Options) {})
 	t.Cleanup(open) // before the router's Close: a failing test must not leave the worker held
 	w.command(alice, w.general, "declare Queue is backing up")
 	inc := w.incident(1)

@@ -27,16 +27,22 @@ type core struct {
 	metrics *metrics
 	// web is the web pages, served on the paths they own (nil: none, no
 	// public URL).
-	web   *web.Server
-	close func()
+	web *web.Server
+	// overflow keeps the router's overflow of a serving replica (nil:
+	// none); Serve starts it once the platforms are registered, so that
+	// what it adopts finds them.
+	overflow *overflowKeeper
+	close    func()
 }
 
 // newCore opens Redis (embedded when REDIS_URL is unset) and the timeline
 // spool (with REDIS_URL, unless spool.path is "off"), and wires the store,
 // the handlers and the router; tune adjusts the handlers' options for the
-// subcommand. close stops the handlers' background work and closes the
-// spool and Redis; the caller closes the router before it.
-func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune func(*handlers.Options), log *zap.Logger) (*core, error) {
+// subcommand. A serving replica's router spills what does not fit its
+// queues into Redis (bot.Overflow, see overflow.go). close stops the
+// handlers' background work and closes the spool and Redis; the caller
+// closes the router before it.
+func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune func(*handlers.Options), serving bool, log *zap.Logger) (*core, error) {
 	rdb, closeRedis, err := openRedis(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -60,7 +66,16 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune
 		tune(&opts)
 	}
 	m := newMetrics(st, sp)
-	svc, router, err := newService(cfg, st, opts, m, log)
+	var keeper *overflowKeeper
+	var ov bot.Overflow
+	if serving {
+		if keeper, err = newOverflowKeeper(ctx, st, log); err != nil {
+			closeRedis()
+			return nil, err
+		}
+		ov = keeper.ov
+	}
+	svc, router, err := newService(cfg, st, ov, opts, m, log)
 	if err != nil {
 		if sp != nil {
 			_ = sp.Close()
@@ -69,6 +84,9 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune
 		return nil, err
 	}
 	closeAll := func() {
+		if keeper != nil {
+			keeper.close()
+		}
 		cctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 		defer cancel()
 		if err := svc.Close(cctx); err != nil {
@@ -81,15 +99,15 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune
 		}
 		closeRedis()
 	}
-	return &core{store: st, svc: svc, router: router, metrics: m, close: closeAll}, nil
+	return &core{store: st, svc: svc, router: router, metrics: m, overflow: keeper, close: closeAll}, nil
 }
 
 // newService builds the router and the handlers mounted on it: the one
 // place the two meet. The router is closed again when the handlers cannot
 // be built.
-func newService(cfg *config.Config, st *store.Store, opts handlers.Options, m *metrics, log *zap.Logger) (*handlers.Service, *bot.Router, error) {
+func newService(cfg *config.Config, st *store.Store, ov bot.Overflow, opts handlers.Options, m *metrics, log *zap.Logger) (*handlers.Service, *bot.Router, error) {
 	router := bot.NewRouter(bot.Options{
-		Workers: cfg.Workers, Queue: cfg.Queue, Lang: bot.Lang(cfg.Lang), Log: log,
+		Workers: cfg.Workers, Queue: cfg.Queue, Lang: bot.Lang(cfg.Lang), Log: log, Overflow: ov,
 		Observe: func(command string, d time.Duration, err error) {
 			outcome := "ok"
 			if err != nil {

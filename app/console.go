@@ -78,7 +78,7 @@ func Console(ctx context.Context, cfg *config.Config, log *zap.Logger, term Term
 		o.ClockSpeed, o.DrillSpeed = term.Speed, term.Speed
 		o.Reminders = handlers.Reminders{Local: true,
 			Every: max(time.Duration(float64(cfg.Reminders.Every)/term.Speed), 10*time.Millisecond)}
-	}, log)
+	}, false, log)
 	if err != nil {
 		return err
 	}

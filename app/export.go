@@ -42,7 +42,7 @@ func Export(ctx context.Context, cfg *config.Config, log *zap.Logger, d Draft) e
 	}
 	ecfg := *cfg
 	ecfg.Spool.Path = config.SpoolOff // a one-off read records nothing
-	c, err := newCore(ctx, &ecfg, "", nil, log)
+	c, err := newCore(ctx, &ecfg, "", nil, false, log)
 	if err != nil {
 		return err
 	}

@@ -26,7 +26,7 @@ func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Option
 	first := firstPlatform(cfg)
 	c, err := newCore(ctx, cfg, alertPlatform(cfg, first), func(o *handlers.Options) {
 		o.Reminders = handlers.Reminders{Holder: replicaName(), Every: time.Duration(cfg.Reminders.Every)}
-	}, log)
+	}, true, log)
 	if err != nil {
 		return err
 	}
@@ -42,6 +42,7 @@ func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Option
 	if err != nil {
 		return err
 	}
+	c.overflow.run(c.router)
 	if cfg.API.Token.Reveal() == "" {
 		log.Warn("WARROOM_API_OPEN=true: the read-only API at /api/ answers without authentication")
 	}

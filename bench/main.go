@@ -52,6 +52,7 @@ type config struct {
 	incidents    int
 	entries      int
 	pmEntries    int
+	burst        int
 	storm        bool
 	stormTimeout time.Duration
 	keep         bool
@@ -76,6 +77,7 @@ func main() {
 	flag.IntVar(&cfg.incidents, "incidents", 1000, "open incidents seeded for the loaded-memory figure")
 	flag.IntVar(&cfg.entries, "entries", 100000, "timeline entries spread over those incidents")
 	flag.IntVar(&cfg.pmEntries, "pm-entries", 50000, "timeline entries of the postmortem's incident")
+	flag.IntVar(&cfg.burst, "burst", 50000, "channel messages of the one-channel burst (0: none)")
 	flag.BoolVar(&cfg.storm, "storm", true, "run the alert storm (paced by Slack's rate tiers: minutes)")
 	flag.DurationVar(&cfg.stormTimeout, "storm-timeout", 5*time.Minute, "give up on the storm after this long")
 	flag.StringVar(&cfg.binary, "warroom", "", "run this warroom binary instead of building the working tree")
@@ -113,10 +115,12 @@ type bench struct {
 	pmIncident int64    // the postmortem's incident, in the loaded prefix
 }
 
-// row is one line of the table.
+// row is one line of the table. busy is how many answers were busy (503
+// for events, the busy message for commands), Warroom's then the floor's;
+// empty where nothing can be busy.
 type row struct {
-	measure, warroom, floor, ratio, target string
-	met                                    *bool
+	measure, warroom, floor, busy, ratio, target string
+	met                                          *bool
 }
 
 func (b *bench) add(r row) {
@@ -311,7 +315,7 @@ func (b *bench) acks(ctx context.Context) error {
 		return fmt.Errorf("requests failed: floor %d, warroom %d (see the logs)", f.failed, w.failed)
 	}
 	// Let Warroom's workers post every help reply before the next phase.
-	want := before["response_url"] + 640 + n - warm.nonEmpty - w.nonEmpty - warm.answered - w.answered
+	want := before["response_url"] + 640 + n - warm.nonEmpty - w.nonEmpty - warm.answered - w.answered - warm.busy - w.busy
 	drained := waitUntil(ctx, 60*time.Second, func() bool {
 		calls, _ := b.slack.snapshot()
 		return calls["response_url"] >= want
@@ -319,15 +323,16 @@ func (b *bench) acks(ctx context.Context) error {
 	calls, _ := b.slack.snapshot()
 	b.note("Acknowledgements: %d signed `/incident help` per server after 640 to warm up, %d clients with keep-alive; "+
 		"`help` opens no channel; its reply is in the ack when ready within 250 ms, else goes to the response_url (%d of %d replies posted%s). "+
-		"Warroom answered %d acks with the busy message (router queue full); throughput %.0f req/s vs the floor's %.0f req/s.",
+		"Warroom answered %d acks with the busy message (router queue full), which the percentiles leave out; throughput %.0f req/s vs the floor's %.0f req/s.",
 		n, c, calls["response_url"]-before["response_url"], want-before["response_url"], map[bool]string{true: "", false: ", still draining after 60 s"}[drained],
-		w.nonEmpty, w.rate(), f.rate())
-	b.add(row{measure: "Slash-command ack p50, 64 clients (`/incident help`)", warroom: ms(w.pct(.5)), floor: ms(f.pct(.5)),
+		w.busy, w.rate(), f.rate())
+	busy := fmt.Sprintf("%d / %d", w.busy, f.busy)
+	b.add(row{measure: "Slash-command ack p50, 64 clients (`/incident help`)", warroom: ms(w.pct(.5)), floor: ms(f.pct(.5)), busy: busy,
 		ratio: ratio(w.pct(.5).Seconds(), f.pct(.5).Seconds()), target: "—"})
 	b.add(row{measure: "`/incident help` answered in the ack / through the queue, 64 clients",
-		warroom: thousands(w.answered) + " / " + thousands(n-w.answered-w.nonEmpty), target: "—"})
+		warroom: thousands(w.answered) + " / " + thousands(n-w.answered-w.nonEmpty-w.busy), target: "—"})
 	p99 := w.pct(.99)
-	b.add(row{measure: "Slash-command ack p99, 64 clients (`/incident help`)", warroom: ms(p99), floor: ms(f.pct(.99)),
+	b.add(row{measure: "Slash-command ack p99, 64 clients (`/incident help`)", warroom: ms(p99), floor: ms(f.pct(.99)), busy: busy,
 		ratio: ratio(p99.Seconds(), f.pct(.99).Seconds()), target: "≤ 2× floor and < 15 ms",
 		met: ok(p99 <= 2*f.pct(.99) && p99 < 15*time.Millisecond)})
 	return nil
@@ -430,8 +435,52 @@ func (b *bench) ingestion(ctx context.Context) error {
 		"Warroom handles one channel's messages on one worker, in order.",
 		n, c, w.elapsed.Round(time.Millisecond), w.retries)
 	b.add(row{measure: fmt.Sprintf("Channel messages → timeline, %s events, 64 clients", thousands(n)),
-		warroom: fmt.Sprintf("%.0f /s", wrate), floor: fmt.Sprintf("%.0f /s", frate),
+		warroom: fmt.Sprintf("%.0f /s", wrate), floor: fmt.Sprintf("%.0f /s", frate), busy: fmt.Sprintf("%d / %d", w.retries, f.retries),
 		ratio: fmt.Sprintf("%.0f%%", 100*wrate/frate), target: "≥ 60% of floor", met: ok(wrate >= 0.6*frate)})
+	return b.burst(ctx, channel, key)
+}
+
+// burst sends -burst messages into the one channel of the ingestion's
+// incident, from 64 clients, as an alert bot or a replayed history would:
+// more than one worker's queue holds, so they wait in Redis, in order.
+func (b *bench) burst(ctx context.Context, channel, key string) error {
+	n, c := b.cfg.burst, b.cfg.clients
+	if n <= 0 {
+		return nil
+	}
+	progress("burst: %d messages into one channel per server from %d clients", n, c)
+	fkey := b.root + "floor:events"
+	fbase, _ := b.rdb.XLen(ctx, fkey).Result()
+	f := drive(ctx, b.fClient, b.floor.base, n, c, func(i, _ int) request {
+		return signed("/slack/events", "application/json", []byte(signingSecret), eventBody("CBURST", i))
+	})
+	progress("  floor:   %s", f)
+	base, err := b.rdb.XLen(ctx, key).Result()
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	w := drive(ctx, b.wClient, b.warroom.base, n, c, func(i, _ int) request {
+		// Numbered after the ingestion's, so that no event ID repeats one.
+		return signed("/slack/events", "application/json", []byte(signingSecret), eventBody(channel, b.cfg.messages+i))
+	})
+	var got int64
+	all := waitUntil(ctx, 180*time.Second, func() bool {
+		got, _ = b.rdb.XLen(ctx, key).Result()
+		return got-base >= int64(n)
+	})
+	took := time.Since(t0)
+	progress("  warroom: %s; %d on the timeline after %s", w, got-base, took.Round(time.Millisecond))
+	fgot, _ := b.rdb.XLen(ctx, fkey).Result()
+	if !all || fgot-fbase < int64(n) {
+		b.note("Burst: only %d of %d messages reached Warroom's timeline within 180 s of the last answer (floor: %d).", got-base, n, fgot-fbase)
+	}
+	b.note("Burst: %d messages into one incident channel from %d clients (Warroom: all answered after %s, %d answered 503; "+
+		"the floor's clock stops at its last answer, each answer after its XADD).", n, c, w.elapsed.Round(time.Millisecond), w.retries)
+	b.add(row{measure: fmt.Sprintf("Burst into one channel, %s messages, 64 clients: all on the timeline", thousands(n)),
+		warroom: fmt.Sprintf("%.2f s", took.Seconds()), floor: fmt.Sprintf("%.2f s", f.elapsed.Seconds()),
+		busy: fmt.Sprintf("%d / %d", w.retries, f.retries), ratio: ratio(took.Seconds(), f.elapsed.Seconds()),
+		target: "0 × 503, ≤ 2× floor", met: ok(w.retries == 0 && took <= 2*f.elapsed)})
 	return nil
 }
 
@@ -699,14 +748,14 @@ func median(ds []time.Duration) time.Duration {
 func (b *bench) print(w io.Writer, took time.Duration) {
 	fmt.Fprintf(w, "\nWarroom load benchmark: %s, %d CPUs (GOMAXPROCS %d), Redis %s, %s; run took %s.\n\n",
 		runtime.Version(), runtime.NumCPU(), runtime.GOMAXPROCS(0), redisVersion(b.rdb), time.Now().Format("2006-01-02"), took.Round(time.Second))
-	fmt.Fprintln(w, "| Measure | Warroom | Floor | Warroom ÷ floor | Target | Met |")
-	fmt.Fprintln(w, "|---|---:|---:|---:|---|:-:|")
+	fmt.Fprintln(w, "| Measure | Warroom | Floor | Busy answers (Warroom / floor) | Warroom ÷ floor | Target | Met |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---|:-:|")
 	for _, r := range b.rows {
 		met := ""
 		if r.met != nil {
 			met = map[bool]string{true: "✅", false: "❌"}[*r.met]
 		}
-		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", r.measure, r.warroom, orDash(r.floor), orDash(r.ratio), r.target, met)
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", r.measure, r.warroom, orDash(r.floor), orDash(r.busy), orDash(r.ratio), r.target, met)
 	}
 	fmt.Fprintln(w)
 	for _, n := range b.notes {

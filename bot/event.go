@@ -94,15 +94,18 @@ type Event struct {
 	// such as "Asia/Tokyo" (Slack's users.info tz).
 	TZ string
 	// Reply carries whatever the adapter needs to answer this event later
-	// (a response URL, a trigger ID); the core never looks inside.
-	Reply any
+	// (a response URL, a trigger ID); the core never looks inside. It is
+	// not part of the event's JSON: the platform's ReplyCodec carries it
+	// through the Overflow.
+	Reply any `json:"-"`
 	// Answer, when set, is the slot of an adapter waiting to put the
 	// event's first reply in its acknowledgement (see Answer). It lives
 	// only in this process: an event stored and handled elsewhere loses
 	// it, and its reply goes the usual way.
 	Answer *Answer `json:"-"`
-	// Done, when set, is called once the event has been fully handled.
-	Done func(error)
+	// Done, when set, is called once the event has been fully handled. An
+	// event with a Done never waits in the Overflow.
+	Done func(error) `json:"-"`
 }
 
 // FormSubmission is a submitted Form.

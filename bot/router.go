@@ -120,10 +120,14 @@ type Authorizer interface {
 type Options struct {
 	// Workers is how many events are handled at once (default 16).
 	Workers int
-	// Queue is how many events may wait (default 4096, about 300 bytes
-	// each), shared out evenly between the workers' queues; Dispatch
-	// reports CodeBusy beyond that.
+	// Queue is how many events may wait in the process (default 4096,
+	// about 300 bytes each), shared out evenly between the workers'
+	// queues. Beyond that, events wait in Overflow; without one, Dispatch
+	// reports CodeBusy.
 	Queue int
+	// Overflow, when set, holds what does not fit a worker's queue (see
+	// Overflow and Dispatch); nil refuses it with CodeBusy.
+	Overflow Overflow
 	// Lang is the language for people whose platform tells none.
 	Lang Lang
 	// Timeout bounds the handling of one event (default 60s).
@@ -186,7 +190,10 @@ type Router struct {
 	// round-robin.
 	queues []chan job
 	next   atomic.Uint64
-	wg     sync.WaitGroup
+	// overflow is Options.Overflow, and spills its state by shard.
+	overflow Overflow
+	spills   []spill
+	wg       sync.WaitGroup
 	// base is the context of the workers' handlers, cancelled when Close
 	// gives up waiting for them.
 	base      context.Context
@@ -225,6 +232,8 @@ func NewRouter(opts Options) *Router {
 		log:       opts.Log.Named("router"),
 		platforms: map[string]Platform{},
 		queues:    make([]chan job, opts.Workers),
+		overflow:  opts.Overflow,
+		spills:    make([]spill, opts.Workers),
 		closed:    make(chan struct{}),
 	}
 	r.base, r.cancel = context.WithCancel(context.Background())
@@ -232,7 +241,7 @@ func NewRouter(opts Options) *Router {
 	r.wg.Add(opts.Workers)
 	for i := range r.queues {
 		r.queues[i] = make(chan job, per)
-		go r.work(r.queues[i])
+		go r.work(i)
 	}
 	return r
 }
@@ -325,8 +334,11 @@ func (r *Router) Lookup(name string) (*Route, bool) {
 }
 
 // Dispatch queues ev and returns at once, so an adapter can acknowledge its
-// platform within the platform's deadline. It returns a CodeBusy *Error
-// when the queue is full and ErrClosed after Close.
+// platform within the platform's deadline; it never waits for a handler.
+// Without an Overflow it returns a CodeBusy *Error when the queue is full;
+// with one, only alerts are refused so, and anything else when the
+// Overflow refuses the write too (see offer). It returns ErrClosed after
+// Close.
 func (r *Router) Dispatch(ev Event) error {
 	r.closing.RLock()
 	defer r.closing.RUnlock()
@@ -334,6 +346,9 @@ func (r *Router) Dispatch(ev Event) error {
 	case <-r.closed:
 		return ErrClosed
 	default:
+	}
+	if r.overflow != nil {
+		return r.offer(r.shard(&ev), &ev)
 	}
 	select {
 	case r.queues[r.shard(&ev)] <- job{ev: &ev}:
@@ -371,8 +386,10 @@ func (r *Router) Serve(ctx context.Context, ev Event) error {
 	return r.handle(ctx, &ev)
 }
 
-// Close stops accepting events and waits until queued ones are handled or
-// ctx ends; then it cancels the handlers still running.
+// Close stops accepting events and waits until queued ones are handled
+// (those waiting in the Overflow too) or ctx ends; then it cancels the
+// handlers still running, and what still waits in the Overflow stays
+// there for another replica to adopt.
 func (r *Router) Close(ctx context.Context) error {
 	r.closeOnce.Do(func() {
 		r.closing.Lock()
@@ -394,10 +411,13 @@ func (r *Router) Close(ctx context.Context) error {
 	}
 }
 
-// work handles its queue's events in order. Channel events that wait in
-// the queue one after another are handled as one batch (up to maxBatch).
-func (r *Router) work(queue <-chan job) {
+// work handles the events of shard i's queue in order, and once the
+// queue is empty those waiting in its Overflow. Channel events that wait
+// in the queue one after another are handled as one batch (up to
+// maxBatch).
+func (r *Router) work(i int) {
 	defer r.wg.Done()
+	queue := r.queues[i]
 	var held *job // taken from the queue while batching, handled next
 	for {
 		var j job
@@ -405,7 +425,7 @@ func (r *Router) work(queue <-chan job) {
 			j, held = *held, nil
 		} else {
 			var ok bool
-			if j, ok = <-queue; !ok {
+			if j, ok = r.take(i); !ok {
 				return
 			}
 		}
@@ -433,6 +453,30 @@ func (r *Router) work(queue <-chan job) {
 		}
 		r.safely(batch)
 	}
+}
+
+// take returns the next event of shard i's queue, handling what waits in
+// its Overflow whenever the queue is empty; ok is false once the queue is
+// closed and the Overflow drained (or given up at Close).
+func (r *Router) take(i int) (j job, ok bool) {
+	queue := r.queues[i]
+	for r.spilled(i) {
+		select {
+		case j, ok = <-queue:
+			if ok {
+				return j, true
+			}
+		default:
+		}
+		if !r.unspill(i) {
+			return job{}, false
+		}
+	}
+	j, ok = <-queue
+	if !ok && r.spilled(i) {
+		return r.take(i)
+	}
+	return j, ok
 }
 
 // safely handles an event, or a batch of channel events; a panic anywhere

@@ -62,7 +62,7 @@ var Env = []EnvVar{
 		set: setString(func(c *Config) *string { return &c.LogFormat })},
 	{Name: "WARROOM_WORKERS", Field: "workers", Default: "`16`", Help: "event handlers running at once (1–1024)",
 		set: setInt(func(c *Config) *int { return &c.Workers })},
-	{Name: "WARROOM_QUEUE", Field: "queue", Default: "`4096`", Help: "events waiting before new ones are refused as busy (1–100000; about 300 bytes each while waiting)",
+	{Name: "WARROOM_QUEUE", Field: "queue", Default: "`4096`", Help: "events waiting in memory (1–100000; about 300 bytes each while waiting); beyond it they wait in Redis, and only alerts are refused as busy (see [Redis](#redis))",
 		set: setInt(func(c *Config) *int { return &c.Queue })},
 	{Name: "REDIS_URL", Field: "redis.url", Secret: true, Default: "embedded",
 		Help: "`redis://[user:password@]host:port[/db]`, `rediss://` for TLS; Cluster and Sentinel: see [Redis](#redis); unset, the console runs an in-memory Redis and `serve` refuses to start (unless `WARROOM_REDIS_EMBEDDED=true`)",

@@ -52,6 +52,9 @@
 //	<p>pending:{<id>}                 hash    BeginDeclare, SetPendingChannel, TakeOverDeclaration, EndDeclare (DEL)  none
 //	<p>pending                        zset    BeginDeclare (ZADD), EndDeclare, PendingDeclarations (repair)  none
 //	<p>alive:<owner>                  string  Heartbeat                        the heartbeat's ttl, renewed by its process
+//	<p>overflow:{<owner>}:<shard>     list    Overflow.Push (RPUSH JSON event), Overflow.Pop, AdoptOverflows (LPOP)  none
+//	<p>overflow:{<owner>}             set     Overflow.Push (SADD shard), AdoptOverflows (DEL)  none
+//	<p>overflows                      set     Overflow.Push (SADD owner), AdoptOverflows (SREM)  none
 //	<p>signin:<digest>                string  CreateSignIn (JSON SignIn), ConsumeSignIn (GETDEL)  the link's ttl (10 minutes)
 //	<p>session:<digest>               string  CreateSession (JSON Session), DeleteSession  the session's ttl
 //	<p>oidc:<digest>                  string  CreateOIDCLogin (JSON OIDCLogin), ConsumeOIDCLogin (GETDEL)  the sign-in's ttl (10 minutes)
@@ -159,6 +162,15 @@
 // gone. <p>alive:<owner> holds "1" while process <owner> runs: it renews
 // it (Heartbeat) more often than its ttl, so a declaration whose owner's
 // key expired was abandoned.
+//
+// <p>overflow:{<owner>}:<shard> holds, oldest first, the events a router
+// (bot.Overflow) could not fit in worker <shard>'s queue, each the JSON of
+// a bot.Event with its reply handle as its platform encoded it; the
+// process <owner> sends its Heartbeat under that name. The lists of one
+// owner share its slot; <p>overflow:{<owner>} names its shards and
+// <p>overflows its owners, so that AdoptOverflows finds the lists of an
+// owner whose heartbeat expired (under the lease overflow:<owner>) and
+// empties them, oldest first.
 //
 // <p>signin:<digest> is a single-use sign-in link of the web interface and
 // <p>session:<digest> a signed-in browser; <digest> is the hex SHA-256 of

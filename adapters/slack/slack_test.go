@@ -55,6 +55,13 @@ func newWorld(t *testing.T, socket bool) *world {
 // newWorldWith builds a world whose adapter's options tune may change.
 func newWorldWith(t *testing.T, socket bool, tune func(*slack.Options)) *world {
 	t.Helper()
+	return newWorldRouter(t, socket, func(*world, *bot.Options) {}, tune)
+}
+
+// newWorldRouter builds a world whose router's options rtune may change
+// (the store is there) and whose adapter's options tune may.
+func newWorldRouter(t *testing.T, socket bool, rtune func(*world, *bot.Options), tune func(*slack.Options)) *world {
+	t.Helper()
 	w := &world{t: t, fake: fakeslack.New(t), st: storetest.New(t)}
 	t.Cleanup(func() {
 		for _, c := range w.fake.Calls() {
@@ -68,7 +75,9 @@ func newWorldWith(t *testing.T, socket bool, tune func(*slack.Options)) *world {
 	w.fake.AddChannel("incidents", false, fakeslack.BotUserID)
 	ann, _ := w.fake.ChannelByName("incidents")
 	log := zaptest.NewLogger(t)
-	w.r = bot.NewRouter(bot.Options{Log: log})
+	ropts := bot.Options{Log: log}
+	rtune(w, &ropts)
+	w.r = bot.NewRouter(ropts)
 	t.Cleanup(func() { _ = w.r.Close(context.Background()) })
 	_, err := handlers.New(w.st, w.r, handlers.Options{Announce: map[string]string{slack.Name: ann.ID}, Log: log})
 	require.NoError(t, err)

@@ -57,6 +57,7 @@ type config struct {
 	keep         bool
 	pprof        bool
 	binary       string
+	only         string
 }
 
 func main() {
@@ -80,6 +81,7 @@ func main() {
 	flag.DurationVar(&cfg.stormTimeout, "storm-timeout", 5*time.Minute, "give up on the storm after this long")
 	flag.StringVar(&cfg.binary, "warroom", "", "run this warroom binary instead of building the working tree")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (binary, logs)")
+	flag.StringVar(&cfg.only, "only", "", "run only these phases, comma-separated (acks, ingestion, storm, loaded, postmortem, web); start, with the idle rows, always runs")
 	flag.BoolVar(&cfg.pprof, "pprof", false, "profile Warroom (a build with net/http/pprof added by -overlay) and print the top of each profile")
 	flag.Parse()
 
@@ -111,6 +113,7 @@ type bench struct {
 	pprof      string   // host:port of the profiled build's pprof server
 	profiles   []string // profile files taken, printed at the end
 	pmIncident int64    // the postmortem's incident, in the loaded prefix
+	prefix     string   // the key prefix the running warroom serves
 }
 
 // row is one line of the table.
@@ -211,9 +214,16 @@ func run(ctx context.Context, cfg config) (err error) {
 		{"postmortem", b.postmortem},
 		{"web", b.web},
 	}
+	only := map[string]bool{"start": true}
+	for name := range strings.SplitSeq(cfg.only, ",") {
+		only[strings.TrimSpace(name)] = true
+	}
 	for _, p := range phases {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if cfg.only != "" && !only[p.name] {
+			continue
 		}
 		if err := p.fn(ctx); err != nil {
 			return fmt.Errorf("%s: %w", p.name, err)
@@ -244,6 +254,7 @@ func (b *bench) startWarroom(prefix, logName string) (*proc, error) {
 	if b.pprof != "" {
 		env = append(env, "WARROOM_BENCH_PPROF="+b.pprof)
 	}
+	b.prefix = prefix
 	return start("warroom", b.binary, []string{"serve"}, env, addr, filepath.Join(b.dir, logName))
 }
 
@@ -636,7 +647,7 @@ func (b *bench) loaded(ctx context.Context) error {
 }
 
 func (b *bench) postmortem(ctx context.Context) error {
-	prefix := b.root + "b:"
+	prefix := b.prefix // the loaded phase's, or with -only the first run's
 	st, err := store.New(b.rdb, store.Options{Prefix: prefix})
 	if err != nil {
 		return err

@@ -529,8 +529,10 @@ func (x *index) entry(e *bot.TimelineEntry) Entry {
 		Key: e.Key, Ref: e.Ref, RefersTo: e.RefersTo, Data: e.Data,
 		Corrected: e.Data[bot.DataCorrected] == "1",
 	}
-	if added, err := time.Parse(time.RFC3339Nano, e.Data[bot.DataAddedAt]); err == nil {
-		pe.AddedAt = added.UTC()
+	if v := e.Data[bot.DataAddedAt]; v != "" {
+		if added, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			pe.AddedAt = added.UTC()
+		}
 	}
 	switch e.Kind {
 	case bot.KindMessage:

@@ -24,8 +24,11 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 	return func(yield func(bot.TimelineEntry, error) bool) {
 		end := through
 		var (
-			buf    []bot.TimelineEntry             // read, not yet given, in stream order
-			behind = map[int][]bot.TimelineEntry{} // a position in buf → entries moved behind it
+			buf []bot.TimelineEntry // read, not yet given, in stream order
+			// first is the place in the stream of buf[0]; behind holds, by
+			// place in the stream, the entries moved behind that one.
+			first  int
+			behind = map[int][]bot.TimelineEntry{}
 			start  = "-"
 			done   bool
 		)
@@ -52,7 +55,7 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 		}
 		for len(buf) > 0 {
 			h := buf[0]
-			place := -1 // where h goes: -1 here, else behind buf[place]
+			place := -1 // where h goes: -1 here, else behind the entry at that place
 			if h.RefersBack() {
 				decided := false
 				for !decided {
@@ -65,7 +68,7 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 					switch {
 					case j < len(buf):
 						if buf[j].Arrived().Sub(h.Arrived()) <= bot.HoldBack {
-							place = j
+							place = first + j
 						}
 						decided = true
 					case done || buf[len(buf)-1].Arrived().Sub(h.Arrived()) > bot.HoldBack:
@@ -84,21 +87,17 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 				if !yield(h, nil) {
 					return
 				}
-				for _, e := range behind[0] {
+				for _, e := range behind[first] {
 					if !yield(e, nil) {
 						return
 					}
 				}
 			}
-			// Drop buf[0]: every position moves down by one.
-			buf = buf[1:]
-			shifted := make(map[int][]bot.TimelineEntry, len(behind))
-			for k, v := range behind {
-				if k > 0 {
-					shifted[k-1] = v
-				}
-			}
-			behind = shifted
+			// Drop buf[0], clearing it so that its strings are not kept
+			// alive by buf's array until the next page.
+			delete(behind, first)
+			buf[0] = bot.TimelineEntry{}
+			buf, first = buf[1:], first+1
 			if len(buf) == 0 && !done {
 				if err := read(); err != nil {
 					yield(bot.TimelineEntry{}, err)

@@ -231,41 +231,18 @@ func (a *server) getPostmortem(w http.ResponseWriter, r *http.Request) {
 		}
 		lang = l
 	}
-	out := &draftWriter{w: w}
+	out := &httpx.StreamWriter{W: w, Header: func(h http.Header) { h.Set("Content-Type", "text/markdown; charset=utf-8") }}
 	err = a.svc.WritePublicPostmortem(r.Context(), out, id, lang)
 	switch {
-	case err != nil && !out.started:
+	case err != nil && !out.Started():
 		a.writeError(w, r, incidentError(id, err))
 	case err != nil:
 		a.log.Warn("postmortem cut half-way", zap.String("incident", bot.FormatID(id)),
-			zap.Int64("bytes_sent", out.n), zap.Error(err))
+			zap.Int64("bytes_sent", out.Written()), zap.Error(err))
 		panic(http.ErrAbortHandler)
-	case !out.started: // an empty draft, which only a custom template makes
-		out.start()
+	default:
+		out.Start() // an empty draft, which only a custom template makes
 	}
-}
-
-// draftWriter sends the postmortem's headers and 200 with its first byte,
-// so that until then an error can still be answered as one.
-type draftWriter struct {
-	w       http.ResponseWriter
-	started bool
-	n       int64 // bytes written
-}
-
-func (d *draftWriter) start() {
-	d.started = true
-	d.w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-	d.w.WriteHeader(http.StatusOK)
-}
-
-func (d *draftWriter) Write(p []byte) (int, error) {
-	if !d.started {
-		d.start()
-	}
-	n, err := d.w.Write(p)
-	d.n += int64(n)
-	return n, err
 }
 
 // incidentID parses the {id} path value.

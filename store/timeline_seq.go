@@ -32,11 +32,29 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 			start  = "-"
 			done   bool
 		)
+		// ahead is the next page, read while the caller works on this
+		// one, so that Redis's time to answer overlaps the caller's: at
+		// most two pages are held, and a page read ahead but not wanted
+		// (the caller stopped) is dropped when its reply comes.
+		var ahead chan page
+		fetch := func(from string) chan page {
+			ch := make(chan page, 1)
+			go func() {
+				got, err := s.timelineRange(ctx, id, from, timelinePage, false, end)
+				ch <- page{got, err}
+			}()
+			return ch
+		}
 		read := func() error {
-			got, err := s.timelineRange(ctx, id, start, timelinePage, false, end)
-			if err != nil {
-				return err
+			if ahead == nil {
+				ahead = fetch(start)
 			}
+			p := <-ahead
+			ahead = nil
+			if p.err != nil {
+				return p.err
+			}
+			got := p.entries
 			if len(got) > 0 {
 				start = "(" + got[len(got)-1].ID
 			}
@@ -45,6 +63,8 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 				if through == "+" && start != "-" {
 					through = start[1:]
 				}
+			} else {
+				ahead = fetch(start)
 			}
 			buf = append(buf, got...)
 			return nil
@@ -106,4 +126,10 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 			}
 		}
 	}
+}
+
+// page is one read of TimelineEntries.
+type page struct {
+	entries []bot.TimelineEntry
+	err     error
 }

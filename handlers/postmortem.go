@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -131,7 +132,7 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	default:
 		return req.Usage()
 	}
-	md, err := s.Postmortem(ctx, req.Incident.ID, req.Lang)
+	md, err := s.postmortemHead(ctx, req.Incident.ID, req.Lang, postmortemChatMax)
 	if err != nil {
 		return err
 	}
@@ -201,6 +202,36 @@ func (s *Service) postmortemReviewed(ctx context.Context, req *bot.Request) erro
 func (s *Service) postmortemURL(id int64, lang bot.Lang) string {
 	return strings.TrimRight(s.opts.PublicURL, "/") + "/api/incidents/" + bot.FormatID(id) +
 		"/postmortem.md?lang=" + url.QueryEscape(string(lang))
+}
+
+// postmortemHead is the draft's beginning: all of it when it has at most
+// limit runes, else at least limit+1 of them, enough for capRunes to cut
+// it as it would cut the whole. The rest is never rendered, so a long
+// timeline posted in chat costs a few kilobytes, not the whole document.
+func (s *Service) postmortemHead(ctx context.Context, id int64, lang bot.Lang, limit int) (string, error) {
+	w := &headWriter{max: utf8.UTFMax * (limit + 1)}
+	err := s.WritePostmortem(ctx, w, id, lang)
+	if err != nil && !errors.Is(err, errEnough) {
+		return "", err
+	}
+	return w.b.String(), nil
+}
+
+// errEnough stops a draft once headWriter holds enough of it.
+var errEnough = errors.New("enough of the draft")
+
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	b   strings.Builder
+	max int
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if room := h.max - h.b.Len(); len(p) > room {
+		h.b.Write(p[:room])
+		return room, errEnough
+	}
+	return h.b.Write(p)
 }
 
 // capRunes returns text when it has at most limit runes, else as much of

@@ -143,3 +143,27 @@ func TestWritePostmortemWriterFails(t *testing.T) {
 	require.Equal(t, 50_000, w.written.Len())
 	require.True(t, strings.HasPrefix(whole, w.written.String()))
 }
+
+// TestPostmortemChatHead: the draft posted in chat is rendered only as far
+// as chat takes it, and is what cutting the whole draft gave, in both
+// languages (Japanese runes are three bytes).
+func TestPostmortemChatHead(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, Options{})
+	inc := e.declare("Everything is slow P3")
+	_, err := e.svc.store.Append(ctx, inc.ID, streamStory(e.now, 3000)[1:]...)
+	require.NoError(t, err)
+	for _, lang := range bot.Langs {
+		t.Run(string(lang), func(t *testing.T) {
+			e.p.Reset()
+			require.NoError(t, e.r.Serve(ctx, bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.alice,
+				Channel: inc.Channel.ID, Text: "postmortem", Locale: string(lang)}))
+			post, ok := e.p.Last("Post")
+			require.True(t, ok)
+			whole, err := e.svc.Postmortem(ctx, inc.ID, lang)
+			require.NoError(t, err)
+			notice := "\n\n" + bot.T(lang, "postmortem.truncated", "url", e.svc.postmortemURL(inc.ID, lang), "id", inc.Key())
+			require.Equal(t, capRunes(whole, notice, postmortemChatMax), post.Msg.Text)
+		})
+	}
+}

@@ -553,14 +553,15 @@ func (x *index) entry(e *bot.TimelineEntry) Entry {
 
 // timeline is the second pass: the draft's timeline, entry by entry. The
 // first error of entries is left in *err and ends it.
-func (x *index) timeline(entries Seq, err *error) iter.Seq[Entry] {
-	return func(yield func(Entry) bool) {
+func (x *index) timeline(entries Seq, err *error) iter.Seq[*Entry] {
+	return func(yield func(*Entry) bool) {
 		for e, e2 := range entries {
 			if e2 != nil {
 				*err = e2
 				return
 			}
-			if !yield(x.entry(&e)) {
+			pe := x.entry(&e)
+			if !yield(&pe) {
 				return
 			}
 		}

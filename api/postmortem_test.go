@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/handlers"
 	"github.com/warroomhq/warroom/store"
 	"github.com/warroomhq/warroom/store/storetest"
 )
@@ -50,6 +51,15 @@ func (f *failXRange) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.P
 	}
 }
 
+// pmAPI serves the API over a service whose clock stands still, so that
+// two drafts of one incident are the same to the byte.
+func pmAPI(t *testing.T, st *store.Store) http.Handler {
+	t.Helper()
+	svc, err := handlers.New(st, newRouter(t), handlers.Options{Now: func() time.Time { return apiT0.Add(time.Hour) }})
+	require.NoError(t, err)
+	return New(svc, "", nil)
+}
+
 // pmIncident stores a public incident of n messages.
 func pmIncident(t *testing.T, st *store.Store, n int) *bot.Incident {
 	t.Helper()
@@ -73,7 +83,7 @@ func TestPostmortemStreamCutWhenRedisFails(t *testing.T) {
 	inc := pmIncident(t, st, 2500) // three pages of the store's 1,000
 	hook := &failXRange{}
 	st.Client().AddHook(hook)
-	srv := httptest.NewServer(newAPI(t, st, "", nil))
+	srv := httptest.NewServer(pmAPI(t, st))
 	t.Cleanup(srv.Close)
 	get := func(t *testing.T) (*http.Response, string, error) {
 		res, err := http.Get(srv.URL + "/api/incidents/" + inc.Key() + "/postmortem.md")
@@ -143,7 +153,7 @@ func (b *brokenWriter) Write(p []byte) (int, error) {
 func TestPostmortemStreamClientGone(t *testing.T) {
 	st := storetest.New(t)
 	inc := pmIncident(t, st, 2500)
-	h := newAPI(t, st, "", nil)
+	h := pmAPI(t, st)
 	w := &brokenWriter{ResponseRecorder: httptest.NewRecorder(), n: 20_000}
 	req := httptest.NewRequest(http.MethodGet, "/api/incidents/"+inc.Key()+"/postmortem.md", nil)
 	var recovered any

@@ -126,7 +126,8 @@ func (f *failAfter) Write(p []byte) (int, error) {
 // beginning.
 func TestWritePostmortemWriterFails(t *testing.T) {
 	ctx := context.Background()
-	s, err := New(storetest.New(t), newRouter(t), Options{})
+	now := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	s, err := New(storetest.New(t), newRouter(t), Options{Now: func() time.Time { return now }})
 	require.NoError(t, err)
 	id, err := s.store.NextID(ctx)
 	require.NoError(t, err)

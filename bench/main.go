@@ -81,7 +81,7 @@ func main() {
 	flag.DurationVar(&cfg.stormTimeout, "storm-timeout", 5*time.Minute, "give up on the storm after this long")
 	flag.StringVar(&cfg.binary, "warroom", "", "run this warroom binary instead of building the working tree")
 	flag.BoolVar(&cfg.keep, "keep", false, "keep the temporary directory (binary, logs)")
-	flag.StringVar(&cfg.only, "only", "", "run only these phases, comma-separated (acks, ingestion, storm, loaded, postmortem, web); start, with the idle rows, always runs")
+	flag.StringVar(&cfg.only, "only", "", "run only these phases, comma-separated (acks, ingestion, storm, loaded, postmortem, web; web reads the postmortem's incident, so name both); start, with the idle rows, always runs")
 	flag.BoolVar(&cfg.pprof, "pprof", false, "profile Warroom (a build with net/http/pprof added by -overlay) and print the top of each profile")
 	flag.Parse()
 

@@ -2,8 +2,12 @@
 GO            ?= go
 STATICCHECK   := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 DUPL          := github.com/mibk/dupl@v1.0.0
+# VERSION, COMMIT and BUILD_DATE are stamped into the binary (`warroom
+# version`); left empty, it falls back on what Go recorded at build time.
 VERSION       ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS       := -s -w -X main.version=$(VERSION)
+COMMIT        ?= $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE    ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS       := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(BUILD_DATE)
 BENCHTIME     ?= 1s
 
 .PHONY: all build test fmt-check vet staticcheck dupl unit bench run console image clean teams-app screenshots
@@ -62,7 +66,7 @@ run:
 	$(GO) run . serve
 
 image:
-	docker build -t warroom:$(VERSION) .
+	docker build --build-arg VERSION=$(VERSION) --build-arg COMMIT=$(COMMIT) --build-arg BUILD_DATE=$(BUILD_DATE) -t warroom:$(VERSION) .
 
 # teams-app: bin/warroom-teams.zip, the app package a team owner uploads
 # to Teams: adapters/teams/manifest with the placeholder IDs replaced by

@@ -1,15 +1,18 @@
 // Command warroom is a self-hosted incident-response bot for Slack and
 // Microsoft Teams. Subcommands:
 //
-//	warroom serve        run the bot and its HTTP server
-//	warroom console      try Warroom in a terminal chat
-//	warroom config check validate the configuration and print it
-//	warroom export       write an incident's postmortem draft
-//	warroom healthcheck  probe a running server's /healthz (for containers)
-//	warroom version      print the version
+//	warroom serve              run the bot and its HTTP server
+//	warroom console            try Warroom in a terminal chat
+//	warroom config check       validate the configuration and print it
+//	warroom config env         print the environment variables it reads
+//	warroom export INC-42      write an incident's postmortem draft
+//	warroom healthcheck        probe a running server's /healthz (for containers)
+//	warroom version            print the version, commit, Go version and build date
+//	warroom completion SHELL   print a bash, zsh or fish completion script
 //
 // main is the command line only: it parses the flags and calls package
-// app, which wires everything.
+// app, which wires everything. The command table (commands.go) is the one
+// source of the parser, the help and the completion scripts.
 package main
 
 import (
@@ -21,15 +24,11 @@ import (
 	"os"
 	"os/signal"
 	"os/user"
+	"slices"
 	"strings"
 	"syscall"
 	_ "time/tzdata" // time zones in a scratch image
-
-	"github.com/warroomhq/warroom/app"
 )
-
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -38,100 +37,133 @@ func main() {
 	os.Exit(code)
 }
 
-const usage = `usage: warroom <command> [--config file.yml]
-
-commands:
-  serve          run the bot and its HTTP server (WARROOM_ADDR, default :8080;
-                 --embedded-redis: accept the in-memory Redis, lost at exit)
-  console        try Warroom in a terminal chat (--user name, --people a,b,
-                 --lang ja|en, --speed 60: the console's clock runs 60 times
-                 faster, for drills and reminders)
-  config check   validate the configuration and print it, secrets redacted
-  export INC-42  write an incident's postmortem draft (--format md|json, --lang ja|en)
-  healthcheck    exit 0 when the local server's /healthz answers
-  version        print the version
-`
-
 // run is main without the process: tests call it with their own streams
-// and environment. It returns the exit code.
+// and environment. It returns the exit code: 0, 1 when the command
+// failed, 2 when the command line is wrong.
+//
+// Global flags (--config) may come before the command or anywhere after
+// it; a command's own flags may come before or after its arguments.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+	in := &invocation{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv}
+	var showVersion bool
+	top := topFlagSet(stderr, &in.flags, &showVersion)
+	if err := top.Parse(args); err != nil {
+		return usageError(err, stdout, stderr)
+	}
+	if showVersion {
+		args = []string{"version"}
+	} else if args = top.Args(); len(args) == 0 {
+		fmt.Fprint(stderr, usage())
 		return 2
 	}
-	cmd, args := args[0], args[1:]
-	if cmd == "config" {
-		if len(args) == 0 || args[0] != "check" {
-			fmt.Fprint(stderr, usage)
+	cmd, rest := lookup(args)
+	if cmd == nil {
+		if len(args) == 1 && slices.Contains(groups(), args[0]) {
+			fmt.Fprintf(stderr, "%q needs a command: %s\n\n%s", args[0], strings.Join(groupCommands(args[0]), " or "), usage())
 			return 2
 		}
-		cmd, args = "config check", args[1:]
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", unknownName(args), usage())
+		return 2
 	}
-	fs := flag.NewFlagSet("warroom "+cmd, flag.ContinueOnError)
+	fs := cmd.flagSet(stderr, &in.flags)
+	positional, err := parseInterleaved(fs, rest)
+	if errors.Is(err, flag.ErrHelp) {
+		cmd.help(stdout)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "run 'warroom %s --help' for its flags\n", cmd.name)
+		return 2
+	}
+	if len(positional) < cmd.minArgs || len(positional) > cmd.maxArgs {
+		fmt.Fprintf(stderr, "usage: %s\n", cmd.synopsis())
+		return 2
+	}
+	in.args = positional
+	return cmd.run(ctx, in)
+}
+
+// invocation is what a command's run is given: the parsed flags, the
+// positional arguments and the process's streams and environment.
+type invocation struct {
+	flags          flags
+	args           []string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+// flags holds every flag's value; each command registers only those it
+// reads (commands.go), so another command's flag is an error there.
+type flags struct {
+	config   string
+	user     string
+	format   string
+	lang     string
+	people   string
+	speed    float64
+	embedded bool
+	json     bool
+}
+
+// globalFlags registers the flags every command accepts, before or after
+// its name. Their defaults are the values f holds: registering a flag
+// sets its variable to its default, which must not undo a global flag
+// given before the command.
+func globalFlags(fs *flag.FlagSet, f *flags) {
+	fs.StringVar(&f.config, "config", f.config, "YAML configuration `file` (or WARROOM_CONFIG)")
+}
+
+// topFlagSet parses what comes before the command: the global flags, and
+// --version (-v) standing for the version command.
+func topFlagSet(stderr io.Writer, f *flags, showVersion *bool) *flag.FlagSet {
+	fs := newFlagSet("warroom", stderr)
+	globalFlags(fs, f)
+	fs.BoolVar(showVersion, "version", false, "print the version, as the version command does")
+	fs.BoolVar(showVersion, "v", false, "print the version, as the version command does")
+	return fs
+}
+
+// newFlagSet is a flag set that reports parse errors on stderr and leaves
+// help to its caller (flag.ErrHelp), which prints it on stdout.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfgPath := fs.String("config", "", "YAML configuration file (or WARROOM_CONFIG)")
-	userName := fs.String("user", defaultUser(), "console: who you are")
-	format := fs.String("format", "md", "export: md or json")
-	lang := fs.String("lang", "", "console, export: ja or en (default: the configured language)")
-	people := fs.String("people", "", "console: the workspace's people, comma-separated (default alice,bob,carol,dave)")
-	speed := fs.Float64("speed", 1, "console: how many times faster than real time the console's clock runs (1-3600)")
-	embedded := fs.Bool("embedded-redis", false, "serve, config check: accept the embedded in-memory Redis when REDIS_URL is unset (WARROOM_REDIS_EMBEDDED=true)")
+	fs.Usage = func() {}
+	return fs
+}
+
+// usageError answers a parse error of the command line before the
+// command: help asked for is printed on stdout (exit 0), anything else is
+// a usage error on stderr (exit 2).
+func usageError(err error, stdout, stderr io.Writer) int {
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(stdout, usage())
+		return 0
+	}
+	fmt.Fprint(stderr, "\n", usage())
+	return 2
+}
+
+// parseInterleaved parses flags wherever they are among the positional
+// arguments (`export INC-1 --format json`), which flag.Parse alone stops
+// at; after "--" everything is positional.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for len(args) > 0 {
 		if err := fs.Parse(args); err != nil {
-			return 2
+			return nil, err
 		}
-		if args = fs.Args(); len(args) > 0 {
-			positional, args = append(positional, args[0]), args[1:]
+		rest := fs.Args()
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
 		}
-	}
-	switch cmd {
-	case "version", "--version", "-v":
-		fmt.Fprintln(stdout, "warroom", version)
-		return 0
-	case "help", "--help", "-h":
-		fmt.Fprint(stdout, usage)
-		return 0
-	}
-	if *embedded {
-		getenv = withEnv(getenv, "WARROOM_REDIS_EMBEDDED", "true")
-	}
-	load := app.LoadConfig
-	if cmd == "serve" || cmd == "config check" {
-		// One verdict: what config check passes, serve starts with.
-		load = app.LoadServeConfig
-	}
-	cfg, err := load(*cfgPath, getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "configuration is invalid:\n%v\n", err)
-		return 1
-	}
-	switch cmd {
-	case "config check":
-		fmt.Fprintf(stdout, "configuration is valid:\n%s", cfg.Redacted())
-		return 0
-	case "healthcheck":
-		if err := app.Healthcheck(ctx, cfg.Addr); err != nil {
-			fmt.Fprintln(stderr, "healthcheck:", err)
-			return 1
+		if len(rest) > 0 {
+			positional, rest = append(positional, rest[0]), rest[1:]
 		}
-		return 0
-	case "serve":
-		log := app.NewLogger(stderr, cfg.LogLevel, cfg.LogFormat, true)
-		return exit(app.Serve(ctx, cfg, log, app.Options{Version: version}), stderr)
-	case "console":
-		term := app.Terminal{In: stdin, Out: stdout, User: *userName, People: split(*people), Lang: *lang, Speed: *speed}
-		return exit(app.Console(ctx, cfg, app.NewLogger(stderr, "warn", cfg.LogFormat, false), term, app.Options{Version: version}), stderr)
-	case "export":
-		if len(positional) != 1 {
-			fmt.Fprint(stderr, "usage: warroom export INC-42 [--format md|json] [--lang ja|en]\n")
-			return 2
-		}
-		d := app.Draft{Ref: positional[0], Format: *format, Lang: *lang, Out: stdout}
-		return exit(app.Export(ctx, cfg, app.NewLogger(stderr, "warn", cfg.LogFormat, false), d), stderr)
+		args = rest
 	}
-	fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
-	return 2
+	return positional, nil
 }
 
 // exit turns a subcommand's error into its exit code: a stop by signal

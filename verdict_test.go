@@ -73,6 +73,7 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.False(t, served["no API token/aliases.yml"])
 	require.True(t, served["no API token, open/aliases.yml"])
 	require.False(t, served["a webhook alone/aliases.yml"])
+	require.False(t, served["redis and a token/status_page_without_url.yml"], "a status page needs public_url")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

@@ -25,7 +25,8 @@ type core struct {
 	svc     *handlers.Service
 	router  *bot.Router
 	metrics *metrics
-	// web is the web pages, mounted at "/" (nil: none, no public URL).
+	// web is the web pages, served on the paths they own (nil: none, no
+	// public URL).
 	web   *web.Server
 	close func()
 }

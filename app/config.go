@@ -58,6 +58,11 @@ func ServeProblems(cfg *config.Config, table []AlertSource) config.Problems {
 		ps = append(ps, config.Problem{Field: "api.token", Message: "is not set: the read-only API at /api/ would answer anyone who reaches it; " +
 			"set WARROOM_API_TOKEN, or WARROOM_API_OPEN=true to serve it without a token"})
 	}
+	if cfg.StatusPage.Enabled() && cfg.PublicURL == "" {
+		// The console serves its pages on a loopback port of its own; serve
+		// has pages only with a public URL, so the page would be silently off.
+		ps = append(ps, config.Problem{Field: "public_url", Message: "is required with status_page.components: serve publishes the status page at <public_url>/status; set WARROOM_PUBLIC_URL"})
+	}
 	if alertsConfigured(cfg, table) {
 		if name := alertPlatform(cfg, firstPlatform(cfg)); !servesPlatform(cfg, name) {
 			ps = append(ps, config.Problem{Field: "alerts.platform", Message: fmt.Sprintf(

@@ -59,8 +59,8 @@ func JSONErrors(f Handler) http.Handler {
 
 // routes is the one route table of the HTTP server: health, metrics
 // (unless the metrics listener serves them) and the API, then the chat platforms' endpoints and one per alert source of
-// the table, and the web pages (when there are any) at "/" behind them
-// all, all behind the body limit and the panic recoverer.
+// the table, and the web pages (when there are any) on the paths they
+// own, all behind the body limit and the panic recoverer.
 func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	health(mux, c)
@@ -78,11 +78,11 @@ func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute,
 	for _, r := range platforms {
 		mux.Handle(r.Pattern, r.Handler)
 	}
+	var web pages
 	if c.web != nil {
-		// Every route above is more specific, so the pages never shadow them.
-		mux.Handle("/", c.web)
+		web = c.web
 	}
-	return httpx.Recover(httpx.LimitBody(unmatched(mux), maxBody), log)
+	return httpx.Recover(httpx.LimitBody(unmatched(mux, web), maxBody), log)
 }
 
 // health registers /healthz (the process answers) and /readyz (Redis
@@ -108,14 +108,24 @@ func opsRoutes(c *core, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
 	health(mux, c)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(c.metrics.reg, promhttp.HandlerOpts{}))
-	return httpx.Recover(unmatched(mux), log)
+	return httpx.Recover(unmatched(mux, nil), log)
+}
+
+// pages is the web interface as the route table sees it: the pages, and
+// which paths are theirs.
+type pages interface {
+	http.Handler
+	Owns(path string) bool
 }
 
 // unmatched serves mux, answering a request no route takes as JSON like
-// every other error of the table: 404, or 405 with the Allow header the
-// mux sets for a path that takes other methods. (With the web pages
-// mounted at "/" every request has a route.)
-func unmatched(mux *http.ServeMux) http.Handler {
+// every other error of the table: 405 with the Allow header the mux sets
+// for a path that takes other methods, else 404. The one exception is a
+// path the web pages own (when web is not nil): the pages answer it,
+// with an HTML page for what they do not know, as a browser expects.
+// Everything else, "/slack/events" asked with GET or a path nobody
+// serves, stays JSON with or without the pages.
+func unmatched(mux *http.ServeMux, web pages) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, pattern := mux.Handler(r)
 		if pattern != "" {
@@ -124,12 +134,26 @@ func unmatched(mux *http.ServeMux) http.Handler {
 		}
 		probe := &statusProbe{header: http.Header{}}
 		h.ServeHTTP(probe, r)
-		if probe.status == http.StatusMethodNotAllowed {
-			w.Header().Set("Allow", probe.header.Get("Allow"))
-			httpx.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
-			return
+		switch {
+		case probe.status == http.StatusMethodNotAllowed:
+			methodNotAllowed(probe.header.Get("Allow")).ServeHTTP(w, r)
+		case web != nil && web.Owns(r.URL.Path):
+			web.ServeHTTP(w, r)
+		case probe.status == http.StatusNotFound:
+			httpx.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint")
+		default:
+			// The mux's redirect to the cleaned path ("/a//b" to "/a/b").
+			h.ServeHTTP(w, r)
 		}
-		httpx.WriteError(w, http.StatusNotFound, "not_found", "no such endpoint")
+	})
+}
+
+// methodNotAllowed answers 405 as JSON, with allow (such as "POST") as
+// the Allow header.
+func methodNotAllowed(allow string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Allow", allow)
+		httpx.WriteError(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
 	})
 }
 

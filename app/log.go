@@ -31,5 +31,7 @@ func NewLogger(w io.Writer, level, format string, structured bool) *zap.Logger {
 		ec.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05")
 		enc = zapcore.NewConsoleEncoder(ec)
 	}
-	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl))
+	// Lock: w is any writer (a test's buffer), and go-redis logs from
+	// its own goroutines while the process logs from others.
+	return zap.New(zapcore.NewCore(enc, zapcore.Lock(zapcore.AddSync(w)), lvl))
 }

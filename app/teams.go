@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/warroomhq/warroom/adapters/teams"
 	"github.com/warroomhq/warroom/bot"
@@ -9,7 +10,8 @@ import (
 )
 
 // teamsPlatform builds the Teams adapter when it is configured; it needs no
-// connection of its own: Teams calls POST /teams/messages.
+// connection of its own: Teams calls POST /teams/messages (or its alias
+// POST /api/messages).
 func teamsPlatform() Platform {
 	return Platform{
 		Name: teams.Name, Display: "Microsoft Teams",
@@ -26,7 +28,18 @@ func teamsPlatform() Platform {
 				return nil, err
 			}
 			d.Router.Register(a)
-			return []Route{{"POST /teams/messages", JSONErrors(a.Messages)}}, nil
+			h := JSONErrors(a.Messages)
+			// POST /api/messages is the messaging endpoint of the Bot
+			// Framework SDKs' samples, which people paste into Azure: the
+			// same handler, checking the same token. Its path is more specific than the
+			// API's "/api/", so it never reaches the API or its token
+			// check, and with any other method it is a 405 of its own
+			// rather than the API's answer.
+			return []Route{
+				{"POST /teams/messages", h},
+				{"POST /api/messages", h},
+				{"/api/messages", methodNotAllowed(http.MethodPost)},
+			}, nil
 		},
 	}
 }

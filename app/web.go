@@ -15,7 +15,7 @@ import (
 // mountWeb builds the web pages when a public URL is configured, registers
 // them on the router as the "web" platform (a click on a page is a
 // command, as a button in chat is) and keeps them for the route table,
-// which serves them at "/" behind its more specific routes. Without a
+// which serves them on the paths they own (web.Server.Owns). Without a
 // public URL there are no pages: `/incident web` says which variable to
 // set, and "/" stays unrouted.
 func mountWeb(c *core, cfg *config.Config, log *zap.Logger) error {

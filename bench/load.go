@@ -50,6 +50,7 @@ type loadResult struct {
 	status   map[int]int     // every attempt's status (0: transport error)
 	retries  int             // attempts answered 503 and sent again
 	nonEmpty int             // 200 answers with a body (a busy acknowledgement, for commands)
+	answered int             // 200 answers carrying the command's reply itself (answered in the ack)
 	failed   int             // requests given up on
 }
 
@@ -72,6 +73,7 @@ func drive(ctx context.Context, client *http.Client, base string, n, clients int
 		lat                       []time.Duration
 		status                    map[int]int
 		retries, nonEmpty, failed int
+		answered                  int
 	}
 	locals := make([]local, clients)
 	var next atomic.Int64
@@ -101,13 +103,16 @@ func drive(ctx context.Context, client *http.Client, base string, n, clients int
 						l.failed++
 						break
 					}
-					nb, _ := io.Copy(io.Discard, res.Body)
+					body, _ := io.ReadAll(res.Body)
 					res.Body.Close()
 					d := time.Since(t0)
 					l.status[res.StatusCode]++
 					if res.StatusCode == http.StatusOK {
 						l.lat = append(l.lat, d)
-						if nb > 0 {
+						switch {
+						case bytes.Contains(body, []byte(`"blocks"`)):
+							l.answered++ // a rendered reply; the busy message has no blocks
+						case len(body) > 0:
 							l.nonEmpty++
 						}
 						break
@@ -129,6 +134,7 @@ func drive(ctx context.Context, client *http.Client, base string, n, clients int
 		r.lat = append(r.lat, l.lat...)
 		r.retries += l.retries
 		r.nonEmpty += l.nonEmpty
+		r.answered += l.answered
 		r.failed += l.failed
 		for k, v := range l.status {
 			r.status[k] += v
@@ -139,6 +145,6 @@ func drive(ctx context.Context, client *http.Client, base string, n, clients int
 }
 
 func (r loadResult) String() string {
-	return fmt.Sprintf("n=%d elapsed=%s p50=%s p99=%s statuses=%v retries=%d busy-acks=%d failed=%d",
-		r.n, r.elapsed.Round(time.Millisecond), r.pct(.50), r.pct(.99), r.status, r.retries, r.nonEmpty, r.failed)
+	return fmt.Sprintf("n=%d elapsed=%s p50=%s p99=%s statuses=%v retries=%d busy-acks=%d in-ack=%d failed=%d",
+		r.n, r.elapsed.Round(time.Millisecond), r.pct(.50), r.pct(.99), r.status, r.retries, r.nonEmpty, r.answered, r.failed)
 }

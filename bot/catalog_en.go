@@ -761,4 +761,27 @@ var catalogEN = map[string]string{
 	"web.oidc.claim":       "Your account does not say which chat user you are, or belongs to another workspace or tenant, so you are not signed in.",
 	"web.oidc.unknown":     "Your account is not a member Warroom knows in chat, so you are not signed in.",
 	"web.oidc.unavailable": "The identity provider cannot be reached just now, so you are not signed in. Try again in a moment.",
+	// Policy actions as the refusal names them: "You may not {action} this incident."
+	"action.declare":       "declare",
+	"action.ack":           "acknowledge",
+	"action.status":        "change the status of",
+	"action.priority":      "change the priority of",
+	"action.role":          "assign the roles of",
+	"action.note":          "add notes to",
+	"action.update":        "post updates on",
+	"action.resolve":       "resolve",
+	"action.close":         "close",
+	"action.decline":       "decline",
+	"action.reopen":        "reopen",
+	"action.postmortem":    "change the postmortem of",
+	"action.followup":      "change the follow-ups of",
+	"action.curate":        "curate the timeline of",
+	"action.components":    "set the status page components of",
+	"action.public_update": "post customer-facing updates on",
+
+	// The postmortem command's summary, linking the document.
+	"pmdoc.chat.summary":    "📝 Postmortem of {id}: {title} ({state})",
+	"pmdoc.chat.counts":     "Saved versions: {versions} · timeline entries: {entries} · key events: {key} · follow-ups: {followups}",
+	"postmortem.posted_doc": "The postmortem of {id} is posted in {channel}. Read and edit it at {url}",
+	"pmdoc.library.total":   "{total} postmortems",
 }

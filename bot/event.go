@@ -96,6 +96,11 @@ type Event struct {
 	// Reply carries whatever the adapter needs to answer this event later
 	// (a response URL, a trigger ID); the core never looks inside.
 	Reply any
+	// Answer, when set, is the slot of an adapter waiting to put the
+	// event's first reply in its acknowledgement (see Answer). It lives
+	// only in this process: an event stored and handled elsewhere loses
+	// it, and its reply goes the usual way.
+	Answer *Answer `json:"-"`
 	// Done, when set, is called once the event has been fully handled.
 	Done func(error)
 }

@@ -34,6 +34,8 @@ type Platform interface {
 	// OpenForm shows form to the person who triggered ev.
 	OpenForm(ctx context.Context, ev *Event, form Form) error
 	// Reply answers the person who triggered ev so that only they see it.
+	// When ev carries an open Answer slot, a platform that offered it fills
+	// it (ev.Answer.Fill) instead of sending, once.
 	Reply(ctx context.Context, ev *Event, msg Message) error
 }
 

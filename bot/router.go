@@ -495,6 +495,9 @@ func (r *Router) lang(ev *Event) Lang {
 
 // handle runs one event end to end and reports the outcome to ev.Done.
 func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
+	// Whatever the handler replied is in the slot by now: an adapter still
+	// waiting for an answer need not wait any longer.
+	defer ev.Answer.Close()
 	if ev.Kind.channelEvent() {
 		return r.record(ctx, []*Event{ev})[0]
 	}

@@ -332,6 +332,10 @@ func TestEnvTable(t *testing.T) {
 	for _, e := range Env {
 		names = append(names, e.Name)
 		require.NotEmpty(t, e.Help, e.Name)
+		// EnvTable's cells hold them verbatim: a | or a line break would
+		// break the Markdown table.
+		require.NotContains(t, e.Help+e.Default, "|", e.Name)
+		require.NotContains(t, e.Help+e.Default, "\n", e.Name)
 		if e.Name == EnvConfig {
 			continue
 		}
@@ -822,4 +826,14 @@ func TestOIDC(t *testing.T) {
 	c, err := Load("", env(with(map[string]string{"WARROOM_OIDC_ISSUER": "http://127.0.0.1:5556/dex", "WARROOM_OIDC_CLAIM": "sub", "WARROOM_OIDC_PLATFORM": "console"})), known)
 	require.NoError(t, err, "a local issuer may be plain http")
 	require.Equal(t, "127.0.0.1:5556", func() string { _, _, n := c.OIDC.Mapping(); return n }())
+}
+
+// TestEveryActionIsNamedForPeople: a refusal ("You may not {action} this
+// incident") names the action in words, in both languages, so every
+// policy action has its phrase in the catalog.
+func TestEveryActionIsNamedForPeople(t *testing.T) {
+	for _, a := range Actions {
+		require.True(t, bot.Has("action."+a), "action.%s is missing from the catalog", a)
+		require.NotEqual(t, bot.T(bot.English, "action."+a), bot.T(bot.Japanese, "action."+a), "action.%s needs its Japanese", a)
+	}
 }

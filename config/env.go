@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 )
@@ -9,16 +10,21 @@ import (
 // EnvConfig names the config file when Load is given no path.
 const EnvConfig = "WARROOM_CONFIG"
 
-// EnvVar is one environment variable Load reads. The README's table mirrors
-// Env.
+// EnvVar is one environment variable Load reads. EnvTable prints Env as
+// the table of `warroom config env`, which the README holds verbatim (a
+// test keeps them equal).
 type EnvVar struct {
 	// Name is the variable, e.g. "WARROOM_LANG".
 	Name string
 	// Field is the YAML path the variable overrides, e.g. "lang"; "" when it
 	// overrides none (WARROOM_CONFIG).
 	Field string
-	// Help is one line for documentation.
+	// Help says what the variable does: the table's meaning column, in
+	// Markdown, one line.
 	Help string
+	// Default is the value in effect when neither the variable nor the
+	// file sets one, in Markdown; "" when there is none.
+	Default string
 	// Secret marks a credential: its value is never echoed in a Problem.
 	Secret bool
 	// Aliases are other names read, in order, when Name is unset: the
@@ -40,124 +46,150 @@ type EnvVar struct {
 // To add a variable, add a row: the setter helpers below cover strings,
 // integers, secrets and comma-separated lists.
 var Env = []EnvVar{
-	{Name: EnvConfig, Help: "Path of the YAML config file, used when --config is not given."},
-	{Name: "WARROOM_LANG", Field: "lang", Help: `Language of the bot's messages: "ja" or "en" (default "en").`,
+	{Name: EnvConfig, Help: "path of the YAML file when `--config` is not given"},
+	{Name: "WARROOM_LANG", Field: "lang", Default: "`en`", Help: "language of the bot's messages: `ja` or `en` (a platform's user locale wins when it tells one)",
 		set: setString(func(c *Config) *string { return &c.Lang })},
-	{Name: "WARROOM_TIMEZONE", Field: "timezone", Help: `IANA time zone for times shown to people, e.g. "Asia/Tokyo" (default "UTC", or "Asia/Tokyo" when the language is "ja").`,
-		set: setString(func(c *Config) *string { return &c.Timezone })},
-	{Name: "WARROOM_ADDR", Field: "addr", Help: `HTTP listen address, host:port (default ":8080").`,
+	{Name: "WARROOM_TIMEZONE", Field: "timezone", Default: "`UTC`; `Asia/Tokyo` when the language is `ja`",
+		Help: "IANA time zone of times shown to people, e.g. `Asia/Tokyo`: the card, topic and channel posts everyone sees. What only one person sees (`timeline`, `summary`, `search`, `stats`) is in their own language and, on Slack, their own time zone (`users.info` `tz`)",
+		set:  setString(func(c *Config) *string { return &c.Timezone })},
+	{Name: "WARROOM_ADDR", Field: "addr", Default: "`:8080`", Help: "HTTP listen address (the console, left at the default, takes a free loopback port)",
 		set: setString(func(c *Config) *string { return &c.Addr })},
-	{Name: "WARROOM_METRICS_ADDR", Field: "metrics_addr", Help: `A second listen address, host:port, serving only /metrics, /healthz and /readyz; set, /metrics leaves the public listener (default: none).`,
+	{Name: "WARROOM_METRICS_ADDR", Field: "metrics_addr", Help: "a second listener, host:port, serving only `/metrics`, `/healthz` and `/readyz`; set, `/metrics` leaves `WARROOM_ADDR`",
 		set: setString(func(c *Config) *string { return &c.MetricsAddr })},
-	{Name: "WARROOM_LOG_LEVEL", Field: "log_level", Help: "debug, info, warn or error (default info).",
+	{Name: "WARROOM_LOG_LEVEL", Field: "log_level", Default: "`info`", Help: "`debug`, `info`, `warn`, `error`",
 		set: setString(func(c *Config) *string { return &c.LogLevel })},
-	{Name: "WARROOM_LOG_FORMAT", Field: "log_format", Help: "text or json (default json for serve, text for console and export).",
+	{Name: "WARROOM_LOG_FORMAT", Field: "log_format", Default: "`json` for `serve`, `text` for `console` and `export`", Help: "`text` or `json`: log lines as readable text or as JSON (zap), for every subcommand",
 		set: setString(func(c *Config) *string { return &c.LogFormat })},
-	{Name: "WARROOM_WORKERS", Field: "workers", Help: "Router worker pool size, 1-1024 (default 16).",
+	{Name: "WARROOM_WORKERS", Field: "workers", Default: "`16`", Help: "event handlers running at once (1–1024)",
 		set: setInt(func(c *Config) *int { return &c.Workers })},
-	{Name: "WARROOM_QUEUE", Field: "queue", Help: "Router queue length, 1-100000 (default 4096).",
+	{Name: "WARROOM_QUEUE", Field: "queue", Default: "`4096`", Help: "events waiting before new ones are refused as busy (1–100000; about 300 bytes each while waiting)",
 		set: setInt(func(c *Config) *int { return &c.Queue })},
-	{Name: "REDIS_URL", Field: "redis.url", Secret: true,
-		Help: "redis://[user:password@]host:port[/db] or rediss://...; unset, the console runs an embedded in-memory Redis and serve refuses to start unless WARROOM_REDIS_EMBEDDED=true.",
+	{Name: "REDIS_URL", Field: "redis.url", Secret: true, Default: "embedded",
+		Help: "`redis://[user:password@]host:port[/db]`, `rediss://` for TLS; Cluster and Sentinel: see [Redis](#redis); unset, the console runs an in-memory Redis and `serve` refuses to start (unless `WARROOM_REDIS_EMBEDDED=true`)",
 		set:  setSecret(func(c *Config) *Secret { return &c.Redis.URL })},
-	{Name: "WARROOM_REDIS_EMBEDDED", Field: "redis.embedded", Help: "true lets serve run on an embedded in-memory Redis when REDIS_URL is unset: every incident is lost when it stops (default false; the flag --embedded-redis does the same).",
+	{Name: "WARROOM_REDIS_EMBEDDED", Field: "redis.embedded", Default: "`false`", Help: "`true` (or `serve --embedded-redis`) lets `serve` run on the in-memory Redis: every incident is lost when it stops",
 		set: setBool(func(c *Config) *bool { return &c.Redis.Embedded })},
-	{Name: "WARROOM_REDIS_PREFIX", Field: "redis.prefix", Help: `Prefix of every Redis key (default "warroom:").`,
+	{Name: "WARROOM_REDIS_PREFIX", Field: "redis.prefix", Default: "`warroom:`", Help: "prefix of every key, so deployments can share a Redis",
 		set: setString(func(c *Config) *string { return &c.Redis.Prefix })},
-	{Name: "WARROOM_SPOOL_PATH", Field: "spool.path", Help: `File keeping channel messages while Redis is unreachable (default: warroom-spool.jsonl in the temporary directory; "off" turns it off).`,
+	{Name: "WARROOM_SPOOL_PATH", Field: "spool.path", Default: "`$TMPDIR/warroom-spool.jsonl`", Help: "file keeping channel messages while Redis is unreachable (see [Redis](#redis)); `off` turns it off; only with `REDIS_URL`",
 		set: setString(func(c *Config) *string { return &c.Spool.Path })},
 	{Name: "WARROOM_API_TOKEN", Field: "api.token", Secret: true,
-		Help: "Bearer token for the read-only HTTP API; serve refuses to start without it unless WARROOM_API_OPEN=true.",
+		Help: "bearer token of the read-only API; unset, `serve` refuses to start unless `WARROOM_API_OPEN=true`",
 		set:  setSecret(func(c *Config) *Secret { return &c.API.Token })},
-	{Name: "WARROOM_API_OPEN", Field: "api.open", Help: "true lets serve run the read-only API without a token, answering anyone who reaches it (default false).",
+	{Name: "WARROOM_API_OPEN", Field: "api.open", Default: "`false`", Help: "`true` lets `serve` run the API without a token, answering anyone who reaches it (logged at start)",
 		set: setBool(func(c *Config) *bool { return &c.API.Open })},
 	{Name: "SLACK_BOT_TOKEN", Field: "slack.bot_token", Secret: true,
-		Help: "Slack bot token (xoxb-...); set, it enables Slack.",
+		Help: "bot token (`xoxb-…`); set, it enables Slack",
 		set:  setSecret(func(c *Config) *Secret { return &c.Slack.BotToken })},
 	{Name: "SLACK_SIGNING_SECRET", Field: "slack.signing_secret", Secret: true,
-		Help: "Slack signing secret, verifying HTTP requests (needed unless Socket Mode is used).",
+		Help: "verifies HTTP requests from Slack (required unless Socket Mode)",
 		set:  setSecret(func(c *Config) *Secret { return &c.Slack.SigningSecret })},
 	{Name: "SLACK_APP_TOKEN", Field: "slack.app_token", Secret: true,
-		Help: "Slack app-level token (xapp-..., scope connections:write); set, it turns on Socket Mode.",
+		Help: "app-level token (`xapp-…`, `connections:write`); set, Slack is reached over Socket Mode",
 		set:  setSecret(func(c *Config) *Secret { return &c.Slack.AppToken })},
-	{Name: "SLACK_API_URL", Field: "slack.api_url", Help: `Slack Web API base URL (default "https://slack.com/api/"); for a test server or proxy.`,
+	{Name: "SLACK_API_URL", Field: "slack.api_url", Default: "`https://slack.com/api/`", Help: "Web API base, for a test server or a proxy",
 		set: setString(func(c *Config) *string { return &c.Slack.APIURL })},
-	{Name: "SLACK_TEAM_ID", Field: "slack.team_id", Help: "Slack workspace ID (T...); requests from other workspaces are refused.",
+	{Name: "SLACK_TEAM_ID", Field: "slack.team_id", Help: "workspace ID (`T…`); requests from any other workspace are refused (403)",
 		set: setString(func(c *Config) *string { return &c.Slack.TeamID })},
-	{Name: "SLACK_ANNOUNCE_CHANNEL", Field: "slack.announce_channel", Help: "Slack channel ID (C...) that receives declarations and status updates.",
+	{Name: "SLACK_ANNOUNCE_CHANNEL", Field: "slack.announce_channel", Help: "channel ID that receives declarations, status changes and updates, with a link to the incident channel",
 		set: setString(func(c *Config) *string { return &c.Slack.AnnounceChannel })},
-	{Name: "MICROSOFT_APP_ID", Field: "teams.app_id", Aliases: []string{"MicrosoftAppId"}, Help: "Azure Bot's Microsoft App ID; set, it enables Teams (MicrosoftAppId, the Bot Framework name, is read when it is unset).",
+	{Name: "MICROSOFT_APP_ID", Field: "teams.app_id", Aliases: []string{"MicrosoftAppId"}, Help: "the Azure Bot's app ID (a GUID); set, it enables Teams",
 		set: setString(func(c *Config) *string { return &c.Teams.AppID })},
 	{Name: "MICROSOFT_APP_PASSWORD", Field: "teams.app_password", Secret: true, Aliases: []string{"MicrosoftAppPassword"},
-		Help: "The app's client secret (or MicrosoftAppPassword).",
+		Help: "its client secret",
 		set:  setSecret(func(c *Config) *Secret { return &c.Teams.AppPassword })},
-	{Name: "MICROSOFT_APP_TENANT_ID", Field: "teams.tenant_id", Aliases: []string{"MicrosoftAppTenantId"}, Help: "Tenant of the single-tenant app (or MicrosoftAppTenantId).",
+	{Name: "MICROSOFT_APP_TENANT_ID", Field: "teams.tenant_id", Aliases: []string{"MicrosoftAppTenantId"}, Help: "its tenant (single-tenant app)",
 		set: setString(func(c *Config) *string { return &c.Teams.TenantID })},
-	{Name: "MICROSOFT_LOGIN_URL", Field: "teams.login_url", Help: "Microsoft identity platform base (default https://login.microsoftonline.com).",
+	{Name: "MICROSOFT_LOGIN_URL", Field: "teams.login_url", Default: "`https://login.microsoftonline.com`", Help: "token endpoint base (tests, proxies)",
 		set: setString(func(c *Config) *string { return &c.Teams.LoginURL })},
-	{Name: "MICROSOFT_GRAPH_URL", Field: "teams.graph_url", Help: "Microsoft Graph base (default https://graph.microsoft.com).",
+	{Name: "MICROSOFT_GRAPH_URL", Field: "teams.graph_url", Default: "`https://graph.microsoft.com`", Help: "Graph base (tests, proxies)",
 		set: setString(func(c *Config) *string { return &c.Teams.GraphURL })},
-	{Name: "TEAMS_OPENID_METADATA_URL", Field: "teams.openid_metadata_url", Help: "Bot Framework OpenID metadata used to verify inbound tokens.",
+	{Name: "TEAMS_OPENID_METADATA_URL", Field: "teams.openid_metadata_url", Default: "Bot Framework's", Help: "OpenID metadata whose keys verify inbound tokens",
 		set: setString(func(c *Config) *string { return &c.Teams.MetadataURL })},
-	{Name: "TEAMS_SERVICE_URL", Field: "teams.service_url", Help: "Bot Connector base for messages Warroom starts (refreshed from inbound activities).",
+	{Name: "TEAMS_SERVICE_URL", Field: "teams.service_url", Default: "`https://smba.trafficmanager.net/teams/`", Help: "Bot Connector for conversations Warroom starts; replaced by the one inbound activities carry",
 		set: setString(func(c *Config) *string { return &c.Teams.ServiceURL })},
-	{Name: "TEAMS_TEAM_ID", Field: "teams.team_id", Help: "Group ID (GUID) of the team where incident channels are created.",
+	{Name: "TEAMS_TEAM_ID", Field: "teams.team_id", Help: "group ID of the team where incident channels are created",
 		set: setString(func(c *Config) *string { return &c.Teams.TeamID })},
-	{Name: "TEAMS_INCIDENTS_CHANNEL", Field: "teams.incidents_channel", Help: "Channel ID (19:...) holding incidents as threads when a channel cannot be created.",
+	{Name: "TEAMS_INCIDENTS_CHANNEL", Field: "teams.incidents_channel", Help: "channel (`19:…@thread.tacv2`) holding incidents as threads when no channel can be created",
 		set: setString(func(c *Config) *string { return &c.Teams.IncidentsChannel })},
-	{Name: "TEAMS_ANNOUNCE_CHANNEL", Field: "teams.announce_channel", Help: "Channel ID (19:...) that receives declarations and status updates.",
+	{Name: "TEAMS_ANNOUNCE_CHANNEL", Field: "teams.announce_channel", Help: "channel that receives declarations and status updates",
 		set: setString(func(c *Config) *string { return &c.Teams.AnnounceChannel })},
-	{Name: "TEAMS_PRIVATE_CHANNEL", Field: "teams.private_channel", Help: "Restricted channel ID (19:...) whose threads hold private incidents.",
+	{Name: "TEAMS_PRIVATE_CHANNEL", Field: "teams.private_channel", Help: "restricted standard channel whose threads hold private incidents",
 		set: setString(func(c *Config) *string { return &c.Teams.PrivateChannel })},
-	{Name: "WARROOM_ALERT_PLATFORM", Field: "alerts.platform", Help: "Where alerts open incidents: slack, teams or console (default: the first chat platform configured).",
+	{Name: "WARROOM_ALERT_PLATFORM", Field: "alerts.platform", Default: "first chat platform", Help: "where alerts open incidents: `slack`, `teams`, `console`",
 		set: setString(func(c *Config) *string { return &c.Alerts.Platform })},
 	{Name: "WARROOM_ALERTMANAGER_TOKEN", Field: "alerts.alertmanager.token", Secret: true,
-		Help: "Bearer token Alertmanager sends; set, it enables POST /alerts/alertmanager.",
+		Help: "bearer token Alertmanager sends; set, it enables `POST /alerts/alertmanager`",
 		set:  setSecret(func(c *Config) *Secret { return &c.Alerts.Alertmanager.Token })},
 	{Name: "WARROOM_GRAFANA_TOKEN", Field: "alerts.grafana.token", Secret: true,
-		Help: "Bearer token Grafana sends; set, it enables POST /alerts/grafana.",
+		Help: "bearer token Grafana sends; set, it enables `POST /alerts/grafana`",
 		set:  setSecret(func(c *Config) *Secret { return &c.Alerts.Grafana.Token })},
 	{Name: "WARROOM_GRAFANA_SECRET", Field: "alerts.grafana.secret", Secret: true,
-		Help: "HMAC secret of Grafana's X-Grafana-Alerting-Signature (alternative to the token).",
+		Help: "HMAC secret of Grafana's `X-Grafana-Alerting-Signature` (instead of the token); set, it enables `POST /alerts/grafana`",
 		set:  setSecret(func(c *Config) *Secret { return &c.Alerts.Grafana.Secret })},
 	{Name: "WARROOM_WEBHOOK_TOKEN", Field: "alerts.webhook.token", Secret: true,
-		Help: "Bearer token for POST /alerts/webhook; set, it enables the generic webhook.",
+		Help: "bearer token of the generic webhook; set, it enables `POST /alerts/webhook`",
 		set:  setSecret(func(c *Config) *Secret { return &c.Alerts.Webhook.Token })},
 	{Name: "WARROOM_WEBHOOK_SECRET", Field: "alerts.webhook.secret", Secret: true,
-		Help: "HMAC secret of the webhook's X-Warroom-Signature: sha256=<hex> (alternative to the token).",
+		Help: "HMAC secret of the webhook's `X-Warroom-Signature: sha256=<hex>` (instead of the token); set, it enables `POST /alerts/webhook`",
 		set:  setSecret(func(c *Config) *Secret { return &c.Alerts.Webhook.Secret })},
 	{Name: "WARROOM_SNS_TOPIC_ARNS", Field: "alerts.cloudwatch.topic_arns",
-		Help: "Comma-separated SNS topic ARNs accepted; set, it enables POST /alerts/cloudwatch.",
+		Help: "comma-separated SNS topics accepted; set, it enables `POST /alerts/cloudwatch`",
 		set:  setList(func(c *Config) *[]string { return &c.Alerts.CloudWatch.TopicARNs })},
-	{Name: "WARROOM_PUBLIC_URL", Field: "public_url", Help: "Where people reach this Warroom, for links to postmortem drafts (e.g. https://warroom.example.com).",
+	{Name: "WARROOM_PUBLIC_URL", Field: "public_url", Help: "where people reach this Warroom: the base of the web pages' sign-in links (which `serve` serves only when it is set) and of links to postmortem drafts",
 		set: setString(func(c *Config) *string { return &c.PublicURL })},
-	{Name: "WARROOM_OIDC_ISSUER", Field: "oidc.issuer", Help: "OpenID Connect issuer for signing in to the web pages: https://slack.com, https://login.microsoftonline.com/<tenant>/v2.0 or any; set, it enables the sign-in button.",
+	{Name: "WARROOM_OIDC_ISSUER", Field: "oidc.issuer", Help: "OpenID Connect issuer of the web pages' \"Sign in with …\" button: `https://slack.com`, `https://login.microsoftonline.com/<tenant>/v2.0` or any ([how](#signing-in-with-slack-entra-id-or-another-openid-connect-issuer))",
 		set: setString(func(c *Config) *string { return &c.OIDC.Issuer })},
-	{Name: "WARROOM_OIDC_CLIENT_ID", Field: "oidc.client_id", Help: "The OpenID Connect app's client ID.",
+	{Name: "WARROOM_OIDC_CLIENT_ID", Field: "oidc.client_id", Help: "client ID of the app registered with the issuer",
 		set: setString(func(c *Config) *string { return &c.OIDC.ClientID })},
 	{Name: "WARROOM_OIDC_CLIENT_SECRET", Field: "oidc.client_secret", Secret: true,
-		Help: "The OpenID Connect app's client secret.",
+		Help: "client secret of that app (never shown)",
 		set:  setSecret(func(c *Config) *Secret { return &c.OIDC.ClientSecret })},
-	{Name: "WARROOM_OIDC_CLAIM", Field: "oidc.claim", Help: "ID token claim holding the chat user ID (default https://slack.com/user_id for Slack, oid for Entra).",
+	{Name: "WARROOM_OIDC_CLAIM", Field: "oidc.claim", Default: "Slack: `https://slack.com/user_id`; Entra: `oid`", Help: "the ID token claim holding the chat user ID",
 		set: setString(func(c *Config) *string { return &c.OIDC.Claim })},
-	{Name: "WARROOM_OIDC_PLATFORM", Field: "oidc.platform", Help: "Chat platform of that user ID: slack, teams or console (default slack for Slack, teams for Entra).",
+	{Name: "WARROOM_OIDC_PLATFORM", Field: "oidc.platform", Default: "Slack: `slack`; Entra: `teams`", Help: "chat platform of that user ID: `slack`, `teams` or `console`",
 		set: setString(func(c *Config) *string { return &c.OIDC.Platform })},
-	{Name: "WARROOM_OIDC_NAME", Field: "oidc.name", Help: `Provider name on the sign-in button, "Sign in with <name>" (default Slack, Microsoft or the issuer's host).`,
+	{Name: "WARROOM_OIDC_NAME", Field: "oidc.name", Default: "`Slack`, `Microsoft`, or the issuer's host", Help: "the button's \"Sign in with <name>\"",
 		set: setString(func(c *Config) *string { return &c.OIDC.Name })},
-	{Name: "WARROOM_ADMINS", Field: "admins", Help: "Comma-separated platform user IDs that may do anything.",
+	{Name: "WARROOM_ADMINS", Field: "admins", Help: "comma-separated platform user IDs that may do anything",
 		set: setList(func(c *Config) *[]string { return &c.Admins })},
-	{Name: "WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", Field: "followups.verify_by_other", Help: "true or false: verifying a follow-up needs someone other than who marked it done (default true).",
+	{Name: "WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", Field: "followups.verify_by_other", Default: "`true`", Help: "verifying a follow-up needs someone other than who marked it done",
 		set: setBool(func(c *Config) *bool { return &c.Followups.VerifyByOther })},
-	{Name: "WARROOM_FOLLOWUPS_VERIFY_AFTER", Field: "followups.verify_after", Help: "How long after a follow-up is done its owner is asked whether the fix worked, e.g. 14d (default 0: never).",
+	{Name: "WARROOM_FOLLOWUPS_VERIFY_AFTER", Field: "followups.verify_after", Default: "`0` (never)", Help: "this long after a follow-up is done (e.g. `14d`; durations take days), its owner or the commander is asked once whether it worked",
 		set: setDuration(func(c *Config) *Duration { return &c.Followups.VerifyAfter })},
-	{Name: "WARROOM_STATUS_PAGE_TITLE", Field: "status_page.title", Help: "The public status page's title (default Status).",
+	{Name: "WARROOM_STATUS_PAGE_TITLE", Field: "status_page.title", Default: "\"Status\" / 稼働状況", Help: "the public status page's title",
 		set: setString(func(c *Config) *string { return &c.StatusPage.Title })},
-	{Name: "WARROOM_STATUS_PAGE_COMPONENTS", Field: "status_page.components", Help: "Comma-separated components of the public status page (e.g. Checkout,Login,API); set, it turns /status on.",
+	{Name: "WARROOM_STATUS_PAGE_COMPONENTS", Field: "status_page.components", Default: "— (off)", Help: "comma-separated components of the public [status page](#status-page) (e.g. `Checkout,Login,API`); set, `/status` is on",
 		set: setList(func(c *Config) *[]string { return &c.StatusPage.Components })},
-	{Name: "WARROOM_STATUS_PAGE_LANGUAGES", Field: "status_page.languages", Help: "Comma-separated languages of the status page, ja and/or en (default ja,en).",
+	{Name: "WARROOM_STATUS_PAGE_LANGUAGES", Field: "status_page.languages", Default: "`ja,en`", Help: "comma-separated languages of the status page, `ja` and/or `en`",
 		set: setList(func(c *Config) *[]string { return &c.StatusPage.Languages })},
-	{Name: "WARROOM_STATUS_PAGE_SHOW_NUMBERS", Field: "status_page.show_numbers", Help: "true or false: the status page shows incident numbers (default false).",
+	{Name: "WARROOM_STATUS_PAGE_SHOW_NUMBERS", Field: "status_page.show_numbers", Default: "`false`", Help: "whether the status page shows incident numbers",
 		set: setBool(func(c *Config) *bool { return &c.StatusPage.ShowNumbers })},
+}
+
+// EnvTable writes Env as a Markdown table, one row per variable in the
+// order they are applied: the variable and the other names read when it
+// is unset, the YAML field it overrides, its default and its meaning.
+func EnvTable(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("| environment | YAML | default | meaning |\n| --- | --- | --- | --- |\n")
+	for _, e := range Env {
+		name := "`" + e.Name + "`"
+		if len(e.Aliases) > 0 {
+			name += " (or `" + strings.Join(e.Aliases, "`, `") + "`)"
+		}
+		field := "—"
+		if e.Field != "" {
+			field = "`" + e.Field + "`"
+		}
+		def := e.Default
+		if def == "" {
+			def = "—"
+		}
+		b.WriteString("| " + strings.Join([]string{name, field, def, e.Help}, " | ") + " |\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // overlayEnv applies every set variable in Env to c, recording which YAML

@@ -105,9 +105,11 @@ func TestBadInput(t *testing.T) {
 
 	// Alice's name and locale are cached by a first command, so that the
 	// commands below, acknowledged and answered, change nothing in Redis.
-	status, _, _ := post(t, base+"/slack/commands", []byte(sl.SlashCommandForm("U0ALICE", general, "help").Encode()), formType, false, slackSign)
+	status, _, ack := post(t, base+"/slack/commands", []byte(sl.SlashCommandForm("U0ALICE", general, "help").Encode()), formType, false, slackSign)
 	require.Equal(t, http.StatusOK, status)
-	sl.WaitResponses(1, 10*time.Second)
+	if !answeredInAck(ack) {
+		sl.WaitResponses(1, 10*time.Second)
+	}
 	require.Eventually(t, func() bool { return len(keys(t, rdb, prefix+"*user*")) > 0 },
 		10*time.Second, 20*time.Millisecond, "the user cache is filled")
 
@@ -310,8 +312,12 @@ func TestBadInput(t *testing.T) {
 			if rw.code != "" {
 				requireJSONError(t, ctype, body, rw.code)
 			}
-			if rw.replies > 0 {
-				if !assert.Eventually(t, func() bool { return len(sl.Responses()) >= replies+rw.replies },
+			want := rw.replies
+			if want > 0 && answeredInAck(body) {
+				want-- // the first reply came in the acknowledgement
+			}
+			if want > 0 {
+				if !assert.Eventually(t, func() bool { return len(sl.Responses()) >= replies+want },
 					5*time.Second, 10*time.Millisecond, "the person is answered") {
 					for _, c := range sl.Calls() {
 						t.Logf("call %s %d %.200v", c.Method, c.Status, c.Params)
@@ -443,6 +449,11 @@ func post(t *testing.T, u string, body []byte, ctype string, chunked bool, auth 
 	return res.StatusCode, res.Header.Get("Content-Type"), b
 }
 
+// answeredInAck reports whether a slash command's acknowledgement carries
+// the command's reply (a rendered message has blocks; the "Declaring…"
+// notice and the busy message have none).
+func answeredInAck(ack []byte) bool { return bytes.Contains(ack, []byte(`"blocks"`)) }
+
 // requireJSONError checks body is {"error":{"code":code,"message":"..."}}.
 func requireJSONError(t *testing.T, contentType string, body []byte, code string) {
 	t.Helper()
@@ -480,7 +491,11 @@ func redisState(t *testing.T, rdb *redis.Client, prefix string) map[string]strin
 	ctx := context.Background()
 	state := map[string]string{}
 	for _, k := range keys(t, rdb, prefix+"*") {
-		if strings.HasPrefix(strings.TrimPrefix(k, prefix), "seen:") {
+		// Delivery marks are what a refused request may leave; leases and
+		// liveness keys are the background loops' (reminders, recovery),
+		// taken and renewed on their own clock, whatever the requests.
+		if name := strings.TrimPrefix(k, prefix); strings.HasPrefix(name, "seen:") ||
+			strings.HasPrefix(name, "lease:") || strings.HasPrefix(name, "alive:") {
 			continue
 		}
 		typ, err := rdb.Type(ctx, k).Result()

@@ -1,17 +1,11 @@
 package e2e
 
 import (
-	"encoding/json"
-	"fmt"
-	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/warroomhq/warroom/adapters/slack/fakeslack"
@@ -35,28 +29,16 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
+	answers := &slackAnswers{sl: sl, base: base, user: "U0ALICE", channel: general}
 	slash := func(text string) {
 		t.Helper()
-		status, err := slackPost(base, "/slack/commands", []byte(sl.SlashCommandForm("U0ALICE", general, text).Encode()),
-			"application/x-www-form-urlencoded")
-		require.NoError(t, err)
-		require.Equal(t, http.StatusOK, status)
+		answers.command(t, text)
 	}
-	// answer waits for a response_url answer that contains want.
-	answer := func(want string) string {
+	// answer waits for an answer (in the ack or on the response_url) that
+	// contains want.
+	answer := func(want string) {
 		t.Helper()
-		var got string
-		require.Eventually(t, func() bool {
-			for _, r := range sl.Responses() {
-				raw, _ := json.Marshal(r.Body)
-				if strings.Contains(string(raw), want) {
-					got = string(raw)
-					return true
-				}
-			}
-			return false
-		}, 10*time.Second, 20*time.Millisecond, "Slack is answered with %q", want)
-		return got
+		answers.wait(t, want, func(raw string) bool { return strings.Contains(raw, want) })
 	}
 
 	slash("declare Checkout is failing P2")
@@ -69,17 +51,7 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 	slash("INC-1 followups")
 	answer("#1 [open] add a canary stage")
 
-	slash("web")
-	var link string
-	require.Eventually(t, func() bool {
-		for _, r := range sl.Responses() {
-			raw, _ := json.Marshal(r.Body)
-			if link = signInRE.FindString(string(raw)); link != "" {
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond, "the sign-in link is posted to the response_url")
+	link := slackSignIn(t, sl, base, "U0ALICE", general, "")
 
 	tab := newChromium(t, bin)
 	done := chromedp.CSS(`form[action="/followups/INC-1/1/done"] button`)
@@ -102,27 +74,10 @@ func TestBrowserFollowUpBoard(t *testing.T) {
 
 	t.Run("screenshots", func(t *testing.T) {
 		dir := screenshotDir(t)
-		sizes := []struct {
-			name          string
-			width, height int64
-			opts          []chromedp.EmulateViewportOption
-		}{
-			{"desktop", 1280, 800, nil},
-			{"phone", 360, 740, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulatePortrait}},
-		}
 		for _, lang := range []string{"en", "ja"} {
-			for _, size := range sizes {
-				name := fmt.Sprintf("followups-%s-%s.png", size.name, lang)
-				step(t, tab, name+": size", chromedp.EmulateViewport(size.width, size.height, size.opts...))
-				step(t, tab, name+": open", chromedp.Navigate(base+"/followups?lang="+lang))
-				text := step(t, tab, name+": text", chromedp.Text(chromedp.CSS("main")))
-				want := map[string]string{"en": "3 follow-ups", "ja": "3 件のフォローアップ"}[lang]
-				require.Contains(t, text, want, name)
-				png := step(t, tab, name+": shot", chromedp.FullScreenshot(100))
-				require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
-				overflow := step(t, tab, name+": width", chromedp.Evaluate[int](
-					`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
-				assert.LessOrEqual(t, overflow, 0, "%s scrolls sideways by %d px", name, overflow)
+			want := map[string]string{"en": "3 follow-ups", "ja": "3 件のフォローアップ"}[lang]
+			for _, v := range viewports {
+				shot{dir: dir, base: base, page: "followups", path: "/followups", lang: lang, want: want}.take(t, tab, v)
 			}
 		}
 	})

@@ -107,6 +107,77 @@ func screenshotDir(t *testing.T) string {
 	return t.TempDir()
 }
 
+// viewport is one size a page is shown at.
+type viewport struct {
+	name          string
+	width, height int64
+	opts          []chromedp.EmulateViewportOption
+}
+
+// viewports are the sizes of the README's screenshots: a laptop's 1280 px
+// and a phone's 360 px.
+var viewports = []viewport{
+	{"desktop", 1280, 800, nil},
+	{"phone", 360, 740, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulatePortrait}},
+}
+
+// shot is one screenshot: the page at path (on base, in lang) whose main
+// part says want, saved as <page>-<viewport>-<lang>.png in dir.
+type shot struct {
+	dir, base, page, path, lang, want string
+}
+
+// take opens s's page at size v as a person would see it, checks that it
+// shows want, in lang, with the language menu drawn in a Japanese font
+// (fonts-noto-cjk), saves the full page's screenshot and asserts that
+// nothing scrolls sideways.
+func (s shot) take(t *testing.T, tab context.Context, v viewport) {
+	t.Helper()
+	name := fmt.Sprintf("%s-%s-%s.png", s.page, v.name, s.lang)
+	sep := "?"
+	if strings.Contains(s.path, "?") {
+		sep = "&"
+	}
+	step(t, tab, name+": size", chromedp.EmulateViewport(v.width, v.height, v.opts...))
+	step(t, tab, name+": open", chromedp.Navigate(s.base+s.path+sep+"lang="+s.lang))
+	require.Equal(t, s.lang, step(t, tab, name+": lang", chromedp.Evaluate[string](`document.documentElement.lang`)))
+	require.Contains(t, step(t, tab, name+": text", chromedp.Text(chromedp.CSS("main"))), s.want, name)
+	fonts := step(t, tab, name+": fonts", fontsOf(`.langs [lang="ja"]`))
+	require.True(t, slices.ContainsFunc(fonts, func(f string) bool { return strings.Contains(f, "CJK") }),
+		"%s: 日本語 is drawn with %v, not a Japanese font (fonts-noto-cjk)", name, fonts)
+	png := step(t, tab, name+": shot", chromedp.FullScreenshot(100))
+	require.NoError(t, os.WriteFile(filepath.Join(s.dir, name), png, 0o644))
+	// A page no wider than the screen: nothing to scroll sideways.
+	overflow := step(t, tab, name+": width", chromedp.Evaluate[int](
+		`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+	assert.LessOrEqual(t, overflow, 0, "%s scrolls sideways by %d px", name, overflow)
+}
+
+// slackSignIn runs `/incident web [args]` as user in channel of sl and
+// returns the sign-in link Warroom answers that command with (only the
+// answers after it are read, so each person gets their own link).
+func slackSignIn(t *testing.T, sl *fakeslack.Server, base, user, channel, args string) string {
+	t.Helper()
+	answers := &slackAnswers{sl: sl, base: base, user: user, channel: channel, since: len(sl.Responses())}
+	answers.command(t, strings.TrimSpace("web "+args))
+	var link string
+	answers.wait(t, "the sign-in link", func(raw string) bool { link = signInRE.FindString(raw); return link != "" })
+	return link
+}
+
+// newPerson opens a tab in a browser context of its own next to tab's:
+// another person, whose cookies are theirs alone.
+func newPerson(t *testing.T, tab context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancel)
+	// As the browser's, a tab's first run opens it for the life of its
+	// context, so it carries no deadline.
+	_, err := chromedp.Run(ctx, chromedp.Navigate("about:blank"))
+	require.NoError(t, err, "a tab of another person opens")
+	return ctx
+}
+
 // TestBrowser drives one real chromium through the web pages of one
 // `warroom serve` with Slack (fake) and Teams (fake): it signs in with
 // the link `/incident web` sent in Slack, sees a message said in the
@@ -162,17 +233,7 @@ func TestBrowser(t *testing.T) {
 	require.Equal(t, http.StatusOK, tm.Deliver(base+"/teams/messages", msg).Status)
 	tm.WaitCalls("graph.channels", 1, 10*time.Second)
 
-	slash("web INC-1")
-	var link string
-	require.Eventually(t, func() bool {
-		for _, r := range sl.Responses() {
-			raw, _ := json.Marshal(r.Body)
-			if link = signInRE.FindString(string(raw)); link != "" {
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond, "the sign-in link is posted to the response_url")
+	link := slackSignIn(t, sl, base, "U0ALICE", general, "INC-1")
 	require.True(t, strings.HasPrefix(link, base+"/signin/"), link)
 
 	start := time.Now()
@@ -261,12 +322,7 @@ func TestBrowser(t *testing.T) {
 		require.True(t, inChat, "the link is in Bob's personal chat with the bot")
 		// A tab of its own, in a browser context of its own: no cookie of
 		// Alice's rides along.
-		bob, cancel := chromedp.NewContext(tab, chromedp.WithNewBrowserContext())
-		defer cancel()
-		// As the browser's, a tab's first run opens it for the life of its
-		// context, so it carries no deadline.
-		_, err := chromedp.Run(bob, chromedp.Navigate("about:blank"))
-		require.NoError(t, err, "a second tab opens")
+		bob := newPerson(t, tab)
 		step(t, bob, "open the link", chromedp.Navigate(teamsLink+"?lang=ja"))
 		step(t, bob, "land on the incident", chromedp.WaitVisible(resolveButton))
 		require.Equal(t, base+"/incidents/INC-2", step(t, bob, "location", chromedp.Location()))
@@ -280,37 +336,11 @@ func TestBrowser(t *testing.T) {
 			{"dashboard", "/", "2 incidents", "2 件のインシデント"},
 			{"incident", "/incidents/INC-1", "Timeline", "タイムライン"},
 		}
-		sizes := []struct {
-			name          string
-			width, height int64
-			opts          []chromedp.EmulateViewportOption
-		}{
-			{"desktop", 1280, 800, nil},
-			{"phone", 360, 740, []chromedp.EmulateViewportOption{chromedp.EmulateMobile, chromedp.EmulatePortrait}},
-		}
 		for _, lang := range []string{"en", "ja"} {
 			for _, p := range pages {
-				for _, size := range sizes {
-					name := fmt.Sprintf("%s-%s-%s.png", p.name, size.name, lang)
-					step(t, tab, name+": size", chromedp.EmulateViewport(size.width, size.height, size.opts...))
-					step(t, tab, name+": open", chromedp.Navigate(base+p.path+"?lang="+lang))
-					require.Equal(t, lang, step(t, tab, name+": lang", chromedp.Evaluate[string](`document.documentElement.lang`)))
-					text := step(t, tab, name+": text", chromedp.Text(chromedp.CSS("main")))
-					want := p.en
-					if lang == "ja" {
-						want = p.ja
-					}
-					require.Contains(t, text, want, name)
-					// The language menu names Japanese in Japanese on every page.
-					fonts := step(t, tab, name+": fonts", fontsOf(`.langs [lang="ja"]`))
-					require.True(t, slices.ContainsFunc(fonts, func(f string) bool { return strings.Contains(f, "CJK") }),
-						"%s: 日本語 is drawn with %v, not a Japanese font (fonts-noto-cjk)", name, fonts)
-					png := step(t, tab, name+": shot", chromedp.FullScreenshot(100))
-					require.NoError(t, os.WriteFile(filepath.Join(dir, name), png, 0o644))
-					// A page no wider than the screen: nothing to scroll sideways.
-					overflow := step(t, tab, name+": width", chromedp.Evaluate[int](
-						`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
-					assert.LessOrEqual(t, overflow, 0, "%s scrolls sideways by %d px", name, overflow)
+				want := map[string]string{"en": p.en, "ja": p.ja}[lang]
+				for _, v := range viewports {
+					shot{dir: dir, base: base, page: p.name, path: p.path, lang: lang, want: want}.take(t, tab, v)
 				}
 			}
 		}

@@ -189,17 +189,10 @@ func TestServeWebWithSlack(t *testing.T) {
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
+	answers := &slackAnswers{sl: fake, base: base, user: "U0ALICE", channel: general}
 	command := func(text string) {
 		t.Helper()
-		body := []byte(fake.SlashCommandForm("U0ALICE", general, text).Encode())
-		req, err := http.NewRequest(http.MethodPost, base+"/slack/commands", bytes.NewReader(body))
-		require.NoError(t, err)
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
-		res, err := http.DefaultClient.Do(req)
-		require.NoError(t, err)
-		res.Body.Close()
-		require.Equal(t, http.StatusOK, res.StatusCode)
+		answers.command(t, text)
 	}
 	command("declare DB is down P1")
 	fake.WaitCalls("pins.add", 1, 10*time.Second)
@@ -212,16 +205,7 @@ func TestServeWebWithSlack(t *testing.T) {
 	require.NotEmpty(t, cardTS)
 
 	command("web INC-1")
-	var answer map[string]any
-	require.Eventually(t, func() bool {
-		for _, r := range fake.Responses() {
-			if raw, _ := json.Marshal(r.Body); strings.Contains(string(raw), "/signin/") {
-				answer = r.Body
-				return true
-			}
-		}
-		return false
-	}, 10*time.Second, 20*time.Millisecond)
+	answer := answers.wait(t, "the sign-in link", func(raw string) bool { return strings.Contains(raw, "/signin/") })
 	require.Equal(t, "ephemeral", answer["response_type"], "only alice sees it: %v", answer)
 	require.Equal(t, false, answer["unfurl_links"], "no link preview uses the link up")
 	require.Equal(t, false, answer["unfurl_media"])
@@ -250,7 +234,7 @@ func TestServeWebWithSlack(t *testing.T) {
 	require.Equal(t, "status", lastEntry.Kind)
 	require.Equal(t, "Alice", lastEntry.Author)
 
-	// The other routes keep theirs, and anything else is the web's.
+	// The other routes keep theirs, and the web's paths are the web's.
 	var health map[string]string
 	require.Equal(t, http.StatusOK, getJSON(t, base+"/healthz", "", &health))
 	status, h, _ := newWebBrowser(t).do(http.MethodGet, base+"/", nil)

@@ -23,7 +23,9 @@ func (s *Service) Authorize(_ context.Context, req *bot.Request, action string) 
 			return nil
 		}
 	}
-	return bot.Errorf(bot.CodeForbidden, "action", action, "who", s.describeWho(req.Lang, who, inc))
+	// The refusal names the action in words ("change the priority of"),
+	// not the policy's key ("priority").
+	return bot.Errorf(bot.CodeForbidden, "action", req.T("action."+action), "who", s.describeWho(req.Lang, who, inc))
 }
 
 func (s *Service) grants(w string, user bot.User, inc *bot.Incident) bool {

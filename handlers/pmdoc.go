@@ -323,9 +323,20 @@ func tagMatch(want, got string) bool {
 	return want == "" || strings.EqualFold(strings.TrimSpace(want), got)
 }
 
-// excerpt is the beginning of a postmortem's prose: its lines that are
-// not headings, tables or rules, on one line, cut to excerptRunes.
+// excerpt is the beginning of a postmortem's prose, on one line, cut to
+// excerptRunes. Prose is what people wrote: not headings, tables, rules or
+// list items, nor the generated draft's guidance, a whole line in italics
+// (every draft opens with the same one, which would make every library
+// item look alike). A postmortem with no such prose shows its guidance and
+// lists instead.
 func excerpt(md string) string {
+	if ex := excerptOf(md, true); ex != "" {
+		return ex
+	}
+	return excerptOf(md, false)
+}
+
+func excerptOf(md string, proseOnly bool) string {
 	var parts []string
 	n := 0
 	for line := range strings.SplitSeq(md, "\n") {
@@ -333,12 +344,52 @@ func excerpt(md string) string {
 		if line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, "|") || strings.Trim(line, "-*_ ") == "" {
 			continue
 		}
+		if proseOnly && (listItem(line) || guidance(line)) {
+			continue
+		}
+		if listItem(line) {
+			line = strings.TrimSpace(strings.TrimLeft(line, "-*+"))
+		}
+		line = unemphasize(line)
 		parts = append(parts, line)
 		if n += utf8.RuneCountInString(line); n > excerptRunes {
 			break
 		}
 	}
 	return bot.Truncate(strings.Join(parts, " "), excerptRunes)
+}
+
+// listItem reports whether line is an item of a Markdown list.
+func listItem(line string) bool {
+	if strings.HasPrefix(line, "- ") || strings.HasPrefix(line, "* ") || strings.HasPrefix(line, "+ ") {
+		return true
+	}
+	digits := len(line) - len(strings.TrimLeft(line, "0123456789"))
+	return digits > 0 && (strings.HasPrefix(line[digits:], ". ") || strings.HasPrefix(line[digits:], ") "))
+}
+
+// guidance reports whether line is wholly in italics (one _ or * around
+// it, not the ** or __ of bold): how the generated draft gives guidance.
+func guidance(line string) bool {
+	for _, m := range []string{"_", "*"} {
+		if len(line) > 2 && strings.HasPrefix(line, m) && strings.HasSuffix(line, m) &&
+			!strings.HasPrefix(line, m+m) {
+			return true
+		}
+	}
+	return false
+}
+
+// unemphasize is line without the emphasis marks around the whole of it
+// (the generated draft puts its guidance in italics), which the library's
+// excerpt, plain text, would otherwise show as they are.
+func unemphasize(line string) string {
+	for _, m := range []string{"**", "__", "_", "*"} {
+		if len(line) > 2*len(m) && strings.HasPrefix(line, m) && strings.HasSuffix(line, m) {
+			return strings.TrimSpace(line[len(m) : len(line)-len(m)])
+		}
+	}
+	return line
 }
 
 // postmortemPublish handles "postmortem publish": the reviewed postmortem

@@ -27,7 +27,7 @@ func TestPostmortemPublishFromChat(t *testing.T) {
 			inc := e.declare("Checkout is failing P2")
 			e.must(e.alice, inc.Channel.ID, "postmortem")
 			post, _ := e.p.Last("Post")
-			require.Contains(t, post.Msg.Context, "publish it as a document: https://warroom.example/incidents/INC-1/postmortem", "in the asker's language")
+			require.Contains(t, post.Msg.Text, "publish it as a document: https://warroom.example/incidents/INC-1/postmortem", "in the asker's language")
 			require.Equal(t, "https://warroom.example/incidents/INC-1/postmortem", post.Msg.Buttons[0].URL)
 
 			err := e.run(e.bob, inc.Channel.ID, "postmortem publish")
@@ -53,5 +53,20 @@ func TestPostmortemPublishFromChat(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, []int64{inc.ID}, ids)
 		})
+	}
+}
+
+// TestExcerpt: the library's excerpt is the prose people wrote, in plain
+// text: no heading, table, rule or list, and not the draft's guidance (a
+// whole line in italics) unless there is nothing else; no emphasis marks
+// around a whole line.
+func TestExcerpt(t *testing.T) {
+	for _, tc := range []struct{ md, want string }{
+		{"# Postmortem\n\n_Draft made by Warroom._\n\n| a | b |\n| --- | --- |\n\n---\n- 10:00 alice declared it P2\n1. first\nThe cache was stale.\n", "The cache was stale."},
+		{"# Postmortem\n\n_Draft made by Warroom._\n\n- 10:00 alice declared it P2\n", "Draft made by Warroom. 10:00 alice declared it P2"},
+		{"**原因は証明書の期限切れでした。**\n", "原因は証明書の期限切れでした。"},
+		{"snake_case_name stays as it is\n", "snake_case_name stays as it is"},
+	} {
+		require.Equal(t, tc.want, excerpt(tc.md), tc.md)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -54,6 +55,16 @@ func (s *Service) PostmortemData(ctx context.Context, id int64) (*postmortem.Dat
 		return nil, err
 	}
 	return s.pm.Data(head, entries)
+}
+
+// postmortemSummaryData is the postmortem of an incident but its timeline
+// (postmortem.Renderer.Head), and how many entries its timeline has.
+func (s *Service) postmortemSummaryData(ctx context.Context, id int64) (*postmortem.Data, int, error) {
+	head, entries, err := s.postmortemInput(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.pm.Head(head, entries)
 }
 
 // postmortemInput reads what a draft is made of: the incident, its
@@ -108,14 +119,17 @@ func (s *Service) loadPostmortemTemplates() error {
 	return nil
 }
 
-// postmortemCommand handles "postmortem": it posts the draft in the
-// incident channel (cut to fit chat, with where the full text is) and
-// notes on the incident that a postmortem was made. Run from another
-// channel, the draft is posted in the incident channel only and the
-// requester is told where it is. "postmortem reviewed" marks the draft
-// reviewed, which close asks of a P1 or P2; "postmortem publish" puts the
-// reviewed one in the library (pmdoc.go). With a public URL the message
-// links the document, where the draft is edited in full.
+// postmortemCommand handles "postmortem": it notes on the incident that
+// a postmortem was made and says so in the incident channel. With a
+// public URL the message is a short summary (title, state, counts) that
+// links the document, where the draft is read, edited, reviewed and
+// published in full; without one there is no page a chat reader could
+// open (a path alone is no link), so the draft itself is posted, cut to
+// fit chat, with where the full text is. Run from another channel, the
+// message is posted in the incident channel only and the requester is
+// told where it is. "postmortem reviewed" marks the draft reviewed, which
+// close asks of a P1 or P2; "postmortem publish" puts the reviewed one in
+// the library (pmdoc.go).
 func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error {
 	switch strings.ToLower(req.Command.Arg(0)) {
 	case "":
@@ -132,7 +146,19 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	default:
 		return req.Usage()
 	}
-	md, err := s.postmortemHead(ctx, req.Incident.ID, req.Lang, postmortemChatMax)
+	// Read what the message is made of first: a draft that cannot be
+	// made marks nothing.
+	var (
+		md      string
+		data    *postmortem.Data
+		entries int
+		err     error
+	)
+	if s.opts.PublicURL != "" {
+		data, entries, err = s.postmortemSummaryData(ctx, req.Incident.ID)
+	} else {
+		md, err = s.postmortemHead(ctx, req.Incident.ID, req.Lang, postmortemChatMax)
+	}
 	if err != nil {
 		return err
 	}
@@ -145,28 +171,27 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	}
 	req.Incident = inc
 	link := s.postmortemURL(inc.ID, req.Lang)
-	notice := "\n\n" + req.T("postmortem.truncated", "url", link, "id", inc.Key())
-	msg := bot.Message{
-		Text:    capRunes(md, notice, postmortemChatMax),
-		Context: req.T("postmortem.context", "id", inc.Key(), "url", link),
-	}
-	if s.opts.PublicURL != "" {
-		// The document is where the draft is edited, reviewed and
-		// published; chat only shows its beginning.
-		doc := s.documentURL(inc.ID)
-		msg.Context += "\n" + req.T("pmdoc.chat.link", "url", doc)
-		msg.Buttons = []bot.Button{{Label: req.T("pmdoc.chat.open", "id", inc.Key()), URL: doc}}
+	msg := bot.Message{Context: req.T("postmortem.context", "id", inc.Key(), "url", link)}
+	posted := "postmortem.posted"
+	if data != nil {
+		if msg, err = s.postmortemSummary(ctx, req, data, entries, msg); err != nil {
+			return err
+		}
+		link, posted = s.documentURL(inc.ID), "postmortem.posted_doc"
+	} else {
+		notice := "\n\n" + req.T("postmortem.truncated", "url", link, "id", inc.Key())
+		msg.Text = capRunes(md, notice, postmortemChatMax)
 	}
 	if inc.Channel.ID != "" && inc.Platform == req.Platform.Name() && req.Event.Channel != inc.Channel.ID {
-		// From elsewhere: the draft goes where the team works on it, and
-		// the requester gets a pointer rather than a second copy.
-		posted := msg
+		// From elsewhere: the message goes where the team works on it,
+		// and the requester gets a pointer rather than a second copy.
+		there := msg
 		if inc.Drill {
-			posted.Text = req.T("drill.marker") + " · " + posted.Text
+			there.Text = req.T("drill.marker") + " · " + there.Text
 		}
-		_, err := req.Platform.Post(ctx, inc.Channel.ID, posted)
+		_, err := req.Platform.Post(ctx, inc.Channel.ID, there)
 		if err == nil {
-			return req.Reply(ctx, bot.Message{Text: req.T("postmortem.posted", "id", inc.Key(),
+			return req.Reply(ctx, bot.Message{Text: req.T(posted, "id", inc.Key(),
 				"channel", channelOf(req.Lang, inc), "url", link)})
 		}
 		req.Log.Warn("post postmortem to incident channel", zap.Int64("incident", inc.ID), zap.Error(err))
@@ -174,6 +199,28 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	}
 	s.tell(ctx, req, inc, msg)
 	return nil
+}
+
+// postmortemSummary is msg as the postmortem command's summary of
+// req.Incident's document under the public URL: its title and state, how
+// many versions were saved and what the draft is made of (data, and its
+// timeline's number of entries), and the link (a line and a button) to
+// the document.
+func (s *Service) postmortemSummary(ctx context.Context, req *bot.Request, data *postmortem.Data, entries int, msg bot.Message) (bot.Message, error) {
+	inc := req.Incident
+	versions, err := s.store.PostmortemVersions(ctx, inc.ID)
+	if err != nil {
+		return msg, err
+	}
+	doc := s.documentURL(inc.ID)
+	msg.Text = strings.Join([]string{
+		req.T("pmdoc.chat.summary", "id", inc.Key(), "title", inc.Title, "state", bot.PostmortemStateOf(inc).Label(req.Lang)),
+		req.T("pmdoc.chat.counts", "versions", strconv.Itoa(len(versions)), "entries", strconv.Itoa(entries),
+			"key", strconv.Itoa(len(data.KeyEvents)), "followups", strconv.Itoa(len(data.FollowUps))),
+		req.T("pmdoc.chat.link", "url", doc),
+	}, "\n")
+	msg.Buttons = []bot.Button{{Label: req.T("pmdoc.chat.open", "id", inc.Key()), URL: doc}}
+	return msg, nil
 }
 
 // postmortemReviewed handles "postmortem reviewed": the draft was read and

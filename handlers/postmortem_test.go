@@ -159,10 +159,77 @@ func TestPostmortemGolden(t *testing.T) {
 	}
 }
 
+// TestPostmortemCommand: with a public URL, `postmortem` says in the
+// incident channel what the document is (title, state, counts) and links
+// it, in the asker's language, rather than pasting the draft; from
+// another channel the requester is pointed at the channel and the
+// document.
 func TestPostmortemCommand(t *testing.T) {
 	e := newEnv(t, Options{Location: tokyo(t), PublicURL: "https://warroom.example/"})
 	inc := pmStory(t, e)
 	before := e.timeline(inc.ID)
+	data, err := e.svc.PostmortemData(context.Background(), inc.ID)
+	require.NoError(t, err)
+	entries, key, fus := len(data.Timeline), len(data.KeyEvents), len(data.FollowUps)
+	require.Positive(t, entries)
+	require.Positive(t, key)
+	counts := func(format string) string {
+		return fmt.Sprintf(format, entries, key, fus)
+	}
+	const doc = "https://warroom.example/incidents/INC-1/postmortem"
+	e.p.Reset()
+
+	require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.bob,
+		Channel: inc.Channel.ID, Text: "pm", Locale: "ja"}))
+	post, ok := e.p.Last("Post")
+	require.True(t, ok)
+	require.Equal(t, inc.Channel.ID, post.Channel)
+	require.Equal(t, "📝 INC-1 のポストモーテム：Checkout is failing（下書き）\n"+
+		counts("保存された版：0・タイムライン：%d 件・重要イベント：%d 件・フォローアップ：%d 件")+"\n"+
+		"文書として編集・レビュー・公開できます："+doc, post.Msg.Text, "a summary and the link, not the draft")
+	require.Equal(t, []bot.Button{{Label: "INC-1 のポストモーテム", URL: doc}}, post.Msg.Buttons)
+	require.Contains(t, post.Msg.Context, "https://warroom.example/api/incidents/INC-1/postmortem.md?lang=ja")
+	require.Contains(t, post.Msg.Context, "`warroom export INC-1`")
+	require.Equal(t, e.now, e.get(inc.ID).PostmortemAt.UTC())
+	require.Equal(t, before, e.timeline(inc.ID), "the postmortem writes nothing on the timeline")
+
+	// In English, after a version was saved in the browser and the
+	// draft reviewed: the state and the count follow.
+	_, err = e.svc.SavePostmortem(context.Background(), bot.Viewer{User: e.alice, Platform: "test"}, inc.ID, 0, "# Postmortem\n\nRolled back.\n", bot.English)
+	require.NoError(t, err)
+	e.must(e.alice, inc.Channel.ID, "postmortem reviewed")
+	entries++ // the review is on the timeline
+	e.now = e.now.Add(time.Minute)
+	e.must(e.bob, inc.Channel.ID, "postmortem")
+	post, _ = e.p.Last("Post")
+	require.Equal(t, "📝 Postmortem of INC-1: Checkout is failing (Reviewed)\n"+
+		counts("Saved versions: 1 · timeline entries: %d · key events: %d · follow-ups: %d")+"\n"+
+		"Edit, review and publish it as a document: "+doc, post.Msg.Text)
+	require.NotContains(t, post.Msg.Text, "## ", "no draft pasted")
+	require.Equal(t, []bot.Button{{Label: "Postmortem of INC-1", URL: doc}}, post.Msg.Buttons)
+	require.Equal(t, e.now, e.get(inc.ID).PostmortemAt.UTC())
+
+	// From another channel the summary is posted once, in the incident
+	// channel, and the requester is pointed at it and at the document.
+	e.p.Reset()
+	require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.bob,
+		Channel: "CGEN", Text: "INC-1 postmortem", Locale: "ja"}))
+	posts := e.p.Calls("Post")
+	require.Len(t, posts, 1)
+	require.Equal(t, inc.Channel.ID, posts[0].Channel)
+	require.True(t, strings.HasPrefix(posts[0].Msg.Text, "📝 INC-1 のポストモーテム：Checkout is failing（レビュー済み）\n"), posts[0].Msg.Text)
+	replies := e.p.Calls("Reply")
+	require.Len(t, replies, 1)
+	require.Equal(t, "INC-1 のポストモーテムを #"+inc.Channel.Name+" に投稿しました。閲覧と編集はこちら: "+doc, replies[0].Msg.Text)
+}
+
+// TestPostmortemCommandWithoutPublicURL: with no public URL there is no
+// page to link, so `postmortem` posts the draft itself: whole when it
+// fits, else its beginning with where the rest is; from another channel
+// once, in the incident channel.
+func TestPostmortemCommandWithoutPublicURL(t *testing.T) {
+	e := newEnv(t, Options{Location: tokyo(t)})
+	inc := pmStory(t, e)
 	e.p.Reset()
 
 	require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.bob,
@@ -173,41 +240,33 @@ func TestPostmortemCommand(t *testing.T) {
 	require.True(t, ok)
 	require.Equal(t, inc.Channel.ID, post.Channel)
 	require.Equal(t, ja, post.Msg.Text, "a draft that fits is posted whole")
-	require.Contains(t, post.Msg.Context, "https://warroom.example/api/incidents/INC-1/postmortem.md?lang=ja")
-	require.Contains(t, post.Msg.Context, "`warroom export INC-1`")
-	require.Equal(t, e.now, e.get(inc.ID).PostmortemAt.UTC())
-	require.Equal(t, before, e.timeline(inc.ID), "the postmortem writes nothing on the timeline")
+	require.Empty(t, post.Msg.Buttons)
+	require.Contains(t, post.Msg.Context, "/api/incidents/INC-1/postmortem.md?lang=ja")
 
 	// The English draft is longer than chat takes: its beginning is
 	// posted, with where the rest is.
-	e.now = e.now.Add(time.Minute)
 	e.must(e.bob, inc.Channel.ID, "postmortem")
 	en, err := e.svc.Postmortem(context.Background(), inc.ID, bot.English)
 	require.NoError(t, err)
 	require.Greater(t, utf8.RuneCountInString(en), postmortemChatMax)
 	post, _ = e.p.Last("Post")
-	notice := "\n\n… (shortened for chat; the full draft is at https://warroom.example/api/incidents/INC-1/postmortem.md?lang=en and from `warroom export INC-1`)"
+	notice := "\n\n… (shortened for chat; the full draft is at /api/incidents/INC-1/postmortem.md?lang=en and from `warroom export INC-1`)"
 	body, cut := strings.CutSuffix(post.Msg.Text, notice)
 	require.True(t, cut, post.Msg.Text)
 	require.LessOrEqual(t, utf8.RuneCountInString(post.Msg.Text), postmortemChatMax)
 	require.True(t, strings.HasPrefix(en, body+"\n"), "cut at a line end")
 	require.Contains(t, body, "## Key events")
-	require.Equal(t, e.now, e.get(inc.ID).PostmortemAt.UTC())
 
-	// From another channel the draft is posted once, in the incident
-	// channel, and the requester is told where it is.
 	e.p.Reset()
 	require.NoError(t, e.r.Serve(context.Background(), bot.Event{Kind: bot.EventCommand, Platform: "test", User: e.bob,
 		Channel: "CGEN", Text: "INC-1 postmortem", Locale: "ja"}))
-	ja, err = e.svc.Postmortem(context.Background(), inc.ID, bot.Japanese)
-	require.NoError(t, err)
 	posts := e.p.Calls("Post")
 	require.Len(t, posts, 1)
 	require.Equal(t, inc.Channel.ID, posts[0].Channel)
 	require.Equal(t, ja, posts[0].Msg.Text)
 	replies := e.p.Calls("Reply")
 	require.Len(t, replies, 1)
-	require.Equal(t, "INC-1 のポストモーテムの下書きを #"+inc.Channel.Name+" に投稿しました。全文: https://warroom.example/api/incidents/INC-1/postmortem.md?lang=ja",
+	require.Equal(t, "INC-1 のポストモーテムの下書きを #"+inc.Channel.Name+" に投稿しました。全文: /api/incidents/INC-1/postmortem.md?lang=ja",
 		replies[0].Msg.Text)
 }
 

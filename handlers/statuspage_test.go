@@ -59,7 +59,7 @@ func TestPublicUpdateAuthority(t *testing.T) {
 	ch := inc.Channel.ID
 
 	require.Error(t, e.run(e.bob, ch, "components Checkout"))
-	require.Contains(t, e.lastReply(), "You may not components this incident")
+	require.Contains(t, e.lastReply(), "You may not set the status page components of this incident")
 	require.False(t, e.get(inc.ID).CustomerFacing())
 
 	require.Error(t, e.run(e.alice, ch, "update --public too early"))
@@ -73,7 +73,7 @@ func TestPublicUpdateAuthority(t *testing.T) {
 	require.Equal(t, []string{"Checkout"}, e.get(inc.ID).Components)
 
 	require.Error(t, e.run(e.bob, ch, "update --public all good"))
-	require.Contains(t, e.lastReply(), "You may not public_update")
+	require.Contains(t, e.lastReply(), "You may not post customer-facing updates on")
 	e.must(e.alice, ch, "role communications <@U2|bob>")
 	e.must(e.bob, ch, "update --public ja: 調査中です / en: We are investigating")
 

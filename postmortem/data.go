@@ -278,6 +278,8 @@ type index struct {
 	flags map[string]map[string]*flag
 	// flagged lists flagged refs in the order first flagged.
 	flagged []string
+	// entries is how many entries the timeline has.
+	entries int
 }
 
 func newIndex() *index {
@@ -419,6 +421,7 @@ func (r *Renderer) gather(h Header, entries Seq) (*Data, *index, error) {
 			}
 		}
 	}
+	x.entries = pos
 	for i := range pending {
 		d.Impact[i].Status = initial
 	}

@@ -153,6 +153,19 @@ func (r *Renderer) Data(h Header, entries Seq) (*Data, error) {
 	return d, nil
 }
 
+// Head gathers the draft of the incident h names but its timeline
+// (Data.Timeline is empty) in one pass over entries, and counts the
+// timeline's entries: what a summary of the draft needs, without the
+// timeline's entries held in memory.
+func (r *Renderer) Head(h Header, entries Seq) (*Data, int, error) {
+	d, x, err := r.gather(h, entries)
+	if err != nil {
+		return nil, 0, err
+	}
+	d.Timeline = []Entry{}
+	return d, x.entries, nil
+}
+
 // Render writes the draft of the incident h names to w as Markdown in
 // lang (an unknown or empty lang: Config.Lang). The timeline is read twice
 // and rendered entry by entry (see the package comment); an error

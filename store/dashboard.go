@@ -403,66 +403,55 @@ func (s *Store) reconcileFacet(ctx context.Context, id int64, old []string, inc 
 // Concurrent builders and writers are harmless: every entry written is
 // checked against a fresh read of its record.
 func (s *Store) ensureFacets(ctx context.Context) error {
-	v, err := s.rdb.Get(ctx, s.facetsBuiltKey()).Result()
-	if err == nil && v == facetsVersion {
-		return nil
-	}
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return unavailable(err)
-	}
-	return s.RebuildFacets(ctx)
+	return s.ensure(ctx, s.facets())
 }
 
 // RebuildFacets indexes every incident of <p>incidents:all by its facet,
 // a page at a time, then marks the index complete.
 func (s *Store) RebuildFacets(ctx context.Context) error {
-	const page = 500
-	for start := int64(0); ; start += page {
-		members, err := s.rdb.ZRange(ctx, s.allKey(), start, start+page-1).Result()
-		if err != nil {
-			return fmt.Errorf("rebuild facets: %w", unavailable(err))
-		}
-		incs, err := s.loadMany(ctx, members)
-		if err != nil {
-			return fmt.Errorf("rebuild facets: %w", err)
-		}
-		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, inc := range incs {
-				if inc != nil {
-					p.SAdd(ctx, s.facetsKey(), FacetOf(inc).String())
-					for _, k := range s.indexKeys(inc) {
-						p.ZAdd(ctx, k, redis.Z{Score: float64(inc.CreatedAt.UnixMicro()), Member: facetMember(inc.ID)})
-					}
-				}
-			}
-			return nil
-		}); err != nil {
-			return fmt.Errorf("rebuild facets: %w", unavailable(err))
-		}
-		// A writer may have changed a record since it was read: check
-		// each against a fresh read and reconcile those that moved.
-		again, err := s.loadMany(ctx, members)
-		if err != nil {
-			return fmt.Errorf("rebuild facets: %w", err)
-		}
-		for i, inc := range incs {
-			if inc == nil {
-				continue
-			}
-			if now := again[i]; now == nil || !slices.Equal(s.indexKeys(now), s.indexKeys(inc)) || !now.CreatedAt.Equal(inc.CreatedAt) {
-				if err := s.reconcileFacet(ctx, inc.ID, s.indexKeys(inc), now); err != nil {
-					return fmt.Errorf("rebuild facets: %w", err)
+	return s.rebuild(ctx, s.facets())
+}
+
+// facets is the facet index's backfill.
+func (s *Store) facets() backfill {
+	return backfill{what: "facet index", marker: s.facetsBuiltKey(), version: facetsVersion, page: s.indexFacets}
+}
+
+// indexFacets indexes one page of incidents by their facets.
+func (s *Store) indexFacets(ctx context.Context, members []string) error {
+	incs, err := s.loadMany(ctx, members)
+	if err != nil {
+		return err
+	}
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, inc := range incs {
+			if inc != nil {
+				p.SAdd(ctx, s.facetsKey(), FacetOf(inc).String())
+				for _, k := range s.indexKeys(inc) {
+					p.ZAdd(ctx, k, redis.Z{Score: float64(inc.CreatedAt.UnixMicro()), Member: facetMember(inc.ID)})
 				}
 			}
 		}
-		if len(members) < page {
-			break
+		return nil
+	}); err != nil {
+		return unavailable(err)
+	}
+	// A writer may have changed a record since it was read: check each
+	// against a fresh read and reconcile those that moved.
+	again, err := s.loadMany(ctx, members)
+	if err != nil {
+		return err
+	}
+	for i, inc := range incs {
+		if inc == nil {
+			continue
+		}
+		if now := again[i]; now == nil || !slices.Equal(s.indexKeys(now), s.indexKeys(inc)) || !now.CreatedAt.Equal(inc.CreatedAt) {
+			if err := s.reconcileFacet(ctx, inc.ID, s.indexKeys(inc), now); err != nil {
+				return err
+			}
 		}
 	}
-	if err := s.rdb.Set(ctx, s.facetsBuiltKey(), facetsVersion, 0).Err(); err != nil {
-		return fmt.Errorf("rebuild facets: %w", unavailable(err))
-	}
-	s.log.Info("facet index built")
 	return nil
 }
 

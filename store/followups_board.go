@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -99,57 +98,46 @@ func (s *Store) noteFollowUpIncident(ctx context.Context, id int64) {
 // builders and writers are harmless: every write is an idempotent ZADD of
 // an incident that has follow-ups (they are never deleted).
 func (s *Store) ensureFollowUpIncidents(ctx context.Context) error {
-	v, err := s.rdb.Get(ctx, s.followUpIncidentsBuiltKey()).Result()
-	if err == nil && v == followUpIncidentsVersion {
-		return nil
-	}
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("follow-ups of every incident: %w", unavailable(err))
-	}
-	return s.RebuildFollowUpIncidents(ctx)
+	return s.ensure(ctx, s.followUpIncidents())
 }
 
 // RebuildFollowUpIncidents adds every incident of <p>incidents:all that
 // has follow-ups to <p>followups:incidents, a page at a time, then marks
 // the index complete.
 func (s *Store) RebuildFollowUpIncidents(ctx context.Context) error {
-	const page = 500
-	for start := int64(0); ; start += page {
-		members, err := s.rdb.ZRange(ctx, s.allKey(), start, start+page-1).Result()
-		if err != nil {
-			return fmt.Errorf("rebuild incidents with follow-ups: %w", unavailable(err))
-		}
-		cmds := make(map[int64]*redis.IntCmd, len(members))
-		if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-			for _, m := range members {
-				if id, err := strconv.ParseInt(m, 10, 64); err == nil {
-					cmds[id] = p.Exists(ctx, s.followUpsKey(id))
-				}
-			}
-			return nil
-		}); err != nil {
-			return fmt.Errorf("rebuild incidents with follow-ups: %w", unavailable(err))
-		}
-		var zs []redis.Z
-		for id, c := range cmds {
-			if c.Val() > 0 {
-				zs = append(zs, redis.Z{Score: float64(id), Member: strconv.FormatInt(id, 10)})
+	return s.rebuild(ctx, s.followUpIncidents())
+}
+
+// followUpIncidents is the backfill of <p>followups:incidents.
+func (s *Store) followUpIncidents() backfill {
+	return backfill{what: "index of incidents with follow-ups", marker: s.followUpIncidentsBuiltKey(),
+		version: followUpIncidentsVersion, page: s.indexFollowUpIncidents}
+}
+
+// indexFollowUpIncidents adds the incidents of one page that have
+// follow-ups.
+func (s *Store) indexFollowUpIncidents(ctx context.Context, members []string) error {
+	cmds := make(map[int64]*redis.IntCmd, len(members))
+	if _, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, m := range members {
+			if id, err := strconv.ParseInt(m, 10, 64); err == nil {
+				cmds[id] = p.Exists(ctx, s.followUpsKey(id))
 			}
 		}
-		if len(zs) > 0 {
-			if err := s.rdb.ZAdd(ctx, s.followUpIncidentsKey(), zs...).Err(); err != nil {
-				return fmt.Errorf("rebuild incidents with follow-ups: %w", unavailable(err))
-			}
-		}
-		if len(members) < page {
-			break
+		return nil
+	}); err != nil {
+		return unavailable(err)
+	}
+	var zs []redis.Z
+	for id, c := range cmds {
+		if c.Val() > 0 {
+			zs = append(zs, redis.Z{Score: float64(id), Member: strconv.FormatInt(id, 10)})
 		}
 	}
-	if err := s.rdb.Set(ctx, s.followUpIncidentsBuiltKey(), followUpIncidentsVersion, 0).Err(); err != nil {
-		return fmt.Errorf("rebuild incidents with follow-ups: %w", unavailable(err))
+	if len(zs) == 0 {
+		return nil
 	}
-	s.log.Info("index of incidents with follow-ups built")
-	return nil
+	return unavailable(s.rdb.ZAdd(ctx, s.followUpIncidentsKey(), zs...).Err())
 }
 
 func (s *Store) followUpIncidentsKey() string      { return s.prefix + "followups:incidents" }

@@ -76,9 +76,19 @@ type Options struct {
 	// 5xx or connection error; slack-go doubles it up to 20 times as long.
 	Retries int
 	Backoff time.Duration
-	Now     func() time.Time
-	Log     *zap.Logger
+	// AnswerWithin is how long a slash command's HTTP acknowledgement
+	// waits for the command's first reply, to carry it instead of posting
+	// it to the response URL (default DefaultAnswerWithin; negative: never
+	// wait).
+	AnswerWithin time.Duration
+	Now          func() time.Time
+	Log          *zap.Logger
 }
+
+// DefaultAnswerWithin is Options.AnswerWithin when unset: quick answers
+// (help, list, summary) are ready well within it, and Slack's 3 seconds
+// stay far away.
+const DefaultAnswerWithin = 250 * time.Millisecond
 
 // defaultBackoff is the first wait before retrying a 5xx or a connection
 // error when Options.Backoff is unset.
@@ -138,6 +148,9 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.RateScale <= 0 {
 		opts.RateScale = 1
+	}
+	if opts.AnswerWithin == 0 {
+		opts.AnswerWithin = DefaultAnswerWithin
 	}
 	out := outbound.Options{HTTP: opts.HTTPClient, Retries: opts.Retries, Backoff: opts.Backoff, Now: opts.Now, Log: opts.Log}.
 		WithDefaults(outbound.Defaults{Backoff: defaultBackoff})

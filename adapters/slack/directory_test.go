@@ -12,15 +12,6 @@ import (
 	"github.com/warroomhq/warroom/bot"
 )
 
-// lastResponse waits for the n-th response URL answer and returns its
-// text.
-func (w *world) lastResponse(n int) string {
-	w.t.Helper()
-	resp := w.fake.WaitResponses(n, wait)
-	text, _ := resp[n-1].Body["text"].(string)
-	return text
-}
-
 // TestPeopleByNameOnSlack: `role` takes a bare name when one member has it
 // as display or real name (users.list, every page), lists the members when
 // several do, and refuses a name or an @mention nobody has, changing
@@ -38,7 +29,7 @@ func TestPeopleByNameOnSlack(t *testing.T) {
 	w.command(alice, w.general, "declare Search is slow P3")
 	inc := w.incident(1)
 	ch := inc.Channel.ID
-	n := len(w.fake.WaitResponses(1, wait))
+	w.fake.WaitResponses(1, wait)
 
 	w.command(alice, ch, "role ops dave sato")
 	require.Eventually(t, func() bool { return w.incident(1).Roles[bot.RoleOperations].ID == "U0DAVE" }, wait, 10*time.Millisecond)
@@ -48,13 +39,9 @@ func TestPeopleByNameOnSlack(t *testing.T) {
 	require.Equal(t, "200", pages[0].Params["limit"])
 
 	before := w.timeline(inc.ID)
-	w.command(alice, ch, "role scribe carol")
-	n++
-	require.Contains(t, w.lastResponse(n), "Several people are called `carol`: Carol (U0CAROL1), Carol T. (U0CAROL2).")
+	require.Contains(t, w.answerText(alice, ch, "role scribe carol"), "Several people are called `carol`: Carol (U0CAROL1), Carol T. (U0CAROL2).")
 	for _, line := range []string{"role scribe erin", "role scribe @nobody", "role scribe <@U0NOBODY|ghost>"} {
-		w.command(alice, ch, line)
-		n++
-		require.Contains(t, w.lastResponse(n), "Nobody here is called", line)
+		require.Contains(t, w.answerText(alice, ch, line), "Nobody here is called", line)
 	}
 	require.Equal(t, before, w.timeline(inc.ID), "refusals change nothing")
 	require.Len(t, w.fake.Calls("users.list"), len(pages), "the member list is read once for all those lookups")

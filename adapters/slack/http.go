@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"unicode/utf8"
@@ -67,12 +68,79 @@ func httpErr(err error) error {
 // Commands answers POST /slack/commands: the slash command is queued and
 // acknowledged at once.
 func (a *Adapter) Commands(w http.ResponseWriter, r *http.Request) error {
-	b, err := a.body(r, true)
+	form, err := a.form(r)
 	if err != nil {
 		return err
 	}
+	return a.serveCommand(w, r, form)
+}
+
+// Interactions answers POST /slack/interactions: button clicks, selects and
+// modal submissions, acknowledged at once (with field errors for an
+// invalid modal).
+func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) error {
+	form, err := a.form(r)
+	if err != nil {
+		return err
+	}
+	return a.serveInteraction(w, r, form)
+}
+
+// Events answers POST /slack/events: url_verification, and event callbacks
+// queued for the timeline. A retry (X-Slack-Retry-Num) is acknowledged like
+// the first delivery; the router drops it by its event_id. When the router
+// is full the answer is 503, so Slack delivers again later.
+//
+// As in a Bolt app, the same URL also takes slash commands and
+// interactions, so that an app's manifest may name one request URL for
+// all three: Slack posts those as forms (command=... for a command, one
+// payload=... for an interaction) and events as JSON. A form is
+// replay-guarded as on its own endpoint, before it is parsed.
+func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) error {
+	if isForm(r) {
+		form, err := a.form(r)
+		switch {
+		case err != nil:
+			return err
+		case form.Has("payload"):
+			return a.serveInteraction(w, r, form)
+		case form.Has("command"):
+			return a.serveCommand(w, r, form)
+		}
+		w.Header().Set("X-Slack-No-Retry", "1")
+		return errBadRequest
+	}
+	b, err := a.body(r, false)
+	if err != nil {
+		return err
+	}
+	return a.serveEvents(w, r, b)
+}
+
+// form reads, verifies and replay-guards a slash command or an
+// interaction, and parses its form.
+func (a *Adapter) form(r *http.Request) (url.Values, error) {
+	b, err := a.body(r, true)
+	if err != nil {
+		return nil, err
+	}
 	form, err := url.ParseQuery(string(b))
-	if err != nil || !validForm(form) || form.Get("team_id") == "" || form.Get("user_id") == "" {
+	if err != nil {
+		return nil, errBadRequest
+	}
+	return form, nil
+}
+
+// isForm reports whether r's body is a form, as Slack posts slash commands
+// and interactions.
+func isForm(r *http.Request) bool {
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	return err == nil && mt == "application/x-www-form-urlencoded"
+}
+
+// serveCommand answers a verified slash command's form.
+func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, form url.Values) error {
+	if !validForm(form) || form.Get("team_id") == "" || form.Get("user_id") == "" {
 		return errBadRequest // Slack always sends both, in UTF-8
 	}
 	ack, err := a.command(r.Context(), form, "")
@@ -83,16 +151,9 @@ func (a *Adapter) Commands(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// Interactions answers POST /slack/interactions: button clicks, selects and
-// modal submissions, acknowledged at once (with field errors for an
-// invalid modal).
-func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) error {
-	b, err := a.body(r, true)
-	if err != nil {
-		return err
-	}
-	form, err := url.ParseQuery(string(b))
-	if err != nil || form.Get("payload") == "" || !utf8.ValidString(form.Get("payload")) {
+// serveInteraction answers a verified interaction's form.
+func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, form url.Values) error {
+	if form.Get("payload") == "" || !utf8.ValidString(form.Get("payload")) {
 		return errBadRequest
 	}
 	ack, err := a.interaction(r.Context(), []byte(form.Get("payload")), "")
@@ -103,15 +164,8 @@ func (a *Adapter) Interactions(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// Events answers POST /slack/events: url_verification, and event callbacks
-// queued for the timeline. A retry (X-Slack-Retry-Num) is acknowledged like
-// the first delivery; the router drops it by its event_id. When the router
-// is full the answer is 503, so Slack delivers again later.
-func (a *Adapter) Events(w http.ResponseWriter, r *http.Request) error {
-	b, err := a.body(r, false)
-	if err != nil {
-		return err
-	}
+// serveEvents answers a verified Events API body.
+func (a *Adapter) serveEvents(w http.ResponseWriter, r *http.Request, b []byte) error {
 	if !utf8.Valid(b) {
 		// encoding/json would quietly turn the bytes into U+FFFD.
 		w.Header().Set("X-Slack-No-Retry", "1")

@@ -32,6 +32,11 @@ var errForeignTeam = errors.New("request from another workspace")
 //
 // deliveryID is the Socket Mode envelope ID ("" over HTTP, where Slack
 // does not retry slash commands). The ack is an ephemeral message or nil.
+//
+// Over HTTP the ack waits up to Options.AnswerWithin for the command's
+// first reply and carries it (answerInAck); declare with a title, whose
+// channel takes longer, is acknowledged at once. Socket Mode does not
+// wait: its envelopes share one loop.
 func (a *Adapter) command(ctx context.Context, form url.Values, deliveryID string) (map[string]any, error) {
 	if err := a.checkTeam(form.Get("team_id")); err != nil {
 		return nil, err
@@ -48,13 +53,32 @@ func (a *Adapter) command(ctx context.Context, form url.Values, deliveryID strin
 		Text:  text,
 		Reply: reply{ResponseURL: form.Get("response_url"), TriggerID: form.Get("trigger_id")},
 	}
+	declaring := strings.EqualFold(strings.Fields(text)[0], "declare") && len(strings.Fields(text)) > 1
+	if deliveryID == "" && !declaring && a.opts.AnswerWithin > 0 {
+		ev.Answer = bot.NewAnswer()
+	}
 	if err := a.opts.Router.Dispatch(ev); err != nil {
 		return ephemeral(bot.T(lang, "err."+busyCode(err))), nil
 	}
-	if strings.EqualFold(strings.Fields(text)[0], "declare") && len(strings.Fields(text)) > 1 {
+	if declaring {
 		return ephemeral(bot.T(lang, "slack.ack.declare")), nil
 	}
-	return nil, nil
+	return a.answerInAck(ctx, ev.Answer), nil
+}
+
+// answerInAck waits, on the request's own goroutine, up to
+// Options.AnswerWithin for the first reply to a slash command, and returns
+// it as Slack takes it in the acknowledgement: the same body the response
+// URL would get. Slack shows it exactly as that later post. nil means no
+// reply came in time; it then goes through the response URL. Interactions
+// never wait: Slack reads no message in a block_actions acknowledgement
+// (Bolt's ack takes no argument for them).
+func (a *Adapter) answerInAck(ctx context.Context, slot *bot.Answer) map[string]any {
+	msg, ok := slot.Wait(ctx, a.opts.AnswerWithin)
+	if !ok {
+		return nil
+	}
+	return replyBody(msg)
 }
 
 func busyCode(err error) string {

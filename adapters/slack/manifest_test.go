@@ -51,7 +51,10 @@ type manifest struct {
 	Features struct {
 		SlashCommands []struct {
 			Command      string `yaml:"command"`
+			Description  string `yaml:"description"`
+			UsageHint    string `yaml:"usage_hint"`
 			ShouldEscape bool   `yaml:"should_escape"`
+			URL          string `yaml:"url"`
 		} `yaml:"slash_commands"`
 		Shortcuts []struct {
 			Name        string `yaml:"name"`
@@ -67,24 +70,33 @@ type manifest struct {
 	} `yaml:"oauth_config"`
 	Settings struct {
 		Events struct {
-			BotEvents []string `yaml:"bot_events"`
+			RequestURL string   `yaml:"request_url"`
+			BotEvents  []string `yaml:"bot_events"`
 		} `yaml:"event_subscriptions"`
 		Interactivity struct {
-			Enabled bool `yaml:"is_enabled"`
+			Enabled    bool   `yaml:"is_enabled"`
+			RequestURL string `yaml:"request_url"`
 		} `yaml:"interactivity"`
 		SocketMode bool `yaml:"socket_mode_enabled"`
 	} `yaml:"settings"`
 }
 
-// TestManifestScopes checks the manifest asks for exactly the scopes the
-// code needs: every scope a called method or a read event needs, the
-// slash command's, and nothing more.
-func TestManifestScopes(t *testing.T) {
-	raw, err := os.ReadFile("manifest.yaml")
+// manifests are the two app manifests: Socket Mode's and HTTP's.
+var manifests = []string{"manifest.yaml", "manifest-http.yaml"}
+
+func readManifest(t *testing.T, name string) manifest {
+	t.Helper()
+	raw, err := os.ReadFile(name)
 	require.NoError(t, err)
 	var m manifest
 	require.NoError(t, yaml.Unmarshal(raw, &m))
+	return m
+}
 
+// TestManifestScopes checks each manifest asks for exactly the scopes the
+// code needs: every scope a called method or a read event needs, the
+// slash command's, and nothing more.
+func TestManifestScopes(t *testing.T) {
 	need := map[string]bool{"commands": true}
 	for _, scopes := range methodScopes {
 		for _, s := range scopes {
@@ -103,38 +115,78 @@ func TestManifestScopes(t *testing.T) {
 		want = append(want, s)
 	}
 	sort.Strings(want)
-	got := slices.Clone(m.OAuth.Scopes.Bot)
-	sort.Strings(got)
-	require.Equal(t, want, got, "manifest bot scopes")
-
 	sort.Strings(events)
-	gotEvents := slices.Clone(m.Settings.Events.BotEvents)
-	sort.Strings(gotEvents)
-	require.Equal(t, events, gotEvents, "manifest bot events")
+	for _, name := range manifests {
+		t.Run(name, func(t *testing.T) {
+			m := readManifest(t, name)
+			got := slices.Clone(m.OAuth.Scopes.Bot)
+			sort.Strings(got)
+			require.Equal(t, want, got, "manifest bot scopes")
 
-	require.Len(t, m.Features.SlashCommands, 1)
-	require.Equal(t, "/incident", m.Features.SlashCommands[0].Command)
-	require.True(t, m.Features.SlashCommands[0].ShouldEscape, "mentions arrive as <@U123|name>, which the parser reads")
-	require.True(t, m.Settings.Interactivity.Enabled)
-	require.True(t, m.Settings.SocketMode)
+			gotEvents := slices.Clone(m.Settings.Events.BotEvents)
+			sort.Strings(gotEvents)
+			require.Equal(t, events, gotEvents, "manifest bot events")
+
+			require.Len(t, m.Features.SlashCommands, 1)
+			require.Equal(t, "/incident", m.Features.SlashCommands[0].Command)
+			require.True(t, m.Features.SlashCommands[0].ShouldEscape, "mentions arrive as <@U123|name>, which the parser reads")
+			require.True(t, m.Settings.Interactivity.Enabled)
+		})
+	}
 }
 
-// TestManifestShortcuts checks the manifest declares the two shortcuts the
-// adapter answers, under the callback IDs it knows.
-func TestManifestShortcuts(t *testing.T) {
-	raw, err := os.ReadFile("manifest.yaml")
-	require.NoError(t, err)
-	var m manifest
-	require.NoError(t, yaml.Unmarshal(raw, &m))
-	got := map[string]string{}
-	for _, sc := range m.Features.Shortcuts {
-		got[sc.CallbackID] = sc.Type
-		require.NotEmpty(t, sc.Description, sc.CallbackID)
-		// Slack's limits as its app settings show them (UNCONFIRMED in
-		// the reference): a name of at most 24 characters, a description
-		// of at most 80.
-		require.LessOrEqual(t, utf8.RuneCountInString(sc.Name), 24, sc.Name)
-		require.LessOrEqual(t, utf8.RuneCountInString(sc.Description), 80, sc.Description)
+// TestManifestModes checks the Socket Mode manifest names no request URL,
+// and the HTTP one turns Socket Mode off and sends the slash command,
+// interactions and events to the one URL /slack/events answers them all
+// on.
+func TestManifestModes(t *testing.T) {
+	socket := readManifest(t, "manifest.yaml")
+	require.True(t, socket.Settings.SocketMode)
+	require.Empty(t, socket.Features.SlashCommands[0].URL)
+	require.Empty(t, socket.Settings.Events.RequestURL)
+	require.Empty(t, socket.Settings.Interactivity.RequestURL)
+
+	web := readManifest(t, "manifest-http.yaml")
+	require.False(t, web.Settings.SocketMode)
+	const url = "https://warroom.example.com/slack/events"
+	for _, cmd := range web.Features.SlashCommands {
+		require.Equal(t, url, cmd.URL, cmd.Command)
 	}
-	require.Equal(t, map[string]string{ShortcutDeclare: "global", ShortcutDeclareFromMessage: "message"}, got)
+	require.Equal(t, url, web.Settings.Events.RequestURL, "event_subscriptions")
+	require.Equal(t, url, web.Settings.Interactivity.RequestURL, "interactivity")
+}
+
+// TestManifestsAgree checks the two manifests declare the same app apart
+// from how Slack reaches it: the same scopes, slash commands, shortcuts
+// and bot events, so that one cannot drift from the other.
+func TestManifestsAgree(t *testing.T) {
+	socket, web := readManifest(t, "manifest.yaml"), readManifest(t, "manifest-http.yaml")
+	for i := range web.Features.SlashCommands {
+		web.Features.SlashCommands[i].URL = ""
+	}
+	require.Equal(t, socket.Features, web.Features, "slash commands and shortcuts")
+	require.Equal(t, socket.OAuth, web.OAuth, "scopes")
+	require.Equal(t, socket.Settings.Events.BotEvents, web.Settings.Events.BotEvents, "bot events")
+	require.Equal(t, socket.Settings.Interactivity.Enabled, web.Settings.Interactivity.Enabled, "interactivity")
+}
+
+// TestManifestShortcuts checks each manifest declares the two shortcuts
+// the adapter answers, under the callback IDs it knows.
+func TestManifestShortcuts(t *testing.T) {
+	for _, name := range manifests {
+		t.Run(name, func(t *testing.T) {
+			m := readManifest(t, name)
+			got := map[string]string{}
+			for _, sc := range m.Features.Shortcuts {
+				got[sc.CallbackID] = sc.Type
+				require.NotEmpty(t, sc.Description, sc.CallbackID)
+				// Slack's limits as its app settings show them
+				// (UNCONFIRMED in the reference): a name of at most 24
+				// characters, a description of at most 80.
+				require.LessOrEqual(t, utf8.RuneCountInString(sc.Name), 24, sc.Name)
+				require.LessOrEqual(t, utf8.RuneCountInString(sc.Description), 80, sc.Description)
+			}
+			require.Equal(t, map[string]string{ShortcutDeclare: "global", ShortcutDeclareFromMessage: "message"}, got)
+		})
+	}
 }

@@ -323,13 +323,17 @@ func decodeMeta(s string) formMeta {
 	return m
 }
 
-// Reply implements bot.Platform: through the response URL when the event
-// has one, else as an ephemeral message in the event's channel, else as a
-// direct message.
+// Reply implements bot.Platform: in the acknowledgement when a slash
+// command's request still waits for its first reply (ev.Answer), else
+// through the response URL when the event has one, else as an ephemeral
+// message in the event's channel, else as a direct message.
 func (a *Adapter) Reply(ctx context.Context, ev *bot.Event, msg bot.Message) error {
+	if ev.Answer.Fill(msg) {
+		return nil // command() writes it as the HTTP response
+	}
 	fallback, blocks := renderMessage(msg)
 	if u := replyOf(ev).ResponseURL; u != "" {
-		err := a.respond(ctx, u, fallback, blocks, msg.NoUnfurl)
+		err := a.respond(ctx, u, msg)
 		if err == nil {
 			return nil
 		}
@@ -353,14 +357,22 @@ func (a *Adapter) Reply(ctx context.Context, ev *bot.Event, msg bot.Message) err
 	return nil
 }
 
-// respond posts an ephemeral message to a response URL.
-func (a *Adapter) respond(ctx context.Context, responseURL, fallback string, blocks []slack.Block, noUnfurl bool) error {
-	payload := map[string]any{
-		"response_type": "ephemeral", "replace_original": false, "text": fallback, "blocks": blocks,
+// replyBody is a reply as Slack takes it both in a slash command's
+// acknowledgement and on a response URL: ephemeral (only the person sees
+// it), renderMessage's text and blocks, and no previews when asked.
+func replyBody(msg bot.Message) map[string]any {
+	fallback, blocks := renderMessage(msg)
+	body := map[string]any{"response_type": "ephemeral", "text": fallback, "blocks": blocks}
+	if msg.NoUnfurl {
+		body["unfurl_links"], body["unfurl_media"] = false, false
 	}
-	if noUnfurl {
-		payload["unfurl_links"], payload["unfurl_media"] = false, false
-	}
+	return body
+}
+
+// respond posts msg to a response URL, as a new ephemeral message.
+func (a *Adapter) respond(ctx context.Context, responseURL string, msg bot.Message) error {
+	payload := replyBody(msg)
+	payload["replace_original"] = false
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return err

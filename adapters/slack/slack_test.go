@@ -44,9 +44,16 @@ type world struct {
 	a       *slack.Adapter
 	srv     *httptest.Server
 	general string
+	opts    slack.Options // what a is built with
 }
 
 func newWorld(t *testing.T, socket bool) *world {
+	t.Helper()
+	return newWorldWith(t, socket, func(*slack.Options) {})
+}
+
+// newWorldWith builds a world whose adapter's options tune may change.
+func newWorldWith(t *testing.T, socket bool, tune func(*slack.Options)) *world {
 	t.Helper()
 	w := &world{t: t, fake: fakeslack.New(t), st: storetest.New(t)}
 	t.Cleanup(func() {
@@ -73,6 +80,8 @@ func newWorld(t *testing.T, socket bool) *world {
 	if socket {
 		opts.AppToken = fakeslack.AppToken
 	}
+	tune(&opts)
+	w.opts = opts
 	w.a, err = slack.New(opts)
 	require.NoError(t, err)
 	w.r.Register(w.a)
@@ -120,6 +129,33 @@ func (w *world) command(user, channel, text string) (int, string) {
 	w.t.Helper()
 	form := w.fake.SlashCommandForm(user, channel, text)
 	return w.post("/slack/commands", []byte(form.Encode()), "application/x-www-form-urlencoded")
+}
+
+// answer runs a slash command (not a declare with a title, which has an
+// ack of its own) and returns the reply its person sees, wherever it came:
+// in the acknowledgement, or through the response URL when it took longer
+// than the adapter waits. replace_original, which only a response URL
+// takes, is left out so that both read the same.
+func (w *world) answer(user, channel, text string) map[string]any {
+	w.t.Helper()
+	before := len(w.fake.Responses())
+	status, body := w.command(user, channel, text)
+	require.Equal(w.t, http.StatusOK, status)
+	var got map[string]any
+	if body != "" {
+		require.NoError(w.t, json.Unmarshal([]byte(body), &got))
+		return got
+	}
+	got = w.fake.WaitResponses(before+1, wait)[before].Body
+	delete(got, "replace_original")
+	return got
+}
+
+// answerText is the text of answer's reply.
+func (w *world) answerText(user, channel, text string) string {
+	w.t.Helper()
+	s, _ := w.answer(user, channel, text)["text"].(string)
+	return s
 }
 
 func (w *world) event(eventID string, inner map[string]any) (int, string) {

@@ -69,10 +69,29 @@ func (c *capture) setCard(card map[string]any) {
 	c.card = card
 }
 
-func (c *capture) setMessage(m bot.Message) {
+// setMessage keeps m as the click's answer and reports true, unless the
+// click already has an answer: an invoke answers once, so a second reply
+// goes the usual way (Reply sends it).
+func (c *capture) setMessage(m bot.Message) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.msg != nil {
+		return false
+	}
 	c.msg = &m
+	return true
+}
+
+// unanswered is the captured reply the click's answer leaves out (a
+// refreshed card is the answer, and a reply beside it would be lost), or
+// nil.
+func (c *capture) unanswered() *bot.Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.card != nil && c.msg != nil {
+		return c.msg
+	}
+	return nil
 }
 
 // rawActivity holds what msbotbuilder-go's schema drops: mention details
@@ -372,6 +391,14 @@ func (a *Adapter) invoke(w http.ResponseWriter, r *http.Request, act schema.Acti
 	ctx, cancel := context.WithTimeout(r.Context(), clickTimeout)
 	defer cancel()
 	_ = a.opts.Router.Serve(ctx, ev) // errors reach the person through Reply
+	if m := c.unanswered(); m != nil {
+		// The card is refreshed in place; the reply goes beside it.
+		sent := ev
+		sent.Reply = reply{conversation: act.Conversation.ID, activityID: act.ReplyToID}
+		if err := a.Reply(ctx, &sent, *m); err != nil {
+			a.log.Warn("reply beside a refreshed card", zap.Error(err))
+		}
+	}
 	ans := c.answer()
 	if form != nil && ans.Type == typeMessage {
 		// The form's card becomes a short receipt.
@@ -430,10 +457,16 @@ func (c *capture) answer() invokeAnswer {
 	return invokeAnswer{StatusCode: http.StatusOK, Type: typeMessage, Value: ""}
 }
 
-// messageBody is the rest of a message after its fallback line.
+// messageBody is the rest of a message after its fallback line, as the
+// plain text an invoke answers with: its text under its title, then its
+// fields as "label: value" lines (its buttons cannot be shown there).
 func messageBody(m bot.Message) string {
+	var b strings.Builder
 	if m.Title != "" && m.Text != "" {
-		return "\n" + m.Text
+		b.WriteString("\n" + m.Text)
 	}
-	return ""
+	for _, f := range m.Fields {
+		b.WriteString("\n" + f.Label + ": " + f.Value)
+	}
+	return b.String()
 }

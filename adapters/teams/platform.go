@@ -253,8 +253,7 @@ func (a *Adapter) OpenForm(ctx context.Context, ev *bot.Event, form bot.Form) er
 // one, else into the conversation the person wrote in.
 func (a *Adapter) Reply(ctx context.Context, ev *bot.Event, msg bot.Message) error {
 	r := replyOf(ev)
-	if r.capture != nil {
-		r.capture.setMessage(msg)
+	if r.capture != nil && r.capture.setMessage(msg) {
 		return nil
 	}
 	conv := r.conversation

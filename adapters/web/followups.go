@@ -37,7 +37,7 @@ type boardView struct {
 	Flash    *flash
 	Counts   []countCell
 	Weeks    []weekRow
-	Chart    boardChart
+	Chart    chart
 	Sections []boardSection
 	Total    string
 	// Truncated says the oldest incidents were left out.

@@ -400,7 +400,7 @@ func (s *Server) library(w http.ResponseWriter, r *http.Request, sess *session) 
 		}
 		body.Items = append(body.Items, iv)
 	}
-	body.Total = v.L.T("web.total", "total", strconv.Itoa(len(items)))
+	body.Total = v.L.T("pmdoc.library.total", "total", strconv.Itoa(len(items)))
 	s.render(w, r, http.StatusOK, "postmortems", v)
 }
 

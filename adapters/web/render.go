@@ -21,8 +21,11 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, name := range pageNames {
 		files := []string{"templates/layout.html", "templates/" + name + ".html"}
-		if name == "incident" {
+		switch name {
+		case "incident":
 			files = append(files, "templates/timeline.html") // the timeline and its entries, shared with the live stream
+		case "insights", "followups":
+			files = append(files, "templates/chart.html")
 		}
 		t, err := template.New("layout.html").ParseFS(templateFS, files...)
 		if err != nil {

@@ -138,7 +138,7 @@ type Server struct {
 	origin string
 	pages  map[string]*template.Template
 	static http.Handler
-	mux    *http.ServeMux
+	mux    *pageMux
 	// fragments render one timeline entry, for the live stream; live is
 	// nil without Options.Tail.
 	fragments *template.Template
@@ -190,7 +190,7 @@ func New(opts Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: opts, log: opts.Log.Named("web"), secure: u.Scheme == "https", origin: originOf(u), pages: pages,
-		static: http.StripPrefix("/static/", http.FileServerFS(sub)), mux: http.NewServeMux()}
+		static: http.StripPrefix("/static/", http.FileServerFS(sub)), mux: newPageMux()}
 	if s.fragments, err = parseFragments(); err != nil {
 		return nil, err
 	}

@@ -10,7 +10,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -210,7 +209,13 @@ func (a *server) getTimeline(w http.ResponseWriter, r *http.Request) {
 }
 
 // getPostmortem serves GET /api/incidents/{id}/postmortem.md: the same
-// draft as the postmortem command, whole.
+// draft as the postmortem command, whole, streamed as it is rendered so
+// that a long timeline is never held in memory as one document. An error
+// before the draft's first byte (an unknown incident, Redis down) is an
+// error response. One after it, when Redis fails or the client goes away
+// half-way, cuts the response: the connection is closed before the end of
+// the chunked body, so no client can take the draft's beginning, under a
+// 200 already sent, for the whole of it.
 func (a *server) getPostmortem(w http.ResponseWriter, r *http.Request) {
 	id, err := incidentID(r)
 	if err != nil {
@@ -226,14 +231,18 @@ func (a *server) getPostmortem(w http.ResponseWriter, r *http.Request) {
 		}
 		lang = l
 	}
-	md, err := a.svc.PublicPostmortem(r.Context(), id, lang)
-	if err != nil {
+	out := &httpx.StreamWriter{W: w, Header: func(h http.Header) { h.Set("Content-Type", "text/markdown; charset=utf-8") }}
+	err = a.svc.WritePublicPostmortem(r.Context(), out, id, lang)
+	switch {
+	case err != nil && !out.Started():
 		a.writeError(w, r, incidentError(id, err))
-		return
+	case err != nil:
+		a.log.Warn("postmortem cut half-way", zap.String("incident", bot.FormatID(id)),
+			zap.Int64("bytes_sent", out.Written()), zap.Error(err))
+		panic(http.ErrAbortHandler)
+	default:
+		out.Start() // an empty draft, which only a custom template makes
 	}
-	w.Header().Set("Content-Type", "text/markdown; charset=utf-8")
-	w.WriteHeader(http.StatusOK)
-	_, _ = io.WriteString(w, md)
 }
 
 // incidentID parses the {id} path value.

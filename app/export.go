@@ -57,10 +57,8 @@ func Export(ctx context.Context, cfg *config.Config, log *zap.Logger, d Draft) e
 		enc.SetIndent("", "  ")
 		return enc.Encode(data)
 	}
-	md, err := c.svc.Postmortem(ctx, id, l)
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(d.Out, md)
-	return err
+	// Streamed as it is rendered: a long timeline is never held in memory
+	// as one document. An error half-way leaves d.Out holding the draft's
+	// beginning, and Export returns it, so `warroom export` exits non-zero.
+	return c.svc.WritePostmortem(ctx, d.Out, id, l)
 }

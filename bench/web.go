@@ -26,7 +26,7 @@ const webClients = 200
 // message said in its channel → every client, with the serve process's
 // own memory.
 func (b *bench) web(ctx context.Context) error {
-	prefix := b.root + "b:"
+	prefix := b.prefix // the loaded phase's, or with -only the first run's
 	st, err := store.New(b.rdb, store.Options{Prefix: prefix})
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -67,6 +68,27 @@ func (s *Service) PostmortemDoc(ctx context.Context, v bot.Viewer, id int64, lan
 	slices.Reverse(versions)
 	doc.Versions = versions
 	return doc, nil
+}
+
+// WritePostmortemDoc writes the document PostmortemDoc reads to w: its
+// latest version, or else the generated draft, streamed as it is
+// rendered (WritePostmortem), never held whole. Nothing is written
+// before the viewer is known to see the incident and, for a draft, its
+// timeline was read once; an error after that leaves w holding the
+// document's beginning.
+func (s *Service) WritePostmortemDoc(ctx context.Context, v bot.Viewer, id int64, lang bot.Lang, w io.Writer) error {
+	if _, err := s.Incident(ctx, v, id); err != nil {
+		return err
+	}
+	versions, err := s.store.PostmortemVersions(ctx, id)
+	if err != nil {
+		return err
+	}
+	if len(versions) == 0 {
+		return s.WritePostmortem(ctx, w, id, lang)
+	}
+	_, err = io.WriteString(w, versions[len(versions)-1].Text)
+	return err
 }
 
 // SavePostmortem saves text as the next version of incident id's

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -54,6 +55,16 @@ func (s *Service) PostmortemData(ctx context.Context, id int64) (*postmortem.Dat
 		return nil, err
 	}
 	return s.pm.Data(head, entries)
+}
+
+// postmortemSummaryData is the postmortem of an incident but its timeline
+// (postmortem.Renderer.Head), and how many entries its timeline has.
+func (s *Service) postmortemSummaryData(ctx context.Context, id int64) (*postmortem.Data, int, error) {
+	head, entries, err := s.postmortemInput(ctx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	return s.pm.Head(head, entries)
 }
 
 // postmortemInput reads what a draft is made of: the incident, its
@@ -138,14 +149,15 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	// Read what the message is made of first: a draft that cannot be
 	// made marks nothing.
 	var (
-		md   string
-		data *postmortem.Data
-		err  error
+		md      string
+		data    *postmortem.Data
+		entries int
+		err     error
 	)
 	if s.opts.PublicURL != "" {
-		data, err = s.PostmortemData(ctx, req.Incident.ID)
+		data, entries, err = s.postmortemSummaryData(ctx, req.Incident.ID)
 	} else {
-		md, err = s.Postmortem(ctx, req.Incident.ID, req.Lang)
+		md, err = s.postmortemHead(ctx, req.Incident.ID, req.Lang, postmortemChatMax)
 	}
 	if err != nil {
 		return err
@@ -162,7 +174,7 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 	msg := bot.Message{Context: req.T("postmortem.context", "id", inc.Key(), "url", link)}
 	posted := "postmortem.posted"
 	if data != nil {
-		if msg, err = s.postmortemSummary(ctx, req, data, msg); err != nil {
+		if msg, err = s.postmortemSummary(ctx, req, data, entries, msg); err != nil {
 			return err
 		}
 		link, posted = s.documentURL(inc.ID), "postmortem.posted_doc"
@@ -191,9 +203,10 @@ func (s *Service) postmortemCommand(ctx context.Context, req *bot.Request) error
 
 // postmortemSummary is msg as the postmortem command's summary of
 // req.Incident's document under the public URL: its title and state, how
-// many versions were saved and what the draft is made of, and the link
-// (a line and a button) to the document.
-func (s *Service) postmortemSummary(ctx context.Context, req *bot.Request, data *postmortem.Data, msg bot.Message) (bot.Message, error) {
+// many versions were saved and what the draft is made of (data, and its
+// timeline's number of entries), and the link (a line and a button) to
+// the document.
+func (s *Service) postmortemSummary(ctx context.Context, req *bot.Request, data *postmortem.Data, entries int, msg bot.Message) (bot.Message, error) {
 	inc := req.Incident
 	versions, err := s.store.PostmortemVersions(ctx, inc.ID)
 	if err != nil {
@@ -202,7 +215,7 @@ func (s *Service) postmortemSummary(ctx context.Context, req *bot.Request, data 
 	doc := s.documentURL(inc.ID)
 	msg.Text = strings.Join([]string{
 		req.T("pmdoc.chat.summary", "id", inc.Key(), "title", inc.Title, "state", bot.PostmortemStateOf(inc).Label(req.Lang)),
-		req.T("pmdoc.chat.counts", "versions", strconv.Itoa(len(versions)), "entries", strconv.Itoa(len(data.Timeline)),
+		req.T("pmdoc.chat.counts", "versions", strconv.Itoa(len(versions)), "entries", strconv.Itoa(entries),
 			"key", strconv.Itoa(len(data.KeyEvents)), "followups", strconv.Itoa(len(data.FollowUps))),
 		req.T("pmdoc.chat.link", "url", doc),
 	}, "\n")
@@ -236,6 +249,36 @@ func (s *Service) postmortemReviewed(ctx context.Context, req *bot.Request) erro
 func (s *Service) postmortemURL(id int64, lang bot.Lang) string {
 	return strings.TrimRight(s.opts.PublicURL, "/") + "/api/incidents/" + bot.FormatID(id) +
 		"/postmortem.md?lang=" + url.QueryEscape(string(lang))
+}
+
+// postmortemHead is the draft's beginning: all of it when it has at most
+// limit runes, else at least limit+1 of them, enough for capRunes to cut
+// it as it would cut the whole. The rest is never rendered, so a long
+// timeline posted in chat costs a few kilobytes, not the whole document.
+func (s *Service) postmortemHead(ctx context.Context, id int64, lang bot.Lang, limit int) (string, error) {
+	w := &headWriter{max: utf8.UTFMax * (limit + 1)}
+	err := s.WritePostmortem(ctx, w, id, lang)
+	if err != nil && !errors.Is(err, errEnough) {
+		return "", err
+	}
+	return w.b.String(), nil
+}
+
+// errEnough stops a draft once headWriter holds enough of it.
+var errEnough = errors.New("enough of the draft")
+
+// headWriter keeps the first max bytes written to it.
+type headWriter struct {
+	b   strings.Builder
+	max int
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if room := h.max - h.b.Len(); len(p) > room {
+		h.b.Write(p[:room])
+		return room, errEnough
+	}
+	return h.b.Write(p)
 }
 
 // capRunes returns text when it has at most limit runes, else as much of

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"io"
+	"strings"
 
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/store"
@@ -64,11 +66,24 @@ func (s *Service) PublicTimeline(ctx context.Context, id int64, q TimelinePage) 
 // PublicPostmortem is the postmortem draft of public incident id as
 // Markdown, in lang ("" is the service's language).
 func (s *Service) PublicPostmortem(ctx context.Context, id int64, lang bot.Lang) (string, error) {
-	if _, err := s.PublicIncident(ctx, id); err != nil {
+	var b strings.Builder
+	if err := s.WritePublicPostmortem(ctx, &b, id, lang); err != nil {
 		return "", err
+	}
+	return b.String(), nil
+}
+
+// WritePublicPostmortem is PublicPostmortem written to w as it is
+// rendered (WritePostmortem): nothing is written before the incident is
+// known to be public and its timeline was read once, so an unknown
+// incident or Redis down at the start leaves w untouched; an error after
+// that leaves w holding the draft's beginning.
+func (s *Service) WritePublicPostmortem(ctx context.Context, w io.Writer, id int64, lang bot.Lang) error {
+	if _, err := s.PublicIncident(ctx, id); err != nil {
+		return err
 	}
 	if lang == "" {
 		lang = s.lang()
 	}
-	return s.Postmortem(ctx, id, lang)
+	return s.WritePostmortem(ctx, w, id, lang)
 }

@@ -278,6 +278,8 @@ type index struct {
 	flags map[string]map[string]*flag
 	// flagged lists flagged refs in the order first flagged.
 	flagged []string
+	// entries is how many entries the timeline has.
+	entries int
 }
 
 func newIndex() *index {
@@ -419,6 +421,7 @@ func (r *Renderer) gather(h Header, entries Seq) (*Data, *index, error) {
 			}
 		}
 	}
+	x.entries = pos
 	for i := range pending {
 		d.Impact[i].Status = initial
 	}
@@ -529,8 +532,10 @@ func (x *index) entry(e *bot.TimelineEntry) Entry {
 		Key: e.Key, Ref: e.Ref, RefersTo: e.RefersTo, Data: e.Data,
 		Corrected: e.Data[bot.DataCorrected] == "1",
 	}
-	if added, err := time.Parse(time.RFC3339Nano, e.Data[bot.DataAddedAt]); err == nil {
-		pe.AddedAt = added.UTC()
+	if v := e.Data[bot.DataAddedAt]; v != "" {
+		if added, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			pe.AddedAt = added.UTC()
+		}
 	}
 	switch e.Kind {
 	case bot.KindMessage:
@@ -551,14 +556,15 @@ func (x *index) entry(e *bot.TimelineEntry) Entry {
 
 // timeline is the second pass: the draft's timeline, entry by entry. The
 // first error of entries is left in *err and ends it.
-func (x *index) timeline(entries Seq, err *error) iter.Seq[Entry] {
-	return func(yield func(Entry) bool) {
+func (x *index) timeline(entries Seq, err *error) iter.Seq[*Entry] {
+	return func(yield func(*Entry) bool) {
 		for e, e2 := range entries {
 			if e2 != nil {
 				*err = e2
 				return
 			}
-			if !yield(x.entry(&e)) {
+			pe := x.entry(&e)
+			if !yield(&pe) {
 				return
 			}
 		}

@@ -35,7 +35,7 @@ func (r *Renderer) funcs(lang bot.Lang) template.FuncMap {
 		"priority": func(p string) string { return r.priority(lang, p) },
 		"role":     func(role bot.Role) string { return mdLine(role.Label(lang)) },
 		"kind":     func(k bot.EntryKind) string { return bot.T(lang, "kind."+string(k)) },
-		"describe": func(e Entry) string { return r.describe(lang, e) },
+		"describe": func(e *Entry) string { return r.describe(lang, e) },
 		"md":       mdEscape,
 		"oneline":  mdLine,
 		"cell":     mdLine, // mdEscape escapes every |
@@ -63,7 +63,7 @@ func (r *Renderer) priority(lang bot.Lang, v string) string {
 // describe says what a timeline entry records, on one line, escaped for
 // Markdown: what came from people or from an alert passes mdLine, the
 // catalog's words do not need to. A corrected or backdated entry says so.
-func (r *Renderer) describe(lang bot.Lang, e Entry) string {
+func (r *Renderer) describe(lang bot.Lang, e *Entry) string {
 	out := r.what(lang, e)
 	if e.Corrected {
 		out += bot.T(lang, "postmortem.corrected")
@@ -75,7 +75,7 @@ func (r *Renderer) describe(lang bot.Lang, e Entry) string {
 }
 
 // what is describe without the marks of curation.
-func (r *Renderer) what(lang bot.Lang, e Entry) string {
+func (r *Renderer) what(lang bot.Lang, e *Entry) string {
 	t := bot.Translator(lang)
 	d := e.Data
 	withText := func(what string) string {

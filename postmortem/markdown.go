@@ -12,7 +12,36 @@ import (
 func oneline(text string) string { return strings.Join(strings.Fields(text), " ") }
 
 // mdLine is text on one line (oneline), escaped for Markdown (mdEscape).
-func mdLine(text string) string { return mdEscape(oneline(text)) }
+func mdLine(text string) string {
+	if plainLine(text) {
+		return text
+	}
+	return mdEscape(oneline(text))
+}
+
+// plainLine reports whether mdLine would return text as it is: one
+// trimmed, single-spaced line of printable ASCII holding nothing Markdown
+// could read as structure. Most chat messages and names are, and a long
+// draft then writes them without copying each one three times.
+func plainLine(text string) bool {
+	if text == "" {
+		return true
+	}
+	if text[0] == ' ' || text[len(text)-1] == ' ' || blockMarker(text) >= 0 || closingHashes(text) >= 0 {
+		return false
+	}
+	space := false
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		switch {
+		case c < ' ' || c > '~', c == ' ' && space,
+			c == '<', c == '>', c == '&', c == '\\', c == '`', c == '*', c == '[', c == ']', c == '|', c == '~', c == '_':
+			return false
+		}
+		space = c == ' '
+	}
+	return true
+}
 
 // mdEscape makes text from chat show in Markdown as the text it is, never
 // as structure: the draft is pasted into wikis that render Markdown, and

@@ -58,7 +58,7 @@ type Renderer struct {
 // data, so that most mistakes (a field that does not exist, a wrong
 // argument) fail here, at start, and not when a team asks for its
 // postmortem. A custom template is run on a streamed timeline (an
-// iter.Seq[Entry], which {{range}} reads); one that needs the timeline as
+// iter.Seq[*Entry], which {{range}} reads); one that needs the timeline as
 // a list ({{len .Timeline}}, {{index .Timeline 0}}) still works, and its
 // drafts then hold the timeline's entries in memory.
 func New(cfg Config) (*Renderer, error) {
@@ -106,14 +106,23 @@ func New(cfg Config) (*Renderer, error) {
 
 // doc is what a template runs on when the draft is streamed: the draft
 // without its timeline, and the timeline as a sequence, which shadows
-// Data.Timeline.
+// Data.Timeline. Its entries are pointers: text/template copies a value
+// it ranges over, and each function it passes it to gets another copy.
 type doc struct {
 	*Data
-	Timeline iter.Seq[Entry]
+	Timeline iter.Seq[*Entry]
 }
 
 // streamed is d as a template sees it when the draft is streamed.
-func streamed(d *Data) *doc { return &doc{Data: d, Timeline: slices.Values(d.Timeline)} }
+func streamed(d *Data) *doc {
+	return &doc{Data: d, Timeline: func(yield func(*Entry) bool) {
+		for i := range d.Timeline {
+			if !yield(&d.Timeline[i]) {
+				return
+			}
+		}
+	}}
+}
 
 // template is the template of lang, else of Config.Lang.
 func (r *Renderer) template(lang bot.Lang) *template.Template {
@@ -136,12 +145,25 @@ func (r *Renderer) Data(h Header, entries Seq) (*Data, error) {
 	d.Timeline = []Entry{}
 	var seqErr error
 	for e := range x.timeline(entries, &seqErr) {
-		d.Timeline = append(d.Timeline, e)
+		d.Timeline = append(d.Timeline, *e)
 	}
 	if seqErr != nil {
 		return nil, seqErr
 	}
 	return d, nil
+}
+
+// Head gathers the draft of the incident h names but its timeline
+// (Data.Timeline is empty) in one pass over entries, and counts the
+// timeline's entries: what a summary of the draft needs, without the
+// timeline's entries held in memory.
+func (r *Renderer) Head(h Header, entries Seq) (*Data, int, error) {
+	d, x, err := r.gather(h, entries)
+	if err != nil {
+		return nil, 0, err
+	}
+	d.Timeline = []Entry{}
+	return d, x.entries, nil
 }
 
 // Render writes the draft of the incident h names to w as Markdown in

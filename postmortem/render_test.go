@@ -188,6 +188,8 @@ func TestCustomTemplate(t *testing.T) {
 	}{
 		{`{{.Key}} {{range .Timeline}}{{if eq .Kind "note"}}[{{describe .}}]{{end}}{{end}}`, "INC-7 [rollback started]", false},
 		{`{{.Key}} {{len .Timeline}} {{(index .Timeline 0).Text}}`, "INC-7 18 Checkout is failing", true},
+		// describe takes an entry of the gathered timeline too.
+		{`{{len .Timeline}} {{range .Timeline}}{{if eq .Kind "note"}}[{{describe .}}]{{end}}{{end}}`, "18 [rollback started]", true},
 	} {
 		r, err := New(Config{Template: &Template{Name: "custom.tmpl", Source: []byte(tc.src)}})
 		require.NoError(t, err)

@@ -507,9 +507,13 @@ func decodeEntry(m redis.XMessage) (bot.TimelineEntry, error) {
 		return bot.TimelineEntry{}, errors.New("no kind field")
 	}
 	if d := str(fieldData); d != "" {
-		if err := json.Unmarshal([]byte(d), &e.Data); err != nil {
+		// Into a variable of its own: &e.Data would move every decoded
+		// entry to the heap, data or not.
+		var data map[string]string
+		if err := json.Unmarshal([]byte(d), &data); err != nil {
 			return bot.TimelineEntry{}, fmt.Errorf("bad %s field: %w", fieldData, err)
 		}
+		e.Data = data
 	}
 	return e, nil
 }

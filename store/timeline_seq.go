@@ -24,16 +24,37 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 	return func(yield func(bot.TimelineEntry, error) bool) {
 		end := through
 		var (
-			buf    []bot.TimelineEntry             // read, not yet given, in stream order
-			behind = map[int][]bot.TimelineEntry{} // a position in buf → entries moved behind it
+			buf []bot.TimelineEntry // read, not yet given, in stream order
+			// first is the place in the stream of buf[0]; behind holds, by
+			// place in the stream, the entries moved behind that one.
+			first  int
+			behind = map[int][]bot.TimelineEntry{}
 			start  = "-"
 			done   bool
 		)
+		// ahead is the next page, read while the caller works on this
+		// one, so that Redis's time to answer overlaps the caller's: at
+		// most two pages are held, and a page read ahead but not wanted
+		// (the caller stopped) is dropped when its reply comes.
+		var ahead chan page
+		fetch := func(from string) chan page {
+			ch := make(chan page, 1)
+			go func() {
+				got, err := s.timelineRange(ctx, id, from, timelinePage, false, end)
+				ch <- page{got, err}
+			}()
+			return ch
+		}
 		read := func() error {
-			got, err := s.timelineRange(ctx, id, start, timelinePage, false, end)
-			if err != nil {
-				return err
+			if ahead == nil {
+				ahead = fetch(start)
 			}
+			p := <-ahead
+			ahead = nil
+			if p.err != nil {
+				return p.err
+			}
+			got := p.entries
 			if len(got) > 0 {
 				start = "(" + got[len(got)-1].ID
 			}
@@ -42,6 +63,8 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 				if through == "+" && start != "-" {
 					through = start[1:]
 				}
+			} else {
+				ahead = fetch(start)
 			}
 			buf = append(buf, got...)
 			return nil
@@ -52,7 +75,7 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 		}
 		for len(buf) > 0 {
 			h := buf[0]
-			place := -1 // where h goes: -1 here, else behind buf[place]
+			place := -1 // where h goes: -1 here, else behind the entry at that place
 			if h.RefersBack() {
 				decided := false
 				for !decided {
@@ -65,7 +88,7 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 					switch {
 					case j < len(buf):
 						if buf[j].Arrived().Sub(h.Arrived()) <= bot.HoldBack {
-							place = j
+							place = first + j
 						}
 						decided = true
 					case done || buf[len(buf)-1].Arrived().Sub(h.Arrived()) > bot.HoldBack:
@@ -84,21 +107,17 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 				if !yield(h, nil) {
 					return
 				}
-				for _, e := range behind[0] {
+				for _, e := range behind[first] {
 					if !yield(e, nil) {
 						return
 					}
 				}
 			}
-			// Drop buf[0]: every position moves down by one.
-			buf = buf[1:]
-			shifted := make(map[int][]bot.TimelineEntry, len(behind))
-			for k, v := range behind {
-				if k > 0 {
-					shifted[k-1] = v
-				}
-			}
-			behind = shifted
+			// Drop buf[0], clearing it so that its strings are not kept
+			// alive by buf's array until the next page.
+			delete(behind, first)
+			buf[0] = bot.TimelineEntry{}
+			buf, first = buf[1:], first+1
 			if len(buf) == 0 && !done {
 				if err := read(); err != nil {
 					yield(bot.TimelineEntry{}, err)
@@ -107,4 +126,10 @@ func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.Tim
 			}
 		}
 	}
+}
+
+// page is one read of TimelineEntries.
+type page struct {
+	entries []bot.TimelineEntry
+	err     error
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"html/template"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/bot"
+	"github.com/warroomhq/warroom/internal/httpx"
 )
 
 // Postmortems is the postmortem as a document and its library, under the
@@ -22,6 +24,10 @@ type Postmortems interface {
 	// PostmortemDoc reads the document: the latest version (or the draft
 	// generated in lang, version 0), the history, the tags.
 	PostmortemDoc(ctx context.Context, v bot.Viewer, id int64, lang bot.Lang) (bot.PostmortemDoc, error)
+	// WritePostmortemDoc writes the document PostmortemDoc reads to w,
+	// the generated draft streamed as it is rendered; an error before
+	// w's first byte is as PostmortemDoc's.
+	WritePostmortemDoc(ctx context.Context, v bot.Viewer, id int64, lang bot.Lang, w io.Writer) error
 	// SavePostmortem saves text as the next version, based on version
 	// base; a stale base is a *bot.PostmortemConflict and writes nothing.
 	SavePostmortem(ctx context.Context, v bot.Viewer, id int64, base int, text string, lang bot.Lang) (bot.PostmortemVersion, error)
@@ -293,17 +299,33 @@ func (s *Server) docTags(w http.ResponseWriter, r *http.Request, sess *session) 
 }
 
 // docMarkdown serves GET /incidents/{id}/postmortem.md: the document's
-// latest version (or the generated draft) as a Markdown download.
+// latest version (or the generated draft, streamed as it is rendered) as
+// a Markdown download.
 func (s *Server) docMarkdown(w http.ResponseWriter, r *http.Request, sess *session) {
-	doc, ok := s.docRead(w, r, sess)
+	id, ok := s.docID(w, r, sess)
 	if !ok {
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/markdown; charset=utf-8")
-	h.Set("Content-Disposition", `attachment; filename="`+doc.Incident.Key()+`-postmortem.md"`)
-	h.Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte(doc.Current.Text))
+	out := &httpx.StreamWriter{W: w, Header: func(h http.Header) {
+		h.Set("Content-Type", "text/markdown; charset=utf-8")
+		h.Set("Content-Disposition", `attachment; filename="`+bot.FormatID(id)+`-postmortem.md"`)
+		h.Set("Cache-Control", "no-store")
+	}}
+	err := s.opts.Postmortems.WritePostmortemDoc(r.Context(), sess.Viewer, id, s.lang(nil, r, &sess.Viewer), out)
+	switch {
+	case errors.Is(err, bot.ErrNotFound) && !out.Started():
+		s.notFoundIncident(w, r, sess, id)
+	case err != nil && !out.Started():
+		s.fail(w, r, &sess.Viewer, err)
+	case err != nil:
+		// The 200 is sent: cut the download rather than end it, so that
+		// the browser reports it failed instead of saving half a draft.
+		s.log.Warn("postmortem download cut half-way", zap.String("incident", bot.FormatID(id)),
+			zap.Int64("bytes_sent", out.Written()), zap.Error(err))
+		panic(http.ErrAbortHandler)
+	default:
+		out.Start()
+	}
 }
 
 type libraryView struct {

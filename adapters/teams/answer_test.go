@@ -36,18 +36,25 @@ func posts(fake *faketeams.Server) []faketeams.Call {
 	return out
 }
 
+// declaredWorld is a world where INC-1 was declared, once its declarer
+// has been told (the declaration is then done).
+func declaredWorld(t *testing.T) (*world, *bot.Incident) {
+	t.Helper()
+	w := newWorld(t)
+	inc := w.declare("declare Payments failing P2")
+	require.Eventually(t, func() bool {
+		raw, _ := json.Marshal(posts(w.fake))
+		return strings.Contains(string(raw), "Declared INC-1")
+	}, wait, 10*time.Millisecond)
+	return w, inc
+}
+
 // TestInvokeAnsweredInTheResponse: a card button whose command only
 // answers its person (help) is answered in the invoke's HTTP response, in
 // the person's language, with the words the typed command gets through
 // the connector, and nothing is posted for it.
 func TestInvokeAnsweredInTheResponse(t *testing.T) {
-	w := newWorld(t)
-	inc := w.declare("declare Payments failing P2")
-	// The declaration is done when its declarer is told.
-	require.Eventually(t, func() bool {
-		raw, _ := json.Marshal(posts(w.fake))
-		return strings.Contains(string(raw), "Declared INC-1")
-	}, wait, 10*time.Millisecond)
+	w, inc := declaredWorld(t)
 	for _, who := range []struct {
 		id, name, locale string
 		lang             bot.Lang
@@ -98,12 +105,7 @@ func TestInvokeAnsweredInTheResponse(t *testing.T) {
 // invoke's response with its fields as "label: value" lines, not only its
 // title and text.
 func TestInvokeAnswerKeepsFields(t *testing.T) {
-	w := newWorld(t)
-	inc := w.declare("declare Payments failing P2")
-	require.Eventually(t, func() bool {
-		raw, _ := json.Marshal(posts(w.fake))
-		return strings.Contains(string(raw), "Declared INC-1")
-	}, wait, 10*time.Millisecond)
+	w, inc := declaredWorld(t)
 	before := len(posts(w.fake))
 	click := w.fake.InvokeActivity(inc.Channel.ID, cardActivityID(inc), w.alice, "Alice", "summary",
 		map[string]any{"wr": "1", "command": "summary", "args": ""})

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/warroomhq/warroom/adapters/teams"
 	"github.com/warroomhq/warroom/adapters/teams/faketeams"
 	"github.com/warroomhq/warroom/bot"
 )
@@ -115,4 +116,27 @@ func TestInvokeAnswerKeepsFields(t *testing.T) {
 	require.Contains(t, text, "\n"+bot.T(bot.English, "field.channel")+": ", "the fields are in the answer: %q", text)
 	require.Contains(t, text, "\n"+bot.T(bot.English, "field.duration")+": ")
 	require.Len(t, posts(w.fake), before, "nothing posted for the click")
+}
+
+// TestSecretWhenPersonalChatIsRefused: a sign-in link is for its person
+// only, so it goes to their 1:1 chat; when Teams refuses that chat (they
+// have not added the app for themselves), they are told so where they
+// asked, in their language, and the link is posted nowhere.
+func TestSecretWhenPersonalChatIsRefused(t *testing.T) {
+	w := newWorld(t, func(w *world, _ *teams.Options) { w.publicURL = "https://warroom.example.com" })
+	w.fake.FailNext("connector.createConversation", http.StatusForbidden, 1)
+	before := len(posts(w.fake))
+	ask := w.fake.MessageActivity(w.general, w.bob, "Bob", faketeams.BotMention().Markup()+" web", faketeams.BotMention())
+	require.Equal(t, http.StatusOK, w.deliver(withLocale(t, ask, "ja-JP")).Status)
+	want := bot.T(bot.Japanese, "teams.personal_refused", "user", "Bob")
+	require.Eventually(t, func() bool {
+		raw, _ := json.Marshal(posts(w.fake)[before:])
+		return strings.Contains(string(raw), want)
+	}, wait, 10*time.Millisecond, "Bob is told in the conversation")
+	for _, c := range posts(w.fake)[before:] {
+		if c.Status < 300 {
+			raw, _ := json.Marshal(c.Body)
+			require.NotContains(t, string(raw), "/signin/", "the link is posted nowhere")
+		}
+	}
 }

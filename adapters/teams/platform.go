@@ -267,7 +267,18 @@ func (a *Adapter) Reply(ctx context.Context, ev *bot.Event, msg bot.Message) err
 	if msg.Secret && !r.personal {
 		// Teams has no reply that only one member of a channel sees: a
 		// secret goes to the person's 1:1 chat with the bot.
-		return a.sendPersonal(ctx, ev.User.ID, act)
+		err := a.sendPersonal(ctx, ev.User.ID, act)
+		if statusOf(err) != http.StatusForbidden {
+			return err
+		}
+		// Teams refuses the 1:1 chat with someone who has not added the
+		// app for themselves: they are told so where they asked, without
+		// the secret, rather than left waiting for it.
+		a.log.Info("personal chat refused; the person is told in the conversation", zap.Error(err))
+		notice := cardActivity(bot.Message{Text: bot.T(a.lang(ev.Locale), "teams.personal_refused", "user", ev.User.Display())})
+		notice.ReplyToID = r.activityID
+		_, err = a.send(ctx, conv, notice)
+		return err
 	}
 	act.ReplyToID = r.activityID
 	_, err := a.send(ctx, conv, act)

@@ -34,6 +34,9 @@ type world struct {
 	incidents string
 	alice     string
 	bob       string
+	// publicURL, when an option sets it, is the handlers' public URL
+	// (what `web` links to).
+	publicURL string
 }
 
 // newWorld builds the world; opts, when given, change the adapter's
@@ -49,9 +52,6 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 	log := zaptest.NewLogger(t)
 	r := bot.NewRouter(bot.Options{Log: log})
 	t.Cleanup(func() { _ = r.Close(context.Background()) })
-	svc, err := handlers.New(w.st, r, handlers.Options{Log: log})
-	require.NoError(t, err)
-	w.svc = svc
 	o := teams.Options{
 		AppID: faketeams.AppID, AppPassword: faketeams.AppPassword, TenantID: faketeams.TenantID,
 		LoginURL: w.fake.LoginURL(), GraphURL: w.fake.GraphURL(), MetadataURL: w.fake.MetadataURL(),
@@ -61,6 +61,9 @@ func newWorld(t *testing.T, opts ...func(*world, *teams.Options)) *world {
 	for _, f := range opts {
 		f(w, &o)
 	}
+	svc, err := handlers.New(w.st, r, handlers.Options{Log: log, PublicURL: w.publicURL})
+	require.NoError(t, err)
+	w.svc = svc
 	a, err := teams.New(o)
 	require.NoError(t, err)
 	r.Register(a)

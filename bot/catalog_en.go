@@ -785,4 +785,18 @@ var catalogEN = map[string]string{
 	"postmortem.posted_doc": "The postmortem of {id} is posted in {channel}. Read and edit it at {url}",
 	"pmdoc.library.total":   "{total} postmortems",
 	"web.oidc.too_many":     "Too many sign-ins are starting at once just now, so this one did not start. Try again in a minute.",
+
+	// Paging on-call through an outside pager (handlers/pager.go).
+	"page.sent":                "📟 Paged on-call through {pager} for {id} ({priority}).",
+	"page.drill":               "Drill: nobody was paged through {pager}, as a drill never pages a human.",
+	"page.entry.trigger":       "paged {pager}",
+	"page.entry.acknowledge":   "acknowledged the page in {pager}",
+	"page.entry.resolve":       "resolved the page in {pager}",
+	"page.failed.trigger":      "⚠️ Paging on-call through {pager} failed for {id}: {reason}. The incident is declared; reach on-call another way.",
+	"page.failed.acknowledge":  "⚠️ The page of {id} could not be acknowledged in {pager}: {reason}. Acknowledge it there.",
+	"page.failed.resolve":      "⚠️ The page of {id} could not be resolved in {pager}: {reason}. Resolve it there.",
+	"page.reason.refused":      "{pager} refused it ({detail})",
+	"page.reason.unreachable":  "{pager} could not be reached or kept asking to wait, even after retries",
+	"page.remote.acknowledged": "📟 paged: acknowledged in {pager} by {user}",
+	"page.remote.resolved":     "📟 paged: resolved in {pager} by {user}",
 }

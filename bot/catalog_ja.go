@@ -785,4 +785,18 @@ var catalogJA = map[string]string{
 	"postmortem.posted_doc": "{id} のポストモーテムを {channel} に投稿しました。閲覧と編集はこちら: {url}",
 	"pmdoc.library.total":   "ポストモーテム {total} 件",
 	"web.oidc.too_many":     "いま多数のサインインが同時に始まっているため、このサインインは開始されませんでした。1 分ほどしてからもう一度お試しください。",
+
+	// 外部の呼び出しサービスによるオンコール呼び出し（handlers/pager.go）。
+	"page.sent":                "📟 {pager} で {id}（{priority}）のオンコール担当者を呼び出しました。",
+	"page.drill":               "訓練のため、{pager} では誰も呼び出していません（訓練で人を呼び出すことはありません）。",
+	"page.entry.trigger":       "{pager} で呼び出し",
+	"page.entry.acknowledge":   "{pager} の呼び出しを確認済みにしました",
+	"page.entry.resolve":       "{pager} の呼び出しを解決済みにしました",
+	"page.failed.trigger":      "⚠️ {pager} による {id} のオンコール呼び出しに失敗しました：{reason}。インシデントは宣言済みです。別の手段で担当者に連絡してください。",
+	"page.failed.acknowledge":  "⚠️ {pager} で {id} の呼び出しを確認済みにできませんでした：{reason}。{pager} 側で確認済みにしてください。",
+	"page.failed.resolve":      "⚠️ {pager} で {id} の呼び出しを解決済みにできませんでした：{reason}。{pager} 側で解決済みにしてください。",
+	"page.reason.refused":      "{pager} が受け付けませんでした（{detail}）",
+	"page.reason.unreachable":  "再試行しても {pager} に接続できないか、待機を求められ続けました",
+	"page.remote.acknowledged": "📟 呼び出し：{pager} で {user} さんが確認しました",
+	"page.remote.resolved":     "📟 呼び出し：{pager} で {user} さんが解決しました",
 }

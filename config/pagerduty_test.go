@@ -61,3 +61,15 @@ func TestPagerDutyProblems(t *testing.T) {
 		require.NotContains(t, lines[0], "s3cret")
 	}
 }
+
+// TestPagerDutyFile: a file's PagerDuty mistakes, each with its field.
+func TestPagerDutyFile(t *testing.T) {
+	lines := problems(t, "testdata/bad_pagerduty.yml", nil)
+	require.Equal(t, []string{
+		"pagerduty.routing_key: is required when pagerduty.webhook_secret or pagerduty.priorities is set: it is the Events API v2 integration key of the service to page",
+		`pagerduty.priorities[1]: must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got "urgent"`,
+	}, lines)
+	for _, l := range lines {
+		require.NotContains(t, l, "wh-s3cret-in-file")
+	}
+}

@@ -799,4 +799,5 @@ var catalogEN = map[string]string{
 	"page.reason.unreachable":  "{pager} could not be reached or kept asking to wait, even after retries",
 	"page.remote.acknowledged": "📟 paged: acknowledged in {pager} by {user}",
 	"page.remote.resolved":     "📟 paged: resolved in {pager} by {user}",
+	"kind.page":                "page",
 }

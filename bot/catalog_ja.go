@@ -799,4 +799,5 @@ var catalogJA = map[string]string{
 	"page.reason.unreachable":  "再試行しても {pager} に接続できないか、待機を求められ続けました",
 	"page.remote.acknowledged": "📟 呼び出し：{pager} で {user} さんが確認しました",
 	"page.remote.resolved":     "📟 呼び出し：{pager} で {user} さんが解決しました",
+	"kind.page":                "呼び出し",
 }

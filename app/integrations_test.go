@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -153,4 +154,51 @@ func TestServePagerDutyWebhookNotConfigured(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, a.status)
 	require.Equal(t, "not_found", a.code)
 	require.Equal(t, "application/json; charset=utf-8", a.ctype)
+}
+
+// TestServeSlackDeclarePageRefused: a P1 declared with /incident on
+// Slack is declared even though PagerDuty refuses the page (400): the
+// incident channel is told why, without the routing key; a second
+// incident pages, and resolving it resolves its page.
+func TestServeSlackDeclarePageRefused(t *testing.T) {
+	base, sl, pd := servePaging(t, nil)
+	sl.AddUser("U0ALICE", "alice", "Alice", "en-US")
+	general := sl.AddChannel("general", false, "U0ALICE")
+	slash := func(channel, line string) {
+		body := []byte(sl.SlashCommandForm("U0ALICE", channel, line).Encode())
+		req, err := http.NewRequest(http.MethodPost, base+"/slack/commands", bytes.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		fakeslack.Sign(req, body, fakeslack.SigningSecret, time.Now())
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_ = res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	}
+	said := func(channel, text string) bool {
+		for _, c := range sl.Calls("chat.postMessage") {
+			if c.Params["channel"] == channel && strings.Contains(c.Params["text"]+c.Params["blocks"], text) {
+				return true
+			}
+		}
+		return false
+	}
+	pd.Fail(400)
+	slash(general, "declare DB is down P1")
+	channel := sl.WaitCalls("pins.add", 1, 10*time.Second)[0].Params["channel"]
+	require.Eventually(t, func() bool { return said(channel, "Paging on-call through PagerDuty failed for INC-1") }, 15*time.Second, 10*time.Millisecond)
+	for _, c := range sl.Calls("chat.postMessage") {
+		require.NotContains(t, c.Params["text"]+c.Params["blocks"], pdRoutingKey)
+	}
+	require.Equal(t, "investigating", incidentStatus(t, base, "INC-1"))
+	require.Empty(t, pd.Events())
+
+	slash(general, "declare Payments are down P1")
+	second := sl.WaitCalls("pins.add", 2, 10*time.Second)[1].Params["channel"]
+	require.Eventually(t, func() bool { return said(second, "Paged on-call through PagerDuty for INC-2") }, 15*time.Second, 10*time.Millisecond)
+	slash(second, "resolve failover done")
+	require.Eventually(t, func() bool { return len(pd.Events()) == 2 }, 15*time.Second, 10*time.Millisecond)
+	evs := pd.Events()
+	require.Equal(t, []string{"trigger", "resolve"}, []string{evs[0].EventAction, evs[1].EventAction})
+	require.Equal(t, "warroom-INC-2", evs[1].DedupKey)
 }

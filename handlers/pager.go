@@ -214,10 +214,6 @@ func (s *Service) pageOutcome(ctx context.Context, req *bot.Request, inc *bot.In
 		}
 		return bot.T(l, "page.reason.unreachable", "pager", name)
 	}
-	e := s.pageEntry(req, action, "failed", bot.T(lang, "page.failed."+string(action), "pager", name, "id", inc.Key(), "reason", reason(lang)))
-	if _, aerr := s.store.Append(ctx, inc.ID, e); aerr != nil {
-		log.Warn("record the failed page", zap.Error(aerr))
-	}
 	if action == pageTrigger {
 		// Not paged: a later raise or reopen may try again.
 		if _, uerr := s.store.Update(ctx, inc.ID, func(i *bot.Incident) ([]bot.TimelineEntry, error) {
@@ -226,6 +222,10 @@ func (s *Service) pageOutcome(ctx context.Context, req *bot.Request, inc *bot.In
 		}); uerr != nil {
 			log.Warn("release the failed page", zap.Error(uerr))
 		}
+	}
+	e := s.pageEntry(req, action, "failed", bot.T(lang, "page.failed."+string(action), "pager", name, "id", inc.Key(), "reason", reason(lang)))
+	if _, aerr := s.store.Append(ctx, inc.ID, e); aerr != nil {
+		log.Warn("record the failed page", zap.Error(aerr))
 	}
 	s.tellPageFailed(ctx, req, inc, "page.failed."+string(action), reason, "pager", name, "id", inc.Key())
 }

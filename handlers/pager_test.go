@@ -60,6 +60,14 @@ func (e *env) posted(channel string) string {
 	return strings.Join(out, "\n")
 }
 
+// waitPosted waits until channel was told text, and returns all it was told.
+func (e *env) waitPosted(channel, text string) string {
+	e.t.Helper()
+	require.Eventually(e.t, func() bool { return strings.Contains(e.posted(channel), text) }, 10*time.Second, 5*time.Millisecond,
+		"never said %q", text)
+	return e.posted(channel)
+}
+
 // TestPageP1Declare: a P1 declaration pages PagerDuty with the incident's
 // summary, severity, details and link; the timeline and channel say so.
 // Resolving it resolves the page under the same dedup key.
@@ -77,7 +85,7 @@ func TestPageP1Declare(t *testing.T) {
 	require.Equal(t, "critical", ev.Payload.Severity)
 	require.Equal(t, map[string]string{"incident": "INC-1", "title": "Checkout is failing", "priority": "P1",
 		"url": "https://warroom.example.com/incidents/INC-1"}, ev.Payload.CustomDetails)
-	require.Contains(t, e.posted(inc.Channel.ID), "Paged on-call through PagerDuty for INC-1 (P1)")
+	e.waitPosted(inc.Channel.ID, "Paged on-call through PagerDuty for INC-1 (P1)")
 	require.True(t, e.get(inc.ID).Paged)
 	tl := e.timeline(inc.ID)
 	page := tl[len(tl)-1]
@@ -170,10 +178,9 @@ func TestPageRefused(t *testing.T) {
 			got := e.get(inc.ID)
 			require.Equal(t, bot.StatusInvestigating, got.Status, "declared all the same")
 			require.False(t, got.Paged)
-			said := e.posted(inc.Channel.ID)
 			want := map[bot.Lang]string{bot.English: "Paging on-call through PagerDuty failed for INC-1: PagerDuty refused it",
 				bot.Japanese: "PagerDuty による INC-1 のオンコール呼び出しに失敗しました"}[lang]
-			require.Contains(t, said, want)
+			said := e.waitPosted(inc.Channel.ID, want)
 			require.Contains(t, said, "(400)")
 			require.NotContains(t, said, testRoutingKey)
 			require.Empty(t, fake.Events())

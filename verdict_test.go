@@ -47,6 +47,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"a webhook alone":           {"WARROOM_WEBHOOK_TOKEN": "t0ken"},
 		"slack":                     withSlack,
 		"slack and a webhook":       merge(withSlack, map[string]string{"WARROOM_WEBHOOK_TOKEN": "t0ken"}),
+		"slack and pagerduty": merge(withSlack, map[string]string{"WARROOM_PAGERDUTY_ROUTING_KEY": "rk-verdict",
+			"WARROOM_PAGERDUTY_WEBHOOK_SECRET": "wh-verdict", "WARROOM_PAGERDUTY_API_URL": "http://127.0.0.1:1"}),
+		"pagerduty webhook alone": {"WARROOM_PAGERDUTY_WEBHOOK_SECRET": "wh-verdict"},
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -74,6 +77,8 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.True(t, served["no API token, open/aliases.yml"])
 	require.False(t, served["a webhook alone/aliases.yml"])
 	require.False(t, served["redis and a token/status_page_without_url.yml"], "a status page needs public_url")
+	require.True(t, served["slack and pagerduty/example.yml"], "PagerDuty is one more integration")
+	require.False(t, served["pagerduty webhook alone/aliases.yml"], "a webhook secret needs the routing key")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

@@ -32,7 +32,10 @@ type core struct {
 	// none); Serve starts it once the platforms are registered, so that
 	// what it adopts finds them.
 	overflow *overflowKeeper
-	close    func()
+	// integrations are the integrations' webhooks as serve mounts them
+	// (nil: none mounted, every route answers 404).
+	integrations []integrationRoute
+	close        func()
 }
 
 // newCore opens Redis (embedded when REDIS_URL is unset) and the timeline
@@ -62,6 +65,16 @@ func newCore(ctx context.Context, cfg *config.Config, alertPlatform string, tune
 	opts := handlerOptions(cfg, log)
 	opts.AlertPlatform = alertPlatform
 	opts.Spool = sp
+	if serving {
+		// Only a serving replica pages: the console and export never do.
+		if err := buildIntegrations(cfg, Integrations(), &opts, log); err != nil {
+			if sp != nil {
+				_ = sp.Close()
+			}
+			closeRedis()
+			return nil, err
+		}
+	}
 	if tune != nil {
 		tune(&opts)
 	}

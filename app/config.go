@@ -47,7 +47,7 @@ func LoadServeConfig(path string, getenv func(string) string) (*config.Config, e
 // (the console accepts it all): an embedded Redis, whose incidents are
 // lost at restart, unless redis.embedded says so; an API open to anyone
 // unless api.open says so; alert sources of table with no chat platform
-// for their incidents. Each Problem names the variable that fixes it.
+// for their incidents; an integration that cannot be set up. Each Problem names the variable that fixes it.
 func ServeProblems(cfg *config.Config, table []AlertSource) config.Problems {
 	var ps config.Problems
 	if cfg.Redis.URL.Reveal() == "" && !cfg.Redis.Embedded {
@@ -63,6 +63,7 @@ func ServeProblems(cfg *config.Config, table []AlertSource) config.Problems {
 		// has pages only with a public URL, so the page would be silently off.
 		ps = append(ps, config.Problem{Field: "public_url", Message: "is required with status_page.components: serve publishes the status page at <public_url>/status; set WARROOM_PUBLIC_URL"})
 	}
+	ps = append(ps, integrationProblems(cfg, Integrations())...)
 	if alertsConfigured(cfg, table) {
 		if name := alertPlatform(cfg, firstPlatform(cfg)); !servesPlatform(cfg, name) {
 			ps = append(ps, config.Problem{Field: "alerts.platform", Message: fmt.Sprintf(

@@ -58,8 +58,8 @@ func JSONErrors(f Handler) http.Handler {
 }
 
 // routes is the one route table of the HTTP server: health, metrics
-// (unless the metrics listener serves them) and the API, then the chat platforms' endpoints and one per alert source of
-// the table, and the web pages (when there are any) on the paths they
+// (unless the metrics listener serves them) and the API, then the chat platforms' endpoints, one per alert source of
+// the table and one per integration of its table, and the web pages (when there are any) on the paths they
 // own, all behind the body limit and the panic recoverer.
 func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute, log *zap.Logger) http.Handler {
 	mux := http.NewServeMux()
@@ -74,6 +74,9 @@ func routes(c *core, cfg *config.Config, platforms []Route, alerts []alertRoute,
 			h = notConfigured(a.source.Name)
 		}
 		mux.Handle(a.source.Route(), JSONErrors(h))
+	}
+	for pattern, h := range integrationHandlers(c.integrations) {
+		mux.Handle(pattern, h)
 	}
 	for _, r := range platforms {
 		mux.Handle(r.Pattern, r.Handler)

@@ -42,6 +42,9 @@ func Serve(ctx context.Context, cfg *config.Config, log *zap.Logger, opts Option
 	if err != nil {
 		return err
 	}
+	if c.integrations, err = mountIntegrations(cfg, Integrations(), c, log); err != nil {
+		return err
+	}
 	c.overflow.run(c.router)
 	if cfg.API.Token.Reveal() == "" {
 		log.Warn("WARROOM_API_OPEN=true: the read-only API at /api/ answers without authentication")

@@ -263,6 +263,9 @@ type Incident struct {
 	// handlers' audience rule): for everyone else they are not found.
 	// Privacy is chosen at declaration and never changes.
 	Private bool `json:"private,omitempty"`
+	// Paged says a page of the people on call (bot.Pager) was triggered
+	// for the incident and not yet resolved.
+	Paged bool `json:"paged,omitempty"`
 	// Members are the user IDs, on the incident's platform, of the people
 	// of a private incident: those Warroom invited, added, gave a role or
 	// a follow-up, or saw join its channel, until they leave. Role holders

@@ -37,6 +37,11 @@ const (
 	// KindPostmortem records a step of the postmortem; Data holds
 	// "action" ("reviewed").
 	KindPostmortem EntryKind = "postmortem"
+	// KindPage records the page of the people on call (bot.Pager); Data
+	// holds "pager", "action" (trigger, acknowledge, resolve, or the
+	// paging service's own "acknowledged", "resolved") and "outcome"
+	// (sent, failed, skipped).
+	KindPage EntryKind = "page"
 )
 
 // TimelineEntry is one append-only record in an incident's timeline. Nothing

@@ -100,6 +100,45 @@ type Config struct {
 	Spool      Spool      `yaml:"spool"`
 	Followups  Followups  `yaml:"followups"`
 	StatusPage StatusPage `yaml:"status_page"`
+	PagerDuty  PagerDuty  `yaml:"pagerduty"`
+}
+
+// DefaultPagerDutyURL is the base of PagerDuty's Events API.
+const DefaultPagerDutyURL = "https://events.pagerduty.com"
+
+// PagerDuty pages the people on call through PagerDuty's Events API v2
+// for incidents of the listed priorities, and follows their
+// acknowledgements back through a Webhooks v3 subscription. It is on when
+// RoutingKey is set.
+type PagerDuty struct {
+	// RoutingKey is the Events API v2 integration key of the PagerDuty
+	// service to page.
+	RoutingKey Secret `yaml:"routing_key"`
+	// WebhookSecret is the Webhooks v3 subscription's signing secret; set,
+	// POST /integrations/pagerduty takes PagerDuty's acknowledgements.
+	WebhookSecret Secret `yaml:"webhook_secret"`
+	// Priorities are the priorities that page, P1..P4 or aliases (default
+	// [P1]); Load normalizes them to "P1".."P4".
+	Priorities []string `yaml:"priorities,omitempty"`
+	// APIURL is the Events API's base (DefaultPagerDutyURL).
+	APIURL string `yaml:"api_url"`
+}
+
+// Enabled reports whether PagerDuty paging is configured.
+func (p PagerDuty) Enabled() bool { return p.RoutingKey != "" }
+
+// Pages lists the priorities that page, [P1] when none are configured.
+func (p PagerDuty) Pages() []bot.Priority {
+	var out []bot.Priority
+	for _, s := range p.Priorities {
+		if pr, ok := bot.ParsePriority(s); ok {
+			out = append(out, pr)
+		}
+	}
+	if len(out) == 0 {
+		return []bot.Priority{bot.P1}
+	}
+	return out
 }
 
 // StatusPage configures the public status page (/status, its Atom feed
@@ -470,6 +509,7 @@ var defaults = []struct {
 	{"spool.max_bytes", func(c *Config) { c.Spool.MaxBytes = DefaultSpoolMaxBytes }},
 	{"followups.verify_by_other", func(c *Config) { c.Followups.VerifyByOther = true }},
 	{"status_page.languages", func(c *Config) { c.StatusPage.Languages = []string{"ja", "en"} }},
+	{"pagerduty.api_url", func(c *Config) { c.PagerDuty.APIURL = DefaultPagerDutyURL }},
 }
 
 // JapanTimezone is the time zone of a Japanese deployment that sets none.

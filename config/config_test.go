@@ -251,6 +251,10 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_OIDC_CLAIM":                "user id",
 		"WARROOM_OIDC_PLATFORM":             "pagerduty",
 		"WARROOM_OIDC_NAME":                 strings.Repeat("x", 41),
+		"WARROOM_PAGERDUTY_ROUTING_KEY":     "r k",
+		"WARROOM_PAGERDUTY_WEBHOOK_SECRET":  "w s",
+		"WARROOM_PAGERDUTY_PRIORITIES":      "P9",
+		"WARROOM_PAGERDUTY_API_URL":         "events",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -311,6 +315,10 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_STATUS_PAGE_TITLE: must be one line of at most 80 characters, got "two\nlines"`,
 		`WARROOM_STATUS_PAGE_COMPONENTS: must be a name of 1-40 characters without white space, commas or =, got "Check out"`,
 		`WARROOM_STATUS_PAGE_LANGUAGES: must be "ja" or "en", got "fr"`,
+		`WARROOM_PAGERDUTY_ROUTING_KEY: must not contain white space (value not shown)`,
+		`WARROOM_PAGERDUTY_WEBHOOK_SECRET: must not contain white space (value not shown)`,
+		`WARROOM_PAGERDUTY_API_URL: must be an http(s) URL such as "https://events.pagerduty.com", got "events"`,
+		`WARROOM_PAGERDUTY_PRIORITIES: must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got "P9"`,
 	}, problems(t, path, bad))
 }
 
@@ -326,7 +334,8 @@ func TestEnvTable(t *testing.T) {
 		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_PUBLIC_URL", "WARROOM_OIDC_ISSUER", "WARROOM_OIDC_CLIENT_ID",
 		"WARROOM_OIDC_CLIENT_SECRET", "WARROOM_OIDC_CLAIM", "WARROOM_OIDC_PLATFORM", "WARROOM_OIDC_NAME", "WARROOM_ADMINS",
 		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", "WARROOM_FOLLOWUPS_VERIFY_AFTER",
-		"WARROOM_STATUS_PAGE_TITLE", "WARROOM_STATUS_PAGE_COMPONENTS", "WARROOM_STATUS_PAGE_LANGUAGES", "WARROOM_STATUS_PAGE_SHOW_NUMBERS"}
+		"WARROOM_STATUS_PAGE_TITLE", "WARROOM_STATUS_PAGE_COMPONENTS", "WARROOM_STATUS_PAGE_LANGUAGES", "WARROOM_STATUS_PAGE_SHOW_NUMBERS",
+		"WARROOM_PAGERDUTY_ROUTING_KEY", "WARROOM_PAGERDUTY_WEBHOOK_SECRET", "WARROOM_PAGERDUTY_PRIORITIES", "WARROOM_PAGERDUTY_API_URL"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -602,7 +611,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty")
 
 	c, err = Load(writeFile(t, `
 priorities:

@@ -165,6 +165,16 @@ var Env = []EnvVar{
 		set: setList(func(c *Config) *[]string { return &c.StatusPage.Languages })},
 	{Name: "WARROOM_STATUS_PAGE_SHOW_NUMBERS", Field: "status_page.show_numbers", Default: "`false`", Help: "whether the status page shows incident numbers",
 		set: setBool(func(c *Config) *bool { return &c.StatusPage.ShowNumbers })},
+	{Name: "WARROOM_PAGERDUTY_ROUTING_KEY", Field: "pagerduty.routing_key", Secret: true,
+		Help: "Events API v2 integration key of the PagerDuty service to page; set, [PagerDuty paging](#pagerduty) is on",
+		set:  setSecret(func(c *Config) *Secret { return &c.PagerDuty.RoutingKey })},
+	{Name: "WARROOM_PAGERDUTY_WEBHOOK_SECRET", Field: "pagerduty.webhook_secret", Secret: true,
+		Help: "signing secret of the Webhooks v3 subscription; set, `POST /integrations/pagerduty` takes PagerDuty's acknowledgements",
+		set:  setSecret(func(c *Config) *Secret { return &c.PagerDuty.WebhookSecret })},
+	{Name: "WARROOM_PAGERDUTY_PRIORITIES", Field: "pagerduty.priorities", Default: "`P1`", Help: "comma-separated priorities that page on-call, e.g. `P1,P2`",
+		set: setList(func(c *Config) *[]string { return &c.PagerDuty.Priorities })},
+	{Name: "WARROOM_PAGERDUTY_API_URL", Field: "pagerduty.api_url", Default: "`https://events.pagerduty.com`", Help: "base URL of PagerDuty's Events API",
+		set: setString(func(c *Config) *string { return &c.PagerDuty.APIURL })},
 }
 
 // EnvTable writes Env as a Markdown table, one row per variable in the

@@ -92,6 +92,7 @@ func (l *loader) validate(c *Config) {
 	l.checkPositive("reminders.triage_ack_after", c.Reminders.TriageAckAfter)
 	l.checkPositive("reminders.every", c.Reminders.Every)
 	l.checkStatusPage(c)
+	l.checkPagerDuty(&c.PagerDuty)
 	if c.Followups.VerifyAfter < 0 {
 		l.addf("followups.verify_after", "must be 0 (never ask) or more, such as 14d, got %s", c.Followups.VerifyAfter)
 	}
@@ -559,4 +560,36 @@ func (l *loader) checkOIDC(c *Config) {
 func loopback(host string) bool {
 	ip := net.ParseIP(host)
 	return host == "localhost" || (ip != nil && ip.IsLoopback())
+}
+
+// checkPagerDuty checks the PagerDuty integration, never showing its
+// routing key or webhook secret, and normalizes its priorities.
+func (l *loader) checkPagerDuty(p *PagerDuty) {
+	for _, f := range []struct {
+		path string
+		v    Secret
+	}{{"pagerduty.routing_key", p.RoutingKey}, {"pagerduty.webhook_secret", p.WebhookSecret}} {
+		if hasSpace(f.v.Reveal()) {
+			l.add(f.path, "must not contain white space (value not shown)")
+		}
+	}
+	if !p.Enabled() && (p.WebhookSecret != "" || len(p.Priorities) > 0) {
+		l.add("pagerduty.routing_key", "is required when pagerduty.webhook_secret or pagerduty.priorities is set: it is the Events API v2 integration key of the service to page")
+	}
+	if u, err := url.Parse(p.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		l.addf("pagerduty.api_url", "must be an http(s) URL such as %q, got %q", DefaultPagerDutyURL, p.APIURL)
+	}
+	seen := map[bot.Priority]bool{}
+	for i, v := range p.Priorities {
+		pr, ok := bot.ParsePriority(v)
+		switch {
+		case !ok:
+			l.addf(fmt.Sprintf("pagerduty.priorities[%d]", i), "must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got %q", v)
+			continue
+		case seen[pr]:
+			l.addf(fmt.Sprintf("pagerduty.priorities[%d]", i), "%s is listed twice", pr)
+		}
+		seen[pr] = true
+		p.Priorities[i] = pr.String()
+	}
 }

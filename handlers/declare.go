@@ -250,6 +250,7 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 	}
 	s.recorded(ctx, req, inc, d)
 	s.furnish(ctx, req, inc, d)
+	s.pageDeclared(ctx, req, inc)
 	return inc, nil
 }
 
@@ -273,6 +274,7 @@ func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration
 		return nil, err
 	}
 	s.recorded(ctx, req, inc, d)
+	s.pageDeclared(ctx, req, inc)
 	req.Log.Info("alert's incident recorded; its channel waits for the platform's rate limit", zap.Int64("incident", id))
 	ev := *req.Event
 	later := *req

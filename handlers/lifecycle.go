@@ -16,8 +16,10 @@ import (
 // change more fields in the same write.
 func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Status, text string, edit func(inc *bot.Incident)) error {
 	var said string
+	var was bot.Status
 	inc, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
 		from := inc.Status
+		was = from
 		if err := from.CanMove(to); err != nil {
 			return nil, err
 		}
@@ -44,6 +46,7 @@ func (s *Service) transition(ctx context.Context, req *bot.Request, to bot.Statu
 		s.announceFor(ctx, req, inc, said)
 		s.indexTransition(ctx, req, inc, to, text)
 		s.drillTransition(ctx, inc, to)
+		s.pageTransition(ctx, req, inc, was, to)
 	}
 	return err
 }

@@ -17,7 +17,7 @@ func (s *Service) priority(ctx context.Context, req *bot.Request) error {
 	if !ok {
 		return bot.Errorf(bot.CodeBadPriority, "value", want)
 	}
-	_, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
+	inc, err := s.change(ctx, req, func(inc *bot.Incident) ([]bot.TimelineEntry, error) {
 		if inc.Priority == p {
 			return nil, bot.Errorf(bot.CodeSamePriority, "id", inc.Key(), "priority", p.String())
 		}
@@ -29,6 +29,9 @@ func (s *Service) priority(ctx context.Context, req *bot.Request) error {
 		return bot.T(lang, "announce.priority", "id", inc.Key(), "user", req.Event.User.Display(),
 			"priority", s.priorityLabel(lang, p), "criteria", s.criteria(lang, p))
 	})
+	if err == nil {
+		s.pageRaised(ctx, req, inc)
+	}
 	return err
 }
 

@@ -116,6 +116,9 @@ type Options struct {
 	// StatusPage configures the public status page (statuspage.go); off
 	// without components.
 	StatusPage StatusPageOptions
+	// Paging pages on-call for the incidents that need it (pager.go); off
+	// without a Pager.
+	Paging Paging
 }
 
 // Platforms finds the adapter of a chat platform by its name.
@@ -288,6 +291,8 @@ func (s *Service) routes() []bot.Route {
 		{Name: "stats", Aliases: []string{"metrics"}, Handler: s.statsCommand},
 		{Name: "web", Aliases: []string{"browser", "signin"}, Scope: bot.OptionalIncident, Handler: s.web},
 		{Name: "help", Aliases: []string{"?", "h"}, Handler: s.help},
+		// The paging service's webhook (pager.go); nobody types it.
+		{Name: pagedCommand, Scope: bot.NeedsIncident, Hidden: true, Handler: s.paged},
 	}
 }
 

@@ -786,11 +786,6 @@ var catalogEN = map[string]string{
 	"pmdoc.library.total":    "{total} postmortems",
 	"web.oidc.too_many":      "Too many sign-ins are starting at once just now, so this one did not start. Try again in a minute.",
 	"teams.personal_refused": "{user}, this answer is for you alone, and Teams lets Warroom write to you privately only once you have added it for yourself: open Apps, find Warroom, choose Add, then ask again.",
-	"pmdoc.chat.summary":    "📝 Postmortem of {id}: {title} ({state})",
-	"pmdoc.chat.counts":     "Saved versions: {versions} · timeline entries: {entries} · key events: {key} · follow-ups: {followups}",
-	"postmortem.posted_doc": "The postmortem of {id} is posted in {channel}. Read and edit it at {url}",
-	"pmdoc.library.total":   "{total} postmortems",
-	"web.oidc.too_many":     "Too many sign-ins are starting at once just now, so this one did not start. Try again in a minute.",
 
 	// Paging on-call through an outside pager (handlers/pager.go).
 	"page.sent":                "📟 Paged on-call through {pager} for {id} ({priority}).",

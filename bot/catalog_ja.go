@@ -786,11 +786,6 @@ var catalogJA = map[string]string{
 	"pmdoc.library.total":    "ポストモーテム {total} 件",
 	"web.oidc.too_many":      "いま多数のサインインが同時に始まっているため、このサインインは開始されませんでした。1 分ほどしてからもう一度お試しください。",
 	"teams.personal_refused": "{user} さん、この返答はご本人あてにしか送れませんが、Teams では Warroom を個人用に追加していただくまで個人チャットで送れません。［アプリ］で Warroom を探して［追加］を選び、もう一度お試しください。",
-	"pmdoc.chat.summary":    "📝 {id} のポストモーテム：{title}（{state}）",
-	"pmdoc.chat.counts":     "保存された版：{versions}・タイムライン：{entries} 件・重要イベント：{key} 件・フォローアップ：{followups} 件",
-	"postmortem.posted_doc": "{id} のポストモーテムを {channel} に投稿しました。閲覧と編集はこちら: {url}",
-	"pmdoc.library.total":   "ポストモーテム {total} 件",
-	"web.oidc.too_many":     "いま多数のサインインが同時に始まっているため、このサインインは開始されませんでした。1 分ほどしてからもう一度お試しください。",
 
 	// 外部の呼び出しサービスによるオンコール呼び出し（handlers/pager.go）。
 	"page.sent":                "📟 {pager} で {id}（{priority}）のオンコール担当者を呼び出しました。",

@@ -83,11 +83,11 @@ func (s *Service) rule(a *bot.Alert) AlertRule {
 // resolving reopens its incident.
 //
 // A batch is handled as one notification at a time would be, in the
-// order they came for each dedup key. The
-// notifications of one key that apply to its open incident one after
-// another (those firing, and a recovery ending them) are recorded in one
-// round trip to Redis, so an alert storm costs a few round trips per
-// problem and batch rather than a few per notification.
+// order they came for each dedup key. The notifications of one key that
+// apply to its open incident one after another (those firing, and a
+// recovery ending them) are recorded in one round trip to Redis, so an
+// alert storm costs a few round trips per problem and batch rather than a
+// few per notification.
 func (s *Service) alerts(ctx context.Context, reqs []*bot.Request) []error {
 	errs := make([]error, len(reqs))
 	var order []string
@@ -122,7 +122,7 @@ func (s *Service) alerts(ctx context.Context, reqs []*bot.Request) []error {
 // and returns how many (at least one). While its incident is open, the
 // firing notifications that follow one another, and a recovery after
 // them, are recorded together; anything else (a new problem, a flap, a
-// closed incident) goes alone through alert's path.
+// closed incident) goes alone through alertOn.
 func (s *Service) alertRun(ctx context.Context, reqs []*bot.Request, idx []int, errs []error) int {
 	first := reqs[idx[0]]
 	a := first.Event.Alert

@@ -281,12 +281,12 @@ func (r *Router) decodeAll(batch [][]byte) []*Event {
 }
 
 // run handles events in order: consecutive channel events as one batch,
-// anything else alone.
+// consecutive alerts as another, anything else alone.
 func (r *Router) run(evs []*Event) {
 	for len(evs) > 0 {
 		n := 1
-		if evs[0].Kind.channelEvent() {
-			for n < len(evs) && evs[n].Kind.channelEvent() {
+		if batchable(evs[0], evs[0]) {
+			for n < len(evs) && batchable(evs[0], evs[n]) {
 				n++
 			}
 		}

@@ -60,10 +60,24 @@ type HandlerFunc func(ctx context.Context, req *Request) error
 // for an answer; a returned error is logged.
 type MessagesFunc func(ctx context.Context, reqs []*Request) error
 
+// AlertsFunc handles monitoring alerts: one or more at a time,
+// consecutive alerts of one worker's queue in the order they arrived (one
+// dedup key's alerts always share a worker, so they keep their order).
+// It returns one outcome per request, errs[i] being reqs[i]'s; nil means
+// every one was handled. Nobody waits for an answer; errors are logged.
+type AlertsFunc func(ctx context.Context, reqs []*Request) (errs []error)
+
 // maxBatch bounds how many queued channel events one MessagesFunc call
-// gets: under load a worker takes what waits in its queue in one go, so a
-// burst costs a few round trips to Redis instead of a few per message.
+// gets, or alerts one AlertsFunc call: under load a worker takes what
+// waits in its queue in one go, so a burst costs a few round trips to
+// Redis instead of a few per event.
 const maxBatch = 256
+
+// batchable reports whether a and b may be handled in one batch: both
+// channel events, or both alerts.
+func batchable(a, b *Event) bool {
+	return (a.Kind.channelEvent() && b.Kind.channelEvent()) || (a.Kind == EventAlert && b.Kind == EventAlert)
+}
 
 // IncidentScope says whether a route acts on an incident.
 type IncidentScope int
@@ -153,7 +167,7 @@ type Handlers struct {
 	Forms map[string]FormRoute
 	// Messages records channel events; Alerts handles monitoring alerts.
 	Messages MessagesFunc
-	Alerts   HandlerFunc
+	Alerts   AlertsFunc
 	// Resolver finds the incident of the routes and forms whose Scope is
 	// not NoIncident; Authorizer checks those with a Permission. Mount
 	// refuses routes that need one when it is nil.
@@ -179,7 +193,7 @@ type Router struct {
 	ordered    []*Route
 	forms      map[string]FormRoute
 	onMessage  MessagesFunc
-	onAlert    HandlerFunc
+	onAlert    AlertsFunc
 	resolver   Resolver
 	authorizer Authorizer
 	seen       func(ctx context.Context, keys []string) ([]bool, error)
@@ -414,7 +428,7 @@ func (r *Router) Close(ctx context.Context) error {
 // work handles the events of shard i's queue in order, and once the
 // queue is empty those waiting in its Overflow. Channel events that wait
 // in the queue one after another are handled as one batch (up to
-// maxBatch).
+// maxBatch), and so are alerts.
 func (r *Router) work(i int) {
 	defer r.wg.Done()
 	queue := r.queues[i]
@@ -429,7 +443,7 @@ func (r *Router) work(i int) {
 				return
 			}
 		}
-		if !j.ev.Kind.channelEvent() {
+		if !batchable(j.ev, j.ev) {
 			r.safely([]*Event{j.ev})
 			continue
 		}
@@ -441,7 +455,7 @@ func (r *Router) work(i int) {
 				switch {
 				case !ok:
 					break drain
-				case n.ev.Kind.channelEvent():
+				case batchable(j.ev, n.ev):
 					batch = append(batch, n.ev)
 				default:
 					held = &n
@@ -479,9 +493,9 @@ func (r *Router) take(i int) (j job, ok bool) {
 	return j, ok
 }
 
-// safely handles an event, or a batch of channel events; a panic anywhere
-// on the way (a platform's Reply, an event's Done) is logged and the
-// worker lives on.
+// safely handles an event, or a batch of channel events or of alerts; a
+// panic anywhere on the way (a platform's Reply, an event's Done) is
+// logged and the worker lives on.
 func (r *Router) safely(evs []*Event) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -494,7 +508,7 @@ func (r *Router) safely(evs []*Event) {
 		_ = r.handle(r.base, evs[0])
 		return
 	}
-	r.record(r.base, evs)
+	r.batch(r.base, evs)
 }
 
 // ValidateForm checks a form submission synchronously, for platforms that
@@ -542,8 +556,8 @@ func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
 	// Whatever the handler replied is in the slot by now: an adapter still
 	// waiting for an answer need not wait any longer.
 	defer ev.Answer.Close()
-	if ev.Kind.channelEvent() {
-		return r.record(ctx, []*Event{ev})[0]
+	if batchable(ev, ev) {
+		return r.batch(ctx, []*Event{ev})[0]
 	}
 	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
@@ -580,9 +594,10 @@ func (r *Router) handle(ctx context.Context, ev *Event) (err error) {
 	return err
 }
 
-// record runs channel events through the message handler in one call and
-// reports each one's outcome to its Done; errs[i] is evs[i]'s.
-func (r *Router) record(ctx context.Context, evs []*Event) (errs []error) {
+// batch runs channel events through the message handler, or alerts
+// through the alert handler, in one call and reports each one's outcome
+// to its Done; errs[i] is evs[i]'s. evs are all of one kind (batchable).
+func (r *Router) batch(ctx context.Context, evs []*Event) (errs []error) {
 	ctx, cancel := context.WithTimeout(ctx, r.opts.Timeout)
 	defer cancel()
 	errs = make([]error, len(evs))
@@ -600,14 +615,17 @@ func (r *Router) record(ctx context.Context, evs []*Event) (errs []error) {
 		if ev.At.IsZero() {
 			ev.At = time.Now()
 		}
+		// Alerts come from no chat platform: the handlers pick one.
 		p, ok := r.Platform(ev.Platform)
-		if !ok {
+		switch {
+		case !ok && ev.Kind != EventAlert:
 			r.log.Error("event from an unregistered platform dropped", zap.String("platform", ev.Platform))
 			errs[i] = fmt.Errorf("event from unregistered platform %q", ev.Platform)
 			continue
-		}
-		if e, ok := p.(Enricher); ok {
-			e.Enrich(ctx, ev)
+		case ok:
+			if e, ok := p.(Enricher); ok {
+				e.Enrich(ctx, ev)
+			}
 		}
 		reqs = append(reqs, &Request{Event: ev, Platform: p, Lang: r.lang(ev), Log: r.log.With(
 			zap.String("platform", ev.Platform), zap.String("event_kind", string(ev.Kind)),
@@ -617,34 +635,89 @@ func (r *Router) record(ctx context.Context, evs []*Event) (errs []error) {
 	if len(reqs) == 0 {
 		return errs
 	}
-	r.mu.RLock()
-	h := r.onMessage
-	r.mu.RUnlock()
-	start := time.Now()
-	err := func() (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				r.log.Error("message handler panicked", zap.Int("events", len(reqs)),
-					zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
-				err = Wrap(CodeInternal, fmt.Errorf("panic: %v", p))
-			}
-		}()
-		if h == nil {
-			return errors.New("no message handler")
-		}
-		return h(ctx, reqs)
-	}()
-	took := time.Since(start)
-	if err != nil {
-		r.log.Warn("recording channel events failed", zap.Int("events", len(reqs)), zap.Error(err))
+	name, handle := "message", r.messages
+	if reqs[0].Event.Kind == EventAlert {
+		name, handle = "alert", r.alerts
 	}
-	for _, req := range reqs {
-		errs[index[req.Event]] = err
+	start := time.Now()
+	got := r.protect(name, len(reqs), func() []error { return handle(ctx, reqs) })
+	took := time.Since(start)
+	for k, req := range reqs {
+		errs[index[req.Event]] = got[k]
 		if r.opts.Observe != nil {
-			r.opts.Observe("message", took, err)
+			r.opts.Observe(name, took, got[k])
 		}
 	}
 	return errs
+}
+
+// messages records channel events through the message handler: one
+// outcome, shared by all.
+func (r *Router) messages(ctx context.Context, reqs []*Request) []error {
+	r.mu.RLock()
+	h := r.onMessage
+	r.mu.RUnlock()
+	err := errors.New("no message handler")
+	if h != nil {
+		err = h(ctx, reqs)
+	}
+	if err != nil {
+		r.log.Warn("recording channel events failed", zap.Int("events", len(reqs)), zap.Error(err))
+	}
+	errs := make([]error, len(reqs))
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
+}
+
+// alerts handles alerts through the alert handler and logs each one's
+// outcome as a command's is (report).
+func (r *Router) alerts(ctx context.Context, reqs []*Request) []error {
+	r.mu.RLock()
+	h := r.onAlert
+	r.mu.RUnlock()
+	var errs []error
+	if h == nil {
+		errs = make([]error, len(reqs))
+		for i := range errs {
+			errs[i] = errors.New("no alert handler")
+		}
+	} else {
+		errs = sized(h(ctx, reqs), len(reqs))
+	}
+	for i, req := range reqs {
+		r.report(ctx, req, "alert", errs[i])
+	}
+	return errs
+}
+
+// protect runs a batch's handler; a panic is logged and becomes every
+// request's CodeInternal error. The result has n outcomes.
+func (r *Router) protect(name string, n int, run func() []error) (errs []error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error(name+" handler panicked", zap.Int("events", n),
+				zap.Any("panic", p), zap.ByteString("stack", debug.Stack()))
+			err := Wrap(CodeInternal, fmt.Errorf("panic: %v", p))
+			errs = make([]error, n)
+			for i := range errs {
+				errs[i] = err
+			}
+		}
+	}()
+	return sized(run(), n)
+}
+
+// sized is errs with exactly n outcomes: a handler that returned nil
+// handled everything.
+func sized(errs []error, n int) []error {
+	if len(errs) == n {
+		return errs
+	}
+	out := make([]error, n)
+	copy(out, errs)
+	return out
 }
 
 // fresh returns the requests whose events were not delivered before,
@@ -722,11 +795,6 @@ func (r *Router) match(req *Request) (HandlerFunc, string, error) {
 			req.Command.Incident = id
 		}
 		return r.scoped(fr.Handler, fr.Scope, fr.Permission, r.resolver, r.authorizer), "form:" + ev.Form.ID, nil
-	case EventAlert:
-		if r.onAlert == nil {
-			return nil, "alert", errors.New("no alert handler")
-		}
-		return r.onAlert, "alert", nil
 	}
 	return nil, "unknown", fmt.Errorf("unknown event kind %q", ev.Kind)
 }

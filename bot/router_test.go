@@ -311,6 +311,83 @@ func TestQueuedChannelEventsAreBatched(t *testing.T) {
 	require.Equal(t, int32(2), seenCalls.Load(), "one Seen call per batch")
 }
 
+// Alerts waiting in a worker's queue one after another are handed to the
+// alert handler in one call, in order, and each gets its own outcome (its
+// Done, Serve's error); another kind of event ends the batch.
+func TestQueuedAlertsAreBatched(t *testing.T) {
+	var mu sync.Mutex
+	var log []string
+	var batches []int
+	started, release := make(chan struct{}), make(chan struct{})
+	r, _ := newRouter(t, bot.Options{Workers: 1, Queue: 64}, bot.Handlers{
+		Routes: []bot.Route{route("block", func(context.Context, *bot.Request) error {
+			close(started)
+			<-release
+			return nil
+		})},
+		Messages: func(_ context.Context, reqs []*bot.Request) error {
+			mu.Lock()
+			defer mu.Unlock()
+			log = append(log, reqs[0].Event.Text)
+			return nil
+		},
+		Alerts: func(_ context.Context, reqs []*bot.Request) []error {
+			mu.Lock()
+			defer mu.Unlock()
+			batches = append(batches, len(reqs))
+			errs := make([]error, len(reqs))
+			for i, req := range reqs {
+				log = append(log, req.Event.Alert.DedupKey)
+				if req.Event.Alert.DedupKey == "bad" {
+					errs[i] = errors.New("bad alert")
+				}
+			}
+			return errs
+		},
+	})
+	outcomes := map[string]string{}
+	alert := func(key string) bot.Event {
+		return bot.Event{Kind: bot.EventAlert, Alert: &bot.Alert{Source: "am", DedupKey: key}, Done: func(err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			outcomes[key] = fmt.Sprint(err)
+		}}
+	}
+	require.NoError(t, r.Dispatch(bot.Event{Kind: bot.EventCommand, Platform: "test", Text: "block"}))
+	<-started // the worker holds "block": the rest queue up behind it
+	for _, k := range []string{"g1", "g2", "bad", "g1"} {
+		require.NoError(t, r.Dispatch(alert(k)))
+	}
+	require.NoError(t, r.Dispatch(bot.Event{Kind: bot.EventMessage, Platform: "test", Channel: "C1", Text: "m"}))
+	require.NoError(t, r.Dispatch(alert("g3")))
+	require.NoError(t, r.Dispatch(alert("g4")))
+	close(release)
+	require.NoError(t, r.Close(context.Background()))
+	require.Equal(t, []string{"g1", "g2", "bad", "g1", "m", "g3", "g4"}, log)
+	require.Equal(t, []int{4, 2}, batches)
+	require.Equal(t, map[string]string{"g1": "<nil>", "g2": "<nil>", "bad": "bad alert", "g3": "<nil>", "g4": "<nil>"}, outcomes)
+}
+
+// An alert served alone goes through the same handler, and its outcome is
+// Serve's error; a panicking handler is an internal error, not a crash.
+func TestServeAlert(t *testing.T) {
+	r, _ := newRouter(t, bot.Options{}, bot.Handlers{Alerts: func(_ context.Context, reqs []*bot.Request) []error {
+		switch reqs[0].Event.Alert.DedupKey {
+		case "bad":
+			return []error{errors.New("bad alert")}
+		case "panic":
+			panic("boom")
+		}
+		return nil
+	}})
+	ev := func(key string) bot.Event {
+		return bot.Event{Kind: bot.EventAlert, Alert: &bot.Alert{Source: "am", DedupKey: key}}
+	}
+	require.NoError(t, r.Serve(context.Background(), ev("ok")))
+	require.EqualError(t, r.Serve(context.Background(), ev("bad")), "bad alert")
+	require.Equal(t, bot.CodeInternal, bot.CodeOf(r.Serve(context.Background(), ev("panic"))))
+}
+
 // Mount refuses, mounting nothing, what would go wrong silently later: a
 // second set of handlers, a command named twice, a route that acts on an
 // incident with nothing to find it, a permission with nobody to check it.

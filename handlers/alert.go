@@ -75,29 +75,104 @@ func (s *Service) rule(a *bot.Alert) AlertRule {
 	return AlertRule{Name: "default"}
 }
 
-// alert handles a monitoring notification: one dedup key is one problem,
-// so one incident. A new problem opens an incident in triage (once, across
-// replicas); a repeated notification records only what changed; recovery
-// is recorded and offers a Resolve button (or resolves, with AutoResolve);
-// a problem that fires again soon after resolving reopens its incident.
-func (s *Service) alert(ctx context.Context, req *bot.Request) error {
-	a := req.Event.Alert
-	if a == nil || a.Source == "" || a.DedupKey == "" {
-		return errors.New("alert without source or dedup key")
+// alerts handles monitoring notifications (bot.AlertsFunc): one dedup key
+// is one problem, so one incident. A new problem opens an incident in
+// triage (once, across replicas); a repeated notification records only
+// what changed; recovery is recorded and offers a Resolve button (or
+// resolves, with AutoResolve); a problem that fires again soon after
+// resolving reopens its incident.
+//
+// A batch is handled as one notification at a time would be, in the
+// order they came for each dedup key. The notifications of one key that
+// apply to its open incident one after another (those firing, and a
+// recovery ending them) are recorded in one round trip to Redis, so an
+// alert storm costs a few round trips per problem and batch rather than a
+// few per notification.
+func (s *Service) alerts(ctx context.Context, reqs []*bot.Request) []error {
+	errs := make([]error, len(reqs))
+	var order []string
+	byKey := map[string][]int{}
+	for i, req := range reqs {
+		a := req.Event.Alert
+		if a == nil || a.Source == "" || a.DedupKey == "" {
+			errs[i] = errors.New("alert without source or dedup key")
+			continue
+		}
+		k := a.Source + "\x00" + a.DedupKey
+		if _, ok := byKey[k]; !ok {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], i)
 	}
-	rule := s.rule(a)
-	id, err := s.store.AlertIncident(ctx, a.Source, a.DedupKey)
+	// Each key is its own problem: what one does never changes another's
+	// outcome, so keys are taken one after another in order of arrival.
+	for _, k := range order {
+		for idx := byKey[k]; len(idx) > 0; {
+			n := s.alertRun(ctx, reqs, idx, errs)
+			idx = idx[n:]
+		}
+	}
+	for _, err := range errs {
+		s.noteStorageError(err)
+	}
+	return errs
+}
+
+// alertRun handles the first notifications of idx, all of one dedup key,
+// and returns how many (at least one). While its incident is open, the
+// firing notifications that follow one another, and a recovery after
+// them, are recorded together; anything else (a new problem, a flap, a
+// closed incident) goes alone through alertOn.
+func (s *Service) alertRun(ctx context.Context, reqs []*bot.Request, idx []int, errs []error) int {
+	first := reqs[idx[0]]
+	a := first.Event.Alert
+	id, inc, err := s.alertIncident(ctx, a)
 	if err != nil {
-		return err
+		errs[idx[0]] = err
+		return 1
 	}
-	if id != 0 {
-		inc, err := s.store.Get(ctx, id)
-		if err != nil && !errors.Is(err, bot.ErrNotFound) {
-			return err
+	if inc == nil || !inc.Status.Open() {
+		errs[idx[0]] = s.alertOn(ctx, first, a, id, inc)
+		return 1
+	}
+	n := 0
+	for n < len(idx) {
+		st := reqs[idx[n]].Event.Alert.Status
+		n++
+		if st != bot.AlertFiring {
+			break // a recovery may change the incident: what follows looks again
 		}
-		if inc != nil && s.keep(inc, a) {
-			return s.onIncident(ctx, req, inc, a)
-		}
+	}
+	run := make([]*bot.Request, n)
+	for k := range run {
+		run[k] = reqs[idx[k]]
+	}
+	for k, err := range s.onIncidentBatch(ctx, run, inc) {
+		errs[idx[k]] = err
+	}
+	return n
+}
+
+// alertIncident is the ID of the incident bound to a's dedup key (0 for
+// none) and that incident, nil when there is none or it is gone.
+func (s *Service) alertIncident(ctx context.Context, a *bot.Alert) (int64, *bot.Incident, error) {
+	id, err := s.store.AlertIncident(ctx, a.Source, a.DedupKey)
+	if err != nil || id == 0 {
+		return id, nil, err
+	}
+	inc, err := s.store.Get(ctx, id)
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		return id, nil, err
+	}
+	return id, inc, nil
+}
+
+// alertOn handles a notification whose key is bound to incident id (0 for
+// none), which is inc (nil when there is none or it is gone).
+func (s *Service) alertOn(ctx context.Context, req *bot.Request, a *bot.Alert, id int64, inc *bot.Incident) error {
+	rule := s.rule(a)
+	if inc != nil && s.keep(inc, a) {
+		return s.onIncident(ctx, req, inc, a)
 	}
 	if a.Status != bot.AlertFiring || rule.NoIncident {
 		req.Log.Debug("alert opens nothing", zap.String("source", a.Source), zap.String("rule", rule.Name))
@@ -258,17 +333,61 @@ func (s *Service) alertPlatform(rule AlertRule) (bot.Platform, error) {
 
 // onIncident applies a notification to the incident bound to its key.
 func (s *Service) onIncident(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
+	areq, err := s.alertRequest(req, inc, a)
+	if err != nil {
+		return err
+	}
+	if a.Status == bot.AlertFiring && inc.Status == bot.StatusResolved {
+		return s.reopenForAlert(ctx, areq, inc, a)
+	}
+	return s.recordAlert(ctx, areq, inc, a)
+}
+
+// onIncidentBatch applies notifications of one key to its open incident:
+// firing ones, and perhaps a recovery last (see alertRun), as onIncident
+// would one at a time, with their items recorded in one step. errs[i] is
+// reqs[i]'s outcome.
+func (s *Service) onIncidentBatch(ctx context.Context, reqs []*bot.Request, inc *bot.Incident) []error {
+	errs := make([]error, len(reqs))
+	areqs := make([]*bot.Request, len(reqs))
+	batch := make([][]store.AlertState, len(reqs))
+	for i, req := range reqs {
+		a := req.Event.Alert
+		if areqs[i], errs[i] = s.alertRequest(req, inc, a); errs[i] != nil {
+			return fill(errs, errs[i])
+		}
+		batch[i] = s.alertStates(a)
+	}
+	changed, err := s.store.RecordAlertBatch(ctx, inc.ID, batch)
+	if err != nil {
+		return fill(errs, err)
+	}
+	for i, areq := range areqs {
+		if len(changed[i]) > 0 && areq.Event.Alert.Status == bot.AlertResolved && inc.Status.Open() {
+			errs[i] = s.recovered(ctx, areq, inc, areq.Event.Alert)
+		}
+	}
+	return errs
+}
+
+// fill sets every outcome to err.
+func fill(errs []error, err error) []error {
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
+}
+
+// alertRequest is req as the alert's own event on inc's platform.
+func (s *Service) alertRequest(req *bot.Request, inc *bot.Incident, a *bot.Alert) (*bot.Request, error) {
 	p, ok := s.platforms.Platform(inc.Platform)
 	if !ok {
-		return fmt.Errorf("incident %s is on platform %q, which is not running", inc.Key(), inc.Platform)
+		return nil, fmt.Errorf("incident %s is on platform %q, which is not running", inc.Key(), inc.Platform)
 	}
 	areq := *req
 	areq.Platform = p
 	areq.Event = &bot.Event{Kind: bot.EventAlert, Platform: p.Name(), User: alertUser(a), At: req.Event.At, Alert: a}
-	if a.Status == bot.AlertFiring && inc.Status == bot.StatusResolved {
-		return s.reopenForAlert(ctx, &areq, inc, a)
-	}
-	return s.recordAlert(ctx, &areq, inc, a)
+	return &areq, nil
 }
 
 // reopenForAlert turns a flapping problem back into its open incident.
@@ -288,6 +407,19 @@ func (s *Service) reopenForAlert(ctx context.Context, req *bot.Request, inc *bot
 // recovered, says so in the channel with a Resolve button, or resolves the
 // incident when AutoResolve is on.
 func (s *Service) recordAlert(ctx context.Context, req *bot.Request, inc *bot.Incident, a *bot.Alert) error {
+	changed, err := s.store.RecordAlerts(ctx, inc.ID, s.alertStates(a))
+	if err != nil || len(changed) == 0 {
+		return err
+	}
+	if a.Status == bot.AlertResolved && inc.Status.Open() {
+		return s.recovered(ctx, req, inc, a)
+	}
+	return nil
+}
+
+// alertStates are a notification's items as the store records them, in
+// the order of their fingerprints.
+func (s *Service) alertStates(a *bot.Alert) []store.AlertState {
 	var states []store.AlertState
 	for _, it := range alertItems(a) {
 		e := bot.TimelineEntry{At: s.opts.Now(), Kind: bot.KindAlert, Author: alertUser(a), Text: it.Summary,
@@ -298,14 +430,7 @@ func (s *Service) recordAlert(ctx context.Context, req *bot.Request, inc *bot.In
 		states = append(states, store.AlertState{Fingerprint: it.Fingerprint, Status: string(it.Status), Entry: e})
 	}
 	sort.SliceStable(states, func(i, j int) bool { return states[i].Fingerprint < states[j].Fingerprint })
-	changed, err := s.store.RecordAlerts(ctx, inc.ID, states)
-	if err != nil || len(changed) == 0 {
-		return err
-	}
-	if a.Status == bot.AlertResolved && inc.Status.Open() {
-		return s.recovered(ctx, req, inc, a)
-	}
-	return nil
+	return states
 }
 
 // alertItems are a notification's items; a source that sent none counts as

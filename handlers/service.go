@@ -248,7 +248,7 @@ func (s *Service) handlers() bot.Handlers {
 			s.noteStorageError(err)
 			return err
 		},
-		Alerts:     s.noting(s.alert),
+		Alerts:     s.alerts,
 		Resolver:   s,
 		Authorizer: s,
 		Seen:       func(ctx context.Context, keys []string) ([]bool, error) { return s.markSeen(ctx, keys, deliveryTTL) },

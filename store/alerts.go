@@ -132,13 +132,16 @@ type AlertState struct {
 // (KEYS[1]) and, for each whose status changed, XADDs its pre-encoded
 // entry to the timeline (KEYS[2]; ARGV[1] is the approximate MAXLEN, 0 for
 // none); ARGV then holds, per item: fingerprint, status, field count and
-// the fields. It returns the fingerprint and stream ID of each change.
+// the fields. Items are applied in order, so an item given twice (firing,
+// then resolved) changes twice. It returns the position (1-based) and
+// stream ID of each change.
 var recordAlertsScript = redis.NewScript(`
 local maxlen = tonumber(ARGV[1])
 local out = {}
-local i = 2
+local i, pos = 2, 0
 while i <= #ARGV do
   local fp, st, n = ARGV[i], ARGV[i+1], tonumber(ARGV[i+2])
+  pos = pos + 1
   if redis.call('HGET', KEYS[1], fp) ~= st then
     redis.call('HSET', KEYS[1], fp, st)
     local args = {KEYS[2]}
@@ -147,7 +150,7 @@ while i <= #ARGV do
     end
     args[#args+1] = '*'
     for j = 1, n do args[#args+1] = ARGV[i+2+j] end
-    out[#out+1] = fp
+    out[#out+1] = tostring(pos)
     out[#out+1] = redis.call('XADD', unpack(args))
   end
   i = i + 3 + n
@@ -161,6 +164,27 @@ return out`)
 // fingerprint: a notification repeated unchanged changes and records
 // nothing.
 func (s *Store) RecordAlerts(ctx context.Context, id int64, items []AlertState) (map[string]string, error) {
+	changed, err := s.RecordAlertBatch(ctx, id, [][]AlertState{items})
+	if err != nil {
+		return nil, err
+	}
+	return changed[0], nil
+}
+
+// RecordAlertBatch is RecordAlerts for several notifications of incident
+// id at once, in one atomic step: the items of batch[0], then those of
+// batch[1]..., each applied as if recorded one notification after
+// another. changed[i] is what RecordAlerts would have returned for
+// batch[i].
+func (s *Store) RecordAlertBatch(ctx context.Context, id int64, batch [][]AlertState) (changed []map[string]string, err error) {
+	var items []AlertState
+	var of []int // of[k] is the notification of items[k]
+	for i, b := range batch {
+		items = append(items, b...)
+		for range b {
+			of = append(of, i)
+		}
+	}
 	entries := make([]bot.TimelineEntry, len(items))
 	for i, it := range items {
 		entries[i] = it.Entry
@@ -169,23 +193,28 @@ func (s *Store) RecordAlerts(ctx context.Context, id int64, items []AlertState) 
 		return nil, fmt.Errorf("record alerts of incident %d: %w", id, err)
 	}
 	args := []any{s.maxLen}
-	byFP := make(map[string]int, len(items))
 	for i, it := range items {
 		fields := encodeEntry(entries[i])
 		args = append(args, it.Fingerprint, it.Status, len(fields))
 		args = append(args, fields...)
-		byFP[it.Fingerprint] = i
 	}
 	res, err := recordAlertsScript.Run(ctx, s.rdb, []string{s.alertsKey(id), s.timelineKey(id)}, args...).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("record alerts of incident %d: %w", id, unavailable(err))
 	}
-	changed := make(map[string]string, len(res)/2)
+	changed = make([]map[string]string, len(batch))
+	for i := range changed {
+		changed[i] = map[string]string{}
+	}
 	var recorded []bot.TimelineEntry
 	for k := 0; k+1 < len(res); k += 2 {
-		i := byFP[res[k]]
-		changed[res[k]] = items[i].Status
-		recorded = append(recorded, entries[i])
+		pos, err := strconv.Atoi(res[k])
+		if err != nil || pos < 1 || pos > len(items) {
+			return nil, fmt.Errorf("record alerts of incident %d: bad position %q", id, res[k])
+		}
+		it := items[pos-1]
+		changed[of[pos-1]][it.Fingerprint] = it.Status
+		recorded = append(recorded, entries[pos-1])
 	}
 	s.countEntries(recorded)
 	return changed, nil

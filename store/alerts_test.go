@@ -62,19 +62,22 @@ func TestAlertClaimIsExclusive(t *testing.T) {
 	require.True(t, claimed)
 }
 
+// items are alert states from fingerprint, status pairs; each entry's text
+// says both.
+func items(states ...string) []store.AlertState {
+	var out []store.AlertState
+	for i := 0; i+1 < len(states); i += 2 {
+		out = append(out, store.AlertState{Fingerprint: states[i], Status: states[i+1],
+			Entry: bot.TimelineEntry{Kind: bot.KindAlert, Text: states[i] + " " + states[i+1]}})
+	}
+	return out
+}
+
 func TestRecordAlertsOnlyChanges(t *testing.T) {
 	s := storetest.New(t)
 	ctx := context.Background()
 	require.NoError(t, s.Create(ctx, &bot.Incident{ID: 1, Title: "x", Status: bot.StatusTriage},
 		bot.TimelineEntry{Kind: bot.KindDeclared}))
-	items := func(states ...string) []store.AlertState {
-		var out []store.AlertState
-		for i := 0; i+1 < len(states); i += 2 {
-			out = append(out, store.AlertState{Fingerprint: states[i], Status: states[i+1],
-				Entry: bot.TimelineEntry{Kind: bot.KindAlert, Text: states[i] + " " + states[i+1]}})
-		}
-		return out
-	}
 	changed, err := s.RecordAlerts(ctx, 1, items("a", "firing", "b", "firing"))
 	require.NoError(t, err)
 	require.Equal(t, map[string]string{"a": "firing", "b": "firing"}, changed)
@@ -96,6 +99,38 @@ func TestRecordAlertsOnlyChanges(t *testing.T) {
 	n, err := s.TimelineLen(ctx, 1)
 	require.NoError(t, err)
 	require.Equal(t, int64(4), n)
+}
+
+// A batch of notifications is recorded as one after another would be: an
+// item given twice (firing, then resolved) changes twice, in order, and
+// each notification learns what it changed.
+func TestRecordAlertBatch(t *testing.T) {
+	s := storetest.New(t)
+	ctx := context.Background()
+	require.NoError(t, s.Create(ctx, &bot.Incident{ID: 1, Title: "x", Status: bot.StatusTriage},
+		bot.TimelineEntry{Kind: bot.KindDeclared}))
+	changed, err := s.RecordAlertBatch(ctx, 1, [][]store.AlertState{
+		items("a", "firing"),
+		items("a", "firing", "b", "firing"), // a repeated, b new
+		items("a", "firing", "b", "firing"), // nothing new
+		nil,                                 // a notification without items
+		items("a", "resolved", "b", "resolved"),
+		items("a", "firing"),
+	})
+	require.NoError(t, err)
+	require.Equal(t, []map[string]string{
+		{"a": "firing"}, {"b": "firing"}, {}, {}, {"a": "resolved", "b": "resolved"}, {"a": "firing"},
+	}, changed)
+	tl, err := s.Timeline(ctx, 1, store.TimelineQuery{})
+	require.NoError(t, err)
+	var texts []string
+	for _, e := range tl[1:] {
+		texts = append(texts, e.Text)
+	}
+	require.Equal(t, []string{"a firing", "b firing", "a resolved", "b resolved", "a firing"}, texts)
+	again, err := s.RecordAlerts(ctx, 1, items("a", "firing", "b", "resolved"))
+	require.NoError(t, err)
+	require.Empty(t, again, "the batch left each item's last status")
 }
 
 // With a capped timeline, alert entries are trimmed like any other.

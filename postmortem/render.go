@@ -145,7 +145,12 @@ func (r *Renderer) template(lang bot.Lang) *template.Template {
 // Data gathers the draft of the incident h names from its timeline, the
 // whole timeline included: what `warroom export --format json` writes.
 func (r *Renderer) Data(h Header, entries Seq) (*Data, error) {
-	d, x, err := r.gather(h, entries)
+	return r.dataFrom(h, entries, entries)
+}
+
+// dataFrom is Data with the first pass over first (see RenderFrom).
+func (r *Renderer) dataFrom(h Header, first, entries Seq) (*Data, error) {
+	d, x, err := r.gather(h, first)
 	if err != nil {
 		return nil, err
 	}
@@ -179,14 +184,27 @@ func (r *Renderer) Head(h Header, entries Seq) (*Data, int, error) {
 // of entries or of w ends the draft with that error, w holding its
 // beginning.
 func (r *Renderer) Render(w io.Writer, h Header, entries Seq, lang bot.Lang) error {
+	return r.RenderFrom(w, h, entries, entries, lang)
+}
+
+// RenderFrom is Render with the first pass over first, a part of the
+// timeline that has every entry the first pass needs, and the timeline
+// read once: in the timeline's reading order, every entry of entries that
+// is neither a message nor an alert, every entry marked key or that
+// refers back (an edit, a deletion, a flag), and every message whose Ref
+// one of those refers to; it may hold more. So a store that indexes these
+// entries as it writes them lets a draft read its timeline once. first
+// must not move an entry relative to entries, as a curation that places
+// entries at their time could (bot.Curation.Places).
+func (r *Renderer) RenderFrom(w io.Writer, h Header, first, entries Seq, lang bot.Lang) error {
 	if r.whole {
-		d, err := r.Data(h, entries)
+		d, err := r.dataFrom(h, first, entries)
 		if err != nil {
 			return err
 		}
 		return r.Execute(w, d, lang)
 	}
-	d, x, err := r.gather(h, entries)
+	d, x, err := r.gather(h, first)
 	if err != nil {
 		return err
 	}

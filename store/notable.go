@@ -1,0 +1,203 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/warroomhq/warroom/bot"
+)
+
+// A postmortem draft needs to know, before it writes the timeline, what
+// became of every message (edited, deleted, flagged) and the entries its
+// first sections are made of (priority and role changes, status updates,
+// notes, key events). Two indexes, written with the entries, let it learn
+// that without reading the whole timeline, which it then reads once:
+//
+//   - <p>inc:{<id>}:notable (zset) names every notable entry (Notable) by
+//     stream ID, scored by its milliseconds. Its member notableComplete,
+//     written by Create, says the index holds every notable entry of the
+//     incident; an incident written before the index has none, and its
+//     draft reads the timeline twice, as before.
+//   - <p>inc:{<id>}:refs (hash) maps the Ref of each message to the stream
+//     IDs of the messages with it, in stream order, space-separated.
+const notableComplete = "complete"
+
+func (s *Store) notableKey(id int64) string { return s.recordKey(id) + ":notable" }
+func (s *Store) refsKey(id int64) string    { return s.recordKey(id) + ":refs" }
+
+// Notable reports whether e is an entry a postmortem draft needs before
+// its timeline (see above): anything but a message, an alert or a change
+// of curation (curation is read on its own), and any entry marked key or
+// that refers back.
+func Notable(e bot.TimelineEntry) bool {
+	switch {
+	case e.Key, e.RefersBack():
+		return true
+	case e.Kind == bot.KindMessage, e.Kind == bot.KindAlert, e.Curates():
+		return false
+	}
+	return true
+}
+
+// appendScript XADDs entries to the timeline (KEYS[1]) and indexes them,
+// in one step: a line in the refers-back index (KEYS[2]) for an entry that
+// refers back, the message's stream ID under its Ref in KEYS[3], and
+// notable entries in KEYS[4]. ARGV[1] is the approximate MAXLEN (0 for
+// none); then, for each entry, its mode ("b": it refers back to the Ref
+// that follows; "m": a message with the Ref that follows; "-": neither),
+// that Ref, "1" when it is notable, the number of its field arguments, and
+// those. It returns the stream IDs.
+var appendScript = redis.NewScript(`
+local maxlen = tonumber(ARGV[1])
+local ids = {}
+local i = 2
+while i <= #ARGV do
+  local mode, ref, notable, n = ARGV[i], ARGV[i+1], ARGV[i+2], tonumber(ARGV[i+3])
+  local args = {KEYS[1]}
+  if maxlen > 0 then
+    args[#args+1] = 'MAXLEN'; args[#args+1] = '~'; args[#args+1] = maxlen
+  end
+  args[#args+1] = '*'
+  for j = i+4, i+3+n do args[#args+1] = ARGV[j] end
+  local id = redis.call('XADD', unpack(args))
+  local ms = tonumber(string.match(id, '^%d+'))
+  if mode == 'b' then
+    redis.call('ZADD', KEYS[2], ms, id .. ' ' .. ref)
+  elseif mode == 'm' then
+    local had = redis.call('HGET', KEYS[3], ref)
+    if had then
+      redis.call('HSET', KEYS[3], ref, had .. ' ' .. id)
+    else
+      redis.call('HSET', KEYS[3], ref, id)
+    end
+  end
+  if notable == '1' then
+    redis.call('ZADD', KEYS[4], ms, id)
+  end
+  ids[#ids+1] = id
+  i = i + 4 + n
+end
+return ids`)
+
+// addEntries queues on p the XADD of entries (trimming when configured)
+// with their lines in the incident's indexes (the refers-back index, the
+// refs and the notable entries), in one script so that they are one step
+// even outside MULTI. EVAL, not EVALSHA: inside MULTI a missing script
+// could not be retried without breaking the transaction in two. The
+// functions returned give the entries' stream IDs once p has run.
+func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, entries []bot.TimelineEntry) []func() string {
+	args := []any{s.maxLen}
+	for _, e := range entries {
+		mode, ref := "-", ""
+		switch {
+		case e.RefersBack():
+			mode, ref = "b", e.RefersTo
+		case e.Kind == bot.KindMessage && e.Ref != "":
+			mode, ref = "m", e.Ref
+		}
+		notable := "0"
+		if Notable(e) {
+			notable = "1"
+		}
+		fields := encodeEntry(e)
+		args = append(args, mode, ref, notable, len(fields))
+		args = append(args, fields...)
+	}
+	c := appendScript.Eval(ctx, p, []string{s.timelineKey(id), s.referringKey(id), s.refsKey(id), s.notableKey(id)}, args...)
+	ids := make([]func() string, len(entries))
+	for i := range entries {
+		ids[i] = func() string {
+			v, _ := c.StringSlice()
+			if i < len(v) {
+				return v[i]
+			}
+			return ""
+		}
+	}
+	return ids
+}
+
+// ErrNotIndexed is TimelineNotable's error for an incident written before
+// its notable entries were indexed.
+var ErrNotIndexed = errors.New("timeline not indexed")
+
+// TimelineNotable reads what a postmortem draft needs before its timeline
+// (see above): in reading order (bot.InOrder), every notable entry of the
+// incident's timeline and every message whose Ref one of them refers to,
+// as the timeline holds them through its last entry, whose stream ID it
+// also returns ("0-0", which no entry has, for an empty timeline) for the
+// draft to read the timeline through the same entry
+// (TimelineEntriesThrough). It fails with
+// an error wrapping bot.ErrNotFound for an unknown incident, and with
+// ErrNotIndexed for one written before the index.
+func (s *Store) TimelineNotable(ctx context.Context, id int64) ([]bot.TimelineEntry, string, error) {
+	var exists *redis.IntCmd
+	var notable *redis.StringSliceCmd
+	var referring *redis.StringSliceCmd
+	var last *redis.XMessageSliceCmd
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		exists = p.Exists(ctx, s.recordKey(id))
+		notable = p.ZRange(ctx, s.notableKey(id), 0, -1)
+		referring = p.ZRange(ctx, s.referringKey(id), 0, -1)
+		last = p.XRevRangeN(ctx, s.timelineKey(id), "+", "-", 1)
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("notable entries of incident %d: %w", id, unavailable(err))
+	}
+	if exists.Val() == 0 {
+		return nil, "", fmt.Errorf("notable entries of incident %d: %w", id, bot.ErrNotFound)
+	}
+	members := notable.Val()
+	if !slices.Contains(members, notableComplete) {
+		return nil, "", fmt.Errorf("notable entries of incident %d: %w", id, ErrNotIndexed)
+	}
+	if len(last.Val()) == 0 {
+		return []bot.TimelineEntry{}, "0-0", nil
+	}
+	through := last.Val()[0].ID
+	within := func(sid string) bool { return validStreamID(sid) && compareStreamIDs(sid, through) <= 0 }
+	var ids []string
+	for _, m := range members {
+		if within(m) {
+			ids = append(ids, m)
+		}
+	}
+	var refs []string
+	for _, line := range referring.Val() {
+		sid, ref, _ := strings.Cut(line, " ")
+		if line != referringComplete && ref != "" && within(sid) && !slices.Contains(refs, ref) {
+			refs = append(refs, ref)
+		}
+	}
+	if len(refs) > 0 {
+		got, err := s.rdb.HMGet(ctx, s.refsKey(id), refs...).Result()
+		if err != nil {
+			return nil, "", fmt.Errorf("notable entries of incident %d: %w", id, unavailable(err))
+		}
+		for _, v := range got {
+			list, _ := v.(string)
+			for sid := range strings.FieldsSeq(list) {
+				if within(sid) {
+					ids = append(ids, sid)
+				}
+			}
+		}
+	}
+	slices.SortFunc(ids, compareStreamIDs)
+	ids = slices.Compact(ids)
+	entries, err := s.entriesByID(ctx, id, ids)
+	if err != nil {
+		return nil, "", err
+	}
+	if entries == nil {
+		return []bot.TimelineEntry{}, through, nil
+	}
+	out, _ := bot.InOrder(entries, false)
+	return out, through, nil
+}

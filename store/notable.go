@@ -138,12 +138,10 @@ var ErrNotIndexed = errors.New("timeline not indexed")
 func (s *Store) TimelineNotable(ctx context.Context, id int64) ([]bot.TimelineEntry, string, error) {
 	var exists *redis.IntCmd
 	var notable *redis.StringSliceCmd
-	var referring *redis.StringSliceCmd
 	var last *redis.XMessageSliceCmd
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		exists = p.Exists(ctx, s.recordKey(id))
 		notable = p.ZRange(ctx, s.notableKey(id), 0, -1)
-		referring = p.ZRange(ctx, s.referringKey(id), 0, -1)
 		last = p.XRevRangeN(ctx, s.timelineKey(id), "+", "-", 1)
 		return nil
 	})
@@ -160,19 +158,19 @@ func (s *Store) TimelineNotable(ctx context.Context, id int64) ([]bot.TimelineEn
 	if len(last.Val()) == 0 {
 		return []bot.TimelineEntry{}, "0-0", nil
 	}
+	// What was appended since the read above is left out: the timeline
+	// is read through its last entry then.
 	through := last.Val()[0].ID
 	within := func(sid string) bool { return validStreamID(sid) && compareStreamIDs(sid, through) <= 0 }
-	var ids []string
-	for _, m := range members {
-		if within(m) {
-			ids = append(ids, m)
-		}
+	members = slices.DeleteFunc(members, func(m string) bool { return !within(m) })
+	entries, err := s.entriesByID(ctx, id, members)
+	if err != nil {
+		return nil, "", err
 	}
 	var refs []string
-	for _, line := range referring.Val() {
-		sid, ref, _ := strings.Cut(line, " ")
-		if line != referringComplete && ref != "" && within(sid) && !slices.Contains(refs, ref) {
-			refs = append(refs, ref)
+	for _, e := range entries {
+		if e.RefersBack() && !slices.Contains(refs, e.RefersTo) {
+			refs = append(refs, e.RefersTo)
 		}
 	}
 	if len(refs) > 0 {
@@ -180,6 +178,7 @@ func (s *Store) TimelineNotable(ctx context.Context, id int64) ([]bot.TimelineEn
 		if err != nil {
 			return nil, "", fmt.Errorf("notable entries of incident %d: %w", id, unavailable(err))
 		}
+		var ids []string
 		for _, v := range got {
 			list, _ := v.(string)
 			for sid := range strings.FieldsSeq(list) {
@@ -188,12 +187,13 @@ func (s *Store) TimelineNotable(ctx context.Context, id int64) ([]bot.TimelineEn
 				}
 			}
 		}
-	}
-	slices.SortFunc(ids, compareStreamIDs)
-	ids = slices.Compact(ids)
-	entries, err := s.entriesByID(ctx, id, ids)
-	if err != nil {
-		return nil, "", err
+		messages, err := s.entriesByID(ctx, id, ids)
+		if err != nil {
+			return nil, "", err
+		}
+		entries = append(entries, messages...)
+		slices.SortFunc(entries, func(a, b bot.TimelineEntry) int { return compareStreamIDs(a.ID, b.ID) })
+		entries = slices.CompactFunc(entries, func(a, b bot.TimelineEntry) bool { return a.ID == b.ID })
 	}
 	if entries == nil {
 		return []bot.TimelineEntry{}, through, nil

@@ -18,13 +18,15 @@ import (
 // notes, key events). Two indexes, written with the entries, let it learn
 // that without reading the whole timeline, which it then reads once:
 //
+//   - <p>inc:{<id>}:refs (hash) maps the Ref of each message to the
+//     stream ID of the first message with it. A platform gives each
+//     message its own Ref, so this is one field a message.
 //   - <p>inc:{<id>}:notable (zset) names every notable entry (Notable) by
-//     stream ID, scored by its milliseconds. Its member notableComplete,
-//     written by Create, says the index holds every notable entry of the
-//     incident; an incident written before the index has none, and its
-//     draft reads the timeline twice, as before.
-//   - <p>inc:{<id>}:refs (hash) maps the Ref of each message to the stream
-//     IDs of the messages with it, in stream order, space-separated.
+//     stream ID, and each later message with a Ref an earlier one has by
+//     "<stream ID> <ref>", scored by their milliseconds. Its member
+//     notableComplete, written by Create, says the index holds every such
+//     entry of the incident; an incident written before the index has
+//     none, and its draft reads the timeline twice, as before.
 const notableComplete = "complete"
 
 func (s *Store) notableKey(id int64) string { return s.recordKey(id) + ":notable" }
@@ -46,8 +48,9 @@ func Notable(e bot.TimelineEntry) bool {
 
 // appendScript XADDs entries to the timeline (KEYS[1]) and indexes them,
 // in one step: a line in the refers-back index (KEYS[2]) for an entry that
-// refers back, the message's stream ID under its Ref in KEYS[3], and
-// notable entries in KEYS[4]. ARGV[1] is the approximate MAXLEN (0 for
+// refers back, the stream ID of a message under its Ref in KEYS[3] (or,
+// when an earlier message has that Ref, "<stream ID> <ref>" in KEYS[4]),
+// and notable entries in KEYS[4]. ARGV[1] is the approximate MAXLEN (0 for
 // none); then, for each entry, its mode ("b": it refers back to the Ref
 // that follows; "m": a message with the Ref that follows; "-": neither),
 // that Ref, "1" when it is notable, the number of its field arguments, and
@@ -68,13 +71,8 @@ while i <= #ARGV do
   local ms = tonumber(string.match(id, '^%d+'))
   if mode == 'b' then
     redis.call('ZADD', KEYS[2], ms, id .. ' ' .. ref)
-  elseif mode == 'm' then
-    local had = redis.call('HGET', KEYS[3], ref)
-    if had then
-      redis.call('HSET', KEYS[3], ref, had .. ' ' .. id)
-    else
-      redis.call('HSET', KEYS[3], ref, id)
-    end
+  elseif mode == 'm' and redis.call('HSETNX', KEYS[3], ref, id) == 0 then
+    redis.call('ZADD', KEYS[4], ms, id .. ' ' .. ref)
   end
   if notable == '1' then
     redis.call('ZADD', KEYS[4], ms, id)
@@ -162,8 +160,19 @@ func (s *Store) TimelineNotable(ctx context.Context, id int64) ([]bot.TimelineEn
 	// is read through its last entry then.
 	through := last.Val()[0].ID
 	within := func(sid string) bool { return validStreamID(sid) && compareStreamIDs(sid, through) <= 0 }
-	members = slices.DeleteFunc(members, func(m string) bool { return !within(m) })
-	entries, err := s.entriesByID(ctx, id, members)
+	var ids []string
+	later := map[string][]string{} // a Ref → the later messages with it
+	for _, m := range members {
+		sid, ref, dup := strings.Cut(m, " ")
+		switch {
+		case !within(sid):
+		case dup:
+			later[ref] = append(later[ref], sid)
+		default:
+			ids = append(ids, sid)
+		}
+	}
+	entries, err := s.entriesByID(ctx, id, ids)
 	if err != nil {
 		return nil, "", err
 	}
@@ -179,13 +188,11 @@ func (s *Store) TimelineNotable(ctx context.Context, id int64) ([]bot.TimelineEn
 			return nil, "", fmt.Errorf("notable entries of incident %d: %w", id, unavailable(err))
 		}
 		var ids []string
-		for _, v := range got {
-			list, _ := v.(string)
-			for sid := range strings.FieldsSeq(list) {
-				if within(sid) {
-					ids = append(ids, sid)
-				}
+		for i, v := range got {
+			if sid, _ := v.(string); within(sid) {
+				ids = append(ids, sid)
 			}
+			ids = append(ids, later[refs[i]]...)
 		}
 		messages, err := s.entriesByID(ctx, id, ids)
 		if err != nil {

@@ -7,7 +7,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -202,9 +201,8 @@ func addAt(t testing.TB, s *store.Store, id int64, ms int64, kind bot.EntryKind,
 	if store.Notable(e) {
 		require.NoError(t, s.Client().ZAdd(ctx, store.NotableKey(s, id), redis.Z{Score: float64(ms), Member: sid}).Err())
 	}
-	if kind == bot.KindMessage && ref != "" {
-		had, _ := s.Client().HGet(ctx, store.RefsKey(s, id), ref).Result()
-		require.NoError(t, s.Client().HSet(ctx, store.RefsKey(s, id), ref, strings.TrimSpace(had+" "+sid)).Err())
+	if kind == bot.KindMessage && ref != "" && !s.Client().HSetNX(ctx, store.RefsKey(s, id), ref, sid).Val() {
+		require.NoError(t, s.Client().ZAdd(ctx, store.NotableKey(s, id), redis.Z{Score: float64(ms), Member: sid + " " + ref}).Err())
 	}
 }
 

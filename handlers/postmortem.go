@@ -85,9 +85,10 @@ func (s *Service) postmortemInput(ctx context.Context, id int64) (postmortem.Hea
 // postmortemPasses is postmortemInput for a draft that reads its timeline
 // once (postmortem.Renderer.RenderFrom): first is the notable part of the
 // timeline, from the store's index (store.TimelineNotable), and entries
-// the timeline through the same entry. For an incident written before the
-// index, or whose curation places entries at their time (where they land
-// depends on the entries around them), both are the whole timeline.
+// the timeline through the same entry. An incident written before the
+// index has it filled first (store.IndexNotable). For one whose curation
+// places entries at their time (where they land depends on the entries
+// around them), both are the whole timeline.
 func (s *Service) postmortemPasses(ctx context.Context, id int64) (head postmortem.Header, first, entries postmortem.Seq, err error) {
 	head, cur, err := s.postmortemRecord(ctx, id)
 	if err != nil {
@@ -95,13 +96,17 @@ func (s *Service) postmortemPasses(ctx context.Context, id int64) (head postmort
 	}
 	if !cur.Places() {
 		notable, through, err := s.store.TimelineNotable(ctx, id)
-		switch {
-		case err == nil:
-			return head, curated(id, cur, postmortem.Entries(notable)),
-				curated(id, cur, s.store.TimelineEntriesThrough(ctx, id, through)), nil
-		case !errors.Is(err, store.ErrNotIndexed):
+		if errors.Is(err, store.ErrNotIndexed) {
+			// Written before the index: fill it from the timeline, once.
+			if err = s.store.IndexNotable(ctx, id); err == nil {
+				notable, through, err = s.store.TimelineNotable(ctx, id)
+			}
+		}
+		if err != nil {
 			return head, nil, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 		}
+		return head, curated(id, cur, postmortem.Entries(notable)),
+			curated(id, cur, s.store.TimelineEntriesThrough(ctx, id, through)), nil
 	}
 	all := curated(id, cur, s.store.TimelineEntries(ctx, id))
 	return head, all, all, nil

@@ -91,19 +91,9 @@ return ids`)
 func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, entries []bot.TimelineEntry) []func() string {
 	args := []any{s.maxLen}
 	for _, e := range entries {
-		mode, ref := "-", ""
-		switch {
-		case e.RefersBack():
-			mode, ref = "b", e.RefersTo
-		case e.Kind == bot.KindMessage && e.Ref != "":
-			mode, ref = "m", e.Ref
-		}
-		notable := "0"
-		if Notable(e) {
-			notable = "1"
-		}
+		mode, ref := entryMode(e)
 		fields := encodeEntry(e)
-		args = append(args, mode, ref, notable, len(fields))
+		args = append(args, mode, ref, notableArg(e), len(fields))
 		args = append(args, fields...)
 	}
 	c := appendScript.Eval(ctx, p, []string{s.timelineKey(id), s.referringKey(id), s.refsKey(id), s.notableKey(id)}, args...)
@@ -207,4 +197,77 @@ func (s *Store) TimelineNotable(ctx context.Context, id int64) ([]bot.TimelineEn
 	}
 	out, _ := bot.InOrder(entries, false)
 	return out, through, nil
+}
+
+// indexScript writes the index lines of entries already in the timeline
+// (see appendScript): ARGV holds, for each entry, its stream ID, its mode,
+// its Ref and "1" when it is notable. KEYS are appendScript's, less the
+// timeline.
+var indexScript = redis.NewScript(`
+for i = 1, #ARGV, 4 do
+  local id, mode, ref, notable = ARGV[i], ARGV[i+1], ARGV[i+2], ARGV[i+3]
+  local ms = tonumber(string.match(id, '^%d+'))
+  if mode == 'b' then
+    redis.call('ZADD', KEYS[1], ms, id .. ' ' .. ref)
+  elseif mode == 'm' and redis.call('HSETNX', KEYS[2], ref, id) == 0 and redis.call('HGET', KEYS[2], ref) ~= id then
+    redis.call('ZADD', KEYS[3], ms, id .. ' ' .. ref)
+  end
+  if notable == '1' then
+    redis.call('ZADD', KEYS[3], ms, id)
+  end
+end
+return #ARGV / 4`)
+
+// IndexNotable fills the notable and refs indexes of an incident written
+// before them (TimelineNotable's ErrNotIndexed) from its whole timeline,
+// read a page at a time, and marks them complete. Entries appended
+// meanwhile index themselves; one indexed twice, or a later message with
+// a Ref indexed as the first, reads the same (TimelineNotable reads every
+// message with a Ref it needs, in stream order). It is a no-op on an
+// incident already indexed.
+func (s *Store) IndexNotable(ctx context.Context, id int64) error {
+	keys := []string{s.referringKey(id), s.refsKey(id), s.notableKey(id)}
+	for start := "-"; ; {
+		page, err := s.timelineRange(ctx, id, start, timelinePage, false)
+		if err != nil {
+			return fmt.Errorf("index notable entries of incident %d: %w", id, err)
+		}
+		args := make([]any, 0, 4*len(page))
+		for _, e := range page {
+			mode, ref := entryMode(e)
+			args = append(args, e.ID, mode, ref, notableArg(e))
+		}
+		if len(args) > 0 {
+			if err := indexScript.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
+				return fmt.Errorf("index notable entries of incident %d: %w", id, unavailable(err))
+			}
+		}
+		if int64(len(page)) < timelinePage {
+			break
+		}
+		start = "(" + page[len(page)-1].ID
+	}
+	if err := s.rdb.ZAdd(ctx, s.notableKey(id), redis.Z{Score: 0, Member: notableComplete}).Err(); err != nil {
+		return fmt.Errorf("index notable entries of incident %d: %w", id, unavailable(err))
+	}
+	return nil
+}
+
+// entryMode is e's mode and Ref in appendScript's arguments.
+func entryMode(e bot.TimelineEntry) (mode, ref string) {
+	switch {
+	case e.RefersBack():
+		return "b", e.RefersTo
+	case e.Kind == bot.KindMessage && e.Ref != "":
+		return "m", e.Ref
+	}
+	return "-", ""
+}
+
+// notableArg is "1" for a notable entry, else "0".
+func notableArg(e bot.TimelineEntry) string {
+	if Notable(e) {
+		return "1"
+	}
+	return "0"
 }

@@ -270,6 +270,16 @@ func TestTimelineInOrderPages(t *testing.T) {
 		require.NoError(t, err)
 		require.Equal(t, stream[len(stream)-1].ID, through)
 		require.Equal(t, notablePart(want), notable, "the notable part, in reading order")
+		if round >= 2 { // written before the notable index: filled from the timeline
+			require.NoError(t, s.Client().Del(ctx, store.NotableKey(s, inc.ID), store.RefsKey(s, inc.ID)).Err())
+			_, _, err := s.TimelineNotable(ctx, inc.ID)
+			require.ErrorIs(t, err, store.ErrNotIndexed)
+			store.SetTimelinePage(t, 16)
+			require.NoError(t, s.IndexNotable(ctx, inc.ID))
+			filled, _, err := s.TimelineNotable(ctx, inc.ID)
+			require.NoError(t, err)
+			require.Equal(t, notable, filled, "round %d: filled", round)
+		}
 		for _, page := range []int64{1, 2, 5, 16, 1000} {
 			store.SetTimelinePage(t, page)
 			for range 2 { // it can be read again
@@ -366,9 +376,21 @@ func TestTimelineNotable(t *testing.T) {
 		t.Fatal("an empty timeline stays empty")
 	}
 
-	require.NoError(t, s.Client().Del(ctx, store.NotableKey(s, inc.ID)).Err())
+	stream = timeline(t, s, inc.ID)
+	require.NoError(t, s.Client().Del(ctx, store.NotableKey(s, inc.ID), store.RefsKey(s, inc.ID)).Err())
 	_, _, err = s.TimelineNotable(ctx, inc.ID)
 	require.ErrorIs(t, err, store.ErrNotIndexed, "an incident written before the index")
+	// A message with a Ref appended before the fill indexes itself.
+	_, err = s.Append(ctx, inc.ID, msg("m1", "the first message's Ref again"),
+		bot.TimelineEntry{Kind: bot.KindDelete, RefersTo: "m1"})
+	require.NoError(t, err)
+	store.SetTimelinePage(t, 3)
+	require.NoError(t, s.IndexNotable(ctx, inc.ID))
+	notable, _, err = s.TimelineNotable(ctx, inc.ID)
+	require.NoError(t, err)
+	inOrder, _ := bot.InOrder(timeline(t, s, inc.ID), false)
+	require.Equal(t, notablePart(inOrder), notable, "filled from the timeline")
+	require.Greater(t, len(notable), len(notablePart(stream)))
 	_, _, err = s.TimelineNotable(ctx, 999)
 	requireNotFound(t, err)
 }

@@ -89,6 +89,16 @@ return ids`)
 // could not be retried without breaking the transaction in two. The
 // functions returned give the entries' stream IDs once p has run.
 func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, entries []bot.TimelineEntry) []func() string {
+	ids := make([]func() string, len(entries))
+	if !slices.ContainsFunc(entries, indexed) {
+		// Nothing to index (alerts, messages without a Ref): plain XADDs,
+		// as cheap on an embedded Redis, whose scripts are slow.
+		for i, e := range entries {
+			ids[i] = p.XAdd(ctx, &redis.XAddArgs{Stream: s.timelineKey(id), MaxLen: s.maxLen, Approx: s.maxLen > 0,
+				Values: encodeEntry(e)}).Val
+		}
+		return ids
+	}
 	args := []any{s.maxLen}
 	for _, e := range entries {
 		mode, ref := entryMode(e)
@@ -97,7 +107,6 @@ func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, ent
 		args = append(args, fields...)
 	}
 	c := appendScript.Eval(ctx, p, []string{s.timelineKey(id), s.referringKey(id), s.refsKey(id), s.notableKey(id)}, args...)
-	ids := make([]func() string, len(entries))
 	for i := range entries {
 		ids[i] = func() string {
 			v, _ := c.StringSlice()
@@ -108,6 +117,13 @@ func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, ent
 		}
 	}
 	return ids
+}
+
+// indexed reports whether e has a line in an index: it refers back, is a
+// message with a Ref, or is notable.
+func indexed(e bot.TimelineEntry) bool {
+	mode, _ := entryMode(e)
+	return mode != "-" || Notable(e)
 }
 
 // ErrNotIndexed is TimelineNotable's error for an incident written before

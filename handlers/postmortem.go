@@ -52,11 +52,11 @@ func (s *Service) WritePostmortem(ctx context.Context, w io.Writer, id int64, la
 // that arrived before its message counts, and is listed, after it). An
 // unknown incident is an error wrapping bot.ErrNotFound.
 func (s *Service) PostmortemData(ctx context.Context, id int64) (*postmortem.Data, error) {
-	head, entries, err := s.postmortemInput(ctx, id)
+	head, first, entries, err := s.postmortemPasses(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.pm.Data(head, entries)
+	return s.pm.DataFrom(head, first, entries)
 }
 
 // postmortemSummaryData is the postmortem of an incident but its timeline

@@ -91,6 +91,9 @@ func TestPostmortemStreamedIsTheWholeDraft(t *testing.T) {
 	require.Len(t, all, n)
 	data, err := s.pm.Data(head, postmortem.Entries(all))
 	require.NoError(t, err)
+	exported, err := s.PostmortemData(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, data, exported, "the JSON export's data, its timeline read once")
 	for _, lang := range bot.Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			var want strings.Builder

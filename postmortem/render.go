@@ -145,11 +145,12 @@ func (r *Renderer) template(lang bot.Lang) *template.Template {
 // Data gathers the draft of the incident h names from its timeline, the
 // whole timeline included: what `warroom export --format json` writes.
 func (r *Renderer) Data(h Header, entries Seq) (*Data, error) {
-	return r.dataFrom(h, entries, entries)
+	return r.DataFrom(h, entries, entries)
 }
 
-// dataFrom is Data with the first pass over first (see RenderFrom).
-func (r *Renderer) dataFrom(h Header, first, entries Seq) (*Data, error) {
+// DataFrom is Data with the first pass over first, the notable part of
+// the timeline (see RenderFrom), and the timeline read once.
+func (r *Renderer) DataFrom(h Header, first, entries Seq) (*Data, error) {
 	d, x, err := r.gather(h, first)
 	if err != nil {
 		return nil, err
@@ -198,7 +199,7 @@ func (r *Renderer) Render(w io.Writer, h Header, entries Seq, lang bot.Lang) err
 // entries at their time could (bot.Curation.Places).
 func (r *Renderer) RenderFrom(w io.Writer, h Header, first, entries Seq, lang bot.Lang) error {
 	if r.whole {
-		d, err := r.dataFrom(h, first, entries)
+		d, err := r.DataFrom(h, first, entries)
 		if err != nil {
 			return err
 		}

@@ -331,3 +331,8 @@ func ParseEntryRef(s string) (string, bool) {
 	}
 	return strconv.FormatUint(ms, 10) + "-" + strconv.FormatUint(seq, 10), true
 }
+
+// Places reports whether the curation reads some entry at its stated or
+// corrected time rather than at its place in the stream (Moved): where it
+// lands then depends on the times of the entries around it.
+func (c *Curation) Places() bool { return c != nil && len(c.placed) > 0 }

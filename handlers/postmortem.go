@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 	"net/url"
 	"os"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/warroomhq/warroom/bot"
 	"github.com/warroomhq/warroom/postmortem"
+	"github.com/warroomhq/warroom/store"
 )
 
 // postmortemChatMax bounds the draft posted in chat, in runes; the full
@@ -38,11 +40,11 @@ func (s *Service) Postmortem(ctx context.Context, id int64, lang bot.Lang) (stri
 // entry (postmortem.Renderer.Render). When the draft fails half-way, w
 // holds its beginning.
 func (s *Service) WritePostmortem(ctx context.Context, w io.Writer, id int64, lang bot.Lang) error {
-	head, entries, err := s.postmortemInput(ctx, id)
+	head, first, entries, err := s.postmortemPasses(ctx, id)
 	if err != nil {
 		return err
 	}
-	return s.pm.Render(w, head, entries, lang)
+	return s.pm.RenderFrom(w, head, first, entries, lang)
 }
 
 // PostmortemData gathers the postmortem of an incident from its record and
@@ -50,11 +52,11 @@ func (s *Service) WritePostmortem(ctx context.Context, w io.Writer, id int64, la
 // that arrived before its message counts, and is listed, after it). An
 // unknown incident is an error wrapping bot.ErrNotFound.
 func (s *Service) PostmortemData(ctx context.Context, id int64) (*postmortem.Data, error) {
-	head, entries, err := s.postmortemInput(ctx, id)
+	head, first, entries, err := s.postmortemPasses(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return s.pm.Data(head, entries)
+	return s.pm.DataFrom(head, first, entries)
 }
 
 // postmortemSummaryData is the postmortem of an incident but its timeline
@@ -73,6 +75,45 @@ func (s *Service) postmortemSummaryData(ctx context.Context, id int64) (*postmor
 // timeline is the curated one (bot.Curation.Entries): corrections
 // applied, hidden entries left out, backdated entries at their time.
 func (s *Service) postmortemInput(ctx context.Context, id int64) (postmortem.Header, postmortem.Seq, error) {
+	head, cur, err := s.postmortemRecord(ctx, id)
+	if err != nil {
+		return postmortem.Header{}, nil, err
+	}
+	return head, curated(id, cur, s.store.TimelineEntries(ctx, id)), nil
+}
+
+// postmortemPasses is postmortemInput for a draft that reads its timeline
+// once (postmortem.Renderer.RenderFrom): first is the notable part of the
+// timeline, from the store's index (store.TimelineNotable), and entries
+// the timeline through the same entry. An incident written before the
+// index has it filled first (store.IndexNotable). For one whose curation
+// places entries at their time (where they land depends on the entries
+// around them), both are the whole timeline.
+func (s *Service) postmortemPasses(ctx context.Context, id int64) (head postmortem.Header, first, entries postmortem.Seq, err error) {
+	head, cur, err := s.postmortemRecord(ctx, id)
+	if err != nil {
+		return head, nil, nil, err
+	}
+	if !cur.Places() {
+		notable, through, err := s.store.TimelineNotable(ctx, id)
+		if errors.Is(err, store.ErrNotIndexed) {
+			// Written before the index: fill it from the timeline, once.
+			if err = s.store.IndexNotable(ctx, id); err == nil {
+				notable, through, err = s.store.TimelineNotable(ctx, id)
+			}
+		}
+		if err != nil {
+			return head, nil, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
+		}
+		return head, curated(id, cur, postmortem.Entries(notable)),
+			curated(id, cur, s.store.TimelineEntriesThrough(ctx, id, through)), nil
+	}
+	all := curated(id, cur, s.store.TimelineEntries(ctx, id))
+	return head, all, all, nil
+}
+
+// postmortemRecord reads the incident, its follow-ups and its curation.
+func (s *Service) postmortemRecord(ctx context.Context, id int64) (postmortem.Header, *bot.Curation, error) {
 	inc, err := s.store.Get(ctx, id)
 	if err != nil {
 		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
@@ -85,8 +126,14 @@ func (s *Service) postmortemInput(ctx context.Context, id int64) (postmortem.Hea
 	if err != nil {
 		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
-	timeline := cur.Entries(s.store.TimelineEntries(ctx, id))
-	entries := func(yield func(bot.TimelineEntry, error) bool) {
+	return postmortem.Header{Incident: inc, FollowUps: fs, Now: s.opts.Now()}, cur, nil
+}
+
+// curated is the timeline the draft of incident id is made of: entries
+// curated by cur (bot.Curation.Entries), a failure named for the draft.
+func curated(id int64, cur *bot.Curation, entries iter.Seq2[bot.TimelineEntry, error]) postmortem.Seq {
+	timeline := cur.Entries(entries)
+	return func(yield func(bot.TimelineEntry, error) bool) {
 		for e, err := range timeline {
 			if err != nil {
 				err = fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
@@ -96,7 +143,6 @@ func (s *Service) postmortemInput(ctx context.Context, id int64) (postmortem.Hea
 			}
 		}
 	}
-	return postmortem.Header{Incident: inc, FollowUps: fs, Now: s.opts.Now()}, entries, nil
 }
 
 // loadPostmortemTemplates makes the postmortem renderer, with the file

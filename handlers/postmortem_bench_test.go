@@ -79,4 +79,13 @@ func BenchmarkPostmortem50k(b *testing.B) {
 	b.Run("WritePostmortem", func(b *testing.B) {
 		run(b, func() { require.NoError(b, s.WritePostmortem(ctx, io.Discard, id, bot.English)) })
 	})
+	// The first draft of an incident written before the notable index,
+	// which fills it (store.IndexNotable) and then reads the timeline once.
+	b.Run("FirstDraftNotIndexed", func(b *testing.B) {
+		keys := []string{fmt.Sprintf("%sinc:{%d}:notable", s.store.Prefix(), id), fmt.Sprintf("%sinc:{%d}:refs", s.store.Prefix(), id)}
+		run(b, func() {
+			require.NoError(b, s.store.Client().Del(ctx, keys...).Err())
+			require.NoError(b, s.WritePostmortem(ctx, io.Discard, id, bot.English))
+		})
+	})
 }

@@ -91,6 +91,9 @@ func TestPostmortemStreamedIsTheWholeDraft(t *testing.T) {
 	require.Len(t, all, n)
 	data, err := s.pm.Data(head, postmortem.Entries(all))
 	require.NoError(t, err)
+	exported, err := s.PostmortemData(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, data, exported, "the JSON export's data, its timeline read once")
 	for _, lang := range bot.Langs {
 		t.Run(string(lang), func(t *testing.T) {
 			var want strings.Builder
@@ -101,6 +104,17 @@ func TestPostmortemStreamedIsTheWholeDraft(t *testing.T) {
 			require.Contains(t, got.String(), "edited ahead")
 			require.Greater(t, strings.Count(got.String(), "\n- "), n, "every entry is on the timeline")
 		})
+	}
+	// An incident written before the store indexed notable entries: the
+	// first draft fills the index, to the same draft.
+	keys := []string{fmt.Sprintf("%sinc:{%d}:notable", s.store.Prefix(), id), fmt.Sprintf("%sinc:{%d}:refs", s.store.Prefix(), id)}
+	require.Equal(t, int64(2), s.store.Client().Del(ctx, keys...).Val())
+	for _, lang := range bot.Langs {
+		var want, got strings.Builder
+		require.NoError(t, s.pm.Execute(&want, data, lang))
+		require.NoError(t, s.WritePostmortem(ctx, &got, id, lang))
+		require.Equal(t, want.String(), got.String(), "not indexed, %s", lang)
+		require.Equal(t, int64(2), s.store.Client().Exists(ctx, keys...).Val(), "the index is filled")
 	}
 }
 

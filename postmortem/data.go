@@ -8,12 +8,15 @@
 // flagged), the priority and role history, the status updates and the
 // key events, which the draft shows before the timeline and which are
 // few; the second renders the timeline entry by entry while the template
-// writes to its writer. What stays in memory is one small record per
-// message (its place, when, by whom, its latest text and fate), never the
-// timeline's entries nor the document. The sequence must give the same
-// entries each time, in the timeline's reading order (bot.InOrder): an
-// edit, a deletion or a flag after the message it concerns. handlers
-// gives the curated timeline (bot.Curation.Entries): what responders hid
+// writes to its writer. The first pass needs only the timeline's notable
+// part (RenderFrom), which a store that indexes it gives without reading
+// the timeline, so that the timeline is then read once. What stays in
+// memory is one small record per message the first pass saw (its place,
+// when, by whom, its latest text and fate), never the timeline's entries
+// nor the document. The sequence must give the same entries each time, in
+// the timeline's reading order (bot.InOrder): an edit, a deletion or a
+// flag after the message it concerns. handlers gives the curated timeline
+// (bot.Curation.Entries): what responders hid
 // is not in it, and corrected and backdated entries are marked.
 package postmortem
 

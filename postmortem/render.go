@@ -47,6 +47,9 @@ type Template struct {
 type Renderer struct {
 	cfg       Config
 	templates map[bot.Lang]*template.Template
+	// splits holds, for each template whose timeline loop is the
+	// built-in one, the template cut around it (lines.go).
+	splits map[*template.Template]*split
 	// whole says the custom template cannot run on a streamed timeline
 	// (it takes the timeline's len, or indexes it): its drafts are
 	// rendered from Data, the whole timeline gathered first.
@@ -71,7 +74,8 @@ func New(cfg Config) (*Renderer, error) {
 	if len(cfg.Roles) == 0 {
 		cfg.Roles = slices.Clone(bot.BuiltinRoles)
 	}
-	r := &Renderer{cfg: cfg, templates: make(map[bot.Lang]*template.Template, len(bot.Langs))}
+	r := &Renderer{cfg: cfg, templates: make(map[bot.Lang]*template.Template, len(bot.Langs)),
+		splits: map[*template.Template]*split{}}
 	sample := sample()
 	for _, lang := range bot.Langs {
 		var name string
@@ -100,6 +104,9 @@ func New(cfg Config) (*Renderer, error) {
 			r.whole = true
 		}
 		r.templates[lang] = t
+		if err := r.cut(t, name, sample); err != nil {
+			return nil, err
+		}
 	}
 	return r, nil
 }
@@ -138,7 +145,13 @@ func (r *Renderer) template(lang bot.Lang) *template.Template {
 // Data gathers the draft of the incident h names from its timeline, the
 // whole timeline included: what `warroom export --format json` writes.
 func (r *Renderer) Data(h Header, entries Seq) (*Data, error) {
-	d, x, err := r.gather(h, entries)
+	return r.DataFrom(h, entries, entries)
+}
+
+// DataFrom is Data with the first pass over first, the notable part of
+// the timeline (see RenderFrom), and the timeline read once.
+func (r *Renderer) DataFrom(h Header, first, entries Seq) (*Data, error) {
+	d, x, err := r.gather(h, first)
 	if err != nil {
 		return nil, err
 	}
@@ -172,19 +185,57 @@ func (r *Renderer) Head(h Header, entries Seq) (*Data, int, error) {
 // of entries or of w ends the draft with that error, w holding its
 // beginning.
 func (r *Renderer) Render(w io.Writer, h Header, entries Seq, lang bot.Lang) error {
+	return r.RenderFrom(w, h, entries, entries, lang)
+}
+
+// RenderFrom is Render with the first pass over first, a part of the
+// timeline that has every entry the first pass needs, and the timeline
+// read once: in the timeline's reading order, every entry of entries that
+// is neither a message nor an alert, every entry marked key or that
+// refers back (an edit, a deletion, a flag), and every message whose Ref
+// one of those refers to; it may hold more. So a store that indexes these
+// entries as it writes them lets a draft read its timeline once. first
+// must not move an entry relative to entries, as a curation that places
+// entries at their time could (bot.Curation.Places).
+func (r *Renderer) RenderFrom(w io.Writer, h Header, first, entries Seq, lang bot.Lang) error {
 	if r.whole {
-		d, err := r.Data(h, entries)
+		d, err := r.DataFrom(h, first, entries)
 		if err != nil {
 			return err
 		}
 		return r.Execute(w, d, lang)
 	}
-	d, x, err := r.gather(h, entries)
+	d, x, err := r.gather(h, first)
 	if err != nil {
 		return err
 	}
 	var seqErr error
-	return r.execute(w, &doc{Data: d, Timeline: x.timeline(entries, &seqErr)}, d.Key, lang, &seqErr)
+	timeline := x.timeline(entries, &seqErr)
+	t := r.template(lang)
+	if s := r.splits[t]; s != nil {
+		return r.finish(w, d.Key, &seqErr, func(bw *bufio.Writer) error {
+			return r.executeSplit(bw, s, d, timeline, lang)
+		})
+	}
+	return r.execute(w, &doc{Data: d, Timeline: timeline}, d.Key, lang, &seqErr)
+}
+
+// cut splits t, the template named name, around its timeline loop when
+// that loop is the built-in one (splitTimeline), and checks the cut
+// template on the sample data as New checks the whole.
+func (r *Renderer) cut(t *template.Template, name string, sample *Data) error {
+	if r.whole {
+		return nil
+	}
+	s, err := splitTimeline(t)
+	if err != nil || s == nil {
+		return err
+	}
+	if err := r.executeSplit(bufio.NewWriter(io.Discard), s, sample, streamed(sample).Timeline, bot.English); err != nil {
+		return fmt.Errorf("postmortem template %s: %w", name, err)
+	}
+	r.splits[t] = s
+	return nil
 }
 
 // Execute writes the draft d to w as Markdown in lang.
@@ -193,8 +244,14 @@ func (r *Renderer) Execute(w io.Writer, d *Data, lang bot.Lang) error {
 }
 
 func (r *Renderer) execute(w io.Writer, data any, key string, lang bot.Lang, seqErr *error) error {
+	return r.finish(w, key, seqErr, func(bw *bufio.Writer) error { return r.template(lang).Execute(bw, data) })
+}
+
+// finish runs write on a buffer of w and flushes it: the error of the
+// timeline's sequence (*seqErr) first, else that of write or of w.
+func (r *Renderer) finish(w io.Writer, key string, seqErr *error, write func(*bufio.Writer) error) error {
 	bw := bufio.NewWriter(w)
-	err := r.template(lang).Execute(bw, data)
+	err := write(bw)
 	if *seqErr != nil {
 		return *seqErr
 	}

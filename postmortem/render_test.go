@@ -157,6 +157,34 @@ func TestRenderStreams(t *testing.T) {
 	require.Equal(t, render(t, r, d, bot.English), b.String())
 }
 
+// RenderFrom makes the same draft from a first pass over the notable
+// part of the timeline, reading the timeline itself once.
+func TestRenderFromNotable(t *testing.T) {
+	r := newRenderer(t)
+	h, entries := story(3000)
+	referred := map[string]bool{}
+	for _, e := range entries {
+		if e.RefersBack() {
+			referred[e.RefersTo] = true
+		}
+	}
+	var notable []bot.TimelineEntry
+	for _, e := range entries {
+		if (e.Kind != bot.KindMessage && e.Kind != bot.KindAlert) || e.Key || referred[e.Ref] {
+			notable = append(notable, e)
+		}
+	}
+	require.Less(t, len(notable), 20)
+	for _, lang := range bot.Langs {
+		var whole, once strings.Builder
+		require.NoError(t, r.Render(&whole, h, Entries(entries), lang))
+		c := &counted{entries: entries}
+		require.NoError(t, r.RenderFrom(&once, h, Entries(notable), c.seq, lang))
+		require.Equal(t, 1, c.passes, "the timeline is read once")
+		require.Equal(t, whole.String(), once.String())
+	}
+}
+
 func TestRenderErrors(t *testing.T) {
 	r := newRenderer(t)
 	h, entries := story(200)
@@ -200,6 +228,41 @@ func TestCustomTemplate(t *testing.T) {
 	}
 	_, err := New(Config{Template: &Template{Name: "bad.tmpl", Source: []byte(`{{range .Timeline}}{{.Body}}{{end}}`)}})
 	require.ErrorContains(t, err, "postmortem template bad.tmpl")
+}
+
+// The built-in timeline loop is written without text/template (lines.go),
+// to the bytes the template writes; so is a custom template's that kept
+// it, and one whose loop differs runs as written.
+func TestBuiltinTimelineLoop(t *testing.T) {
+	h, entries := story(20)
+	r := newRenderer(t)
+	for _, lang := range bot.Langs {
+		require.NotNil(t, r.splits[r.template(lang)], "the built-in %s template is cut around its loop", lang)
+	}
+	src, err := defaultTemplates.ReadFile("templates/postmortem.en.md.tmpl")
+	require.NoError(t, err)
+	loop := "{{range .Timeline}}" + builtinEntry + "\n{{- end}}"
+	require.Contains(t, string(src), loop)
+	for _, tc := range []struct {
+		name, src string
+		split     bool
+	}{
+		{"kept", string(src), true},
+		{"changed loop", strings.Replace(string(src), loop, "{{range .Timeline}}\n- {{.At | time}} · {{oneline .Author.Name}} · {{kind .Kind}}{{if .Key}} ★{{end}} · {{describe .}}\n{{- end}}", 1), false},
+		{"variable first", "{{$k := .Key}}" + string(src) + "{{$k}}", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			custom, err := New(Config{Template: &Template{Name: "custom.tmpl", Source: []byte(tc.src)}})
+			require.NoError(t, err)
+			require.Equal(t, tc.split, custom.splits[custom.template(bot.English)] != nil)
+			d, err := custom.Data(h, Entries(entries))
+			require.NoError(t, err)
+			var b strings.Builder
+			require.NoError(t, custom.Render(&b, h, Entries(entries), bot.English))
+			require.Equal(t, render(t, custom, d, bot.English), b.String())
+			require.Contains(t, b.String(), "- 2026-11-25 10:06:00 UTC · bob · message · error rate 40% (edited)\n")
+		})
+	}
 }
 
 // A timeline whose people type Markdown and HTML at every turn, rendered

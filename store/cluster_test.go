@@ -44,7 +44,7 @@ func TestIncidentKeysShareSlot(t *testing.T) {
 			t.Errorf("key %q is not in the documented schema", k)
 		}
 	}
-	require.Len(t, incidentKeys, 3, "record, timeline and refers-back index: %v", all)
+	require.Len(t, incidentKeys, 5, "record, timeline, refers-back, refs and notable indexes: %v", all)
 	want := slot("{" + bot.FormatID(inc.ID)[4:] + "}")
 	for _, k := range incidentKeys {
 		require.Equal(t, want, slot(k), k)

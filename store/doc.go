@@ -26,6 +26,8 @@
 //	<p>inc:{<id>}:timeline            stream  Create, Update, Append (XADD)    none; MAXLEN ~ Options.TimelineMaxLen when > 0
 //	<p>inc:{<id>}:curation            list    AppendCuration (RPUSH stream IDs)  none
 //	<p>inc:{<id>}:referring           zset    Create (mark), Append and every XADD of an edit, deletion or flag ("<stream ID> <refers_to>"), the newest page's first read of an older incident (fill)  none
+//	<p>inc:{<id>}:notable             zset    Create (mark "complete"), every XADD of a notable entry (Notable: its stream ID) or of a message whose ref an earlier one has ("<stream ID> <ref>"), scored by ms  none
+//	<p>inc:{<id>}:refs                hash    every XADD of a message with a ref (HSETNX ref → its stream ID: the first message's)  none
 //	<p>inc:{<id>}:pm:versions         list    SavePostmortemVersion (RPUSH JSON bot.PostmortemVersion; version n at index n-1)  none
 //	<p>inc:{<id>}:pm:tags             string  SetPostmortemTags (JSON bot.PostmortemTags)  none
 //	<p>postmortems:published          zset    AddPublished (incident IDs by publication time)  none
@@ -79,6 +81,11 @@
 // whose refers_to names the original. One that arrived before its original
 // stays before it in the stream; readers asking for TimelineQuery.InOrder
 // see it after (bot.InOrder).
+//
+// Every XADD of the timeline is one script with its lines in the
+// incident's indexes (notable.go): the refers-back index, the notable
+// entries and the refs, all in the incident's slot. A postmortem draft
+// reads those first (TimelineNotable) and its timeline once.
 //
 // <p>incidents:all holds every incident ID and <p>incidents:open the IDs of
 // incidents whose status is open (bot.Status.Open); both are scored by the

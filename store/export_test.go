@@ -6,6 +6,8 @@ var (
 	RecordKey    = (*Store).recordKey
 	TimelineKey  = (*Store).timelineKey
 	ReferringKey = (*Store).referringKey
+	NotableKey   = (*Store).notableKey
+	RefsKey      = (*Store).refsKey
 	OpenKey      = (*Store).openKey
 	AllKey       = (*Store).allKey
 	ChannelKey   = (*Store).channelKey

@@ -76,14 +76,15 @@ func (s *Store) Create(ctx context.Context, inc *bot.Incident, entries ...bot.Ti
 }
 
 // commit writes the record and XADDs entries in one MULTI/EXEC on tx, then
-// fills the entries' IDs. A created incident's refers-back index is
-// marked complete from its start.
+// fills the entries' IDs. A created incident's refers-back and notable
+// indexes are marked complete from its start.
 func (s *Store) commit(ctx context.Context, tx *redis.Tx, key string, rec []byte, id int64, entries []bot.TimelineEntry, created bool) error {
 	var ids []func() string
 	_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Set(ctx, key, rec, 0)
 		if created {
 			p.ZAdd(ctx, s.referringKey(id), redis.Z{Score: 0, Member: referringComplete})
+			p.ZAdd(ctx, s.notableKey(id), redis.Z{Score: 0, Member: notableComplete})
 		}
 		ids = s.addEntries(ctx, p, id, entries)
 		return nil

@@ -407,49 +407,6 @@ func prepareEntries(entries []bot.TimelineEntry, now time.Time) error {
 	return nil
 }
 
-// appendReferringScript XADDs one entry that refers back (an edit, a
-// deletion, a flag: bot.TimelineEntry.RefersBack) to the timeline
-// (KEYS[1]) and records it in the incident's refers-back index (KEYS[2]),
-// in one step: ARGV[1] is the approximate MAXLEN (0 for none), ARGV[2] the
-// entry's refers_to, the rest its fields. It returns the stream ID.
-var appendReferringScript = redis.NewScript(`
-local maxlen = tonumber(ARGV[1])
-local args = {KEYS[1]}
-if maxlen > 0 then
-  args[#args+1] = 'MAXLEN'; args[#args+1] = '~'; args[#args+1] = maxlen
-end
-args[#args+1] = '*'
-for j = 3, #ARGV do args[#args+1] = ARGV[j] end
-local id = redis.call('XADD', unpack(args))
-redis.call('ZADD', KEYS[2], tonumber(string.match(id, '^%d+')), id .. ' ' .. ARGV[2])
-return id`)
-
-// addEntries queues one XADD per entry on p (trimming when configured),
-// and for an entry that refers back also its line in the refers-back
-// index (a script, so that both are one step even outside MULTI). The
-// functions returned give the entries' stream IDs once p has run.
-func (s *Store) addEntries(ctx context.Context, p redis.Pipeliner, id int64, entries []bot.TimelineEntry) []func() string {
-	ids := make([]func() string, len(entries))
-	for i, e := range entries {
-		if e.RefersBack() {
-			// EVAL, not EVALSHA: inside MULTI a missing script could not
-			// be retried without breaking the transaction in two.
-			args := append([]any{s.maxLen, e.RefersTo}, encodeEntry(e)...)
-			c := appendReferringScript.Eval(ctx, p, []string{s.timelineKey(id), s.referringKey(id)}, args...)
-			ids[i] = func() string { v, _ := c.Text(); return v }
-			continue
-		}
-		c := p.XAdd(ctx, &redis.XAddArgs{
-			Stream: s.timelineKey(id),
-			MaxLen: s.maxLen,
-			Approx: s.maxLen > 0,
-			Values: encodeEntry(e),
-		})
-		ids[i] = c.Val
-	}
-	return ids
-}
-
 // countEntries counts stored entries in the metrics.
 func (s *Store) countEntries(entries []bot.TimelineEntry) {
 	for _, e := range entries {

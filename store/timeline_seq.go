@@ -20,7 +20,17 @@ var timelinePage int64 = 1000
 // range at a time). A failed read, or an unknown incident (an error
 // wrapping bot.ErrNotFound), is the sequence's last element.
 func (s *Store) TimelineEntries(ctx context.Context, id int64) iter.Seq2[bot.TimelineEntry, error] {
-	through := "+" // the last stream ID of the first complete range
+	return s.TimelineEntriesThrough(ctx, id, "")
+}
+
+// TimelineEntriesThrough is TimelineEntries of the entries up to the one
+// with stream ID through (all of them when through is ""): the timeline
+// as TimelineNotable saw it, so that a draft made from both reads the
+// same entries.
+func (s *Store) TimelineEntriesThrough(ctx context.Context, id int64, through string) iter.Seq2[bot.TimelineEntry, error] {
+	if through == "" {
+		through = "+" // becomes the last stream ID of the first complete range
+	}
 	return func(yield func(bot.TimelineEntry, error) bool) {
 		end := through
 		var (

@@ -192,10 +192,36 @@ func addAt(t testing.TB, s *store.Store, id int64, ms int64, kind bot.EntryKind,
 	}
 	require.NoError(t, s.Client().XAdd(context.Background(), &redis.XAddArgs{
 		Stream: store.TimelineKey(s, id), ID: fmt.Sprintf("%d-0", ms), Values: v}).Err())
-	if (bot.TimelineEntry{Kind: kind, RefersTo: refersTo}).RefersBack() { // as Append indexes it
-		require.NoError(t, s.Client().ZAdd(context.Background(), store.ReferringKey(s, id),
-			redis.Z{Score: float64(ms), Member: store.ReferringLine(fmt.Sprintf("%d-0", ms), refersTo)}).Err())
+	ctx, sid := context.Background(), fmt.Sprintf("%d-0", ms)
+	e := bot.TimelineEntry{Kind: kind, Ref: ref, RefersTo: refersTo}
+	if e.RefersBack() { // as Append indexes it
+		require.NoError(t, s.Client().ZAdd(ctx, store.ReferringKey(s, id),
+			redis.Z{Score: float64(ms), Member: store.ReferringLine(sid, refersTo)}).Err())
 	}
+	if store.Notable(e) {
+		require.NoError(t, s.Client().ZAdd(ctx, store.NotableKey(s, id), redis.Z{Score: float64(ms), Member: sid}).Err())
+	}
+	if kind == bot.KindMessage && ref != "" && !s.Client().HSetNX(ctx, store.RefsKey(s, id), ref, sid).Val() {
+		require.NoError(t, s.Client().ZAdd(ctx, store.NotableKey(s, id), redis.Z{Score: float64(ms), Member: sid + " " + ref}).Err())
+	}
+}
+
+// notablePart is what TimelineNotable gives of entries, a timeline in
+// reading order: its notable entries and the messages they refer to.
+func notablePart(entries []bot.TimelineEntry) []bot.TimelineEntry {
+	referred := map[string]bool{}
+	for _, e := range entries {
+		if e.RefersBack() {
+			referred[e.RefersTo] = true
+		}
+	}
+	out := []bot.TimelineEntry{}
+	for _, e := range entries {
+		if store.Notable(e) || (e.Kind == bot.KindMessage && referred[e.Ref]) {
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 // TestTimelineInOrderPages checks that, on random timelines where edits,
@@ -240,6 +266,20 @@ func TestTimelineInOrderPages(t *testing.T) {
 		all, err := s.Timeline(ctx, inc.ID, store.TimelineQuery{InOrder: true})
 		require.NoError(t, err)
 		require.Equal(t, want, all)
+		notable, through, err := s.TimelineNotable(ctx, inc.ID)
+		require.NoError(t, err)
+		require.Equal(t, stream[len(stream)-1].ID, through)
+		require.Equal(t, notablePart(want), notable, "the notable part, in reading order")
+		if round >= 2 { // written before the notable index: filled from the timeline
+			require.NoError(t, s.Client().Del(ctx, store.NotableKey(s, inc.ID), store.RefsKey(s, inc.ID)).Err())
+			_, _, err := s.TimelineNotable(ctx, inc.ID)
+			require.ErrorIs(t, err, store.ErrNotIndexed)
+			store.SetTimelinePage(t, 16)
+			require.NoError(t, s.IndexNotable(ctx, inc.ID))
+			filled, _, err := s.TimelineNotable(ctx, inc.ID)
+			require.NoError(t, err)
+			require.Equal(t, notable, filled, "round %d: filled", round)
+		}
 		for _, page := range []int64{1, 2, 5, 16, 1000} {
 			store.SetTimelinePage(t, page)
 			for range 2 { // it can be read again
@@ -284,6 +324,75 @@ func TestTimelineInOrderPages(t *testing.T) {
 		i := slices.IndexFunc(wantAfter, func(e bot.TimelineEntry) bool { return e.Kind == "mark" })
 		require.Equal(t, wantAfter[i+1:], got)
 	}
+}
+
+// TestTimelineNotable: TimelineNotable gives what a draft needs before
+// its timeline and not the plain messages, and the ID of the last entry
+// then, through which TimelineEntriesThrough reads however the incident
+// goes on; an incident written before the index says so.
+func TestTimelineNotable(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	inc := create(t, s, bot.StatusInvestigating, bot.P2)
+	msg := func(ref, text string) bot.TimelineEntry {
+		return bot.TimelineEntry{Kind: bot.KindMessage, Ref: ref, Text: text, Author: bot.User{ID: "U1", Name: "alice"}}
+	}
+	_, err := s.Append(ctx, inc.ID, msg("m1", "db is slow"), msg("m2", "plain"), msg("m3", "pinned"),
+		bot.TimelineEntry{Kind: bot.KindAlert, Text: "HighLatency firing"},
+		bot.TimelineEntry{Kind: bot.KindEdit, RefersTo: "m1", Text: "db is very slow"},
+		msg("m4", "plain too"), msg("m3", "the same ref again"),
+		bot.TimelineEntry{Kind: bot.KindNote, Text: "rollback", Key: true, Ref: "n1"},
+		bot.TimelineEntry{Kind: bot.KindFlag, RefersTo: "m3", Key: true, Data: map[string]string{"flag": "on", "by": "pin"}},
+		bot.TimelineEntry{Kind: bot.KindStatus, Data: map[string]string{"from": "investigating", "to": "identified"}})
+	require.NoError(t, err)
+	stream := timeline(t, s, inc.ID)
+	notable, through, err := s.TimelineNotable(ctx, inc.ID)
+	require.NoError(t, err)
+	require.Equal(t, stream[len(stream)-1].ID, through)
+	var texts []string
+	for _, e := range notable {
+		texts = append(texts, string(e.Kind)+" "+e.Text)
+	}
+	require.Equal(t, []string{"declared declared", "message db is slow", "message pinned", "edit db is very slow",
+		"message the same ref again", "note rollback", "flag ", "status "}, texts)
+	require.Equal(t, notablePart(stream), notable)
+
+	_, err = s.Append(ctx, inc.ID, bot.TimelineEntry{Kind: bot.KindNote, Text: "later", Key: true}, msg("m5", "later"))
+	require.NoError(t, err)
+	var read []bot.TimelineEntry
+	for e, err := range s.TimelineEntriesThrough(ctx, inc.ID, through) {
+		require.NoError(t, err)
+		read = append(read, e)
+	}
+	require.Equal(t, stream, read, "read through the entry TimelineNotable saw last")
+
+	empty := &bot.Incident{ID: inc.ID + 1, Title: "empty", Status: bot.StatusInvestigating}
+	require.NoError(t, s.Create(ctx, empty))
+	notable, through, err = s.TimelineNotable(ctx, empty.ID)
+	require.NoError(t, err)
+	require.Empty(t, notable)
+	for _, err := range s.TimelineEntriesThrough(ctx, empty.ID, through) {
+		require.NoError(t, err)
+		t.Fatal("an empty timeline stays empty")
+	}
+
+	stream = timeline(t, s, inc.ID)
+	require.NoError(t, s.Client().Del(ctx, store.NotableKey(s, inc.ID), store.RefsKey(s, inc.ID)).Err())
+	_, _, err = s.TimelineNotable(ctx, inc.ID)
+	require.ErrorIs(t, err, store.ErrNotIndexed, "an incident written before the index")
+	// A message with a Ref appended before the fill indexes itself.
+	_, err = s.Append(ctx, inc.ID, msg("m1", "the first message's Ref again"),
+		bot.TimelineEntry{Kind: bot.KindDelete, RefersTo: "m1"})
+	require.NoError(t, err)
+	store.SetTimelinePage(t, 3)
+	require.NoError(t, s.IndexNotable(ctx, inc.ID))
+	notable, _, err = s.TimelineNotable(ctx, inc.ID)
+	require.NoError(t, err)
+	inOrder, _ := bot.InOrder(timeline(t, s, inc.ID), false)
+	require.Equal(t, notablePart(inOrder), notable, "filled from the timeline")
+	require.Greater(t, len(notable), len(notablePart(stream)))
+	_, _, err = s.TimelineNotable(ctx, 999)
+	requireNotFound(t, err)
 }
 
 // TimelineEntries read again gives what its first read gave, however the

@@ -14,8 +14,9 @@ import (
 // Calls gives every incident a video meeting (bot.CallProvider):
 //
 //   - an incident declared (by a person or an alert) with a priority of
-//     Priorities gets its meeting at once, in the background, so a slow
-//     or refusing provider never holds up or fails the declaration;
+//     Priorities, or raised to one, gets its meeting at once, in the
+//     background, so a slow or refusing provider never holds up or fails
+//     the declaration;
 //   - the "call" command shows the incident's link, or starts the meeting
 //     when it has none (any priority).
 //
@@ -60,6 +61,15 @@ func (s *Service) callDeclared(ctx context.Context, req *bot.Request, inc *bot.I
 	if _, err := s.startCall(ctx, req, inc); err != nil {
 		req.Log.Warn("claim the call", zap.Int64("incident", inc.ID), zap.Error(err))
 	}
+}
+
+// callRaised starts the call of an open incident whose priority was
+// changed to one that calls for it (a claimed or existing call stays).
+func (s *Service) callRaised(ctx context.Context, req *bot.Request, inc *bot.Incident) {
+	if inc.CallURL != "" || !inc.Status.Open() {
+		return
+	}
+	s.callDeclared(ctx, req, inc)
 }
 
 // startCall claims inc's call and creates it in the background. It

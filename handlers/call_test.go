@@ -62,7 +62,7 @@ func (e *env) cardButton(inc *bot.Incident, label string) string {
 // the incident; its link goes on the incident, on the card's "Join the
 // call" button and into the channel; the timeline says so without the
 // link. "call" shows the same link and creates nothing new; a P3 gets no
-// meeting until someone asks with "call".
+// meeting until someone asks with "call"; a P4 raised to P2 gets one, once.
 func TestCallP1Declare(t *testing.T) {
 	e, fake := callEnv(t, fakezoom.ClientSecret, bot.P1, bot.P2)
 	inc := e.declare("Checkout is failing P1")
@@ -92,9 +92,16 @@ func TestCallP1Declare(t *testing.T) {
 	require.Contains(t, e.lastReply(), "Starting a Zoom call for INC-2")
 	e.must(e.alice, low.Channel.ID, "call")
 	e.waitCall(low.ID)
+
+	raised := e.declare("Search is slow P4")
+	require.Empty(t, e.callEntries(raised.ID))
+	e.must(e.alice, raised.Channel.ID, "priority P2")
+	e.waitCall(raised.ID)
+	e.must(e.alice, raised.Channel.ID, "priority P1")
 	require.NoError(t, e.svc.Close(context.Background()))
-	require.Len(t, fake.Meetings(), 2, "two calls typed at once make one meeting")
-	require.Equal(t, 1, fake.Tokens(), "one token for both")
+	require.Len(t, fake.Meetings(), 3, "two calls typed at once make one meeting; a raise makes one, once")
+	require.Equal(t, "INC-3: Search is slow", fake.Meetings()[2].Topic)
+	require.Equal(t, 1, fake.Tokens(), "one token for all")
 }
 
 // TestCallPrivateAndDrill: a private incident's meeting is named by its key

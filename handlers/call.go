@@ -98,7 +98,9 @@ func (s *Service) startCall(ctx context.Context, req *bot.Request, inc *bot.Inci
 		if timeout <= 0 {
 			timeout = callTimeout
 		}
-		ctx, cancel := context.WithTimeout(life, timeout)
+		// The claim must outlive the attempt, or another replica could
+		// start a second meeting while this one is still trying.
+		ctx, cancel := context.WithTimeout(life, min(timeout, bot.CallClaimTTL-time.Minute))
 		defer cancel()
 		call, err := s.opts.Calls.Provider.CreateCall(ctx, spec)
 		// The outcome is recorded even when the service is closing.

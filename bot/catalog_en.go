@@ -807,7 +807,7 @@ var catalogEN = map[string]string{
 	"call.starting":           "📞 Starting a {provider} call for {id}; the link will be posted in the incident channel.",
 	"call.pending":            "📞 A {provider} call for {id} is being started; the link will be posted in the incident channel.",
 	"call.failed":             "⚠️ Starting a {provider} call for {id} failed: {reason}. The incident is declared; type `call` to try again, or share another meeting link.",
-	"call.reason.refused":     "{provider} refused it ({detail})",
+	"call.reason.refused":     "{provider} refused it: {detail}",
 	"call.reason.unreachable": "{provider} could not be reached or kept asking to wait, even after retries",
 	"call.entry.started":      "started a {provider} call",
 	"call.entry.failed":       "could not start a {provider} call",

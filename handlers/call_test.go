@@ -131,7 +131,7 @@ func TestCallFailureTellsChannel(t *testing.T) {
 	e, fake := callEnv(t, "wr0ng-s3cret")
 	inc := e.declare("Checkout is failing P1")
 	require.Equal(t, []string{"failed: could not start a Zoom call"}, e.waitCall(inc.ID))
-	said := e.waitPosted(inc.Channel.ID, "Starting a Zoom call for INC-1 failed: Zoom refused it (Zoom refused the app's credentials (401): Invalid client_id or client_secret)")
+	said := e.waitPosted(inc.Channel.ID, "Starting a Zoom call for INC-1 failed: Zoom refused it: invalid app credentials (401: Invalid client_id or client_secret)")
 	require.NotContains(t, said, "wr0ng-s3cret")
 	got := e.get(inc.ID)
 	require.Equal(t, bot.StatusInvestigating, got.Status)

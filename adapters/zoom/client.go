@@ -194,6 +194,11 @@ func (c *Client) CreateCall(ctx context.Context, spec bot.CallSpec) (bot.Call, e
 		if err == nil {
 			break
 		}
+		if errors.Is(err, errBadToken) {
+			// A fresh token refused too: the app lacks the scope or was
+			// deactivated.
+			return bot.Call{}, &bot.CallError{Reason: "the access token was refused (401), even a new one: check the app is activated with the meeting:write:admin scope"}
+		}
 		if wait < 0 || attempt >= c.out.Retries {
 			return bot.Call{}, fmt.Errorf("zoom meeting %s: %w", spec.Incident, err)
 		}
@@ -204,7 +209,7 @@ func (c *Client) CreateCall(ctx context.Context, spec bot.CallSpec) (bot.Call, e
 		}
 	}
 	if m.JoinURL == "" || m.ID == 0 {
-		return bot.Call{}, &bot.CallError{Reason: "Zoom answered without a meeting link"}
+		return bot.Call{}, &bot.CallError{Reason: "its answer had no meeting link"}
 	}
 	return bot.Call{ID: strconv.FormatInt(m.ID, 10), JoinURL: m.JoinURL}, nil
 }
@@ -237,7 +242,7 @@ func (c *Client) createOnce(ctx context.Context, body []byte, m *Meeting) (time.
 	switch {
 	case status == http.StatusCreated || status == http.StatusOK:
 		if err := json.Unmarshal(raw, m); err != nil {
-			return -1, &bot.CallError{Reason: "Zoom's answer could not be read"}
+			return -1, &bot.CallError{Reason: "its answer could not be read"}
 		}
 		return 0, nil
 	case status == http.StatusUnauthorized:
@@ -274,13 +279,13 @@ func (c *Client) accessToken(ctx context.Context) (string, time.Duration, error)
 			return "", w, err
 		}
 		if status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden {
-			return "", -1, &bot.CallError{Reason: fmt.Sprintf("Zoom refused the app's credentials (%d): %s", status, oauthReason(raw))}
+			return "", -1, &bot.CallError{Reason: fmt.Sprintf("invalid app credentials (%d: %s)", status, oauthReason(raw))}
 		}
 		return "", -1, refusal(status, raw)
 	}
 	var t Token
 	if err := json.Unmarshal(raw, &t); err != nil || t.AccessToken == "" {
-		return "", -1, &bot.CallError{Reason: "Zoom's token answer could not be read"}
+		return "", -1, &bot.CallError{Reason: "its token answer could not be read"}
 	}
 	life := time.Duration(t.ExpiresIn) * time.Second
 	if life <= 0 {
@@ -340,8 +345,9 @@ func oauthReason(raw []byte) string {
 	return bot.Truncate(r, 200)
 }
 
-// refusal is the final error of a 4xx answer, in words people may read:
-// Zoom's own code and message (they never echo a credential).
+// refusal is the final error of a 4xx answer, in words people may read
+// after "Zoom refused it: ": Zoom's own code and message (they never echo
+// a credential).
 func refusal(status int, raw []byte) error {
 	var a apiError
 	_ = json.Unmarshal(raw, &a)
@@ -352,7 +358,7 @@ func refusal(status int, raw []byte) error {
 	if a.Code != 0 {
 		msg = fmt.Sprintf("%s (code %d)", msg, a.Code)
 	}
-	return &bot.CallError{Reason: fmt.Sprintf("Zoom answered %d: %s", status, bot.Truncate(msg, 300))}
+	return &bot.CallError{Reason: fmt.Sprintf("HTTP %d: %s", status, bot.Truncate(msg, 300))}
 }
 
 // retryAfter is the wait a Retry-After asks for (seconds), capped, or the

@@ -93,8 +93,8 @@ func TestCreateCallRefused(t *testing.T) {
 		want     string
 		attempts int
 	}{
-		{"bad credentials", "wr0ng-s3cret", nil, "Zoom refused the app's credentials (401): Invalid client_id or client_secret", 0},
-		{"invalid body", fakezoom.ClientSecret, []int{400}, "Zoom answered 400: Bad Request (code 400)", 1},
+		{"bad credentials", "wr0ng-s3cret", nil, "invalid app credentials (401: Invalid client_id or client_secret)", 0},
+		{"invalid body", fakezoom.ClientSecret, []int{400}, "HTTP 400: Bad Request (code 400)", 1},
 		{"5xx retried", fakezoom.ClientSecret, []int{503, 503, 503, 503}, "", 4},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -50,6 +50,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"slack and pagerduty": merge(withSlack, map[string]string{"WARROOM_PAGERDUTY_ROUTING_KEY": "rk-verdict",
 			"WARROOM_PAGERDUTY_WEBHOOK_SECRET": "wh-verdict", "WARROOM_PAGERDUTY_API_URL": "http://127.0.0.1:1"}),
 		"pagerduty webhook alone": {"WARROOM_PAGERDUTY_WEBHOOK_SECRET": "wh-verdict"},
+		"slack and zoom": merge(withSlack, map[string]string{"WARROOM_ZOOM_ACCOUNT_ID": "acc-verdict", "WARROOM_ZOOM_CLIENT_ID": "cid-verdict",
+			"WARROOM_ZOOM_CLIENT_SECRET": "zs-verdict", "WARROOM_ZOOM_API_URL": "http://127.0.0.1:1", "WARROOM_ZOOM_OAUTH_URL": "http://127.0.0.1:1"}),
+		"zoom without its secret": merge(withSlack, map[string]string{"WARROOM_ZOOM_ACCOUNT_ID": "acc-verdict", "WARROOM_ZOOM_CLIENT_ID": "cid-verdict"}),
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -79,6 +82,8 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.False(t, served["redis and a token/status_page_without_url.yml"], "a status page needs public_url")
 	require.True(t, served["slack and pagerduty/example.yml"], "PagerDuty is one more integration")
 	require.False(t, served["pagerduty webhook alone/aliases.yml"], "a webhook secret needs the routing key")
+	require.True(t, served["slack and zoom/example.yml"], "Zoom is one more integration")
+	require.False(t, served["zoom without its secret/example.yml"], "Zoom's credentials go together")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

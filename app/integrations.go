@@ -7,6 +7,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/adapters/pagerduty"
+	"github.com/warroomhq/warroom/adapters/zoom"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/handlers"
 	"github.com/warroomhq/warroom/internal/httpx"
@@ -37,12 +38,18 @@ type Uses struct {
 	// Paging pages on-call (handlers.Paging); nil for an integration that
 	// is no pager.
 	Paging *handlers.Paging
+	// Calls starts incidents' video meetings (handlers.Calls); nil for an
+	// integration that is no call provider.
+	Calls *handlers.Calls
 }
 
 // apply sets u's parts in the handlers' options.
 func (u Uses) apply(o *handlers.Options) {
 	if u.Paging != nil {
 		o.Paging = *u.Paging
+	}
+	if u.Calls != nil {
+		o.Calls = *u.Calls
 	}
 }
 
@@ -71,6 +78,20 @@ func Integrations() []Integration {
 				// The webhook's commands come from PagerDuty's platform.
 				d.Router.Register(pagerduty.Platform{})
 				return built(pagerduty.NewWebhook(pagerduty.WebhookOptions{Secret: secret, Router: d.Router, Log: d.Log}))
+			},
+		},
+		{
+			// Zoom has no webhook Warroom takes: its route answers 404.
+			Name: zoom.Name, Display: zoom.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return cfg.Zoom.Enabled() },
+			Build: func(cfg *config.Config, log *zap.Logger) (Uses, error) {
+				z := cfg.Zoom
+				c, err := zoom.New(zoom.Options{AccountID: z.AccountID, ClientID: z.ClientID, ClientSecret: z.ClientSecret.Reveal(),
+					APIURL: z.APIURL, OAuthURL: z.OAuthURL, Log: log})
+				if err != nil {
+					return Uses{}, err
+				}
+				return Uses{Calls: &handlers.Calls{Provider: c, Priorities: z.Calls()}}, nil
 			},
 		},
 	}

@@ -266,6 +266,17 @@ type Incident struct {
 	// Paged says a page of the people on call (bot.Pager) was triggered
 	// for the incident and not yet resolved.
 	Paged bool `json:"paged,omitempty"`
+	// CallURL is the join link of the incident's video meeting
+	// (bot.CallProvider), CallID the provider's meeting ID and CallName the
+	// provider ("Zoom"). The link may carry the meeting's password: it is
+	// shown only to the incident's audience and never logged.
+	CallURL  string `json:"call_url,omitempty"`
+	CallID   string `json:"call_id,omitempty"`
+	CallName string `json:"call_name,omitempty"`
+	// CallClaimedAt is when a replica claimed the creation of the call, so
+	// that two replicas or retries never create two meetings; zero when
+	// nobody is creating one (see CallClaimTTL).
+	CallClaimedAt time.Time `json:"call_claimed_at,omitzero"`
 	// Members are the user IDs, on the incident's platform, of the people
 	// of a private incident: those Warroom invited, added, gave a role or
 	// a follow-up, or saw join its channel, until they leave. Role holders

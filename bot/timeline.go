@@ -42,6 +42,10 @@ const (
 	// paging service's own "acknowledged", "resolved") and "outcome"
 	// (sent, failed, skipped).
 	KindPage EntryKind = "page"
+	// KindCall records the incident's video meeting (bot.CallProvider);
+	// Data holds "provider" and "outcome" (started, failed). The join link
+	// is never in the entry: the timeline goes into postmortems and exports.
+	KindCall EntryKind = "call"
 )
 
 // TimelineEntry is one append-only record in an incident's timeline. Nothing

@@ -101,6 +101,7 @@ type Config struct {
 	Followups  Followups  `yaml:"followups"`
 	StatusPage StatusPage `yaml:"status_page"`
 	PagerDuty  PagerDuty  `yaml:"pagerduty"`
+	Zoom       Zoom       `yaml:"zoom"`
 }
 
 // DefaultPagerDutyURL is the base of PagerDuty's Events API.
@@ -510,6 +511,8 @@ var defaults = []struct {
 	{"followups.verify_by_other", func(c *Config) { c.Followups.VerifyByOther = true }},
 	{"status_page.languages", func(c *Config) { c.StatusPage.Languages = []string{"ja", "en"} }},
 	{"pagerduty.api_url", func(c *Config) { c.PagerDuty.APIURL = DefaultPagerDutyURL }},
+	{"zoom.api_url", func(c *Config) { c.Zoom.APIURL = DefaultZoomAPIURL }},
+	{"zoom.oauth_url", func(c *Config) { c.Zoom.OAuthURL = DefaultZoomOAuthURL }},
 }
 
 // JapanTimezone is the time zone of a Japanese deployment that sets none.

@@ -175,6 +175,18 @@ var Env = []EnvVar{
 		set: setList(func(c *Config) *[]string { return &c.PagerDuty.Priorities })},
 	{Name: "WARROOM_PAGERDUTY_API_URL", Field: "pagerduty.api_url", Default: "`https://events.pagerduty.com`", Help: "base URL of PagerDuty's Events API",
 		set: setString(func(c *Config) *string { return &c.PagerDuty.APIURL })},
+	{Name: "WARROOM_ZOOM_ACCOUNT_ID", Field: "zoom.account_id", Help: "account ID of the Zoom Server-to-Server OAuth app; with the client ID and secret, [Zoom calls](#zoom) are on",
+		set: setString(func(c *Config) *string { return &c.Zoom.AccountID })},
+	{Name: "WARROOM_ZOOM_CLIENT_ID", Field: "zoom.client_id", Help: "client ID of the Zoom Server-to-Server OAuth app",
+		set: setString(func(c *Config) *string { return &c.Zoom.ClientID })},
+	{Name: "WARROOM_ZOOM_CLIENT_SECRET", Field: "zoom.client_secret", Secret: true, Help: "client secret of the Zoom Server-to-Server OAuth app",
+		set: setSecret(func(c *Config) *Secret { return &c.Zoom.ClientSecret })},
+	{Name: "WARROOM_ZOOM_PRIORITIES", Field: "zoom.priorities", Default: "all", Help: "comma-separated priorities whose declaration starts a Zoom call, e.g. `P1,P2` (`call` starts one at any priority)",
+		set: setList(func(c *Config) *[]string { return &c.Zoom.Priorities })},
+	{Name: "WARROOM_ZOOM_API_URL", Field: "zoom.api_url", Default: "`https://api.zoom.us`", Help: "base URL of Zoom's REST API",
+		set: setString(func(c *Config) *string { return &c.Zoom.APIURL })},
+	{Name: "WARROOM_ZOOM_OAUTH_URL", Field: "zoom.oauth_url", Default: "`https://zoom.us`", Help: "base URL of Zoom's OAuth server (tokens)",
+		set: setString(func(c *Config) *string { return &c.Zoom.OAuthURL })},
 }
 
 // EnvTable writes Env as a Markdown table, one row per variable in the

@@ -93,6 +93,7 @@ func (l *loader) validate(c *Config) {
 	l.checkPositive("reminders.every", c.Reminders.Every)
 	l.checkStatusPage(c)
 	l.checkPagerDuty(&c.PagerDuty)
+	l.checkZoom(&c.Zoom)
 	if c.Followups.VerifyAfter < 0 {
 		l.addf("followups.verify_after", "must be 0 (never ask) or more, such as 14d, got %s", c.Followups.VerifyAfter)
 	}
@@ -579,17 +580,5 @@ func (l *loader) checkPagerDuty(p *PagerDuty) {
 	if u, err := url.Parse(p.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		l.addf("pagerduty.api_url", "must be an http(s) URL such as %q, got %q", DefaultPagerDutyURL, p.APIURL)
 	}
-	seen := map[bot.Priority]bool{}
-	for i, v := range p.Priorities {
-		pr, ok := bot.ParsePriority(v)
-		switch {
-		case !ok:
-			l.addf(fmt.Sprintf("pagerduty.priorities[%d]", i), "must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got %q", v)
-			continue
-		case seen[pr]:
-			l.addf(fmt.Sprintf("pagerduty.priorities[%d]", i), "%s is listed twice", pr)
-		}
-		seen[pr] = true
-		p.Priorities[i] = pr.String()
-	}
+	l.checkPriorityList("pagerduty.priorities", p.Priorities)
 }

@@ -54,6 +54,9 @@ func (s *Service) cardIn(ctx context.Context, inc *bot.Incident, lang bot.Lang, 
 		}
 	}
 	msg.Buttons = s.cardButtons(inc, lang)
+	if b, ok := callButton(inc, lang); ok {
+		msg.Buttons = append([]bot.Button{b}, msg.Buttons...)
+	}
 	for i, l := range inc.Links {
 		if i == maxCardLinks {
 			break

@@ -251,6 +251,7 @@ func (s *Service) open(ctx context.Context, req *bot.Request, d declaration) (*b
 	s.recorded(ctx, req, inc, d)
 	s.furnish(ctx, req, inc, d)
 	s.pageDeclared(ctx, req, inc)
+	s.callDeclared(ctx, req, inc)
 	return inc, nil
 }
 
@@ -275,6 +276,8 @@ func (s *Service) openLater(ctx context.Context, req *bot.Request, d declaration
 	}
 	s.recorded(ctx, req, inc, d)
 	s.pageDeclared(ctx, req, inc)
+	// Its card, posted with the channel, will carry the call's link.
+	s.callDeclared(ctx, req, inc)
 	req.Log.Info("alert's incident recorded; its channel waits for the platform's rate limit", zap.Int64("incident", id))
 	ev := *req.Event
 	later := *req

@@ -31,6 +31,7 @@ func (s *Service) priority(ctx context.Context, req *bot.Request) error {
 	})
 	if err == nil {
 		s.pageRaised(ctx, req, inc)
+		s.callRaised(ctx, req, inc)
 	}
 	return err
 }

@@ -219,6 +219,8 @@ func (s *Service) completeRecorded(ctx context.Context, req *bot.Request, p stor
 	req.Log.Info("reconcile: finished a recorded declaration")
 	// Paged only if the dead replica had not claimed the page (Paged).
 	s.pageDeclared(ctx, req, inc)
+	// Started only if the dead replica had not claimed the call.
+	s.callDeclared(ctx, req, inc)
 	if d.Alert != nil {
 		return s.bindRecovered(ctx, req, inc, d.Alert)
 	}
@@ -350,6 +352,7 @@ func (s *Service) recoverDeclaration(ctx context.Context, req *bot.Request, p st
 	d.recovered = true
 	s.furnish(ctx, req, inc, d)
 	s.pageDeclared(ctx, req, inc)
+	s.callDeclared(ctx, req, inc)
 	if a != nil {
 		if err := s.recordAlert(ctx, req, inc, a); err != nil {
 			req.Log.Warn("reconcile: record alert", zap.Error(err))

@@ -119,6 +119,9 @@ type Options struct {
 	// Paging pages on-call for the incidents that need it (pager.go); off
 	// without a Pager.
 	Paging Paging
+	// Calls gives incidents a video meeting (call.go); off without a
+	// Provider.
+	Calls Calls
 }
 
 // Platforms finds the adapter of a chat platform by its name.
@@ -293,6 +296,8 @@ func (s *Service) routes() []bot.Route {
 		{Name: "help", Aliases: []string{"?", "h"}, Handler: s.help},
 		// The paging service's webhook (pager.go); nobody types it.
 		{Name: pagedCommand, Scope: bot.NeedsIncident, Hidden: true, Handler: s.paged},
+		// The incident's video meeting (call.go).
+		{Name: callCommand, Aliases: []string{"zoom", "meeting"}, Scope: bot.NeedsIncident, Handler: s.call},
 	}
 }
 

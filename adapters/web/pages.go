@@ -255,7 +255,10 @@ type incidentView struct {
 	Source                                                                    string
 	Labels                                                                    []fieldView
 	Links                                                                     []bot.Link
-	Timeline                                                                  *timelineView
+	// CallURL is the join link of an open incident's video meeting, shown
+	// only on its page (which admits only its audience).
+	CallURL  string
+	Timeline *timelineView
 	// Flash is the answer to the person's last action, once; Actions the
 	// forms that act on the incident (nil: read-only).
 	Flash   *flash
@@ -340,6 +343,9 @@ func (s *Server) incidentBody(lang bot.Lang, inc *bot.Incident) *incidentView {
 		if u := safeURL(ln.URL); u != "" {
 			b.Links = append(b.Links, bot.Link{Title: bot.Visible(ln.Title), URL: u})
 		}
+	}
+	if inc.Status.Open() {
+		b.CallURL = safeURL(inc.CallURL)
 	}
 	return b
 }

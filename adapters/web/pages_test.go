@@ -261,3 +261,27 @@ func TestAdminLookIsWritten(t *testing.T) {
 	}
 	require.Equal(t, 1, looks)
 }
+
+// stubCalls is a call provider that makes one meeting per call.
+type stubCalls struct{}
+
+func (stubCalls) Name() string { return "Zoom" }
+func (stubCalls) CreateCall(_ context.Context, spec bot.CallSpec) (bot.Call, error) {
+	return bot.Call{ID: "1", JoinURL: "https://zoom.example/j/1?pwd=" + spec.Incident}, nil
+}
+
+// The incident page shows its call's join link to its audience; for
+// anyone else a private incident, link and all, does not exist.
+func TestIncidentPageJoinCall(t *testing.T) {
+	h := newHarnessOpts(t, handlers.Options{Calls: handlers.Calls{Provider: stubCalls{}}}, func(*web.Options) {})
+	priv := h.declare(alice, "Payroll data exposed P1 private")
+	require.Eventually(t, func() bool {
+		inc, err := h.st.Get(context.Background(), priv.ID)
+		return err == nil && inc.CallURL != ""
+	}, 10*time.Second, 5*time.Millisecond)
+	body := h.signedIn(alice).get("/incidents/INC-1").body
+	require.Contains(t, body, `<a class="button primary" href="https://zoom.example/j/1?pwd=INC-1" rel="noreferrer noopener">Join the call</a>`)
+	res := h.signedIn(bot.User{ID: "U9", Name: "mallory"}).get("/incidents/INC-1")
+	require.Equal(t, http.StatusNotFound, res.status)
+	require.NotContains(t, res.body, "zoom.example")
+}

@@ -28,7 +28,7 @@ import (
 // filter's order.
 var filterKinds = []bot.EntryKind{bot.KindMessage, bot.KindNote, bot.KindFlag, bot.KindStatus, bot.KindPriority,
 	bot.KindRole, bot.KindUpdate, bot.KindAlert, bot.KindFollowup, bot.KindEdit, bot.KindDelete, bot.KindMember,
-	bot.KindChannel, bot.KindDeclared, bot.KindAccess, bot.KindPostmortem, bot.KindPublicUpdate, bot.KindComponents, bot.KindPage}
+	bot.KindChannel, bot.KindDeclared, bot.KindAccess, bot.KindPostmortem, bot.KindPublicUpdate, bot.KindComponents, bot.KindPage, bot.KindCall}
 
 // parseKinds keeps the known kinds of raw, once each.
 func parseKinds(raw []string) []bot.EntryKind {

@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/jira"
 	"github.com/warroomhq/warroom/adapters/pagerduty"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/handlers"
@@ -37,12 +38,18 @@ type Uses struct {
 	// Paging pages on-call (handlers.Paging); nil for an integration that
 	// is no pager.
 	Paging *handlers.Paging
+	// Tracking files follow-ups in an issue tracker (handlers.Tracking);
+	// nil for an integration that is no tracker.
+	Tracking *handlers.Tracking
 }
 
 // apply sets u's parts in the handlers' options.
 func (u Uses) apply(o *handlers.Options) {
 	if u.Paging != nil {
 		o.Paging = *u.Paging
+	}
+	if u.Tracking != nil {
+		o.Tracking = *u.Tracking
 	}
 }
 
@@ -73,6 +80,7 @@ func Integrations() []Integration {
 				return built(pagerduty.NewWebhook(pagerduty.WebhookOptions{Secret: secret, Router: d.Router, Log: d.Log}))
 			},
 		},
+		jiraIntegration(),
 	}
 }
 
@@ -161,4 +169,31 @@ func integrationProblems(cfg *config.Config, table []Integration) config.Problem
 		}
 	}
 	return ps
+}
+
+// jiraIntegration is Jira's row: follow-ups filed as issues, and the
+// issues' status followed back through an admin webhook.
+func jiraIntegration() Integration {
+	return Integration{
+		Name: jira.Name, Display: jira.DisplayName,
+		Enabled: func(cfg *config.Config) bool { return cfg.Jira.Enabled() },
+		Build: func(cfg *config.Config, log *zap.Logger) (Uses, error) {
+			j := cfg.Jira
+			c, err := jira.New(jira.Options{BaseURL: j.URL, Email: j.Email, APIToken: j.APIToken.Reveal(),
+				Project: j.Project, IssueType: j.IssueType, Log: log})
+			if err != nil {
+				return Uses{}, err
+			}
+			return Uses{Tracking: &handlers.Tracking{Tracker: c, Platform: jira.Name}}, nil
+		},
+		Mount: func(cfg *config.Config, d Deps) (Handler, error) {
+			secret := cfg.Jira.WebhookSecret.Reveal()
+			if secret == "" {
+				return nil, nil
+			}
+			// The webhook's commands come from Jira's platform.
+			d.Router.Register(jira.Platform{})
+			return built(jira.NewWebhook(jira.WebhookOptions{Secret: secret, Router: d.Router, Log: d.Log}))
+		},
+	}
 }

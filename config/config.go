@@ -101,6 +101,7 @@ type Config struct {
 	Followups  Followups  `yaml:"followups"`
 	StatusPage StatusPage `yaml:"status_page"`
 	PagerDuty  PagerDuty  `yaml:"pagerduty"`
+	Jira       Jira       `yaml:"jira"`
 }
 
 // DefaultPagerDutyURL is the base of PagerDuty's Events API.
@@ -510,6 +511,7 @@ var defaults = []struct {
 	{"followups.verify_by_other", func(c *Config) { c.Followups.VerifyByOther = true }},
 	{"status_page.languages", func(c *Config) { c.StatusPage.Languages = []string{"ja", "en"} }},
 	{"pagerduty.api_url", func(c *Config) { c.PagerDuty.APIURL = DefaultPagerDutyURL }},
+	{"jira.issue_type", func(c *Config) { c.Jira.IssueType = DefaultJiraIssueType }},
 }
 
 // JapanTimezone is the time zone of a Japanese deployment that sets none.

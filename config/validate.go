@@ -93,6 +93,7 @@ func (l *loader) validate(c *Config) {
 	l.checkPositive("reminders.every", c.Reminders.Every)
 	l.checkStatusPage(c)
 	l.checkPagerDuty(&c.PagerDuty)
+	l.checkJira(&c.Jira)
 	if c.Followups.VerifyAfter < 0 {
 		l.addf("followups.verify_after", "must be 0 (never ask) or more, such as 14d, got %s", c.Followups.VerifyAfter)
 	}

@@ -119,6 +119,9 @@ type Options struct {
 	// Paging pages on-call for the incidents that need it (pager.go); off
 	// without a Pager.
 	Paging Paging
+	// Tracking files follow-ups in an issue tracker (tracker.go); off
+	// without a Tracker.
+	Tracking Tracking
 }
 
 // Platforms finds the adapter of a chat platform by its name.
@@ -293,6 +296,8 @@ func (s *Service) routes() []bot.Route {
 		{Name: "help", Aliases: []string{"?", "h"}, Handler: s.help},
 		// The paging service's webhook (pager.go); nobody types it.
 		{Name: pagedCommand, Scope: bot.NeedsIncident, Hidden: true, Handler: s.paged},
+		// The issue tracker's webhook (tracker.go); nobody types it.
+		{Name: trackedCommand, Scope: bot.NoIncident, Hidden: true, Handler: s.tracked},
 	}
 }
 

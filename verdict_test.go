@@ -50,6 +50,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"slack and pagerduty": merge(withSlack, map[string]string{"WARROOM_PAGERDUTY_ROUTING_KEY": "rk-verdict",
 			"WARROOM_PAGERDUTY_WEBHOOK_SECRET": "wh-verdict", "WARROOM_PAGERDUTY_API_URL": "http://127.0.0.1:1"}),
 		"pagerduty webhook alone": {"WARROOM_PAGERDUTY_WEBHOOK_SECRET": "wh-verdict"},
+		"slack and jira": merge(withSlack, map[string]string{"WARROOM_JIRA_URL": "http://127.0.0.1:1", "WARROOM_JIRA_EMAIL": "bot@acme.example",
+			"WARROOM_JIRA_API_TOKEN": "jt-verdict", "WARROOM_JIRA_PROJECT": "OPS", "WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"}),
+		"jira webhook alone": {"WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"},
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -79,6 +82,8 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.False(t, served["redis and a token/status_page_without_url.yml"], "a status page needs public_url")
 	require.True(t, served["slack and pagerduty/example.yml"], "PagerDuty is one more integration")
 	require.False(t, served["pagerduty webhook alone/aliases.yml"], "a webhook secret needs the routing key")
+	require.True(t, served["slack and jira/example.yml"], "Jira is one more integration")
+	require.False(t, served["jira webhook alone/aliases.yml"], "a webhook secret needs the site")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

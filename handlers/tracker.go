@@ -209,3 +209,14 @@ func issueText(f *bot.FollowUp) string {
 	}
 	return " · " + f.Issue.Tracker + " " + f.Issue.Key
 }
+
+// withIssues ends the text of each filed follow-up of fs with its issue
+// ("… (Jira OPS-7 https://…)"), so that the postmortem's list of
+// follow-ups, which shows their text, says where each is tracked.
+func withIssues(fs []bot.FollowUp) {
+	for i := range fs {
+		if is := fs[i].Issue; !is.IsZero() {
+			fs[i].Text += " (" + strings.TrimSpace(is.Tracker+" "+is.Key+" "+is.URL) + ")"
+		}
+	}
+}

@@ -70,6 +70,11 @@ func TestFileFollowUpInJira(t *testing.T) {
 	require.Contains(t, e.followUpEntries(inc.ID), "filed 1 alice: filed follow-up #1 in Jira as OPS-1")
 	require.Contains(t, e.followupsSaid(ch), "#1 [open] Add a canary stage to deploys — bob, due 2026-12-31 · Jira OPS-1")
 
+	// The postmortem's list of follow-ups says where it is tracked.
+	md, err := e.svc.Postmortem(context.Background(), inc.ID, bot.English)
+	require.NoError(t, err)
+	require.Contains(t, md, "Add a canary stage to deploys (Jira OPS-1 "+fake.URL+"/browse/OPS-1)")
+
 	// Asking to file it again names the issue and files nothing.
 	e.must(e.alice, ch, "followup file 1")
 	require.Contains(t, e.lastReply(), "already filed in Jira as OPS-1")

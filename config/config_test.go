@@ -255,6 +255,12 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_PAGERDUTY_WEBHOOK_SECRET":  "w s",
 		"WARROOM_PAGERDUTY_PRIORITIES":      "P9",
 		"WARROOM_PAGERDUTY_API_URL":         "events",
+		"WARROOM_JIRA_URL":                  "acme",
+		"WARROOM_JIRA_EMAIL":                "nobody",
+		"WARROOM_JIRA_API_TOKEN":            "j t",
+		"WARROOM_JIRA_PROJECT":              "ops",
+		"WARROOM_JIRA_ISSUE_TYPE":           "Task\nBug",
+		"WARROOM_JIRA_WEBHOOK_SECRET":       "j w",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -319,6 +325,12 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_PAGERDUTY_WEBHOOK_SECRET: must not contain white space (value not shown)`,
 		`WARROOM_PAGERDUTY_API_URL: must be an http(s) URL such as "https://events.pagerduty.com", got "events"`,
 		`WARROOM_PAGERDUTY_PRIORITIES: must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got "P9"`,
+		`WARROOM_JIRA_API_TOKEN: must not contain white space (value not shown)`,
+		`WARROOM_JIRA_WEBHOOK_SECRET: must not contain white space (value not shown)`,
+		`WARROOM_JIRA_URL: must be an http(s) URL such as "https://acme.atlassian.net" (no user or password in it), got "acme"`,
+		`WARROOM_JIRA_EMAIL: is required when jira.url is set: the email of the Atlassian account the API token belongs to`,
+		`WARROOM_JIRA_PROJECT: must be a Jira project key such as "OPS" (upper-case letters, digits, underscores), got "ops"`,
+		`WARROOM_JIRA_ISSUE_TYPE: must be an issue type's name, one line of at most 60 characters (default "Task"), got "Task\nBug"`,
 	}, problems(t, path, bad))
 }
 
@@ -335,7 +347,8 @@ func TestEnvTable(t *testing.T) {
 		"WARROOM_OIDC_CLIENT_SECRET", "WARROOM_OIDC_CLAIM", "WARROOM_OIDC_PLATFORM", "WARROOM_OIDC_NAME", "WARROOM_ADMINS",
 		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", "WARROOM_FOLLOWUPS_VERIFY_AFTER",
 		"WARROOM_STATUS_PAGE_TITLE", "WARROOM_STATUS_PAGE_COMPONENTS", "WARROOM_STATUS_PAGE_LANGUAGES", "WARROOM_STATUS_PAGE_SHOW_NUMBERS",
-		"WARROOM_PAGERDUTY_ROUTING_KEY", "WARROOM_PAGERDUTY_WEBHOOK_SECRET", "WARROOM_PAGERDUTY_PRIORITIES", "WARROOM_PAGERDUTY_API_URL"}
+		"WARROOM_PAGERDUTY_ROUTING_KEY", "WARROOM_PAGERDUTY_WEBHOOK_SECRET", "WARROOM_PAGERDUTY_PRIORITIES", "WARROOM_PAGERDUTY_API_URL",
+		"WARROOM_JIRA_URL", "WARROOM_JIRA_EMAIL", "WARROOM_JIRA_API_TOKEN", "WARROOM_JIRA_PROJECT", "WARROOM_JIRA_ISSUE_TYPE", "WARROOM_JIRA_WEBHOOK_SECRET"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -611,7 +624,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty, jira")
 
 	c, err = Load(writeFile(t, `
 priorities:

@@ -65,8 +65,8 @@ func (l *loader) checkJira(j *Jira) {
 	if !jiraProject.MatchString(j.Project) {
 		l.addf("jira.project", "must be a Jira project key such as \"OPS\" (upper-case letters, digits, underscores), got %q", j.Project)
 	}
-	if strings.TrimSpace(j.IssueType) == "" {
-		l.add("jira.issue_type", "must not be empty (default \"Task\")")
+	if t := strings.TrimSpace(j.IssueType); t == "" || strings.ContainsAny(t, "\r\n") || len(t) > 60 {
+		l.addf("jira.issue_type", "must be an issue type's name, one line of at most 60 characters (default \"Task\"), got %q", j.IssueType)
 	}
 }
 

@@ -65,19 +65,21 @@ type Webhook struct {
 
 // NewWebhook checks opts and builds the endpoint.
 func NewWebhook(opts WebhookOptions) (*Webhook, error) {
-	if opts.Secret == "" {
+	switch {
+	case opts.Secret == "":
 		return nil, errors.New("jira: a webhook secret is required")
-	}
-	if opts.Router == nil {
+	case opts.Router == nil:
 		return nil, errors.New("jira: nil router")
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
+	h := &Webhook{secret: opts.Secret, router: opts.Router, now: time.Now, log: zap.NewNop()}
+	if opts.Now != nil {
+		h.now = opts.Now
 	}
-	if opts.Log == nil {
-		opts.Log = zap.NewNop()
+	if opts.Log != nil {
+		h.log = opts.Log
 	}
-	return &Webhook{secret: opts.Secret, router: opts.Router, now: opts.Now, log: opts.Log.Named(Name)}, nil
+	h.log = h.log.Named(Name)
+	return h, nil
 }
 
 // Sign is the header value Jira sends for body under secret.

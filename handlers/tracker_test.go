@@ -169,3 +169,16 @@ func TestFileFollowUpPrivate(t *testing.T) {
 	require.NoError(t, e.jiraHook("tracked OPS-1 done", "p1"))
 	require.Equal(t, bot.FollowUpDone, e.followUp(inc.ID, 1).State)
 }
+
+// TestFileFollowUpRefusedJapanese: a Japanese workspace is told of the
+// failure in Japanese, with how to try again.
+func TestFileFollowUpRefusedJapanese(t *testing.T) {
+	e, fake := trackingEnv(t, Options{Lang: bot.Japanese})
+	fake.Fail(401)
+	inc := e.declare("Checkout is failing P2")
+	e.must(e.alice, inc.Channel.ID, "followup add Add a canary")
+	said := e.waitPosted(inc.Channel.ID, "INC-1 のフォローアップ #1 を Jira に登録できませんでした")
+	require.Contains(t, said, "Jira が受け付けませんでした（Jira refused the email and API token (401)）")
+	require.Contains(t, said, "`INC-1 followup file 1` で再度お試しください。")
+	require.True(t, e.followUp(inc.ID, 1).Issue.IsZero())
+}

@@ -53,6 +53,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"slack and zoom": merge(withSlack, map[string]string{"WARROOM_ZOOM_ACCOUNT_ID": "acc-verdict", "WARROOM_ZOOM_CLIENT_ID": "cid-verdict",
 			"WARROOM_ZOOM_CLIENT_SECRET": "zs-verdict", "WARROOM_ZOOM_API_URL": "http://127.0.0.1:1", "WARROOM_ZOOM_OAUTH_URL": "http://127.0.0.1:1"}),
 		"zoom without its secret": merge(withSlack, map[string]string{"WARROOM_ZOOM_ACCOUNT_ID": "acc-verdict", "WARROOM_ZOOM_CLIENT_ID": "cid-verdict"}),
+		"slack and jira": merge(withSlack, map[string]string{"WARROOM_JIRA_URL": "http://127.0.0.1:1", "WARROOM_JIRA_EMAIL": "bot@acme.example",
+			"WARROOM_JIRA_API_TOKEN": "jt-verdict", "WARROOM_JIRA_PROJECT": "OPS", "WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"}),
+		"jira webhook alone": {"WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"},
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -84,6 +87,8 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.False(t, served["pagerduty webhook alone/aliases.yml"], "a webhook secret needs the routing key")
 	require.True(t, served["slack and zoom/example.yml"], "Zoom is one more integration")
 	require.False(t, served["zoom without its secret/example.yml"], "Zoom's credentials go together")
+	require.True(t, served["slack and jira/example.yml"], "Jira is one more integration")
+	require.False(t, served["jira webhook alone/aliases.yml"], "a webhook secret needs the site")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/jira"
 	"github.com/warroomhq/warroom/adapters/pagerduty"
 	"github.com/warroomhq/warroom/adapters/zoom"
 	"github.com/warroomhq/warroom/config"
@@ -41,6 +42,9 @@ type Uses struct {
 	// Calls starts incidents' video meetings (handlers.Calls); nil for an
 	// integration that is no call provider.
 	Calls *handlers.Calls
+	// Tracking files follow-ups in an issue tracker (handlers.Tracking);
+	// nil for an integration that is no tracker.
+	Tracking *handlers.Tracking
 }
 
 // apply sets u's parts in the handlers' options.
@@ -50,6 +54,9 @@ func (u Uses) apply(o *handlers.Options) {
 	}
 	if u.Calls != nil {
 		o.Calls = *u.Calls
+	}
+	if u.Tracking != nil {
+		o.Tracking = *u.Tracking
 	}
 }
 
@@ -94,6 +101,7 @@ func Integrations() []Integration {
 				return Uses{Calls: &handlers.Calls{Provider: c, Priorities: z.Calls()}}, nil
 			},
 		},
+		jiraIntegration(),
 	}
 }
 
@@ -182,4 +190,31 @@ func integrationProblems(cfg *config.Config, table []Integration) config.Problem
 		}
 	}
 	return ps
+}
+
+// jiraIntegration is Jira's row: follow-ups filed as issues, and the
+// issues' status followed back through an admin webhook.
+func jiraIntegration() Integration {
+	return Integration{
+		Name: jira.Name, Display: jira.DisplayName,
+		Enabled: func(cfg *config.Config) bool { return cfg.Jira.Enabled() },
+		Build: func(cfg *config.Config, log *zap.Logger) (Uses, error) {
+			j := cfg.Jira
+			c, err := jira.New(jira.Options{BaseURL: j.URL, Email: j.Email, APIToken: j.APIToken.Reveal(),
+				Project: j.Project, IssueType: j.IssueType, Log: log})
+			if err != nil {
+				return Uses{}, err
+			}
+			return Uses{Tracking: &handlers.Tracking{Tracker: c, Platform: jira.Name}}, nil
+		},
+		Mount: func(cfg *config.Config, d Deps) (Handler, error) {
+			secret := cfg.Jira.WebhookSecret.Reveal()
+			if secret == "" {
+				return nil, nil
+			}
+			// The webhook's commands come from Jira's platform.
+			d.Router.Register(jira.Platform{})
+			return built(jira.NewWebhook(jira.WebhookOptions{Secret: secret, Router: d.Router, Log: d.Log}))
+		},
+	}
 }

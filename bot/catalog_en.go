@@ -255,7 +255,7 @@ var catalogEN = map[string]string{
 	"drill.search.none":     "No drills match “{query}”.",
 
 	// Follow-ups: actions that make a repeat less likely, and reminders.
-	"usage.followup":          "followup add <text> [@owner] [due YYYY-MM-DD] | followup done|verify|reopen <n>",
+	"usage.followup":          "followup add <text> [@owner] [due YYYY-MM-DD] | followup done|verify|reopen|file <n>",
 	"usage.followups":         "followups [mine|open]",
 	"help.followup":           "Track an action that makes a repeat less likely: `add` it with an owner (you by default) and a due date, mark it `done`, then `verify` it once the fix was checked to work; `reopen` if it was not.",
 	"help.followups":          "List this incident's follow-ups; `followups mine` lists your open ones and `followups open` every open one, across incidents, the earliest due first.",
@@ -816,4 +816,15 @@ var catalogEN = map[string]string{
 	"kind.call":               "call",
 	"usage.call":              "call [INC-42]",
 	"help.call":               "Show the incident's video call link, or start a call when it has none.",
+
+	// Issue trackers (handlers/tracker.go).
+	"tracker.entry.filed":        "filed follow-up #{n} in {tracker} as {key}",
+	"tracker.filed":              "🎫 Follow-up #{n} of {id} is filed in {tracker} as {key}: {url}",
+	"tracker.unrecorded":         "⚠️ Follow-up #{n} of {id} was filed in {tracker} as {key}, but Warroom could not record that, so it will not follow {key}. Do not file it again.",
+	"tracker.failed":             "⚠️ Could not file follow-up #{n} of {id} in {tracker}: {reason}. The follow-up itself is kept; try again with `{id} followup file {n}`.",
+	"tracker.reason.refused":     "{tracker} refused it ({detail})",
+	"tracker.reason.unreachable": "{tracker} could not be reached or kept asking to wait, even after retries",
+	"tracker.already":            "Follow-up #{n} of {id} is already filed in {tracker} as {key}: {url}",
+	"tracker.drill":              "A drill's follow-ups are not filed in {tracker}.",
+	"tracker.filing":             "Filing follow-up #{n} of {id} in {tracker}…",
 }

@@ -255,7 +255,7 @@ var catalogJA = map[string]string{
 	"drill.search.none":     "「{query}」に一致する訓練はありません。",
 
 	// Follow-ups: actions that make a repeat less likely, and reminders.
-	"usage.followup":          "followup add <内容> [@担当者] [due YYYY-MM-DD] | followup done|verify|reopen <番号>",
+	"usage.followup":          "followup add <内容> [@担当者] [due YYYY-MM-DD] | followup done|verify|reopen|file <番号>",
 	"usage.followups":         "followups [mine|open]",
 	"help.followup":           "再発防止のアクションを管理します。`add` で担当者（省略時は自分）と期限を付けて登録し、終わったら `done`、修正が効いていることを確かめたら `verify` にします。効いていなければ `reopen` で戻せます。",
 	"help.followups":          "このインシデントのフォローアップを一覧表示します。`followups mine` は自分が担当の未完了のもの、`followups open` は全インシデントの未完了のものを期限の早い順に表示します。",
@@ -816,4 +816,15 @@ var catalogJA = map[string]string{
 	"kind.call":               "通話",
 	"usage.call":              "call [INC-42]",
 	"help.call":               "インシデントのビデオ通話リンクを表示します。まだなければ通話を開始します。",
+
+	// Issue trackers (handlers/tracker.go).
+	"tracker.entry.filed":        "フォローアップ #{n} を {tracker} に {key} として登録しました",
+	"tracker.filed":              "🎫 {id} のフォローアップ #{n} を {tracker} に {key} として登録しました：{url}",
+	"tracker.unrecorded":         "⚠️ {id} のフォローアップ #{n} は {tracker} に {key} として登録されましたが、Warroom に記録できなかったため {key} の状態は反映されません。再登録はしないでください。",
+	"tracker.failed":             "⚠️ {id} のフォローアップ #{n} を {tracker} に登録できませんでした：{reason}。フォローアップ自体は残っています。`{id} followup file {n}` で再度お試しください。",
+	"tracker.reason.refused":     "{tracker} が受け付けませんでした（{detail}）",
+	"tracker.reason.unreachable": "再試行しても {tracker} に接続できないか、待機を求められ続けました",
+	"tracker.already":            "{id} のフォローアップ #{n} は {tracker} に {key} として登録済みです：{url}",
+	"tracker.drill":              "訓練のフォローアップは {tracker} に登録しません。",
+	"tracker.filing":             "{id} のフォローアップ #{n} を {tracker} に登録しています…",
 }

@@ -35,6 +35,9 @@ type FollowUp struct {
 	// worked (handlers' verify_after); zero until then, and again after a
 	// reopen.
 	VerifyAskedAt time.Time `json:"verify_asked_at,omitzero"`
+	// Issue is the issue it was filed as in the tracker (bot.Tracker);
+	// zero until filed.
+	Issue IssueRef `json:"issue,omitzero"`
 }
 
 // AwaitsVerifyQuestion reports whether f is done and nobody was asked yet

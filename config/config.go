@@ -102,6 +102,7 @@ type Config struct {
 	StatusPage StatusPage `yaml:"status_page"`
 	PagerDuty  PagerDuty  `yaml:"pagerduty"`
 	Zoom       Zoom       `yaml:"zoom"`
+	Jira       Jira       `yaml:"jira"`
 }
 
 // DefaultPagerDutyURL is the base of PagerDuty's Events API.
@@ -513,6 +514,7 @@ var defaults = []struct {
 	{"pagerduty.api_url", func(c *Config) { c.PagerDuty.APIURL = DefaultPagerDutyURL }},
 	{"zoom.api_url", func(c *Config) { c.Zoom.APIURL = DefaultZoomAPIURL }},
 	{"zoom.oauth_url", func(c *Config) { c.Zoom.OAuthURL = DefaultZoomOAuthURL }},
+	{"jira.issue_type", func(c *Config) { c.Jira.IssueType = DefaultJiraIssueType }},
 }
 
 // JapanTimezone is the time zone of a Japanese deployment that sets none.

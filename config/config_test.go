@@ -261,6 +261,12 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_ZOOM_PRIORITIES":           "P9",
 		"WARROOM_ZOOM_API_URL":              "api",
 		"WARROOM_ZOOM_OAUTH_URL":            "oauth",
+		"WARROOM_JIRA_URL":                  "acme",
+		"WARROOM_JIRA_EMAIL":                "nobody",
+		"WARROOM_JIRA_API_TOKEN":            "j t",
+		"WARROOM_JIRA_PROJECT":              "ops",
+		"WARROOM_JIRA_ISSUE_TYPE":           "Task\nBug",
+		"WARROOM_JIRA_WEBHOOK_SECRET":       "j w",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -331,6 +337,12 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_ZOOM_API_URL: must be an http(s) URL such as "https://api.zoom.us", got "api"`,
 		`WARROOM_ZOOM_OAUTH_URL: must be an http(s) URL such as "https://zoom.us", got "oauth"`,
 		`WARROOM_ZOOM_PRIORITIES: must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got "P9"`,
+		`WARROOM_JIRA_API_TOKEN: must not contain white space (value not shown)`,
+		`WARROOM_JIRA_WEBHOOK_SECRET: must not contain white space (value not shown)`,
+		`WARROOM_JIRA_URL: must be an http(s) URL such as "https://acme.atlassian.net" (no user or password in it), got "acme"`,
+		`WARROOM_JIRA_EMAIL: is required when jira.url is set: the email of the Atlassian account the API token belongs to`,
+		`WARROOM_JIRA_PROJECT: must be a Jira project key such as "OPS" (upper-case letters, digits, underscores), got "ops"`,
+		`WARROOM_JIRA_ISSUE_TYPE: must be an issue type's name, one line of at most 60 characters (default "Task"), got "Task\nBug"`,
 	}, problems(t, path, bad))
 }
 
@@ -348,7 +360,8 @@ func TestEnvTable(t *testing.T) {
 		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", "WARROOM_FOLLOWUPS_VERIFY_AFTER",
 		"WARROOM_STATUS_PAGE_TITLE", "WARROOM_STATUS_PAGE_COMPONENTS", "WARROOM_STATUS_PAGE_LANGUAGES", "WARROOM_STATUS_PAGE_SHOW_NUMBERS",
 		"WARROOM_PAGERDUTY_ROUTING_KEY", "WARROOM_PAGERDUTY_WEBHOOK_SECRET", "WARROOM_PAGERDUTY_PRIORITIES", "WARROOM_PAGERDUTY_API_URL",
-		"WARROOM_ZOOM_ACCOUNT_ID", "WARROOM_ZOOM_CLIENT_ID", "WARROOM_ZOOM_CLIENT_SECRET", "WARROOM_ZOOM_PRIORITIES", "WARROOM_ZOOM_API_URL", "WARROOM_ZOOM_OAUTH_URL"}
+		"WARROOM_ZOOM_ACCOUNT_ID", "WARROOM_ZOOM_CLIENT_ID", "WARROOM_ZOOM_CLIENT_SECRET", "WARROOM_ZOOM_PRIORITIES", "WARROOM_ZOOM_API_URL", "WARROOM_ZOOM_OAUTH_URL",
+		"WARROOM_JIRA_URL", "WARROOM_JIRA_EMAIL", "WARROOM_JIRA_API_TOKEN", "WARROOM_JIRA_PROJECT", "WARROOM_JIRA_ISSUE_TYPE", "WARROOM_JIRA_WEBHOOK_SECRET"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -624,7 +637,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty, zoom")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty, zoom, jira")
 
 	c, err = Load(writeFile(t, `
 priorities:

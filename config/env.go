@@ -187,6 +187,19 @@ var Env = []EnvVar{
 		set: setString(func(c *Config) *string { return &c.Zoom.APIURL })},
 	{Name: "WARROOM_ZOOM_OAUTH_URL", Field: "zoom.oauth_url", Default: "`https://zoom.us`", Help: "base URL of Zoom's OAuth server (tokens)",
 		set: setString(func(c *Config) *string { return &c.Zoom.OAuthURL })},
+	{Name: "WARROOM_JIRA_URL", Field: "jira.url", Default: "— (off)", Help: "Jira Cloud site, e.g. `https://acme.atlassian.net`; set, [follow-ups are filed in Jira](#jira)",
+		set: setString(func(c *Config) *string { return &c.Jira.URL })},
+	{Name: "WARROOM_JIRA_EMAIL", Field: "jira.email", Help: "email of the Atlassian account the API token belongs to",
+		set: setString(func(c *Config) *string { return &c.Jira.Email })},
+	{Name: "WARROOM_JIRA_API_TOKEN", Field: "jira.api_token", Secret: true, Help: "API token of that Atlassian account",
+		set: setSecret(func(c *Config) *Secret { return &c.Jira.APIToken })},
+	{Name: "WARROOM_JIRA_PROJECT", Field: "jira.project", Help: "key of the Jira project follow-ups are filed in, e.g. `OPS`",
+		set: setString(func(c *Config) *string { return &c.Jira.Project })},
+	{Name: "WARROOM_JIRA_ISSUE_TYPE", Field: "jira.issue_type", Default: "`Task`", Help: "issue type follow-ups are filed as",
+		set: setString(func(c *Config) *string { return &c.Jira.IssueType })},
+	{Name: "WARROOM_JIRA_WEBHOOK_SECRET", Field: "jira.webhook_secret", Secret: true,
+		Help: "secret of the Jira admin webhook; set, `POST /integrations/jira` follows the issues' status back",
+		set:  setSecret(func(c *Config) *Secret { return &c.Jira.WebhookSecret })},
 }
 
 // EnvTable writes Env as a Markdown table, one row per variable in the

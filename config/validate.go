@@ -94,6 +94,7 @@ func (l *loader) validate(c *Config) {
 	l.checkStatusPage(c)
 	l.checkPagerDuty(&c.PagerDuty)
 	l.checkZoom(&c.Zoom)
+	l.checkJira(&c.Jira)
 	if c.Followups.VerifyAfter < 0 {
 		l.addf("followups.verify_after", "must be 0 (never ask) or more, such as 14d, got %s", c.Followups.VerifyAfter)
 	}

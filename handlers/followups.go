@@ -44,6 +44,11 @@ func (s *Service) followup(ctx context.Context, req *bot.Request) error {
 			return req.Usage()
 		}
 		return s.moveFollowUp(ctx, req, sub, req.Command.Arg(1))
+	case "file":
+		if len(req.Command.Args) != 2 {
+			return req.Usage()
+		}
+		return s.fileAgain(ctx, req, req.Command.Arg(1))
 	}
 	return req.Usage()
 }
@@ -150,6 +155,7 @@ func (s *Service) addFollowUp(ctx context.Context, req *bot.Request, line string
 	}
 	s.tell(ctx, req, inc, bot.Message{Text: text})
 	s.refreshCard(ctx, req.Platform, inc)
+	s.fileFollowUp(req, inc, f)
 	return nil
 }
 
@@ -328,7 +334,7 @@ func (s *Service) followUpLine(lang bot.Lang, key string, f *bot.FollowUp) strin
 	}
 	return bot.T(lang, key, "id", bot.FormatID(f.Incident), "n", strconv.Itoa(f.N),
 		"state", bot.T(lang, "followup.state."+f.State), "text", oneline(f.Text), "owner", f.Owner.Display(),
-		"due", s.dueText(lang, f), "overdue", overdue)
+		"due", s.dueText(lang, f), "overdue", overdue) + issueText(f)
 }
 
 // dueText is "due 2026-12-31" or "no due date".

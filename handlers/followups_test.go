@@ -152,7 +152,7 @@ func TestFollowUpRefusals(t *testing.T) {
 		{"followup add Fix the pool due 2026-02-30", bot.CodeBadDate, "`2026-02-30` is not a date. Write it as YYYY-MM-DD, such as 2026-12-31."},
 		{"followup add Fix the pool due soon", bot.CodeBadDate, "`soon` is not a date. Write it as YYYY-MM-DD, such as 2026-12-31."},
 		{"followup add " + long, bot.CodeTooLong, "The follow-up text is too long (at most 500 characters)."},
-		{"followup add", bot.CodeUsage, "Usage: `followup add <text> [@owner] [due YYYY-MM-DD] | followup done|verify|reopen <n>`"},
+		{"followup add", bot.CodeUsage, "Usage: `followup add <text> [@owner] [due YYYY-MM-DD] | followup done|verify|reopen|file <n>`"},
 		{"followup add <@U2|bob> due 2026-12-31", bot.CodeUsage, ""},
 		{"followup", bot.CodeUsage, ""},
 		{"followup finish 1", bot.CodeUsage, ""},

@@ -122,6 +122,7 @@ func (s *Service) postmortemRecord(ctx context.Context, id int64) (postmortem.He
 	if err != nil {
 		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)
 	}
+	withIssues(fs)
 	cur, err := s.store.Curation(ctx, id)
 	if err != nil {
 		return postmortem.Header{}, nil, fmt.Errorf("postmortem of %s: %w", bot.FormatID(id), err)

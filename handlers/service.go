@@ -122,6 +122,9 @@ type Options struct {
 	// Calls gives incidents a video meeting (call.go); off without a
 	// Provider.
 	Calls Calls
+	// Tracking files follow-ups in an issue tracker (tracker.go); off
+	// without a Tracker.
+	Tracking Tracking
 }
 
 // Platforms finds the adapter of a chat platform by its name.
@@ -298,6 +301,8 @@ func (s *Service) routes() []bot.Route {
 		{Name: pagedCommand, Scope: bot.NeedsIncident, Hidden: true, Handler: s.paged},
 		// The incident's video meeting (call.go).
 		{Name: callCommand, Aliases: []string{"zoom", "meeting"}, Scope: bot.NeedsIncident, Handler: s.call},
+		// The issue tracker's webhook (tracker.go); nobody types it.
+		{Name: trackedCommand, Scope: bot.NoIncident, Hidden: true, Handler: s.tracked},
 	}
 }
 

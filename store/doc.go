@@ -51,6 +51,7 @@
 //	<p>followups:incidents            zset    AddFollowUp, UpdateFollowUp, RebuildFollowUpIncidents (incident IDs scored by ID)  none
 //	<p>followups:incidents:built      string  RebuildFollowUpIncidents (the index version)  none
 //	<p>followups:done                 zset    UpdateFollowUp, DoneFollowUps (repair): done, owner not yet asked if it worked; scored by DoneAt  none
+//	<p>issues:<tracker>:<key>         string  FileFollowUp, FollowUpByIssue: "<id>:<n>" of the follow-up filed as that issue  none
 //	<p>pending:{<id>}                 hash    BeginDeclare, SetPendingChannel, TakeOverDeclaration, EndDeclare (DEL)  none
 //	<p>pending                        zset    BeginDeclare (ZADD), EndDeclare, PendingDeclarations (repair)  none
 //	<p>alive:<owner>                  string  Heartbeat                        the heartbeat's ttl, renewed by its process

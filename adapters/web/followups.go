@@ -68,6 +68,9 @@ type boardRow struct {
 	N                                              int
 	Text, Owner, State, StateClass, Due, DoneBy    string
 	Overdue, Private                               bool
+	// IssueKey and IssueURL are the tracker's issue it was filed as
+	// ("OPS-7"); IssueURL is empty unless it is an http(s) URL.
+	IssueTracker, IssueKey, IssueURL string
 	// Actions are the board's buttons for the follow-up's state.
 	Actions []boardAction
 }
@@ -223,6 +226,12 @@ func (s *Server) boardRow(lang bot.Lang, it *bot.BoardItem, back string) boardRo
 	}
 	if !it.DoneBy.IsZero() && it.State != bot.FollowUpOpen {
 		row.DoneBy = bot.Visible(it.DoneBy.Display())
+	}
+	if is := it.Issue; !is.IsZero() {
+		row.IssueTracker, row.IssueKey = bot.Visible(is.Tracker), bot.Visible(is.Key)
+		if strings.HasPrefix(is.URL, "https://") || strings.HasPrefix(is.URL, "http://") {
+			row.IssueURL = is.URL
+		}
 	}
 	if s.opts.Router == nil {
 		return row

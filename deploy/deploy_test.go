@@ -375,6 +375,21 @@ func TestDockerComposeConfig(t *testing.T) {
 	require.NoError(t, err, "%s", out)
 }
 
+// TestREADMELinks: the README's Deploying section gives the first
+// commands and links only to files that exist.
+func TestREADMELinks(t *testing.T) {
+	readme := read(t, "../README.md")
+	for _, cmd := range []string{"docker compose --env-file .env up -d", "kubectl apply -k deploy/kubernetes"} {
+		require.Contains(t, readme, cmd)
+	}
+	links := regexp.MustCompile(`\]\((deploy/[^)#]+)\)`).FindAllStringSubmatch(readme, -1)
+	require.GreaterOrEqual(t, len(links), 5)
+	for _, l := range links {
+		_, err := os.Stat(filepath.Join("..", l[1]))
+		require.NoError(t, err, "the README links to %s", l[1])
+	}
+}
+
 // secret reports whether config marks the variable name a secret.
 func secret(name string) bool {
 	for _, e := range config.Env {

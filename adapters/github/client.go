@@ -78,7 +78,9 @@ var _ bot.Tracker = (*Client)(nil)
 var repository = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})/[A-Za-z0-9._-]{1,100}$`)
 
 // ValidRepository reports whether s is "owner/repo".
-func ValidRepository(s string) bool { return repository.MatchString(s) && !strings.HasSuffix(s, "/.") && !strings.HasSuffix(s, "/..") }
+func ValidRepository(s string) bool {
+	return repository.MatchString(s) && !strings.HasSuffix(s, "/.") && !strings.HasSuffix(s, "/..")
+}
 
 // New checks opts and builds the client; it talks to no network.
 func New(opts Options) (*Client, error) {

@@ -56,6 +56,11 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"slack and jira": merge(withSlack, map[string]string{"WARROOM_JIRA_URL": "http://127.0.0.1:1", "WARROOM_JIRA_EMAIL": "bot@acme.example",
 			"WARROOM_JIRA_API_TOKEN": "jt-verdict", "WARROOM_JIRA_PROJECT": "OPS", "WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"}),
 		"jira webhook alone": {"WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"},
+		"slack and github": merge(withSlack, map[string]string{"WARROOM_GITHUB_REPOSITORY": "acme/ops", "WARROOM_GITHUB_TOKEN": "gt-verdict",
+			"WARROOM_GITHUB_API_URL": "http://127.0.0.1:1", "WARROOM_GITHUB_WEBHOOK_SECRET": "gw-verdict"}),
+		"github and jira": merge(withSlack, map[string]string{"WARROOM_GITHUB_REPOSITORY": "acme/ops", "WARROOM_GITHUB_TOKEN": "gt-verdict",
+			"WARROOM_JIRA_URL": "http://127.0.0.1:1", "WARROOM_JIRA_EMAIL": "bot@acme.example", "WARROOM_JIRA_API_TOKEN": "jt-verdict", "WARROOM_JIRA_PROJECT": "OPS"}),
+		"github webhook alone": {"WARROOM_GITHUB_WEBHOOK_SECRET": "gw-verdict"},
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -89,6 +94,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.False(t, served["zoom without its secret/example.yml"], "Zoom's credentials go together")
 	require.True(t, served["slack and jira/example.yml"], "Jira is one more integration")
 	require.False(t, served["jira webhook alone/aliases.yml"], "a webhook secret needs the site")
+	require.True(t, served["slack and github/example.yml"], "GitHub is one more integration")
+	require.False(t, served["github and jira/example.yml"], "follow-ups go to one tracker")
+	require.False(t, served["github webhook alone/aliases.yml"], "a webhook secret needs the repository")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

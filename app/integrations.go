@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/github"
 	"github.com/warroomhq/warroom/adapters/jira"
 	"github.com/warroomhq/warroom/adapters/pagerduty"
 	"github.com/warroomhq/warroom/adapters/zoom"
@@ -102,6 +103,7 @@ func Integrations() []Integration {
 			},
 		},
 		jiraIntegration(),
+		githubIntegration(),
 	}
 }
 
@@ -215,6 +217,34 @@ func jiraIntegration() Integration {
 			// The webhook's commands come from Jira's platform.
 			d.Router.Register(jira.Platform{})
 			return built(jira.NewWebhook(jira.WebhookOptions{Secret: secret, Router: d.Router, Log: d.Log}))
+		},
+	}
+}
+
+// githubIntegration is GitHub's row: follow-ups filed as issues in one
+// repository, and the issues' closing and reopening followed back
+// through a repository webhook. Config refuses it together with Jira, as
+// the handlers hold one tracker.
+func githubIntegration() Integration {
+	return Integration{
+		Name: github.Name, Display: github.DisplayName,
+		Enabled: func(cfg *config.Config) bool { return cfg.GitHub.Enabled() },
+		Build: func(cfg *config.Config, log *zap.Logger) (Uses, error) {
+			g := cfg.GitHub
+			c, err := github.New(github.Options{APIURL: g.APIURL, Token: g.Token.Reveal(), Repository: g.Repository, Log: log})
+			if err != nil {
+				return Uses{}, err
+			}
+			return Uses{Tracking: &handlers.Tracking{Tracker: c, Platform: github.Name}}, nil
+		},
+		Mount: func(cfg *config.Config, d Deps) (Handler, error) {
+			secret := cfg.GitHub.WebhookSecret.Reveal()
+			if secret == "" {
+				return nil, nil
+			}
+			// The webhook's commands come from GitHub's platform.
+			d.Router.Register(github.Platform{})
+			return built(github.NewWebhook(github.WebhookOptions{Secret: secret, Router: d.Router, Log: d.Log}))
 		},
 	}
 }

@@ -103,6 +103,7 @@ type Config struct {
 	PagerDuty  PagerDuty  `yaml:"pagerduty"`
 	Zoom       Zoom       `yaml:"zoom"`
 	Jira       Jira       `yaml:"jira"`
+	GitHub     GitHub     `yaml:"github"`
 }
 
 // DefaultPagerDutyURL is the base of PagerDuty's Events API.
@@ -515,6 +516,7 @@ var defaults = []struct {
 	{"zoom.api_url", func(c *Config) { c.Zoom.APIURL = DefaultZoomAPIURL }},
 	{"zoom.oauth_url", func(c *Config) { c.Zoom.OAuthURL = DefaultZoomOAuthURL }},
 	{"jira.issue_type", func(c *Config) { c.Jira.IssueType = DefaultJiraIssueType }},
+	{"github.api_url", func(c *Config) { c.GitHub.APIURL = DefaultGitHubAPIURL }},
 }
 
 // JapanTimezone is the time zone of a Japanese deployment that sets none.

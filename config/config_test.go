@@ -267,6 +267,10 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_JIRA_PROJECT":              "ops",
 		"WARROOM_JIRA_ISSUE_TYPE":           "Task\nBug",
 		"WARROOM_JIRA_WEBHOOK_SECRET":       "j w",
+		"WARROOM_GITHUB_REPOSITORY":         "ops",
+		"WARROOM_GITHUB_TOKEN":              "g t",
+		"WARROOM_GITHUB_API_URL":            "api",
+		"WARROOM_GITHUB_WEBHOOK_SECRET":     "g w",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -343,6 +347,10 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_JIRA_EMAIL: is required when jira.url is set: the email of the Atlassian account the API token belongs to`,
 		`WARROOM_JIRA_PROJECT: must be a Jira project key such as "OPS" (upper-case letters, digits, underscores), got "ops"`,
 		`WARROOM_JIRA_ISSUE_TYPE: must be an issue type's name, one line of at most 60 characters (default "Task"), got "Task\nBug"`,
+		`WARROOM_GITHUB_TOKEN: must not contain white space (value not shown)`,
+		`WARROOM_GITHUB_WEBHOOK_SECRET: must not contain white space (value not shown)`,
+		`WARROOM_GITHUB_REPOSITORY: cannot be set together with jira.url: follow-ups are filed in one tracker, so set up either Jira or GitHub`,
+		`WARROOM_GITHUB_API_URL: must be an http(s) URL such as "https://api.github.com" or, for GitHub Enterprise Server, "https://ghe.example.com/api/v3" (no user or password in it), got "api"`,
 	}, problems(t, path, bad))
 }
 
@@ -361,7 +369,8 @@ func TestEnvTable(t *testing.T) {
 		"WARROOM_STATUS_PAGE_TITLE", "WARROOM_STATUS_PAGE_COMPONENTS", "WARROOM_STATUS_PAGE_LANGUAGES", "WARROOM_STATUS_PAGE_SHOW_NUMBERS",
 		"WARROOM_PAGERDUTY_ROUTING_KEY", "WARROOM_PAGERDUTY_WEBHOOK_SECRET", "WARROOM_PAGERDUTY_PRIORITIES", "WARROOM_PAGERDUTY_API_URL",
 		"WARROOM_ZOOM_ACCOUNT_ID", "WARROOM_ZOOM_CLIENT_ID", "WARROOM_ZOOM_CLIENT_SECRET", "WARROOM_ZOOM_PRIORITIES", "WARROOM_ZOOM_API_URL", "WARROOM_ZOOM_OAUTH_URL",
-		"WARROOM_JIRA_URL", "WARROOM_JIRA_EMAIL", "WARROOM_JIRA_API_TOKEN", "WARROOM_JIRA_PROJECT", "WARROOM_JIRA_ISSUE_TYPE", "WARROOM_JIRA_WEBHOOK_SECRET"}
+		"WARROOM_JIRA_URL", "WARROOM_JIRA_EMAIL", "WARROOM_JIRA_API_TOKEN", "WARROOM_JIRA_PROJECT", "WARROOM_JIRA_ISSUE_TYPE", "WARROOM_JIRA_WEBHOOK_SECRET",
+		"WARROOM_GITHUB_REPOSITORY", "WARROOM_GITHUB_TOKEN", "WARROOM_GITHUB_API_URL", "WARROOM_GITHUB_WEBHOOK_SECRET"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -637,7 +646,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty, zoom, jira")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty, zoom, jira, github")
 
 	c, err = Load(writeFile(t, `
 priorities:

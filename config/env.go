@@ -200,6 +200,15 @@ var Env = []EnvVar{
 	{Name: "WARROOM_JIRA_WEBHOOK_SECRET", Field: "jira.webhook_secret", Secret: true,
 		Help: "secret of the Jira admin webhook; set, `POST /integrations/jira` follows the issues' status back",
 		set:  setSecret(func(c *Config) *Secret { return &c.Jira.WebhookSecret })},
+	{Name: "WARROOM_GITHUB_REPOSITORY", Field: "github.repository", Default: "— (off)", Help: "`owner/repo`; set, [follow-ups are filed as GitHub issues](#github-issues) (not together with Jira)",
+		set: setString(func(c *Config) *string { return &c.GitHub.Repository })},
+	{Name: "WARROOM_GITHUB_TOKEN", Field: "github.token", Secret: true, Help: "fine-grained token (Issues: read and write) or classic PAT (`repo`)",
+		set: setSecret(func(c *Config) *Secret { return &c.GitHub.Token })},
+	{Name: "WARROOM_GITHUB_API_URL", Field: "github.api_url", Default: "`https://api.github.com`", Help: "REST API base; GitHub Enterprise Server: `https://ghe.example.com/api/v3`",
+		set: setString(func(c *Config) *string { return &c.GitHub.APIURL })},
+	{Name: "WARROOM_GITHUB_WEBHOOK_SECRET", Field: "github.webhook_secret", Secret: true,
+		Help: "secret of the repository webhook; set, `POST /integrations/github` follows the issues' closing and reopening back",
+		set:  setSecret(func(c *Config) *Secret { return &c.GitHub.WebhookSecret })},
 }
 
 // EnvTable writes Env as a Markdown table, one row per variable in the

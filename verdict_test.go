@@ -56,6 +56,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"slack and jira": merge(withSlack, map[string]string{"WARROOM_JIRA_URL": "http://127.0.0.1:1", "WARROOM_JIRA_EMAIL": "bot@acme.example",
 			"WARROOM_JIRA_API_TOKEN": "jt-verdict", "WARROOM_JIRA_PROJECT": "OPS", "WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"}),
 		"jira webhook alone": {"WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"},
+		"slack, datadog and mackerel": merge(withSlack, map[string]string{"WARROOM_DATADOG_TOKEN": "dd-verdict",
+			"WARROOM_MACKEREL_TOKEN": "0123456789abcdef0123456789abcdef"}),
+		"a short mackerel token": merge(withSlack, map[string]string{"WARROOM_MACKEREL_TOKEN": "mk-verdict"}),
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -89,6 +92,8 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.False(t, served["zoom without its secret/example.yml"], "Zoom's credentials go together")
 	require.True(t, served["slack and jira/example.yml"], "Jira is one more integration")
 	require.False(t, served["jira webhook alone/aliases.yml"], "a webhook secret needs the site")
+	require.True(t, served["slack, datadog and mackerel/example.yml"], "Datadog and Mackerel are two more sources")
+	require.False(t, served["a short mackerel token/example.yml"], "a URL token must be unguessable")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

@@ -62,7 +62,7 @@ func TestDatadogAndMackerelResolve(t *testing.T) {
 		name, url, auth, firing, resolved, title, priority string
 	}{
 		{"datadog", base + "/alerts/datadog", "Bearer dd-t0ken", read("../adapters/datadog/testdata/triggered.json"),
-			read("../adapters/datadog/testdata/recovered.json"), "[Triggered on {host:web-1}] Checkout 5xx rate above 5%", "P2"},
+			read("../adapters/datadog/testdata/recovered.json"), "Checkout 5xx rate above 5%", "P2"},
 		{"mackerel", base + "/alerts/mackerel?token=" + mk, "", read("../adapters/mackerel/testdata/critical.json"),
 			read("../adapters/mackerel/testdata/ok.json"), "CPU % on web-1", "P2"},
 	} {

@@ -53,7 +53,10 @@
 //	Priority     priority P1..P4 as is, P5 as P4; without one, alert_type
 //	             "error" is P2 and "warning" P3, anything else none (the
 //	             rules' default, P3)
-//	Title        title, on one line, at most 200 characters
+//	Title        title, on one line, at most 200 characters, without the
+//	             bracketed priority and transition prefixes of event
+//	             titles ("[P2] [Triggered on {host:web-1}] "), which
+//	             change with every notification
 //	Description  message
 //	Labels       tags split on commas, "key:value" as key=value and a bare
 //	             tag as tag=""; hostname as host; alert_id as monitor_id

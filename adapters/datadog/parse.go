@@ -23,6 +23,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -118,7 +119,7 @@ func Parse(body []byte) ([]bot.Alert, error) {
 	if err := alertmanager.Decode(body, &p); err != nil {
 		return nil, err
 	}
-	title := bot.Truncate(strings.Join(strings.Fields(string(p.Title)), " "), maxTitle)
+	title := bot.Truncate(stripStatus(strings.Join(strings.Fields(string(p.Title)), " ")), maxTitle)
 	if title == "" {
 		return nil, badRequest(`"title" is required: use the payload template of Warroom's README ("title": "$ALERT_TITLE")`)
 	}
@@ -149,6 +150,32 @@ func Parse(body []byte) ([]bot.Alert, error) {
 		a.Items[0].URL = link
 	}
 	return []bot.Alert{a}, nil
+}
+
+// transitions are the first words of the bracketed prefixes Datadog puts
+// on event titles ("[P2] [Triggered on {host:web-1}] ..."), which change
+// with every notification of one problem.
+var transitions = []string{"triggered", "re-triggered", "recovered", "warn", "re-warn", "no data", "re-no data", "renotify", "p1", "p2", "p3", "p4", "p5"}
+
+// stripStatus drops the bracketed priority and transition prefixes from
+// a title, so that the incident keeps one title; a title that is nothing
+// else is kept whole.
+func stripStatus(t string) string {
+	rest := t
+	for strings.HasPrefix(rest, "[") {
+		inner, after, ok := strings.Cut(rest[1:], "]")
+		if !ok || !slices.ContainsFunc(transitions, func(w string) bool {
+			lower := strings.ToLower(inner)
+			return lower == w || strings.HasPrefix(lower, w+" ")
+		}) {
+			break
+		}
+		rest = strings.TrimSpace(after)
+	}
+	if rest == "" {
+		return t
+	}
+	return rest
 }
 
 // dedupKey is the aggregation key, else the alert cycle's, else the

@@ -20,13 +20,13 @@ var (
 	labels    = map[string]string{"env": "prod", "service": "checkout", "monitor": "", "host": "web-1", "monitor_id": "1234"}
 	triggered = bot.Alert{
 		Source: "datadog", SourceName: "Datadog", DedupKey: key, Status: bot.AlertFiring,
-		Title:       "[Triggered on {host:web-1}] Checkout 5xx rate above 5%",
+		Title:       "Checkout 5xx rate above 5%",
 		Description: "5xx on /api/checkout above 5% for 5 minutes.\n@webhook-warroom",
 		Priority:    bot.P2,
 		Labels:      labels,
 		Links:       []bot.Link{{Title: "Datadog", URL: "https://app.datadoghq.com/event/event?id=7301914560925356064"}},
 		StartsAt:    inboundtest.Time("2026-05-11T08:16:00Z"),
-		Items: []bot.AlertItem{{Fingerprint: key, Status: bot.AlertFiring, Summary: "[Triggered on {host:web-1}] Checkout 5xx rate above 5%",
+		Items: []bot.AlertItem{{Fingerprint: key, Status: bot.AlertFiring, Summary: "Checkout 5xx rate above 5%",
 			Labels: labels, StartsAt: inboundtest.Time("2026-05-11T08:16:00Z"), URL: "https://app.datadoghq.com/event/event?id=7301914560925356064"}},
 	}
 )
@@ -34,13 +34,13 @@ var (
 func TestParse(t *testing.T) {
 	recovered := bot.Alert{
 		Source: "datadog", SourceName: "Datadog", DedupKey: key, Status: bot.AlertResolved,
-		Title:       "[Recovered on {host:web-1}] Checkout 5xx rate above 5%",
+		Title:       "Checkout 5xx rate above 5%",
 		Description: "5xx on /api/checkout back under 5%.\n@webhook-warroom",
 		Priority:    bot.P2,
 		Labels:      labels,
 		Links:       []bot.Link{{Title: "Datadog", URL: "https://app.datadoghq.com/event/event?id=7301914560925356099"}},
 		StartsAt:    inboundtest.Time("2026-05-11T08:26:00Z"),
-		Items: []bot.AlertItem{{Fingerprint: key, Status: bot.AlertResolved, Summary: "[Recovered on {host:web-1}] Checkout 5xx rate above 5%",
+		Items: []bot.AlertItem{{Fingerprint: key, Status: bot.AlertResolved, Summary: "Checkout 5xx rate above 5%",
 			Labels: labels, StartsAt: inboundtest.Time("2026-05-11T08:26:00Z"), URL: "https://app.datadoghq.com/event/event?id=7301914560925356099"}},
 	}
 	// Unreplaced variables count as absent: the key falls back to the
@@ -99,6 +99,21 @@ func TestParseMapping(t *testing.T) {
 			require.Equal(t, tc.priority, got[0].Priority)
 			require.Equal(t, tc.key, got[0].DedupKey)
 		})
+	}
+}
+
+func TestParseTitle(t *testing.T) {
+	for in, want := range map[string]string{
+		"[P2] [Triggered on {host:web-1}] Disk full": "Disk full",
+		"[Re-Triggered] Disk full":                   "Disk full",
+		"[No Data on {host:db-1}] Heartbeat":         "Heartbeat",
+		"[prod] Disk full":                           "[prod] Disk full",
+		"[Recovered]":                                "[Recovered]",
+		"Disk  full\\non db-1":                        "Disk full on db-1",
+	} {
+		got, err := Parse([]byte(`{"aggreg_key":"a","title":"` + in + `"}`))
+		require.NoError(t, err, in)
+		require.Equal(t, want, got[0].Title, in)
 	}
 }
 

@@ -109,7 +109,7 @@ func TestParseTitle(t *testing.T) {
 		"[No Data on {host:db-1}] Heartbeat":         "Heartbeat",
 		"[prod] Disk full":                           "[prod] Disk full",
 		"[Recovered]":                                "[Recovered]",
-		"Disk  full\\non db-1":                        "Disk full on db-1",
+		"Disk  full\\non db-1":                       "Disk full on db-1",
 	} {
 		got, err := Parse([]byte(`{"aggreg_key":"a","title":"` + in + `"}`))
 		require.NoError(t, err, in)

@@ -61,6 +61,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"github and jira": merge(withSlack, map[string]string{"WARROOM_GITHUB_REPOSITORY": "acme/ops", "WARROOM_GITHUB_TOKEN": "gt-verdict",
 			"WARROOM_JIRA_URL": "http://127.0.0.1:1", "WARROOM_JIRA_EMAIL": "bot@acme.example", "WARROOM_JIRA_API_TOKEN": "jt-verdict", "WARROOM_JIRA_PROJECT": "OPS"}),
 		"github webhook alone": {"WARROOM_GITHUB_WEBHOOK_SECRET": "gw-verdict"},
+		"slack, datadog and mackerel": merge(withSlack, map[string]string{"WARROOM_DATADOG_TOKEN": "dd-verdict",
+			"WARROOM_MACKEREL_TOKEN": "0123456789abcdef0123456789abcdef"}),
+		"a short mackerel token": merge(withSlack, map[string]string{"WARROOM_MACKEREL_TOKEN": "mk-verdict"}),
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -97,6 +100,8 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.True(t, served["slack and github/example.yml"], "GitHub is one more integration")
 	require.False(t, served["github and jira/example.yml"], "follow-ups go to one tracker")
 	require.False(t, served["github webhook alone/aliases.yml"], "a webhook secret needs the repository")
+	require.True(t, served["slack, datadog and mackerel/example.yml"], "Datadog and Mackerel are two more sources")
+	require.False(t, served["a short mackerel token/example.yml"], "a URL token must be unguessable")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

@@ -8,7 +8,9 @@ import (
 
 	"github.com/warroomhq/warroom/adapters/alertmanager"
 	"github.com/warroomhq/warroom/adapters/cloudwatch"
+	"github.com/warroomhq/warroom/adapters/datadog"
 	"github.com/warroomhq/warroom/adapters/grafana"
+	"github.com/warroomhq/warroom/adapters/mackerel"
 	"github.com/warroomhq/warroom/adapters/webhook"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/internal/httpx"
@@ -61,6 +63,20 @@ func AlertSources() []AlertSource {
 			Build: func(cfg *config.Config, d Deps) (Handler, error) {
 				a := cfg.Alerts.Grafana
 				return built(grafana.New(grafana.Options{Token: a.Token.Reveal(), Secret: a.Secret.Reveal(), Router: d.Router, Log: d.Log}))
+			},
+		},
+		{
+			Name: datadog.Name, Display: datadog.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Datadog.Enabled() },
+			Build: func(cfg *config.Config, d Deps) (Handler, error) {
+				return built(datadog.New(datadog.Options{Token: cfg.Alerts.Datadog.Token.Reveal(), Router: d.Router, Log: d.Log}))
+			},
+		},
+		{
+			Name: mackerel.Name, Display: mackerel.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Mackerel.Enabled() },
+			Build: func(cfg *config.Config, d Deps) (Handler, error) {
+				return built(mackerel.New(mackerel.Options{Token: cfg.Alerts.Mackerel.Token.Reveal(), Router: d.Router, Log: d.Log}))
 			},
 		},
 		{

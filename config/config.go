@@ -285,6 +285,8 @@ type Alerts struct {
 	Grafana      SignedSource `yaml:"grafana"`
 	Webhook      SignedSource `yaml:"webhook"`
 	CloudWatch   CloudWatch   `yaml:"cloudwatch"`
+	Datadog      TokenSource  `yaml:"datadog"`
+	Mackerel     TokenSource  `yaml:"mackerel"`
 	// Rules route alerts, first match wins; an alert no rule matches opens
 	// an incident on Platform with the alert's own priority (P3 if none).
 	Rules []AlertRule `yaml:"rules,omitempty"`
@@ -308,6 +310,16 @@ type SignedSource struct {
 // Enabled reports whether the source has a credential.
 func (s SignedSource) Enabled() bool { return s.Token != "" || s.Secret != "" }
 
+// TokenSource enables a source that presents one token: Datadog as a
+// bearer header of the webhook's Custom Headers, Mackerel in the channel
+// URL's query (?token=), which config requires to be unguessable.
+type TokenSource struct {
+	Token Secret `yaml:"token"`
+}
+
+// Enabled reports whether the source has its token.
+func (s TokenSource) Enabled() bool { return s.Token != "" }
+
 // CloudWatch enables POST /alerts/cloudwatch for SNS subscriptions.
 type CloudWatch struct {
 	// TopicARNs are the SNS topics accepted; messages from others are refused.
@@ -321,7 +333,7 @@ type CloudWatch struct {
 type AlertRule struct {
 	Name  string `yaml:"name"`
 	Match struct {
-		// Source is alertmanager, cloudwatch, grafana or webhook ("" any).
+		// Source is an alert source's name, such as alertmanager or mackerel ("" any).
 		Source string `yaml:"source"`
 		// Labels must all be equal (CloudWatch: alarm_name, namespace,
 		// metric_name, region, region_code, account, dimension_<name>).

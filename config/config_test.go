@@ -17,7 +17,7 @@ import (
 // known are the names of app's tables (app.Known; app's tests check that
 // they agree): config's own tests cannot import app.
 var known = Known{
-	AlertSources: []string{"alertmanager", "cloudwatch", "grafana", "webhook"},
+	AlertSources: []string{"alertmanager", "cloudwatch", "grafana", "datadog", "mackerel", "webhook"},
 	Platforms:    []string{"slack", "teams", "console"},
 }
 
@@ -159,7 +159,7 @@ func TestFileProblems(t *testing.T) {
 			`alerts.flap_window: must be more than 0s, got 0s`,
 			`alerts.cloudwatch.topic_arns[0]: must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got "alarms"`,
 			"alerts.cloudwatch.cert_host: must be a regular expression: error parsing regexp: missing closing ]: `[`",
-			`alerts.rules[0].match.source: must be alertmanager, cloudwatch, grafana or webhook, got "nagios"`,
+			`alerts.rules[0].match.source: must be alertmanager, cloudwatch, grafana, datadog, mackerel or webhook, got "nagios"`,
 			`alerts.rules[0].priority: must be P1, P2, P3 or P4 (or an alias such as sev1 or critical), got "P7"`,
 			`alerts.rules[0].platform: must be slack, teams or console, got "discord"`,
 			`alerts.rules[0].responders[0]: must be a user ID without white space, got "U 1"`,
@@ -225,6 +225,8 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_GRAFANA_SECRET":            "s t",
 		"WARROOM_WEBHOOK_TOKEN":             "w x",
 		"WARROOM_WEBHOOK_SECRET":            "y z",
+		"WARROOM_DATADOG_TOKEN":             "d d",
+		"WARROOM_MACKEREL_TOKEN":            "m k",
 		"WARROOM_SNS_TOPIC_ARNS":            "arn:aws:sns:ap-northeast-1:123456789012:alarms,alarms",
 		"WARROOM_ADDR":                      "8080",
 		"WARROOM_METRICS_ADDR":              "9090",
@@ -320,6 +322,8 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_GRAFANA_SECRET: must not contain white space (value not shown)`,
 		`WARROOM_WEBHOOK_TOKEN: must not contain white space (value not shown)`,
 		`WARROOM_WEBHOOK_SECRET: must not contain white space (value not shown)`,
+		`WARROOM_DATADOG_TOKEN: must not contain white space (value not shown)`,
+		"WARROOM_MACKEREL_TOKEN: must be at least 32 characters of letters, digits, '-', '_', '.' and '~', such as the output of `openssl rand -hex 24` (value not shown)",
 		`WARROOM_SNS_TOPIC_ARNS: must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got "alarms"`,
 		`WARROOM_PUBLIC_URL: must be an http(s) URL such as https://warroom.example.com, got "warroom.example.com"`,
 		`WARROOM_OIDC_ISSUER: must be an https URL such as https://slack.com, got "slack.com"`,
@@ -363,6 +367,7 @@ func TestEnvTable(t *testing.T) {
 		"TEAMS_SERVICE_URL", "TEAMS_TEAM_ID", "TEAMS_INCIDENTS_CHANNEL", "TEAMS_ANNOUNCE_CHANNEL",
 		"TEAMS_PRIVATE_CHANNEL", "WARROOM_ALERT_PLATFORM", "WARROOM_ALERTMANAGER_TOKEN",
 		"WARROOM_GRAFANA_TOKEN", "WARROOM_GRAFANA_SECRET", "WARROOM_WEBHOOK_TOKEN", "WARROOM_WEBHOOK_SECRET",
+		"WARROOM_DATADOG_TOKEN", "WARROOM_MACKEREL_TOKEN",
 		"WARROOM_SNS_TOPIC_ARNS", "WARROOM_PUBLIC_URL", "WARROOM_OIDC_ISSUER", "WARROOM_OIDC_CLIENT_ID",
 		"WARROOM_OIDC_CLIENT_SECRET", "WARROOM_OIDC_CLAIM", "WARROOM_OIDC_PLATFORM", "WARROOM_OIDC_NAME", "WARROOM_ADMINS",
 		"WARROOM_FOLLOWUPS_VERIFY_BY_OTHER", "WARROOM_FOLLOWUPS_VERIFY_AFTER",

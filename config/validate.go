@@ -389,11 +389,13 @@ func (l *loader) checkAlerts(a *Alerts) {
 		{"alerts.alertmanager.token", a.Alertmanager.Token}, {"alerts.grafana.token", a.Grafana.Token},
 		{"alerts.grafana.secret", a.Grafana.Secret}, {"alerts.webhook.token", a.Webhook.Token},
 		{"alerts.webhook.secret", a.Webhook.Secret},
+		{"alerts.datadog.token", a.Datadog.Token},
 	} {
 		if hasSpace(f.v.Reveal()) {
 			l.add(f.path, "must not contain white space (value not shown)")
 		}
 	}
+	l.checkURLToken("alerts.mackerel.token", a.Mackerel.Token)
 	for i, arn := range a.CloudWatch.TopicARNs {
 		if !topicARN(arn) {
 			l.addf(fmt.Sprintf("alerts.cloudwatch.topic_arns[%d]", i), "must be an SNS topic ARN such as arn:aws:sns:ap-northeast-1:123456789012:alarms, got %q", arn)
@@ -406,6 +408,25 @@ func (l *loader) checkAlerts(a *Alerts) {
 	}
 	for i := range a.Rules {
 		l.checkRule(fmt.Sprintf("alerts.rules[%d]", i), &a.Rules[i])
+	}
+}
+
+// minURLToken is how long a token in a URL must be: it is the only
+// credential of a sender that cannot sign (Mackerel), and `openssl rand
+// -hex 24` gives more.
+const minURLToken = 32
+
+// checkURLToken requires a token that goes in a URL's query to be long
+// and URL-safe, so that it is unguessable and is sent as written.
+func (l *loader) checkURLToken(path string, s Secret) {
+	v := s.Reveal()
+	if v == "" {
+		return
+	}
+	if len(v) < minURLToken || strings.IndexFunc(v, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.' || r == '~')
+	}) >= 0 {
+		l.addf(path, "must be at least %d characters of letters, digits, '-', '_', '.' and '~', such as the output of `openssl rand -hex 24` (value not shown)", minURLToken)
 	}
 }
 

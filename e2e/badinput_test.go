@@ -67,6 +67,8 @@ func TestBadInput(t *testing.T) {
 		amToken  = "am-token"
 		gfToken  = "grafana-token"
 		whToken  = "webhook-token"
+		ddToken  = "datadog-token"
+		mkPath   = "/alerts/mackerel?token=mackerel-0123456789abcdef0123456789"
 		topic    = "arn:aws:sns:us-east-1:123456789012:warroom-alarms"
 	)
 	getenv := testEnv(t, map[string]string{
@@ -79,6 +81,7 @@ func TestBadInput(t *testing.T) {
 		"WARROOM_API_TOKEN": apiToken, "WARROOM_ALERTMANAGER_TOKEN": amToken,
 		"WARROOM_GRAFANA_TOKEN": gfToken, "WARROOM_WEBHOOK_TOKEN": whToken,
 		"WARROOM_SNS_TOPIC_ARNS": topic, "WARROOM_ALERT_PLATFORM": "slack",
+		"WARROOM_DATADOG_TOKEN": ddToken, "WARROOM_MACKEREL_TOKEN": "mackerel-0123456789abcdef0123456789",
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
@@ -209,6 +212,7 @@ func TestBadInput(t *testing.T) {
 		{"/alerts/alertmanager", bearer(amToken), jsonType}, {"/alerts/grafana", bearer(gfToken), jsonType},
 		{"/alerts/cloudwatch", none, "text/plain; charset=UTF-8"}, {"/alerts/webhook", bearer(whToken), jsonType},
 		{"/api/incidents", bearer(apiToken), jsonType},
+		{"/alerts/datadog", bearer(ddToken), jsonType}, {mkPath, none, jsonType},
 	} {
 		rows = append(rows,
 			row{name: "over 1 MiB", path: ep.path, ctype: ep.ctype, auth: ep.auth, body: over, status: 413, code: "too_large"},
@@ -273,6 +277,15 @@ func TestBadInput(t *testing.T) {
 		row{name: "invalid UTF-8", path: "/alerts/webhook", body: invalid([]byte(`{"title":"BAD","dedup_key":"k"}`)), status: 400, code: "bad_request"},
 		row{name: "unknown status", path: "/alerts/webhook", body: []byte(`{"title":"t","dedup_key":"k","status":"exploded"}`), status: 400, code: "bad_request"},
 		row{name: "unknown field", path: "/alerts/webhook", body: []byte(`{"title":"t","dedup_key":"k","` + strings.Repeat("f", 1000) + `":1}`), status: 400, code: "bad_request"},
+		// Datadog and Mackerel.
+		row{name: "malformed JSON", path: "/alerts/datadog", body: []byte(`{"title":"x",`), status: 400, code: "bad_request"},
+		row{name: "encoded as form", path: "/alerts/datadog", ctype: formType, body: []byte("title=x&aggreg_key=y"), status: 400, code: "bad_request"},
+		row{name: "invalid UTF-8", path: "/alerts/datadog", body: invalid([]byte(`{"title":"BAD","aggreg_key":"k"}`)), status: 400, code: "bad_request"},
+		row{name: "wrong token", path: "/alerts/datadog", auth: bearer("nope"), body: []byte(`{"title":"t","aggreg_key":"k"}`), status: 401, code: "unauthorized"},
+		row{name: "malformed JSON", path: mkPath, body: []byte(`{"alert":{"id":`), status: 400, code: "bad_request"},
+		row{name: "invalid UTF-8", path: mkPath, body: invalid([]byte(`{"alert":{"id":"BAD"}}`)), status: 400, code: "bad_request"},
+		row{name: "no alert", path: mkPath, body: []byte(`{"event":"alert"}`), status: 400, code: "bad_request"},
+		row{name: "wrong token", path: "/alerts/mackerel?token=nope", body: []byte(`{"alert":{"id":"k"}}`), status: 401, code: "unauthorized"},
 	)
 	for i := range rows {
 		if rows[i].ctype == "" {
@@ -295,6 +308,8 @@ func TestBadInput(t *testing.T) {
 				rows[i].auth = bearer(gfToken)
 			case p == "/alerts/webhook":
 				rows[i].auth = bearer(whToken)
+			case p == "/alerts/datadog":
+				rows[i].auth = bearer(ddToken)
 			default:
 				rows[i].auth = none
 			}

@@ -1,8 +1,8 @@
 // Package webhook receives Warroom's own small alert format on POST
 // /alerts/webhook, for everything that has no adapter of its own: an uptime
-// checker, a cron job, Datadog's webhook integration, curl. Each request is
-// one alert; it becomes one bot.Event of kind bot.EventAlert. The adapter
-// only verifies, parses and dispatches.
+// checker, a cron job, curl (Datadog and Mackerel have adapters of their
+// own). Each request is one alert; it becomes one bot.Event of kind
+// bot.EventAlert. The adapter only verifies, parses and dispatches.
 //
 // # Format
 //

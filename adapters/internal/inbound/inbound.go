@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -62,8 +63,26 @@ func BearerOK(r *http.Request, token string) bool {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return false
 	}
-	a, b := sha256.Sum256([]byte(strings.TrimSpace(got))), sha256.Sum256([]byte(token))
+	return TokenOK(strings.TrimSpace(got), token)
+}
+
+// TokenOK reports whether got is token, for a token presented some other
+// way than a bearer header (Mackerel's in the URL's query). Digests are
+// compared, so the comparison takes the same time whatever the length or
+// content of got; an empty token matches nothing.
+func TokenOK(got, token string) bool {
+	if token == "" {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(token))
 	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
+}
+
+// WebURL reports whether raw is an absolute http or https URL, the only
+// links a source's payload may put on a card.
+func WebURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Host != "" && (strings.EqualFold(u.Scheme, "http") || strings.EqualFold(u.Scheme, "https"))
 }
 
 // HMACOK reports whether sig is the hex HMAC-SHA256 of body under secret,
@@ -219,4 +238,52 @@ func (s *Signed) Check(name string) error {
 		s.Log = zap.NewNop()
 	}
 	return nil
+}
+
+// Tokened configures a source whose senders present one token (Datadog in
+// a header, Mackerel in the URL).
+type Tokened struct {
+	// Token is what senders present (required).
+	Token string
+	// Router receives the events (required).
+	Router Dispatcher
+	// Now stamps the events (default time.Now).
+	Now func() time.Time
+	Log *zap.Logger
+}
+
+// Check reports every missing setting of the source name at once and fills
+// the defaults.
+func (s *Tokened) Check(name string) error {
+	var errs []error
+	if s.Token == "" {
+		errs = append(errs, errors.New("a token is required"))
+	}
+	if s.Router == nil {
+		errs = append(errs, errors.New("router is required"))
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%s: %w", name, errors.Join(errs...))
+	}
+	if s.Now == nil {
+		s.Now = time.Now
+	}
+	if s.Log == nil {
+		s.Log = zap.NewNop()
+	}
+	return nil
+}
+
+// TokenSource is the endpoint of a Tokened source: the token is checked
+// by ok before the body is read (an unauthenticated body is never read),
+// then the flow of Source.
+func (s *Tokened) TokenSource(name string, ok func(r *http.Request, token string) bool, parse func([]byte) ([]bot.Alert, error)) Source {
+	token := s.Token
+	auth := func(r *http.Request, _ []byte) string {
+		if !ok(r, token) {
+			return "no valid token"
+		}
+		return ""
+	}
+	return Source{Authenticate: auth, AuthBeforeBody: true, Parse: parse, Router: s.Router, Now: s.Now, Log: s.Log.Named(name)}
 }

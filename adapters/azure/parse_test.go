@@ -42,7 +42,7 @@ func TestParse(t *testing.T) {
 	logLabels := map[string]string{"alert_rule": "Checkout 5xx in App Service logs", "severity": "Sev1", "signal_type": "Log",
 		"monitoring_service": "Log Alerts V2", "target_ids": "/subscriptions/" + sub + "/resourcegroups/shop-prod/providers/microsoft.web/sites/checkout",
 		"configuration_items": "/subscriptions/" + sub + "/resourceGroups/shop-prod/providers/Microsoft.Web/sites/checkout",
-		"subscription_id": sub, "resource_group": "shop-prod"}
+		"subscription_id":     sub, "resource_group": "shop-prod"}
 	for _, tc := range []struct {
 		name string
 		body []byte

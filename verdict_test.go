@@ -56,6 +56,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"slack and jira": merge(withSlack, map[string]string{"WARROOM_JIRA_URL": "http://127.0.0.1:1", "WARROOM_JIRA_EMAIL": "bot@acme.example",
 			"WARROOM_JIRA_API_TOKEN": "jt-verdict", "WARROOM_JIRA_PROJECT": "OPS", "WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"}),
 		"jira webhook alone": {"WARROOM_JIRA_WEBHOOK_SECRET": "jw-verdict"},
+		"slack, sentry and azure": merge(withSlack, map[string]string{"WARROOM_SENTRY_CLIENT_SECRET": "sentry-verdict",
+			"WARROOM_AZURE_MONITOR_TOKEN": "azure-verdict-token-0123"}),
+		"azure token too short": merge(withSlack, map[string]string{"WARROOM_AZURE_MONITOR_TOKEN": "az-verdict"}),
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -89,6 +92,8 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.False(t, served["zoom without its secret/example.yml"], "Zoom's credentials go together")
 	require.True(t, served["slack and jira/example.yml"], "Jira is one more integration")
 	require.False(t, served["jira webhook alone/aliases.yml"], "a webhook secret needs the site")
+	require.True(t, served["slack, sentry and azure/example.yml"], "Sentry and Azure Monitor are two more alert sources")
+	require.False(t, served["azure token too short/example.yml"], "the token guarding the Azure URL is too short")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

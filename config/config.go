@@ -284,6 +284,8 @@ type Alerts struct {
 	Grafana      SignedSource `yaml:"grafana"`
 	Webhook      SignedSource `yaml:"webhook"`
 	CloudWatch   CloudWatch   `yaml:"cloudwatch"`
+	Sentry       Sentry       `yaml:"sentry"`
+	Azure        AzureMonitor `yaml:"azure"`
 	// Rules route alerts, first match wins; an alert no rule matches opens
 	// an incident on Platform with the alert's own priority (P3 if none).
 	Rules []AlertRule `yaml:"rules,omitempty"`
@@ -320,7 +322,8 @@ type CloudWatch struct {
 type AlertRule struct {
 	Name  string `yaml:"name"`
 	Match struct {
-		// Source is alertmanager, cloudwatch, grafana or webhook ("" any).
+		// Source is an alert source's name: alertmanager, cloudwatch,
+		// grafana, webhook, sentry, azure ("" any).
 		Source string `yaml:"source"`
 		// Labels must all be equal (CloudWatch: alarm_name, namespace,
 		// metric_name, region, region_code, account, dimension_<name>).

@@ -64,6 +64,9 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"slack, datadog and mackerel": merge(withSlack, map[string]string{"WARROOM_DATADOG_TOKEN": "dd-verdict",
 			"WARROOM_MACKEREL_TOKEN": "0123456789abcdef0123456789abcdef"}),
 		"a short mackerel token": merge(withSlack, map[string]string{"WARROOM_MACKEREL_TOKEN": "mk-verdict"}),
+		"slack, sentry and azure": merge(withSlack, map[string]string{"WARROOM_SENTRY_CLIENT_SECRET": "sentry-verdict",
+			"WARROOM_AZURE_MONITOR_TOKEN": "azure-verdict-token-0123"}),
+		"azure token too short": merge(withSlack, map[string]string{"WARROOM_AZURE_MONITOR_TOKEN": "az-verdict"}),
 	}
 	served := map[string]bool{}
 	for name, extra := range envs {
@@ -102,6 +105,8 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.False(t, served["github webhook alone/aliases.yml"], "a webhook secret needs the repository")
 	require.True(t, served["slack, datadog and mackerel/example.yml"], "Datadog and Mackerel are two more sources")
 	require.False(t, served["a short mackerel token/example.yml"], "a URL token must be unguessable")
+	require.True(t, served["slack, sentry and azure/example.yml"], "Sentry and Azure Monitor are two more alert sources")
+	require.False(t, served["azure token too short/example.yml"], "the token guarding the Azure URL is too short")
 }
 
 // serveStarts runs `warroom serve --config file` until it says it is

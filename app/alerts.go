@@ -7,10 +7,12 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/warroomhq/warroom/adapters/alertmanager"
+	"github.com/warroomhq/warroom/adapters/azure"
 	"github.com/warroomhq/warroom/adapters/cloudwatch"
 	"github.com/warroomhq/warroom/adapters/datadog"
 	"github.com/warroomhq/warroom/adapters/grafana"
 	"github.com/warroomhq/warroom/adapters/mackerel"
+	"github.com/warroomhq/warroom/adapters/sentry"
 	"github.com/warroomhq/warroom/adapters/webhook"
 	"github.com/warroomhq/warroom/config"
 	"github.com/warroomhq/warroom/internal/httpx"
@@ -85,6 +87,20 @@ func AlertSources() []AlertSource {
 			Build: func(cfg *config.Config, d Deps) (Handler, error) {
 				a := cfg.Alerts.Webhook
 				return built(webhook.New(webhook.Options{Token: a.Token.Reveal(), Secret: a.Secret.Reveal(), Router: d.Router, Log: d.Log}))
+			},
+		},
+		{
+			Name: sentry.Name, Display: sentry.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Sentry.ClientSecret.Reveal() != "" },
+			Build: func(cfg *config.Config, d Deps) (Handler, error) {
+				return built(sentry.New(sentry.Options{ClientSecret: cfg.Alerts.Sentry.ClientSecret.Reveal(), Router: d.Router, Log: d.Log}))
+			},
+		},
+		{
+			Name: azure.Name, Display: azure.DisplayName,
+			Enabled: func(cfg *config.Config) bool { return cfg.Alerts.Azure.Token.Reveal() != "" },
+			Build: func(cfg *config.Config, d Deps) (Handler, error) {
+				return built(azure.New(azure.Options{Token: cfg.Alerts.Azure.Token.Reveal(), Router: d.Router, Log: d.Log}))
 			},
 		},
 	}

@@ -165,14 +165,14 @@ func TestAlertSourceNotConfigured(t *testing.T) {
 // rule naming a source the table lacks is refused, with the table's names.
 func TestKnownNames(t *testing.T) {
 	require.Equal(t, config.Known{
-		AlertSources: []string{"alertmanager", "cloudwatch", "grafana", "datadog", "mackerel", "webhook"},
+		AlertSources: []string{"alertmanager", "cloudwatch", "grafana", "datadog", "mackerel", "webhook", "sentry", "azure"},
 		Platforms:    []string{"slack", "teams", "console"},
 	}, Known())
 
 	path := filepath.Join(t.TempDir(), "warroom.yml")
 	require.NoError(t, os.WriteFile(path, []byte("alerts:\n  rules:\n    - {match: {source: fake}}\n"), 0o600))
 	_, err := LoadConfig(path, nil)
-	require.EqualError(t, err, `alerts.rules[0].match.source: must be alertmanager, cloudwatch, grafana, datadog, mackerel or webhook, got "fake"`)
+	require.EqualError(t, err, `alerts.rules[0].match.source: must be alertmanager, cloudwatch, grafana, datadog, mackerel, webhook, sentry or azure, got "fake"`)
 	_, err = config.Load(path, nil, KnownNames(append(AlertSources(), fakeSource(true)), Platforms()))
 	require.NoError(t, err, "a source the table has")
 }

@@ -287,6 +287,8 @@ type Alerts struct {
 	CloudWatch   CloudWatch   `yaml:"cloudwatch"`
 	Datadog      TokenSource  `yaml:"datadog"`
 	Mackerel     TokenSource  `yaml:"mackerel"`
+	Sentry       Sentry       `yaml:"sentry"`
+	Azure        AzureMonitor `yaml:"azure"`
 	// Rules route alerts, first match wins; an alert no rule matches opens
 	// an incident on Platform with the alert's own priority (P3 if none).
 	Rules []AlertRule `yaml:"rules,omitempty"`

@@ -406,6 +406,7 @@ func (l *loader) checkAlerts(a *Alerts) {
 			l.addf("alerts.cloudwatch.cert_host", "must be a regular expression: %v", err)
 		}
 	}
+	l.checkSentryAzure(a)
 	for i := range a.Rules {
 		l.checkRule(fmt.Sprintf("alerts.rules[%d]", i), &a.Rules[i])
 	}

@@ -3,6 +3,9 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,7 +24,7 @@ import (
 )
 
 // TestBadInput posts bad input to every endpoint of one `warroom serve`
-// with Slack, Teams, the four alert sources and the API token configured:
+// with Slack, Teams, the alert sources and the API token configured:
 // malformed JSON (or form), a body in the wrong format for its content
 // type, an empty body, bodies over the 1 MiB limit (with a Content-Length
 // and chunked), a 900 KB field, invalid UTF-8 and unknown event types.
@@ -69,6 +72,8 @@ func TestBadInput(t *testing.T) {
 		whToken  = "webhook-token"
 		ddToken  = "datadog-token"
 		mkPath   = "/alerts/mackerel?token=mackerel-0123456789abcdef0123456789"
+		seSecret = "sentry-client-secret"
+		azToken  = "azure-token-0123456789"
 		topic    = "arn:aws:sns:us-east-1:123456789012:warroom-alarms"
 	)
 	getenv := testEnv(t, map[string]string{
@@ -82,6 +87,7 @@ func TestBadInput(t *testing.T) {
 		"WARROOM_GRAFANA_TOKEN": gfToken, "WARROOM_WEBHOOK_TOKEN": whToken,
 		"WARROOM_SNS_TOPIC_ARNS": topic, "WARROOM_ALERT_PLATFORM": "slack",
 		"WARROOM_DATADOG_TOKEN": ddToken, "WARROOM_MACKEREL_TOKEN": "mackerel-0123456789abcdef0123456789",
+		"WARROOM_SENTRY_CLIENT_SECRET": seSecret, "WARROOM_AZURE_MONITOR_TOKEN": azToken,
 	})
 	base, stop := startServe(t, getenv)
 	defer stop()
@@ -105,6 +111,13 @@ func TestBadInput(t *testing.T) {
 		return func(r *http.Request, _ []byte) { r.Header.Set("Authorization", "Bearer "+tok) }
 	}
 	none := func(*http.Request, []byte) {}
+	sentrySign := func(r *http.Request, body []byte) {
+		mac := hmac.New(sha256.New, []byte(seSecret))
+		mac.Write(body)
+		r.Header.Set("Sentry-Hook-Resource", "metric_alert")
+		r.Header.Set("Sentry-Hook-Signature", hex.EncodeToString(mac.Sum(nil)))
+	}
+	azurePath := "/alerts/azure?token=" + azToken
 
 	// Alice's name and locale are cached by a first command, so that the
 	// commands below, acknowledged and answered, change nothing in Redis.
@@ -211,6 +224,7 @@ func TestBadInput(t *testing.T) {
 		{"/slack/interactions", slackSign, formType}, {"/teams/messages", teamsToken, jsonType},
 		{"/alerts/alertmanager", bearer(amToken), jsonType}, {"/alerts/grafana", bearer(gfToken), jsonType},
 		{"/alerts/cloudwatch", none, "text/plain; charset=UTF-8"}, {"/alerts/webhook", bearer(whToken), jsonType},
+		{"/alerts/sentry", sentrySign, jsonType}, {azurePath, none, jsonType},
 		{"/api/incidents", bearer(apiToken), jsonType},
 		{"/alerts/datadog", bearer(ddToken), jsonType}, {mkPath, none, jsonType},
 	} {
@@ -255,6 +269,15 @@ func TestBadInput(t *testing.T) {
 		row{name: "invalid UTF-8", path: "/alerts/alertmanager", body: invalid(amBody("s", "BAD")), status: 400, code: "bad_request"},
 		row{name: "unknown payload version", path: "/alerts/alertmanager", body: bytes.Replace(amBody("s", "x"), []byte(`"version":"4"`), []byte(`"version":"99"`), 1), status: 400, code: "bad_request"},
 		row{name: "900 KB summary (clipped)", path: "/alerts/alertmanager", body: amBody(huge, "BadInputHuge"), status: 200, clipped: true},
+		// Sentry (signed JSON) and Azure Monitor (a token in the URL).
+		row{name: "malformed JSON", path: "/alerts/sentry", auth: sentrySign, body: []byte(`{"action":"critical",`), status: 400, code: "bad_request"},
+		row{name: "empty body", path: "/alerts/sentry", auth: sentrySign, body: nil, status: 400, code: "bad_request"},
+		row{name: "invalid UTF-8", path: "/alerts/sentry", auth: sentrySign, body: invalid([]byte(`{"action":"critical BAD","data":{}}`)), status: 400, code: "bad_request"},
+		row{name: "unsigned", path: "/alerts/sentry", body: []byte(`{"action":"critical","data":{}}`), status: 401, code: "unauthorized"},
+		row{name: "malformed JSON", path: azurePath, body: []byte(`{"schemaId":`), status: 400, code: "bad_request"},
+		row{name: "invalid UTF-8", path: azurePath, body: invalid([]byte(`{"schemaId":"azureMonitorCommonAlertSchema BAD"}`)), status: 400, code: "bad_request"},
+		row{name: "another schema", path: azurePath, body: []byte(`{"schemaId":"Microsoft.Insights/activityLogs","data":{}}`), status: 400, code: "bad_request"},
+		row{name: "no token", path: "/alerts/azure", body: []byte(`{"schemaId":"azureMonitorCommonAlertSchema"}`), status: 401, code: "unauthorized"},
 		// Grafana.
 		row{name: "malformed JSON", path: "/alerts/grafana", body: []byte(`{"version":"1",`), status: 400, code: "bad_request"},
 		row{name: "a form instead of JSON", path: "/alerts/grafana", ctype: formType, body: []byte("version=1&status=firing"), status: 400, code: "bad_request"},

@@ -33,6 +33,12 @@ var (
 	ErrBusy         = &httpx.Error{Status: http.StatusServiceUnavailable, Code: "busy", Msg: "Warroom is busy; send it again later"}
 )
 
+// ErrNoAlert is what a Parse returns for an authentic delivery that carries
+// no alert (Sentry's installation webhooks, an issue being assigned):
+// Source answers it 200 {"status":"ignored","alerts":0}, so the sender
+// does not retry, and dispatches nothing.
+var ErrNoAlert = errors.New("delivery carries no alert")
+
 // Dispatcher queues an event and returns at once; *bot.Router is one.
 type Dispatcher interface {
 	Dispatch(ev bot.Event) error
@@ -160,7 +166,7 @@ type Source struct {
 
 // Handle serves one delivery: 401 ErrUnauthorized, 413 ErrTooLarge, 400
 // ErrNotUTF8 or Parse's error, 503 ErrBusy when the router is full (the
-// sender delivers again later), else 200.
+// sender delivers again later), else 200 (with "ignored" for ErrNoAlert).
 func (s *Source) Handle(w http.ResponseWriter, r *http.Request) error {
 	if s.AuthBeforeBody {
 		if err := s.authenticate(r, nil); err != nil {
@@ -177,6 +183,11 @@ func (s *Source) Handle(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	alerts, err := s.Parse(body)
+	if errors.Is(err, ErrNoAlert) {
+		s.Log.Debug("notification without an alert acknowledged", zap.Int("bytes", len(body)))
+		httpx.WriteJSON(w, http.StatusOK, map[string]any{"status": "ignored", "alerts": 0})
+		return nil
+	}
 	if err == nil && len(alerts) == 0 {
 		err = ErrBadRequest // every Parse refuses an empty payload itself
 	}

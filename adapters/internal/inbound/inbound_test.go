@@ -162,3 +162,19 @@ func TestSourceHandle(t *testing.T) {
 		})
 	}
 }
+
+// TestSourceHandleNoAlert: a Parse that says the delivery carries no
+// alert gets it answered 200 "ignored", and nothing is dispatched.
+func TestSourceHandleNoAlert(t *testing.T) {
+	d := &sourceRecorder{}
+	s := Source{
+		Authenticate: func(*http.Request, []byte) string { return "" },
+		Parse:        func([]byte) ([]bot.Alert, error) { return nil, fmt.Errorf("installation: %w", ErrNoAlert) },
+		Router:       d, Now: time.Now, Log: zap.NewNop(),
+	}
+	w := httptest.NewRecorder()
+	require.NoError(t, s.Handle(w, httptest.NewRequest(http.MethodPost, "/alerts/test", strings.NewReader(`{}`))))
+	require.Equal(t, http.StatusOK, w.Code)
+	require.JSONEq(t, `{"status":"ignored","alerts":0}`, w.Body.String())
+	require.Empty(t, d.events)
+}

@@ -145,7 +145,7 @@ func (f *FormSubmission) Value(id string) string {
 // alarm, a webhook's dedup_key). One key is one problem, so one incident.
 type Alert struct {
 	// Source is the adapter's name: "alertmanager", "cloudwatch",
-	// "grafana", "webhook".
+	// "grafana", "datadog", "mackerel", "webhook", "sentry", "azure".
 	Source string
 	// SourceName is the source as people read it ("Alertmanager",
 	// "CloudWatch"), set by the adapter; alerts stored before it existed

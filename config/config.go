@@ -104,6 +104,7 @@ type Config struct {
 	Zoom       Zoom       `yaml:"zoom"`
 	Jira       Jira       `yaml:"jira"`
 	GitHub     GitHub     `yaml:"github"`
+	Backlog    Backlog    `yaml:"backlog"`
 }
 
 // DefaultPagerDutyURL is the base of PagerDuty's Events API.
@@ -531,6 +532,7 @@ var defaults = []struct {
 	{"zoom.oauth_url", func(c *Config) { c.Zoom.OAuthURL = DefaultZoomOAuthURL }},
 	{"jira.issue_type", func(c *Config) { c.Jira.IssueType = DefaultJiraIssueType }},
 	{"github.api_url", func(c *Config) { c.GitHub.APIURL = DefaultGitHubAPIURL }},
+	{"backlog.priority_id", func(c *Config) { c.Backlog.PriorityID = DefaultBacklogPriorityID }},
 }
 
 // JapanTimezone is the time zone of a Japanese deployment that sets none.

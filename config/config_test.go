@@ -279,6 +279,12 @@ func TestEnvProblems(t *testing.T) {
 		"WARROOM_GITHUB_TOKEN":              "g t",
 		"WARROOM_GITHUB_API_URL":            "api",
 		"WARROOM_GITHUB_WEBHOOK_SECRET":     "g w",
+		"WARROOM_BACKLOG_URL":               "acme",
+		"WARROOM_BACKLOG_API_KEY":           "b k",
+		"WARROOM_BACKLOG_PROJECT_ID":        "ops",
+		"WARROOM_BACKLOG_ISSUE_TYPE_ID":     "0",
+		"WARROOM_BACKLOG_PRIORITY_ID":       "-1",
+		"WARROOM_BACKLOG_WEBHOOK_TOKEN":     "short",
 	}
 	for _, e := range Env {
 		if e.Name != EnvConfig {
@@ -294,6 +300,7 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_FOLLOWUPS_VERIFY_BY_OTHER: must be true or false, got "maybe"`,
 		`WARROOM_FOLLOWUPS_VERIFY_AFTER: must be a duration such as 90s, 10m, 4h or 14d, got "two weeks"`,
 		`WARROOM_STATUS_PAGE_SHOW_NUMBERS: must be true or false, got "sometimes"`,
+		`WARROOM_BACKLOG_PROJECT_ID: must be an integer, got "ops"`,
 		`WARROOM_LANG: must be "ja" or "en", got "fr"`,
 		`WARROOM_TIMEZONE: must be an IANA time zone such as "Asia/Tokyo" or "UTC", got "Mars/Olympus"`,
 		`WARROOM_ADDR: must be host:port such as ":8080" or "127.0.0.1:8080", got "8080"`,
@@ -361,8 +368,13 @@ func TestEnvProblems(t *testing.T) {
 		`WARROOM_JIRA_ISSUE_TYPE: must be an issue type's name, one line of at most 60 characters (default "Task"), got "Task\nBug"`,
 		`WARROOM_GITHUB_TOKEN: must not contain white space (value not shown)`,
 		`WARROOM_GITHUB_WEBHOOK_SECRET: must not contain white space (value not shown)`,
-		`WARROOM_GITHUB_REPOSITORY: cannot be set together with jira.url: follow-ups are filed in one tracker, so set up either Jira or GitHub`,
+		`WARROOM_GITHUB_REPOSITORY: cannot be set together with jira.url: follow-ups are filed in one tracker, so set up one of Jira, GitHub and Backlog`,
 		`WARROOM_GITHUB_API_URL: must be an http(s) URL such as "https://api.github.com" or, for GitHub Enterprise Server, "https://ghe.example.com/api/v3" (no user or password in it), got "api"`,
+		"WARROOM_BACKLOG_API_KEY: must not contain white space (value not shown)",
+		"WARROOM_BACKLOG_WEBHOOK_TOKEN: must be at least 32 characters of letters, digits, '-', '_', '.' and '~', such as the output of `openssl rand -hex 24` (value not shown)",
+		`WARROOM_BACKLOG_URL: cannot be set together with jira.url and github.repository: follow-ups are filed in one tracker, so set up one of Jira, GitHub and Backlog`,
+		`WARROOM_BACKLOG_ISSUE_TYPE_ID: is required when backlog.url is set: the numeric id of the issue type follow-ups are filed as`,
+		`WARROOM_BACKLOG_PRIORITY_ID: must be a positive priority id (Backlog's Normal is 3), got -1`,
 	}, problems(t, path, bad))
 }
 
@@ -383,7 +395,8 @@ func TestEnvTable(t *testing.T) {
 		"WARROOM_PAGERDUTY_ROUTING_KEY", "WARROOM_PAGERDUTY_WEBHOOK_SECRET", "WARROOM_PAGERDUTY_PRIORITIES", "WARROOM_PAGERDUTY_API_URL",
 		"WARROOM_ZOOM_ACCOUNT_ID", "WARROOM_ZOOM_CLIENT_ID", "WARROOM_ZOOM_CLIENT_SECRET", "WARROOM_ZOOM_PRIORITIES", "WARROOM_ZOOM_API_URL", "WARROOM_ZOOM_OAUTH_URL",
 		"WARROOM_JIRA_URL", "WARROOM_JIRA_EMAIL", "WARROOM_JIRA_API_TOKEN", "WARROOM_JIRA_PROJECT", "WARROOM_JIRA_ISSUE_TYPE", "WARROOM_JIRA_WEBHOOK_SECRET",
-		"WARROOM_GITHUB_REPOSITORY", "WARROOM_GITHUB_TOKEN", "WARROOM_GITHUB_API_URL", "WARROOM_GITHUB_WEBHOOK_SECRET"}
+		"WARROOM_GITHUB_REPOSITORY", "WARROOM_GITHUB_TOKEN", "WARROOM_GITHUB_API_URL", "WARROOM_GITHUB_WEBHOOK_SECRET",
+		"WARROOM_BACKLOG_URL", "WARROOM_BACKLOG_API_KEY", "WARROOM_BACKLOG_PROJECT_ID", "WARROOM_BACKLOG_ISSUE_TYPE_ID", "WARROOM_BACKLOG_PRIORITY_ID", "WARROOM_BACKLOG_WEBHOOK_TOKEN"}
 	var names []string
 	fields := map[string]bool{}
 	for _, e := range Env {
@@ -659,7 +672,7 @@ base: &base
   update_every: 2h
 `+"\n"), nil, known)
 	require.Nil(t, c)
-	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty, zoom, jira, github")
+	require.EqualError(t, err, "base: unknown field (line 2); known fields: lang, timezone, addr, metrics_addr, log_level, log_format, workers, queue, redis, api, slack, teams, channels, priorities, roles, admins, policy, reminders, alerts, public_url, oidc, postmortem, spool, followups, status_page, pagerduty, zoom, jira, github, backlog")
 
 	c, err = Load(writeFile(t, `
 priorities:

@@ -221,6 +221,19 @@ var Env = []EnvVar{
 	{Name: "WARROOM_GITHUB_WEBHOOK_SECRET", Field: "github.webhook_secret", Secret: true,
 		Help: "secret of the repository webhook; set, `POST /integrations/github` follows the issues' closing and reopening back",
 		set:  setSecret(func(c *Config) *Secret { return &c.GitHub.WebhookSecret })},
+	{Name: "WARROOM_BACKLOG_URL", Field: "backlog.url", Default: "— (off)", Help: "Backlog space, e.g. `https://acme.backlog.jp`; set, [follow-ups are filed as Backlog issues](#backlog) (not together with Jira or GitHub)",
+		set: setString(func(c *Config) *string { return &c.Backlog.URL })},
+	{Name: "WARROOM_BACKLOG_API_KEY", Field: "backlog.api_key", Secret: true, Help: "API key of the Backlog user issues are filed as",
+		set: setSecret(func(c *Config) *Secret { return &c.Backlog.APIKey })},
+	{Name: "WARROOM_BACKLOG_PROJECT_ID", Field: "backlog.project_id", Help: "numeric id of the project follow-ups are filed in",
+		set: setInt(func(c *Config) *int { return &c.Backlog.ProjectID })},
+	{Name: "WARROOM_BACKLOG_ISSUE_TYPE_ID", Field: "backlog.issue_type_id", Help: "numeric id of the issue type follow-ups are filed as",
+		set: setInt(func(c *Config) *int { return &c.Backlog.IssueTypeID })},
+	{Name: "WARROOM_BACKLOG_PRIORITY_ID", Field: "backlog.priority_id", Default: "`3` (Normal)", Help: "priority id follow-ups are filed with",
+		set: setInt(func(c *Config) *int { return &c.Backlog.PriorityID })},
+	{Name: "WARROOM_BACKLOG_WEBHOOK_TOKEN", Field: "backlog.webhook_token", Secret: true,
+		Help: "token in the project webhook's URL (`?token=`), at least 32 URL-safe characters; set, `POST /integrations/backlog` follows the issues' status back",
+		set:  setSecret(func(c *Config) *Secret { return &c.Backlog.WebhookToken })},
 }
 
 // EnvTable writes Env as a Markdown table, one row per variable in the

@@ -50,7 +50,7 @@ func (l *loader) checkGitHub(c *Config) {
 		return
 	}
 	if c.Jira.Enabled() {
-		l.add("github.repository", "cannot be set together with jira.url: follow-ups are filed in one tracker, so set up either Jira or GitHub")
+		l.add("github.repository", "cannot be set together with jira.url: follow-ups are filed in one tracker, so set up one of Jira, GitHub and Backlog")
 	}
 	if !githubRepository.MatchString(g.Repository) {
 		l.addf("github.repository", "must be \"owner/repo\", such as \"acme/ops\", got %q", g.Repository)

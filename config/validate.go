@@ -96,6 +96,7 @@ func (l *loader) validate(c *Config) {
 	l.checkZoom(&c.Zoom)
 	l.checkJira(&c.Jira)
 	l.checkGitHub(c)
+	l.checkBacklog(c)
 	if c.Followups.VerifyAfter < 0 {
 		l.addf("followups.verify_after", "must be 0 (never ask) or more, such as 14d, got %s", c.Followups.VerifyAfter)
 	}

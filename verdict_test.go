@@ -61,6 +61,13 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 		"github and jira": merge(withSlack, map[string]string{"WARROOM_GITHUB_REPOSITORY": "acme/ops", "WARROOM_GITHUB_TOKEN": "gt-verdict",
 			"WARROOM_JIRA_URL": "http://127.0.0.1:1", "WARROOM_JIRA_EMAIL": "bot@acme.example", "WARROOM_JIRA_API_TOKEN": "jt-verdict", "WARROOM_JIRA_PROJECT": "OPS"}),
 		"github webhook alone": {"WARROOM_GITHUB_WEBHOOK_SECRET": "gw-verdict"},
+		"slack and backlog": merge(withSlack, map[string]string{"WARROOM_BACKLOG_URL": "http://127.0.0.1:1", "WARROOM_BACKLOG_API_KEY": "bk-verdict",
+			"WARROOM_BACKLOG_PROJECT_ID": "92", "WARROOM_BACKLOG_ISSUE_TYPE_ID": "7", "WARROOM_BACKLOG_WEBHOOK_TOKEN": "0123456789abcdef0123456789abcdef"}),
+		"backlog and github": merge(withSlack, map[string]string{"WARROOM_BACKLOG_URL": "http://127.0.0.1:1", "WARROOM_BACKLOG_API_KEY": "bk-verdict",
+			"WARROOM_BACKLOG_PROJECT_ID": "92", "WARROOM_BACKLOG_ISSUE_TYPE_ID": "7", "WARROOM_GITHUB_REPOSITORY": "acme/ops", "WARROOM_GITHUB_TOKEN": "gt-verdict"}),
+		"a short backlog token": merge(withSlack, map[string]string{"WARROOM_BACKLOG_URL": "http://127.0.0.1:1", "WARROOM_BACKLOG_API_KEY": "bk-verdict",
+			"WARROOM_BACKLOG_PROJECT_ID": "92", "WARROOM_BACKLOG_ISSUE_TYPE_ID": "7", "WARROOM_BACKLOG_WEBHOOK_TOKEN": "bw-verdict"}),
+		"backlog webhook alone": {"WARROOM_BACKLOG_WEBHOOK_TOKEN": "0123456789abcdef0123456789abcdef"},
 		"slack, datadog and mackerel": merge(withSlack, map[string]string{"WARROOM_DATADOG_TOKEN": "dd-verdict",
 			"WARROOM_MACKEREL_TOKEN": "0123456789abcdef0123456789abcdef"}),
 		"a short mackerel token": merge(withSlack, map[string]string{"WARROOM_MACKEREL_TOKEN": "mk-verdict"}),
@@ -103,6 +110,10 @@ func TestConfigCheckAgreesWithServe(t *testing.T) {
 	require.True(t, served["slack and github/example.yml"], "GitHub is one more integration")
 	require.False(t, served["github and jira/example.yml"], "follow-ups go to one tracker")
 	require.False(t, served["github webhook alone/aliases.yml"], "a webhook secret needs the repository")
+	require.True(t, served["slack and backlog/example.yml"], "Backlog is one more integration")
+	require.False(t, served["backlog and github/example.yml"], "follow-ups go to one tracker")
+	require.False(t, served["a short backlog token/example.yml"], "the token guarding the Backlog webhook is too short")
+	require.False(t, served["backlog webhook alone/aliases.yml"], "a webhook token needs the space")
 	require.True(t, served["slack, datadog and mackerel/example.yml"], "Datadog and Mackerel are two more sources")
 	require.False(t, served["a short mackerel token/example.yml"], "a URL token must be unguessable")
 	require.True(t, served["slack, sentry and azure/example.yml"], "Sentry and Azure Monitor are two more alert sources")

@@ -6,6 +6,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/warroomhq/warroom/adapters/backlog"
 	"github.com/warroomhq/warroom/adapters/github"
 	"github.com/warroomhq/warroom/adapters/jira"
 	"github.com/warroomhq/warroom/adapters/pagerduty"
@@ -104,6 +105,7 @@ func Integrations() []Integration {
 		},
 		jiraIntegration(),
 		githubIntegration(),
+		backlogIntegration(),
 	}
 }
 
@@ -245,6 +247,44 @@ func githubIntegration() Integration {
 			// The webhook's commands come from GitHub's platform.
 			d.Router.Register(github.Platform{})
 			return built(github.NewWebhook(github.WebhookOptions{Secret: secret, Router: d.Router, Log: d.Log}))
+		},
+	}
+}
+
+// backlogIntegration is Backlog's row: follow-ups filed as issues in one
+// project, and the issues' status followed back through a project
+// webhook. Backlog signs nothing, so the webhook's URL carries a token and
+// every delivery is checked against the API through the same client.
+// Config refuses it together with Jira or GitHub, as the handlers hold one
+// tracker.
+func backlogIntegration() Integration {
+	client := func(cfg *config.Config, log *zap.Logger) (*backlog.Client, error) {
+		b := cfg.Backlog
+		return backlog.New(backlog.Options{BaseURL: b.URL, APIKey: b.APIKey.Reveal(), ProjectID: b.ProjectID,
+			IssueTypeID: b.IssueTypeID, PriorityID: b.PriorityID, Log: log})
+	}
+	return Integration{
+		Name: backlog.Name, Display: backlog.DisplayName,
+		Enabled: func(cfg *config.Config) bool { return cfg.Backlog.Enabled() },
+		Build: func(cfg *config.Config, log *zap.Logger) (Uses, error) {
+			c, err := client(cfg, log)
+			if err != nil {
+				return Uses{}, err
+			}
+			return Uses{Tracking: &handlers.Tracking{Tracker: c, Platform: backlog.Name}}, nil
+		},
+		Mount: func(cfg *config.Config, d Deps) (Handler, error) {
+			token := cfg.Backlog.WebhookToken.Reveal()
+			if token == "" {
+				return nil, nil
+			}
+			c, err := client(cfg, d.Log)
+			if err != nil {
+				return nil, err
+			}
+			// The webhook's commands come from Backlog's platform.
+			d.Router.Register(backlog.Platform{})
+			return built(backlog.NewWebhook(backlog.WebhookOptions{Token: token, Issues: c, Router: d.Router, Log: d.Log}))
 		},
 	}
 }

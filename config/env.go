@@ -212,7 +212,7 @@ var Env = []EnvVar{
 	{Name: "WARROOM_JIRA_WEBHOOK_SECRET", Field: "jira.webhook_secret", Secret: true,
 		Help: "secret of the Jira admin webhook; set, `POST /integrations/jira` follows the issues' status back",
 		set:  setSecret(func(c *Config) *Secret { return &c.Jira.WebhookSecret })},
-	{Name: "WARROOM_GITHUB_REPOSITORY", Field: "github.repository", Default: "— (off)", Help: "`owner/repo`; set, [follow-ups are filed as GitHub issues](#github-issues) (not together with Jira)",
+	{Name: "WARROOM_GITHUB_REPOSITORY", Field: "github.repository", Default: "— (off)", Help: "`owner/repo`; set, [follow-ups are filed as GitHub issues](#github-issues) (not together with Jira or Backlog)",
 		set: setString(func(c *Config) *string { return &c.GitHub.Repository })},
 	{Name: "WARROOM_GITHUB_TOKEN", Field: "github.token", Secret: true, Help: "fine-grained token (Issues: read and write) or classic PAT (`repo`)",
 		set: setSecret(func(c *Config) *Secret { return &c.GitHub.Token })},

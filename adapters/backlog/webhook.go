@@ -93,7 +93,8 @@ type Activity struct {
 	Content struct {
 		KeyID   int64 `json:"key_id"`
 		Changes []struct {
-			Field string `json:"field"`
+			Field    string `json:"field"`
+			NewValue string `json:"new_value"`
 		} `json:"changes"`
 	} `json:"content"`
 	CreatedUser *struct {
@@ -111,14 +112,15 @@ func (a *Activity) Key() string {
 	return k
 }
 
-// statusChanged reports whether the activity says the status moved.
-func (a *Activity) statusChanged() bool {
+// statusChange reports whether the activity says the status moved, and
+// whether it says to Closed.
+func (a *Activity) statusChange() (changed, closed bool) {
 	for _, c := range a.Content.Changes {
 		if c.Field == "status" {
-			return true
+			return true, c.NewValue == strconv.Itoa(ClosedStatusID)
 		}
 	}
-	return false
+	return false, false
 }
 
 // Handle serves POST /integrations/backlog?token=…: the token is checked
@@ -127,7 +129,8 @@ func (a *Activity) statusChanged() bool {
 // one that is, the issue is read again from Backlog (502 when it cannot
 // be): closed there, it becomes "tracked KEY done"; open there, "tracked
 // KEY reopen" (which changes nothing for a follow-up already open), for
-// the router (503 when it is full), and 200 {"status":"accepted"}.
+// the router (503 when it is full), and 200 {"status":"accepted"}. A
+// delivery claiming a closing that Backlog contradicts is ignored.
 // Whether the issue is one Warroom filed is for the handlers to say.
 func (h *Webhook) Handle(w http.ResponseWriter, r *http.Request) error {
 	if !inbound.TokenOK(r.URL.Query().Get(TokenParam), h.token) {
@@ -144,7 +147,8 @@ func (h *Webhook) Handle(w http.ResponseWriter, r *http.Request) error {
 		return ErrMalformedBody
 	}
 	key := a.Key()
-	if a.Type != ActivityIssueUpdated || key == "" || !a.statusChanged() {
+	changed, claimsClosed := a.statusChange()
+	if a.Type != ActivityIssueUpdated || key == "" || !changed {
 		h.log.Debug("webhook delivery ignored", zap.Int("type", a.Type))
 		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
 		return nil
@@ -159,8 +163,15 @@ func (h *Webhook) Handle(w http.ResponseWriter, r *http.Request) error {
 		return ErrUnreadable
 	}
 	what := "reopen"
-	if issue.Status.Closed() {
+	switch {
+	case issue.Status.Closed():
 		what = "done"
+	case claimsClosed:
+		// Backlog says open what the delivery says was closed: forged,
+		// or overtaken by a reopening whose own delivery follows.
+		h.log.Info("webhook delivery contradicted by Backlog, ignored", zap.String("issue", key))
+		httpx.WriteJSON(w, http.StatusOK, map[string]string{"status": "ignored"})
+		return nil
 	}
 	user := bot.User{ID: Name, Name: DisplayName}
 	if u := a.CreatedUser; u != nil && u.Name != "" {

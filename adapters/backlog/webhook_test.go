@@ -63,14 +63,13 @@ func TestWebhook(t *testing.T) {
 	require.Equal(t, http.StatusOK, status)
 	require.Len(t, fake.Requests(), 1, "the issue is re-read")
 	require.Equal(t, "/api/v2/issues/OPS-12", fake.Requests()[0].Path)
-	require.Len(t, rec.events, 1)
-	require.Equal(t, "tracked OPS-12 reopen", rec.events[0].Text, "open in Backlog: at most a no-op reopen")
+	require.Empty(t, rec.events, "open in Backlog: nothing moves")
 
 	fake.SetStatus("OPS-12", fakebacklog.Closed)
 	_, err = deliver(t, h, hookToken, closed)
 	require.NoError(t, err)
-	require.Len(t, rec.events, 2)
-	e := rec.events[1]
+	require.Len(t, rec.events, 1)
+	e := rec.events[0]
 	require.Equal(t, "tracked OPS-12 done", e.Text)
 	require.Equal(t, backlog.Name, e.Platform)
 	require.Equal(t, "backlog:3153:done", e.ID)
@@ -88,5 +87,12 @@ func TestWebhook(t *testing.T) {
 	require.Equal(t, http.StatusBadGateway, status, "an issue Backlog does not have is not acted on")
 	status, _ = deliver(t, h, hookToken, []byte(`{`))
 	require.Equal(t, http.StatusBadRequest, status)
+	require.Len(t, rec.events, 1)
+
+	// Reopened in Backlog: the delivery and the API agree.
+	fake.SetStatus("OPS-12", fakebacklog.Open)
+	_, err = deliver(t, h, hookToken, fakebacklog.Activity(3160, "OPS", 12, "2"))
+	require.NoError(t, err)
 	require.Len(t, rec.events, 2)
+	require.Equal(t, "tracked OPS-12 reopen", rec.events[1].Text)
 }

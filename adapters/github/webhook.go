@@ -1,14 +1,10 @@
 package github
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"go.uber.org/zap"
 
@@ -34,10 +30,7 @@ const Command = "tracked"
 
 // Refusals of the webhook; none carries a secret or the body.
 var (
-	ErrNoSignature        = &httpx.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing " + SignatureHeader + " header"}
-	ErrMalformedSignature = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed " + SignatureHeader + " header"}
-	ErrBadSignature       = &httpx.Error{Status: http.StatusForbidden, Code: "forbidden", Msg: "no valid signature"}
-	ErrMalformedBody      = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed webhook payload"}
+	ErrMalformedBody = inbound.ErrMalformedWebhook
 )
 
 // WebhookOptions configures a Webhook.
@@ -71,37 +64,24 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	return &Webhook{secret: []byte(opts.Secret), router: opts.Router, log: log.Named(Name)}, nil
 }
 
-// mac is the HMAC-SHA256 of body under secret.
-func mac(body, secret []byte) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write(body)
-	return m.Sum(nil)
-}
+// signature is the repository webhook's: "sha256=<hex>".
+var signature = inbound.NewSignature(SignatureHeader, "sha256")
+
+// The signature's refusals: missing (401), malformed (400), wrong (403).
+var (
+	ErrNoSignature        = signature.Missing
+	ErrMalformedSignature = signature.Malformed
+	ErrBadSignature       = signature.Wrong
+)
 
 // Sign is the X-Hub-Signature-256 value GitHub sends for body under
 // secret.
-func Sign(body []byte, secret string) string {
-	return "sha256=" + hex.EncodeToString(mac(body, []byte(secret)))
-}
+func Sign(body []byte, secret string) string { return signature.Sign(body, secret) }
 
 // Verify checks header against body under secret in constant time:
 // ErrNoSignature when there is none, ErrMalformedSignature when it is not
 // "sha256=<64 hex digits>", ErrBadSignature when it does not match.
-func Verify(body []byte, header, secret string) error {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return ErrNoSignature
-	}
-	digits, ok := strings.CutPrefix(header, "sha256=")
-	got, err := hex.DecodeString(digits)
-	if !ok || err != nil || len(got) != sha256.Size {
-		return ErrMalformedSignature
-	}
-	if !hmac.Equal(got, mac(body, []byte(secret))) {
-		return ErrBadSignature
-	}
-	return nil
-}
+func Verify(body []byte, header, secret string) error { return signature.Verify(body, header, secret) }
 
 // IssuesEvent is an "issues" delivery, as far as Warroom reads it:
 //

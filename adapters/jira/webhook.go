@@ -1,15 +1,11 @@
 package jira
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -37,11 +33,8 @@ const maxAge = 24 * time.Hour
 
 // Refusals of the webhook; none carries a secret or the body.
 var (
-	ErrNoSignature        = &httpx.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing " + SignatureHeader + " header"}
-	ErrMalformedSignature = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed " + SignatureHeader + " header"}
-	ErrBadSignature       = &httpx.Error{Status: http.StatusForbidden, Code: "forbidden", Msg: "no valid signature"}
-	ErrMalformedBody      = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed webhook payload"}
-	ErrStale              = &httpx.Error{Status: http.StatusForbidden, Code: "forbidden", Msg: "delivery is too old (replayed?)"}
+	ErrMalformedBody = inbound.ErrMalformedWebhook
+	ErrStale         = inbound.ErrStaleWebhook
 )
 
 // WebhookOptions configures a Webhook.
@@ -82,33 +75,23 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	return h, nil
 }
 
+// signature is the admin webhook's: "sha256=<hex>".
+var signature = inbound.NewSignature(SignatureHeader, "sha256")
+
+// The signature's refusals: missing (401), malformed (400), wrong (403).
+var (
+	ErrNoSignature        = signature.Missing
+	ErrMalformedSignature = signature.Malformed
+	ErrBadSignature       = signature.Wrong
+)
+
 // Sign is the header value Jira sends for body under secret.
-func Sign(body []byte, secret string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
-}
+func Sign(body []byte, secret string) string { return signature.Sign(body, secret) }
 
 // Verify checks header against body under secret in constant time:
 // ErrNoSignature when there is none, ErrMalformedSignature when it is not
 // "sha256=<64 hex digits>", ErrBadSignature when it does not match.
-func Verify(body []byte, header, secret string) error {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return ErrNoSignature
-	}
-	scheme, value, ok := strings.Cut(header, "=")
-	got, err := hex.DecodeString(value)
-	if !ok || !strings.EqualFold(scheme, "sha256") || err != nil || len(got) != sha256.Size {
-		return ErrMalformedSignature
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	if !hmac.Equal(got, mac.Sum(nil)) {
-		return ErrBadSignature
-	}
-	return nil
-}
+func Verify(body []byte, header, secret string) error { return signature.Verify(body, header, secret) }
 
 // Delivery is a jira:issue_updated delivery, as far as Warroom reads it:
 //

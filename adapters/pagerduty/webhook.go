@@ -1,13 +1,9 @@
 package pagerduty
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -33,11 +29,8 @@ const maxAge = 24 * time.Hour
 
 // Refusals of the webhook; none carries a secret or the body.
 var (
-	ErrMalformedSignature = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed " + SignatureHeader + " header"}
-	ErrNoSignature        = &httpx.Error{Status: http.StatusUnauthorized, Code: "unauthorized", Msg: "missing " + SignatureHeader + " header"}
-	ErrBadSignature       = &httpx.Error{Status: http.StatusForbidden, Code: "forbidden", Msg: "no valid signature"}
-	ErrMalformedBody      = &httpx.Error{Status: http.StatusBadRequest, Code: "bad_request", Msg: "malformed webhook payload"}
-	ErrStale              = &httpx.Error{Status: http.StatusForbidden, Code: "forbidden", Msg: "delivery is too old (replayed?)"}
+	ErrMalformedBody = inbound.ErrMalformedWebhook
+	ErrStale         = inbound.ErrStaleWebhook
 )
 
 // WebhookOptions configures a Webhook.
@@ -76,53 +69,26 @@ func NewWebhook(opts WebhookOptions) (*Webhook, error) {
 	return &Webhook{secret: opts.Secret, router: opts.Router, now: opts.Now, log: opts.Log.Named(Name)}, nil
 }
 
+// signature is Webhooks v3's: "v1=<hex>[,v1=<hex>...]", any matching.
+var signature = inbound.NewSignature(SignatureHeader, "v1")
+
+// The signature's refusals: missing (401), malformed (400), none
+// matching (403).
+var (
+	ErrNoSignature        = signature.Missing
+	ErrMalformedSignature = signature.Malformed
+	ErrBadSignature       = signature.Wrong
+)
+
 // Verify checks header (X-PagerDuty-Signature) against body: nil when any
 // v1 signature is the HMAC-SHA256 of body under secret (compared in
 // constant time), ErrNoSignature when there is none, ErrMalformedSignature
 // when a value is not "v1=<hex>" (other schemes are skipped), and
 // ErrBadSignature when none matches.
-func Verify(body []byte, header, secret string) error {
-	header = strings.TrimSpace(header)
-	if header == "" {
-		return ErrNoSignature
-	}
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	want := mac.Sum(nil)
-	seen, ok := 0, false
-	for _, part := range strings.Split(header, ",") {
-		scheme, value, found := strings.Cut(strings.TrimSpace(part), "=")
-		if !found {
-			return ErrMalformedSignature
-		}
-		if scheme != "v1" {
-			continue
-		}
-		got, err := hex.DecodeString(value)
-		if err != nil || len(got) != sha256.Size {
-			return ErrMalformedSignature
-		}
-		seen++
-		// Every value is compared, so the time taken does not tell which matched.
-		if hmac.Equal(got, want) {
-			ok = true
-		}
-	}
-	switch {
-	case seen == 0:
-		return ErrMalformedSignature
-	case !ok:
-		return ErrBadSignature
-	}
-	return nil
-}
+func Verify(body []byte, header, secret string) error { return signature.Verify(body, header, secret) }
 
 // Sign is the header value PagerDuty would send for body under secret.
-func Sign(body []byte, secret string) string {
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write(body)
-	return "v1=" + hex.EncodeToString(mac.Sum(nil))
-}
+func Sign(body []byte, secret string) string { return signature.Sign(body, secret) }
 
 // Delivery is a Webhooks v3 delivery, as far as Warroom reads it:
 //

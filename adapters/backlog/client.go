@@ -160,19 +160,13 @@ func (c *Client) IssueURL(key string) string { return c.base + "/view/" + key }
 // and 5xx answers, and returns its key and page.
 func (c *Client) Create(ctx context.Context, issue bot.Issue) (bot.IssueRef, error) {
 	body := c.Form(issue).Encode()
-	for attempt := 0; ; attempt++ {
-		got, wait, err := c.do(ctx, http.MethodPost, "/api/v2/issues", body, http.StatusCreated)
-		switch {
-		case err == nil:
-			return bot.IssueRef{Tracker: DisplayName, Key: got.IssueKey, URL: c.IssueURL(got.IssueKey)}, nil
-		case wait < 0 || attempt >= c.out.Retries:
-			return bot.IssueRef{}, fmt.Errorf("backlog create issue: %w", err)
-		}
-		c.out.Log.Info("retrying issue creation", zap.Int("attempt", attempt+1), zap.Duration("wait", wait), zap.Error(err))
-		if err := c.out.Sleep(ctx, wait); err != nil {
-			return bot.IssueRef{}, fmt.Errorf("backlog create issue: %w", err)
-		}
+	got, err := outbound.Retry(ctx, c.out, "issue creation", func() (IssueJSON, time.Duration, error) {
+		return c.do(ctx, http.MethodPost, "/api/v2/issues", body, http.StatusCreated)
+	})
+	if err != nil {
+		return bot.IssueRef{}, fmt.Errorf("backlog create issue: %w", err)
 	}
+	return bot.IssueRef{Tracker: DisplayName, Key: got.IssueKey, URL: c.IssueURL(got.IssueKey)}, nil
 }
 
 // Issue reads the issue key once, without retrying: the webhook asks

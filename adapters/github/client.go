@@ -162,19 +162,11 @@ func (c *Client) Create(ctx context.Context, issue bot.Issue) (bot.IssueRef, err
 	if err != nil {
 		return bot.IssueRef{}, fmt.Errorf("github create issue: %w", err)
 	}
-	for attempt := 0; ; attempt++ {
-		created, wait, err := c.attempt(ctx, body)
-		switch {
-		case err == nil:
-			return bot.IssueRef{Tracker: DisplayName, Key: Key(c.repo, created.Number), URL: created.HTMLURL}, nil
-		case wait < 0 || attempt >= c.out.Retries:
-			return bot.IssueRef{}, fmt.Errorf("github create issue: %w", err)
-		}
-		c.out.Log.Info("retrying issue creation", zap.Int("attempt", attempt+1), zap.Duration("wait", wait), zap.Error(err))
-		if err := c.out.Sleep(ctx, wait); err != nil {
-			return bot.IssueRef{}, fmt.Errorf("github create issue: %w", err)
-		}
+	created, err := outbound.Retry(ctx, c.out, "issue creation", func() (Created, time.Duration, error) { return c.attempt(ctx, body) })
+	if err != nil {
+		return bot.IssueRef{}, fmt.Errorf("github create issue: %w", err)
 	}
+	return bot.IssueRef{Tracker: DisplayName, Key: Key(c.repo, created.Number), URL: created.HTMLURL}, nil
 }
 
 var (

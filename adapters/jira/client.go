@@ -154,21 +154,11 @@ func (c *Client) Create(ctx context.Context, issue bot.Issue) (bot.IssueRef, err
 	if err != nil {
 		return bot.IssueRef{}, fmt.Errorf("jira create issue: %w", err)
 	}
-	var attempt int
-	for {
-		created, wait, err := c.post(ctx, body)
-		if err == nil {
-			return bot.IssueRef{Tracker: DisplayName, Key: created.Key, URL: c.site + "/browse/" + url.PathEscape(created.Key)}, nil
-		}
-		if wait < 0 || attempt >= c.out.Retries {
-			return bot.IssueRef{}, fmt.Errorf("jira create issue: %w", err)
-		}
-		attempt++
-		c.out.Log.Info("retrying issue creation", zap.Int("attempt", attempt), zap.Duration("wait", wait), zap.Error(err))
-		if serr := c.out.Sleep(ctx, wait); serr != nil {
-			return bot.IssueRef{}, fmt.Errorf("jira create issue: %w", serr)
-		}
+	created, err := outbound.Retry(ctx, c.out, "issue creation", func() (Created, time.Duration, error) { return c.post(ctx, body) })
+	if err != nil {
+		return bot.IssueRef{}, fmt.Errorf("jira create issue: %w", err)
 	}
+	return bot.IssueRef{Tracker: DisplayName, Key: created.Key, URL: c.site + "/browse/" + url.PathEscape(created.Key)}, nil
 }
 
 var (

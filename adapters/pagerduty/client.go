@@ -183,20 +183,14 @@ func (c *Client) send(ctx context.Context, action string, p bot.Page) error {
 	if err != nil {
 		return fmt.Errorf("pagerduty %s: %w", action, err)
 	}
-	for attempt := 0; ; attempt++ {
+	_, err = outbound.Retry(ctx, c.out, "event "+action+" of "+p.Incident, func() (struct{}, time.Duration, error) {
 		wait, err := c.post(ctx, body)
-		if err == nil || wait < 0 || attempt >= c.out.Retries {
-			if err != nil {
-				return fmt.Errorf("pagerduty %s %s: %w", action, p.Incident, err)
-			}
-			return nil
-		}
-		c.out.Log.Info("retrying event", zap.String("action", action), zap.String("incident", p.Incident),
-			zap.Int("attempt", attempt+1), zap.Duration("wait", wait), zap.Error(err))
-		if err := c.out.Sleep(ctx, wait); err != nil {
-			return fmt.Errorf("pagerduty %s %s: %w", action, p.Incident, err)
-		}
+		return struct{}{}, wait, err
+	})
+	if err != nil {
+		return fmt.Errorf("pagerduty %s %s: %w", action, p.Incident, err)
 	}
+	return nil
 }
 
 // errRateLimited and errUnavailable are the answers a retry may fix.

@@ -79,6 +79,24 @@ func (o Options) WithDefaults(d Defaults) Options {
 	return o
 }
 
+// Retry calls try until it succeeds, its error is final (it returns a
+// negative wait), or o.Retries retries are spent, sleeping between tries
+// the wait try returns (a Retry-After, a backoff); each retry is logged
+// as "retrying <what>". It returns try's last error, or ctx's when ctx
+// ends during a wait.
+func Retry[T any](ctx context.Context, o Options, what string, try func() (T, time.Duration, error)) (T, error) {
+	for attempt := 0; ; attempt++ {
+		v, wait, err := try()
+		if err == nil || wait < 0 || attempt >= o.Retries {
+			return v, err
+		}
+		o.Log.Info("retrying "+what, zap.Int("attempt", attempt+1), zap.Duration("wait", wait), zap.Error(err))
+		if err := o.Sleep(ctx, wait); err != nil {
+			return v, err
+		}
+	}
+}
+
 // Sleep waits d, or until ctx ends, when it returns ctx's error; a wait of
 // zero or less only checks ctx.
 func Sleep(ctx context.Context, d time.Duration) error {

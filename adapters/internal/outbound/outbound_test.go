@@ -79,3 +79,38 @@ func TestWithoutURL(t *testing.T) {
 	require.Equal(t, other, WithoutURL(other))
 	require.NoError(t, WithoutURL(nil))
 }
+
+// TestRetry: try runs again after the wait it asks for, until it
+// succeeds, says its error is final, or the retries are spent; a context
+// ended during a wait stops it.
+func TestRetry(t *testing.T) {
+	var waits []time.Duration
+	o := Options{Retries: 2, Sleep: func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }}.WithDefaults(Defaults{})
+	tries := 0
+	v, err := Retry(context.Background(), o, "test", func() (int, time.Duration, error) {
+		tries++
+		if tries < 3 {
+			return 0, time.Duration(tries) * time.Second, errors.New("429")
+		}
+		return 42, 0, nil
+	})
+	require.NoError(t, err)
+	require.Equal(t, 42, v)
+	require.Equal(t, []time.Duration{time.Second, 2 * time.Second}, waits)
+
+	tries, waits = 0, nil
+	_, err = Retry(context.Background(), o, "test", func() (int, time.Duration, error) { tries++; return 0, time.Second, errors.New("503") })
+	require.EqualError(t, err, "503")
+	require.Equal(t, 3, tries, "one try and two retries")
+
+	tries = 0
+	_, err = Retry(context.Background(), o, "test", func() (int, time.Duration, error) { tries++; return 0, -1, errors.New("400") })
+	require.EqualError(t, err, "400")
+	require.Equal(t, 1, tries, "a final error is not retried")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	o.Sleep = Sleep
+	_, err = Retry(ctx, o, "test", func() (int, time.Duration, error) { return 0, time.Hour, errors.New("429") })
+	require.ErrorIs(t, err, context.Canceled)
+}

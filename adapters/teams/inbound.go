@@ -393,8 +393,11 @@ func (a *Adapter) invoke(w http.ResponseWriter, r *http.Request, act schema.Acti
 	_ = a.opts.Router.Serve(ctx, ev) // errors reach the person through Reply
 	if m := c.unanswered(); m != nil {
 		// The card is refreshed in place; the reply goes beside it.
+		// The same reply without the capture: a personal chat stays one.
 		sent := ev
-		sent.Reply = reply{conversation: act.Conversation.ID, activityID: act.ReplyToID}
+		rp := replyOf(&ev)
+		rp.capture = nil
+		sent.Reply = rp
 		if err := a.Reply(ctx, &sent, *m); err != nil {
 			a.log.Warn("reply beside a refreshed card", zap.Error(err))
 		}

@@ -27,3 +27,6 @@ func SetTimelinePage(t interface{ Cleanup(func()) }, n int64) {
 	timelinePage = n
 	t.Cleanup(func() { timelinePage = old })
 }
+
+// SetOverflowMax lowers o's bound on each shard's list.
+func SetOverflowMax(o *Overflow, n int) { o.max = n }

@@ -22,6 +22,8 @@ import (
 type Overflow struct {
 	s     *Store
 	owner string
+	// max bounds each shard's list (MaxOverflow; tests lower it).
+	max int
 }
 
 var _ bot.Overflow = (*Overflow)(nil)
@@ -33,7 +35,7 @@ func (s *Store) Overflow(owner string) (*Overflow, error) {
 	if owner == "" {
 		return nil, fmt.Errorf("overflow: %w", ErrBadKey)
 	}
-	return &Overflow{s: s, owner: owner}, nil
+	return &Overflow{s: s, owner: owner, max: MaxOverflow}, nil
 }
 
 // Push appends events to shard's list. The indexes are written first, in
@@ -47,17 +49,46 @@ func (o *Overflow) Push(ctx context.Context, shard int, events [][]byte) error {
 	for i, e := range events {
 		vals[i] = e
 	}
+	var pushed *redis.Cmd
 	_, err := o.s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.SAdd(ctx, o.s.overflowsKey(), o.owner)
 		p.SAdd(ctx, o.s.overflowShardsKey(o.owner), shard)
-		p.RPush(ctx, o.s.overflowKey(o.owner, shard), vals...)
+		pushed = pushOverflowScript.Eval(ctx, p, []string{o.s.overflowKey(o.owner, shard)}, append([]any{o.max}, vals...)...)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("overflow push: %w", unavailable(err))
 	}
+	if n, _ := pushed.Int(); n == 0 {
+		return ErrOverflowFull
+	}
 	return nil
 }
+
+// MaxOverflow bounds one shard's list: a worker that stays stuck (a
+// handler hanging on a dead dependency) must not fill Redis. It is
+// twice a 50,000-message burst into one channel; past it, Push refuses
+// (the router then answers busy, and Slack delivers again later).
+const MaxOverflow = 100000
+
+// ErrOverflowFull is Push's refusal of a shard whose list holds
+// MaxOverflow events.
+var ErrOverflowFull = errors.New("overflow push: the shard's list is full")
+
+// pushOverflowScript appends ARGV[2..] to KEYS[1] unless that would take
+// it past ARGV[1] events: 1 when appended, 0 when refused (nothing
+// appended). RPUSH takes at most 1,000 values at a time, within Lua's
+// stack for unpack.
+var pushOverflowScript = redis.NewScript(`
+local n = #ARGV - 1
+if redis.call('LLEN', KEYS[1]) + n > tonumber(ARGV[1]) then
+  return 0
+end
+for i = 2, #ARGV, 1000 do
+  redis.call('RPUSH', KEYS[1], unpack(ARGV, i, math.min(i + 999, #ARGV)))
+end
+return 1
+`)
 
 // Pop removes and returns up to n events from the head of shard's list.
 func (o *Overflow) Pop(ctx context.Context, shard int, n int) ([][]byte, error) {

@@ -207,3 +207,21 @@ func TestOverflowStillRefusesAlerts(t *testing.T) {
 	require.NotEmpty(t, waiting, "commands wait in Redis")
 	require.NotContains(t, waiting, bot.EventAlert, "no alert waits in Redis")
 }
+
+// TestOverflowIsBounded: a shard's list takes events up to its bound and
+// refuses a push past it whole, appending none of it (the router then
+// answers busy); what it holds is unchanged and still pops in order.
+func TestOverflowIsBounded(t *testing.T) {
+	s := newStore(t)
+	ov, err := s.Overflow("replica-bounded")
+	require.NoError(t, err)
+	store.SetOverflowMax(ov, 3)
+	ctx := context.Background()
+	require.NoError(t, ov.Push(ctx, 0, [][]byte{[]byte("a"), []byte("b")}))
+	require.ErrorIs(t, ov.Push(ctx, 0, [][]byte{[]byte("c"), []byte("d")}), store.ErrOverflowFull)
+	require.NoError(t, ov.Push(ctx, 1, [][]byte{[]byte("x"), []byte("y"), []byte("z")}), "each shard has its own bound")
+	require.NoError(t, ov.Push(ctx, 0, [][]byte{[]byte("c")}))
+	got, err := ov.Pop(ctx, 0, 10)
+	require.NoError(t, err)
+	require.Equal(t, [][]byte{[]byte("a"), []byte("b"), []byte("c")}, got)
+}

@@ -176,9 +176,12 @@ func TestTeamsAPIMessages(t *testing.T) {
 		require.Equal(t, "application/json; charset=utf-8", a.ctype, name)
 		require.Equal(t, "unauthorized", a.code, name)
 	}
-	// The open API still answers beside it.
-	a := call(t, http.MethodGet, base+"/api/incidents", nil, nil)
-	require.Equal(t, http.StatusOK, a.status)
-	require.Contains(t, a.body, "Through the alias")
+	// The open API still answers beside it (the incident is recorded just
+	// after its channel is created).
+	var a answer
+	require.Eventually(t, func() bool {
+		a = call(t, http.MethodGet, base+"/api/incidents", nil, nil)
+		return a.status == http.StatusOK && strings.Contains(a.body, "Through the alias")
+	}, 10*time.Second, 20*time.Millisecond, "the API lists the incident")
 	require.NotContains(t, a.body, "Never")
 }

@@ -20,7 +20,8 @@ const (
 	SignatureHeader = "X-Hub-Signature-256"
 	// EventHeader names the event ("issues", "ping").
 	EventHeader = "X-GitHub-Event"
-	// DeliveryHeader is the delivery's GUID; a redelivery keeps it.
+	// DeliveryHeader is the delivery's GUID. It is not signed, so the
+	// router's de-duplication names a delivery by its body instead.
 	DeliveryHeader = "X-GitHub-Delivery"
 )
 
@@ -163,12 +164,7 @@ func (h *Webhook) Handle(w http.ResponseWriter, r *http.Request) error {
 	if s := ev.Sender; s != nil && s.Login != "" {
 		user = bot.User{ID: Name + ":" + strconv.FormatInt(s.ID, 10), Name: bot.Truncate(s.Login, 100)}
 	}
-	id := r.Header.Get(DeliveryHeader)
-	if id == "" {
-		// Without the GUID the event is named by what it does, so that a
-		// repeat of it is still dropped.
-		id = key + ":" + ev.Action
-	}
+	id := inbound.DeliveryID(body)
 	cmd := bot.Event{ID: "github:" + bot.Truncate(id, 200), Kind: bot.EventCommand, Platform: Name, User: user,
 		Text: Command + " " + key + " " + what}
 	if err := h.router.Dispatch(cmd); err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"regexp"
-	"strconv"
 	"time"
 
 	"go.uber.org/zap"
@@ -18,11 +17,6 @@ import (
 // SignatureHeader carries an admin webhook's signature, "sha256=<hex>"
 // (PROTOCOLS-2 §5: WebSub style, not X-Hub-Signature-256).
 const SignatureHeader = "X-Hub-Signature"
-
-// IdentifierHeader names a delivery; a retried delivery keeps it.
-// UNCONFIRMED by PROTOCOLS-2: without it the event is named by the issue,
-// the changelog and the timestamp instead.
-const IdentifierHeader = "X-Atlassian-Webhook-Identifier"
 
 // Command is the hidden command a delivery becomes: "tracked OPS-7 done"
 // or "tracked OPS-7 reopen".
@@ -188,14 +182,7 @@ func (h *Webhook) Handle(w http.ResponseWriter, r *http.Request) error {
 	if u := d.User; u != nil && u.AccountID != "" {
 		user = bot.User{ID: u.AccountID, Name: bot.Truncate(u.DisplayName, 100)}
 	}
-	id := r.Header.Get(IdentifierHeader)
-	if id == "" {
-		cl := ""
-		if d.Changelog != nil {
-			cl = d.Changelog.ID
-		}
-		id = d.Issue.Key + ":" + cl + ":" + strconv.FormatInt(d.Timestamp, 10)
-	}
+	id := inbound.DeliveryID(body)
 	if d.Timestamp <= 0 {
 		at = h.now()
 	}

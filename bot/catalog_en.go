@@ -257,7 +257,7 @@ var catalogEN = map[string]string{
 	// Follow-ups: actions that make a repeat less likely, and reminders.
 	"usage.followup":          "followup add <text> [@owner] [due YYYY-MM-DD] | followup done|verify|reopen|file <n>",
 	"usage.followups":         "followups [mine|open]",
-	"help.followup":           "Track an action that makes a repeat less likely: `add` it with an owner (you by default) and a due date, mark it `done`, then `verify` it once the fix was checked to work; `reopen` if it was not.",
+	"help.followup":           "Track an action that makes a repeat less likely: `add` it with an owner (you by default) and a due date, mark it `done`, then `verify` it once the fix was checked to work; `reopen` if it was not. With Jira, GitHub or Backlog set up, `file <n>` files it again after filing failed.",
 	"help.followups":          "List this incident's follow-ups; `followups mine` lists your open ones and `followups open` every open one, across incidents, the earliest due first.",
 	"kind.followup":           "follow-up",
 	"field.followups":         "Follow-ups",
@@ -747,7 +747,6 @@ var catalogEN = map[string]string{
 	"web.fu.weeks":          "Over the last 12 weeks",
 	"web.fu.weeks.caption":  "Follow-ups at the end of each week",
 	"web.fu.weeks.note":     "Counted from each follow-up's own dates: one reopened since counts as open from the day it was added.",
-	"web.fu.chart.title":    "Follow-ups over the last 12 weeks",
 	"web.fu.chart.series":   "{label}: {from} then, {to} now.",
 	// OpenID Connect sign-in on the web pages: Sign in with Slack,
 	// Microsoft Entra ID or any issuer (issue 14).

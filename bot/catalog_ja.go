@@ -257,7 +257,7 @@ var catalogJA = map[string]string{
 	// Follow-ups: actions that make a repeat less likely, and reminders.
 	"usage.followup":          "followup add <内容> [@担当者] [due YYYY-MM-DD] | followup done|verify|reopen|file <番号>",
 	"usage.followups":         "followups [mine|open]",
-	"help.followup":           "再発防止のアクションを管理します。`add` で担当者（省略時は自分）と期限を付けて登録し、終わったら `done`、修正が効いていることを確かめたら `verify` にします。効いていなければ `reopen` で戻せます。",
+	"help.followup":           "再発防止のアクションを管理します。`add` で担当者（省略時は自分）と期限を付けて登録し、終わったら `done`、修正が効いていることを確かめたら `verify` にします。効いていなければ `reopen` で戻せます。Jira、GitHub、Backlog と連携している場合、起票に失敗したものは `file <番号>` で起票し直せます。",
 	"help.followups":          "このインシデントのフォローアップを一覧表示します。`followups mine` は自分が担当の未完了のもの、`followups open` は全インシデントの未完了のものを期限の早い順に表示します。",
 	"kind.followup":           "フォローアップ",
 	"field.followups":         "フォローアップ",
@@ -747,7 +747,6 @@ var catalogJA = map[string]string{
 	"web.fu.weeks":          "直近 12 週間の推移",
 	"web.fu.weeks.caption":  "各週の終わりのフォローアップ件数",
 	"web.fu.weeks.note":     "各フォローアップの日付から数えています。差し戻されたものは、追加した日から未完了として数えます。",
-	"web.fu.chart.title":    "直近 12 週間のフォローアップ件数",
 	"web.fu.chart.series":   "{label}: 当時 {from} 件、現在 {to} 件。",
 	// OpenID Connect sign-in on the web pages: Sign in with Slack,
 	// Microsoft Entra ID or any issuer (issue 14).

@@ -11,7 +11,7 @@ import (
 // line chart, drawn like the insights' charts: the weeks table under it
 // holds the same numbers for screen readers.
 func (s *Server) drawBoard(l bot.Translator, weeks []bot.FollowUpCounts) chart {
-	c := chart{ID: "fu-weeks", Title: l.T("web.fu.chart.title")}
+	c := chart{ID: "fu-weeks"} // its title is the section heading, fu-weeks-title
 	series := []struct {
 		key, class string
 		of         func(bot.FollowUpCounts) int
